@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: MIT
+/*
+ * N-API glue only (sharp's pattern): arguments were validated in TypeScript
+ * (bench/native.ts); here they are copied into plain C structs, the timed
+ * loop runs on dedicated pinned threads started from an AsyncWorker, and a
+ * plain record comes back.  Measurement failures are part of the record
+ * (error + reason), never exceptions; exceptions mean misuse of the API.
+ */
+#include <napi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+extern "C" {
+#include "../core/histogram.h"
+#include "../core/payload.h"
+#include "../core/sysutil.h"
+#include "../core/transport.h"
+#include "../workloads/workloads.h"
+}
+
+namespace {
+
+struct Channel {
+	const transport_ops *ops = nullptr;
+	tp_conn *conn = nullptr;
+	tp_params params{};
+	std::string address;
+	std::vector<tp_peer_fds> peers;
+	ack_board *board = nullptr;
+	size_t board_len = 0;
+	volatile int abort_flag = 0;
+	bool connected = false;
+	bool busy = false;
+};
+
+std::mutex table_lock;
+std::map<int, Channel *> channels;
+int next_handle = 1;
+
+Channel *lookup(Napi::Env env, const Napi::Value &v)
+{
+	std::lock_guard<std::mutex> g(table_lock);
+	auto it = channels.find(v.As<Napi::Number>().Int32Value());
+
+	if (it == channels.end())
+		throw Napi::Error::New(env, "ipcbench native: unknown channel handle");
+	return it->second;
+}
+
+void close_peer_fds(Channel *ch)
+{
+	for (auto &p : ch->peers) {
+		for (int i = 0; i < p.n; i++)
+			if (p.fds[i] >= 0)
+				close(p.fds[i]);
+		p.n = 0;
+	}
+}
+
+uint64_t num64(const Napi::Object &o, const char *key, uint64_t def)
+{
+	Napi::Value v = o.Get(key);
+
+	if (v.IsUndefined())
+		return def;
+	return (uint64_t)v.As<Napi::Number>().DoubleValue();
+}
+
+Napi::Value Transports(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	Napi::Array out = Napi::Array::New(env);
+	uint32_t i = 0;
+
+	for (auto t = transport_all(); *t; t++) {
+		Napi::Object o = Napi::Object::New(env);
+
+		o.Set("name", (*t)->name);
+		o.Set("broadcast", (*t)->publish != nullptr);
+		out.Set(i++, o);
+	}
+	return out;
+}
+
+/* prepare({transport, maxMsg, spinNs?, subscribers?, address?})
+ *   -> {handle, peers: number[][]} */
+Napi::Value Prepare(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	Napi::Object o = info[0].As<Napi::Object>();
+	std::string name = o.Get("transport").As<Napi::String>().Utf8Value();
+	const transport_ops *ops = transport_find(name.c_str());
+	char err[TP_ERR_LEN] = "";
+
+	if (!ops)
+		throw Napi::Error::New(env, "unknown native transport: " + name);
+	Channel *ch = new Channel();
+	ch->ops = ops;
+	ch->params.max_msg = num64(o, "maxMsg", 0);
+	ch->params.spin_ns = (unsigned)num64(o, "spinNs", 0);
+	ch->params.subscribers = (unsigned)num64(o, "subscribers", 0);
+	ch->params.abort = &ch->abort_flag;
+	if (o.Get("address").IsString()) {
+		ch->address = o.Get("address").As<Napi::String>().Utf8Value();
+		ch->params.address = ch->address.c_str();
+	}
+	unsigned npeers = ch->params.subscribers ? ch->params.subscribers : 1;
+	ch->peers.resize(npeers);
+	for (auto &p : ch->peers) {
+		p.n = 0;
+		for (int &fd : p.fds)
+			fd = -1;
+	}
+	int rc = ops->prepare(&ch->params, &ch->conn, ch->peers.data(), err);
+	if (rc) {
+		delete ch;
+		Napi::Error e = Napi::Error::New(env, std::string(name) + ": " +
+					       (err[0] ? err : strerror(-rc)));
+		e.Set("errno", Napi::Number::New(env, -rc));
+		throw e;
+	}
+	if (ch->params.subscribers) {
+		/* the ack board goes last in every subscriber's fd list */
+		int fd = memfd_create("ipcbench-acks", MFD_CLOEXEC);
+
+		ch->board_len = ack_board_size(ch->params.subscribers);
+		if (fd < 0 || ftruncate(fd, (off_t)ch->board_len)) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			close_peer_fds(ch);
+			ops->close(ch->conn);
+			delete ch;
+			throw Napi::Error::New(env, std::string("ack board: ") + strerror(e));
+		}
+		ch->board = (ack_board *)mmap(nullptr, ch->board_len,
+					      PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		for (auto &p : ch->peers)
+			p.fds[p.n++] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+	}
+	int handle;
+	{
+		std::lock_guard<std::mutex> g(table_lock);
+		handle = next_handle++;
+		channels[handle] = ch;
+	}
+	Napi::Object out = Napi::Object::New(env);
+	Napi::Array peers = Napi::Array::New(env);
+	for (uint32_t i = 0; i < ch->peers.size(); i++) {
+		Napi::Array fds = Napi::Array::New(env);
+
+		for (int k = 0; k < ch->peers[i].n; k++)
+			fds.Set((uint32_t)k, ch->peers[i].fds[k]);
+		peers.Set(i, fds);
+	}
+	out.Set("handle", handle);
+	out.Set("peers", peers);
+	return out;
+}
+
+Napi::Value ClosePeerFds(const Napi::CallbackInfo &info)
+{
+	close_peer_fds(lookup(info.Env(), info[0]));
+	return info.Env().Undefined();
+}
+
+Napi::Value Abort(const Napi::CallbackInfo &info)
+{
+	Channel *ch = lookup(info.Env(), info[0]);
+
+	__atomic_store_n(&ch->abort_flag, 1, __ATOMIC_SEQ_CST);
+	return info.Env().Undefined();
+}
+
+Napi::Value Release(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	Channel *ch = lookup(env, info[0]);
+
+	if (ch->busy)
+		throw Napi::Error::New(env, "ipcbench native: channel is still running");
+	{
+		std::lock_guard<std::mutex> g(table_lock);
+		channels.erase(info[0].As<Napi::Number>().Int32Value());
+	}
+	close_peer_fds(ch);
+	if (ch->conn)
+		ch->ops->close(ch->conn);
+	if (ch->board)
+		munmap(ch->board, ch->board_len);
+	delete ch;
+	return env.Undefined();
+}
+
+struct Summary {
+	int64_t min, p50, p90, p99, p999, max;
+	double mean;
+	int64_t count;
+	std::vector<uint8_t> encoded;
+};
+
+void summarize(const histogram *h, Summary *s)
+{
+	s->count = h->total;
+	s->min = h->total ? h->min : 0;
+	s->p50 = histogram_percentile(h, 50);
+	s->p90 = histogram_percentile(h, 90);
+	s->p99 = histogram_percentile(h, 99);
+	s->p999 = histogram_percentile(h, 99.9);
+	s->max = h->max;
+	s->mean = histogram_mean(h);
+	s->encoded.resize(histogram_encoded_max(h));
+	long n = histogram_encode(h, s->encoded.data(), s->encoded.size());
+	s->encoded.resize(n > 0 ? (size_t)n : 0);
+}
+
+Napi::Object summary_js(Napi::Env env, const Summary &s)
+{
+	Napi::Object o = Napi::Object::New(env);
+
+	o.Set("count", (double)s.count);
+	o.Set("min", (double)s.min);
+	o.Set("p50", (double)s.p50);
+	o.Set("p90", (double)s.p90);
+	o.Set("p99", (double)s.p99);
+	o.Set("p999", (double)s.p999);
+	o.Set("max", (double)s.max);
+	o.Set("mean", s.mean);
+	o.Set("encoded", Napi::Buffer<uint8_t>::Copy(env, s.encoded.data(), s.encoded.size()));
+	return o;
+}
+
+Napi::Object usage_js(Napi::Env env, const cpu_usage &u)
+{
+	Napi::Object o = Napi::Object::New(env);
+
+	o.Set("userNs", (double)u.user_ns);
+	o.Set("sysNs", (double)u.sys_ns);
+	o.Set("vcsw", (double)u.vcsw);
+	o.Set("ivcsw", (double)u.ivcsw);
+	return o;
+}
+
+/* ---- RPC: one pinned thread per client/server pair ---- */
+
+struct RpcThread {
+	Channel *ch;
+	int cpu;
+	rpc_config cfg;
+	rpc_result res;
+	pthread_barrier_t *start;
+};
+
+void *rpc_thread(void *arg)
+{
+	RpcThread *t = (RpcThread *)arg;
+	char err[TP_ERR_LEN] = "";
+	int rc = sysutil_pin(t->cpu);
+
+	if (rc) {
+		t->res.error = rc;
+		snprintf(t->res.reason, sizeof(t->res.reason),
+			 "cannot pin the client to CPU %d: %s", t->cpu, strerror(-rc));
+	} else if (!t->ch->connected &&
+		   (rc = t->ch->ops->connect(t->ch->conn, err)) != 0) {
+		t->res.error = rc;
+		snprintf(t->res.reason, sizeof(t->res.reason), "connect: %s",
+			 err[0] ? err : strerror(-rc));
+	} else {
+		t->ch->connected = true;
+	}
+	pthread_barrier_wait(t->start);
+	if (!t->res.error)
+		rpc_client_run(t->ch->ops, t->ch->conn, &t->cfg, &t->res);
+	return nullptr;
+}
+
+class RpcWorker : public Napi::AsyncWorker {
+public:
+	RpcWorker(Napi::Env env, std::vector<RpcThread> threads)
+		: Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
+		  threads_(std::move(threads))
+	{
+	}
+	Napi::Promise Promise() { return deferred_.Promise(); }
+
+	void Execute() override
+	{
+		pthread_barrier_t start;
+		std::vector<pthread_t> tids(threads_.size());
+
+		pthread_barrier_init(&start, nullptr, (unsigned)threads_.size());
+		for (size_t i = 0; i < threads_.size(); i++) {
+			threads_[i].start = &start;
+			if (histogram_init(&threads_[i].res.hist, HIST_LOWEST,
+					   HIST_HIGHEST, HIST_DIGITS)) {
+				SetError("out of memory");
+				return;
+			}
+		}
+		for (size_t i = 0; i < threads_.size(); i++)
+			pthread_create(&tids[i], nullptr, rpc_thread, &threads_[i]);
+		for (size_t i = 0; i < threads_.size(); i++)
+			pthread_join(tids[i], nullptr);
+		pthread_barrier_destroy(&start);
+
+		histogram_init(&merged_, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
+		for (auto &t : threads_) {
+			histogram_add(&merged_, &t.res.hist);
+			ops_ += t.res.ops;
+			bytes_ += t.res.bytes;
+			if (t.res.wall_ns > wall_)
+				wall_ = t.res.wall_ns;
+			if (t.res.error && !error_) {
+				error_ = t.res.error;
+				reason_ = t.res.reason;
+			}
+		}
+		summarize(&merged_, &summary_);
+		histogram_deinit(&merged_);
+	}
+
+	void OnOK() override
+	{
+		Napi::Env env = Env();
+		Napi::Object o = Napi::Object::New(env);
+		Napi::Array cpu = Napi::Array::New(env);
+
+		for (uint32_t i = 0; i < threads_.size(); i++) {
+			cpu.Set(i, usage_js(env, threads_[i].res.cpu));
+			histogram_deinit(&threads_[i].res.hist);
+			threads_[i].ch->busy = false;
+		}
+		o.Set("ops", (double)ops_);
+		o.Set("bytes", (double)bytes_);
+		o.Set("wallNs", (double)wall_);
+		o.Set("latency", summary_js(env, summary_));
+		o.Set("clientCpu", cpu);
+		o.Set("error", error_);
+		o.Set("reason", reason_);
+		deferred_.Resolve(o);
+	}
+
+	void OnError(const Napi::Error &e) override
+	{
+		for (auto &t : threads_)
+			t.ch->busy = false;
+		deferred_.Reject(e.Value());
+	}
+
+private:
+	Napi::Promise::Deferred deferred_;
+	std::vector<RpcThread> threads_;
+	histogram merged_{};
+	Summary summary_{};
+	uint64_t ops_ = 0, bytes_ = 0, wall_ = 0;
+	int error_ = 0;
+	std::string reason_;
+};
+
+/* runRpc(handles[], {size, warmupNs, durationNs, maxOps?, seed?, cpus[]}) */
+Napi::Value RunRpc(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	Napi::Array handles = info[0].As<Napi::Array>();
+	Napi::Object o = info[1].As<Napi::Object>();
+	Napi::Array cpus = o.Get("cpus").As<Napi::Array>();
+	std::vector<RpcThread> threads(handles.Length());
+
+	for (uint32_t i = 0; i < handles.Length(); i++) {
+		RpcThread &t = threads[i];
+
+		memset(&t.res, 0, sizeof(t.res));
+		t.ch = lookup(env, handles.Get(i));
+		if (t.ch->busy)
+			throw Napi::Error::New(env, "ipcbench native: channel is already running");
+		t.cpu = cpus.Get(i).As<Napi::Number>().Int32Value();
+		t.cfg.size = num64(o, "size", 0);
+		t.cfg.warmup_ns = num64(o, "warmupNs", 0);
+		t.cfg.duration_ns = num64(o, "durationNs", 0);
+		t.cfg.max_ops = num64(o, "maxOps", 0);
+		t.cfg.seed = num64(o, "seed", 1) + i;
+	}
+	for (auto &t : threads)
+		t.ch->busy = true;
+	RpcWorker *w = new RpcWorker(env, std::move(threads));
+	Napi::Promise p = w->Promise();
+	w->Queue();
+	return p;
+}
+
+/* ---- broadcast: the publisher on one pinned thread ---- */
+
+class BroadcastWorker : public Napi::AsyncWorker {
+public:
+	BroadcastWorker(Napi::Env env, Channel *ch, int cpu, bcast_config cfg,
+			std::vector<uint8_t> interested)
+		: Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
+		  ch_(ch), cpu_(cpu), cfg_(cfg), interested_(std::move(interested))
+	{
+		memset(&res_, 0, sizeof(res_));
+	}
+	Napi::Promise Promise() { return deferred_.Promise(); }
+
+	static void *thread(void *arg)
+	{
+		BroadcastWorker *w = (BroadcastWorker *)arg;
+		char err[TP_ERR_LEN] = "";
+		int rc = sysutil_pin(w->cpu_);
+
+		if (!rc && !w->ch_->connected)
+			rc = w->ch_->ops->connect(w->ch_->conn, err);
+		if (rc) {
+			w->res_.error = rc;
+			snprintf(w->res_.reason, sizeof(w->res_.reason), "setup: %s",
+				 err[0] ? err : strerror(-rc));
+			return nullptr;
+		}
+		w->ch_->connected = true;
+		broadcast_publisher_run(w->ch_->ops, w->ch_->conn, w->ch_->board,
+					&w->cfg_, &w->res_);
+		return nullptr;
+	}
+
+	void Execute() override
+	{
+		pthread_t tid;
+
+		if (histogram_init(&res_.last, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS) ||
+		    histogram_init(&res_.publish, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)) {
+			SetError("out of memory");
+			return;
+		}
+		cfg_.interested = interested_.data();
+		cfg_.abort = &ch_->abort_flag;
+		pthread_create(&tid, nullptr, thread, this);
+		pthread_join(tid, nullptr);
+		summarize(&res_.last, &last_);
+		summarize(&res_.publish, &publish_);
+		histogram_deinit(&res_.last);
+		histogram_deinit(&res_.publish);
+	}
+
+	void OnOK() override
+	{
+		Napi::Env env = Env();
+		Napi::Object o = Napi::Object::New(env);
+
+		ch_->busy = false;
+		o.Set("ops", (double)res_.ops);
+		o.Set("wallNs", (double)res_.wall_ns);
+		o.Set("lastSubscriber", summary_js(env, last_));
+		o.Set("publishCall", summary_js(env, publish_));
+		o.Set("publisherCpu", usage_js(env, res_.cpu));
+		o.Set("lateSends", (double)res_.late_sends);
+		o.Set("error", res_.error);
+		o.Set("reason", std::string(res_.reason));
+		deferred_.Resolve(o);
+	}
+
+	void OnError(const Napi::Error &e) override
+	{
+		ch_->busy = false;
+		deferred_.Reject(e.Value());
+	}
+
+private:
+	Napi::Promise::Deferred deferred_;
+	Channel *ch_;
+	int cpu_;
+	bcast_config cfg_;
+	std::vector<uint8_t> interested_;
+	bcast_result res_;
+	Summary last_{}, publish_{};
+};
+
+/* runBroadcast(handle, {size, interested[], warmupNs, durationNs, maxOps?,
+ *                       rate?, seed?, cpu}) */
+Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	Channel *ch = lookup(env, info[0]);
+	Napi::Object o = info[1].As<Napi::Object>();
+	Napi::Array mask = o.Get("interested").As<Napi::Array>();
+	std::vector<uint8_t> interested(mask.Length());
+	bcast_config cfg{};
+
+	if (ch->busy)
+		throw Napi::Error::New(env, "ipcbench native: channel is already running");
+	if (!ch->board || mask.Length() != ch->params.subscribers)
+		throw Napi::Error::New(env, "ipcbench native: not a broadcast channel of that size");
+	for (uint32_t i = 0; i < mask.Length(); i++)
+		interested[i] = mask.Get(i).ToBoolean().Value() ? 1 : 0;
+	cfg.size = num64(o, "size", 0);
+	cfg.subscribers = ch->params.subscribers;
+	cfg.warmup_ns = num64(o, "warmupNs", 0);
+	cfg.duration_ns = num64(o, "durationNs", 0);
+	cfg.max_ops = num64(o, "maxOps", 0);
+	cfg.rate = num64(o, "rate", 0);
+	cfg.seed = num64(o, "seed", 1);
+	ch->busy = true;
+	BroadcastWorker *w = new BroadcastWorker(env, ch,
+		o.Get("cpu").As<Napi::Number>().Int32Value(), cfg, std::move(interested));
+	Napi::Promise p = w->Promise();
+	w->Queue();
+	return p;
+}
+
+/* histogramFromValues(values[]) -> summary: for tests of the encoding */
+Napi::Value HistogramFromValues(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	Napi::Array values = info[0].As<Napi::Array>();
+	histogram h;
+	Summary s;
+
+	if (histogram_init(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS))
+		throw Napi::Error::New(env, "out of memory");
+	for (uint32_t i = 0; i < values.Length(); i++)
+		histogram_record(&h, (int64_t)values.Get(i).As<Napi::Number>().DoubleValue());
+	summarize(&h, &s);
+	histogram_deinit(&h);
+	return summary_js(env, s);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports)
+{
+	exports.Set("transports", Napi::Function::New(env, Transports));
+	exports.Set("prepare", Napi::Function::New(env, Prepare));
+	exports.Set("closePeerFds", Napi::Function::New(env, ClosePeerFds));
+	exports.Set("abort", Napi::Function::New(env, Abort));
+	exports.Set("release", Napi::Function::New(env, Release));
+	exports.Set("runRpc", Napi::Function::New(env, RunRpc));
+	exports.Set("runBroadcast", Napi::Function::New(env, RunBroadcast));
+	exports.Set("histogramFromValues", Napi::Function::New(env, HistogramFromValues));
+	exports.Set("protocol", Napi::Number::New(env, MSG_PROTOCOL));
+	exports.Set("headerSize", Napi::Number::New(env, (double)MSG_HDR_SIZE));
+	return exports;
+}
+
+} // namespace
+
+NODE_API_MODULE(ipcbench_native, Init)

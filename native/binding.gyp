@@ -1,0 +1,39 @@
+{
+  "variables": {
+    "core_sources": [
+      "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
+      "transports/fdstream.c", "transports/shm.c",
+      "workloads/rpc.c", "workloads/broadcast.c"
+    ],
+    "warnings": ["-Wall", "-Wextra", "-O2", "-g"]
+  },
+  "targets": [
+    {
+      "target_name": "ipcbench_native",
+      "sources": ["addon/addon.cc", "<@(core_sources)"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags": ["<@(warnings)"],
+      "cflags_c": ["-std=gnu11"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc": ["<@(warnings)", "-std=c++17", "-fexceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "libraries": ["-lpthread", "-lm"]
+    },
+    {
+      "target_name": "ipcbench-peer",
+      "type": "executable",
+      "sources": ["peer/peer.c", "<@(core_sources)"],
+      "cflags": ["<@(warnings)"],
+      "cflags_c": ["-std=gnu11"],
+      "libraries": ["-lpthread", "-lm"]
+    },
+    {
+      "target_name": "ipcbench-pingpong",
+      "type": "executable",
+      "sources": ["minimal/pingpong.c"],
+      "cflags": ["<@(warnings)"],
+      "cflags_c": ["-std=gnu11"]
+    }
+  ]
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/* The one table of native transports: adding a transport adds one line here. */
+#include "transport.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const struct transport_ops pipe_ops;
+extern const struct transport_ops unix_stream_ops;
+extern const struct transport_ops unix_seqpacket_ops;
+extern const struct transport_ops shm_ops;
+extern const struct transport_ops shm_spin_ops;
+
+static const struct transport_ops *const registry[] = {
+	&pipe_ops,
+	&unix_stream_ops,
+	&unix_seqpacket_ops,
+	&shm_ops,
+	&shm_spin_ops,
+	NULL,
+};
+
+const struct transport_ops *const *transport_all(void)
+{
+	return registry;
+}
+
+const struct transport_ops *transport_find(const char *name)
+{
+	const struct transport_ops *const *t;
+
+	for (t = registry; *t; t++)
+		if (!strcmp((*t)->name, name))
+			return *t;
+	return NULL;
+}
+
+int tp_fail(char *err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err, TP_ERR_LEN, fmt, ap);
+		va_end(ap);
+	}
+	return rc < 0 ? rc : -rc;
+}
