@@ -1,0 +1,200 @@
+// The result document: the one record every output reads. Versioned; validated with zod on read so a corrupt,
+// truncated or foreign file is reported with its name and the first problem, never half-used.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+export const SCHEMA_NAME = 'ipcbench-result';
+export const SCHEMA_VERSION = 1;
+
+export const WORKLOADS = ['rpc', 'broadcast'] as const;
+export const PLACEMENTS = ['same-core', 'cross-core', 'unpinned'] as const;
+export const ENVIRONMENTS = ['host', 'lab-tcg', 'lab-kvm'] as const;
+export const ROLES = ['client', 'server', 'publisher', 'subscriber', 'daemon'] as const;
+
+export const caseKeySchema = z.object({
+  transport: z.string(),
+  workload: z.enum(WORKLOADS),
+  size: z.number().int().positive(),
+  concurrency: z.number().int().positive(),
+  subscribers: z.number().int().nonnegative(),
+  uninterested: z.number().int().nonnegative(),
+  placement: z.enum(PLACEMENTS),
+  mode: z.enum(['closed', 'open']),
+  rate: z.number().nonnegative(),
+  env: z.enum(ENVIRONMENTS),
+});
+export type CaseKey = z.infer<typeof caseKeySchema>;
+
+export const latencySchema = z.object({
+  count: z.number(),
+  min: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  /** HdrHistogram V2 compressed, base64 ("HISTF..."): decode with hdr-histogram-js or any HdrHistogram tool. */
+  histogram: z.string().optional(),
+});
+export type Latency = z.infer<typeof latencySchema>;
+
+export const processCpuSchema = z.object({
+  role: z.enum(ROLES),
+  pid: z.number().int().optional(),
+  userNs: z.number(),
+  sysNs: z.number(),
+  vcsw: z.number(),
+  ivcsw: z.number(),
+});
+export type ProcessCpu = z.infer<typeof processCpuSchema>;
+
+export const deliverySchema = z.object({
+  expected: z.number(),
+  delivered: z.number(),
+  lost: z.number(),
+  duplicated: z.number(),
+  corrupted: z.number(),
+  late: z.number(),
+  refused: z.number(),
+});
+export type Delivery = z.infer<typeof deliverySchema>;
+
+export const repetitionSchema = z.object({
+  index: z.number().int().nonnegative(),
+  ops: z.number(),
+  bytes: z.number(),
+  wallNs: z.number(),
+  opsPerSec: z.number(),
+  mbPerSec: z.number(),
+  /** rpc: round trip per call; broadcast: send -> delivery at each interested subscriber. All ns. */
+  latency: latencySchema,
+  lastSubscriber: latencySchema.optional(),
+  publishCall: latencySchema.optional(),
+  delivery: deliverySchema.optional(),
+  cpu: z.array(processCpuSchema),
+  cpuNsPerOp: z.object({ total: z.number(), byRole: z.record(z.string(), z.number()) }),
+  ctxSwitchesPerOp: z.number(),
+});
+export type Repetition = z.infer<typeof repetitionSchema>;
+
+export const estimateSchema = z.object({
+  median: z.number(),
+  low: z.number(),
+  high: z.number(),
+  n: z.number().int(),
+});
+export type Estimate = z.infer<typeof estimateSchema>;
+
+export const summarySchema = z.record(z.string(), estimateSchema);
+export type Summary = z.infer<typeof summarySchema>;
+
+export const CASE_STATES = ['ok', 'skipped', 'unavailable', 'errored'] as const;
+export type CaseState = (typeof CASE_STATES)[number];
+
+export const caseResultSchema = z.object({
+  key: caseKeySchema,
+  state: z.enum(CASE_STATES),
+  reason: z.string().optional(),
+  transportVersion: z.string().optional(),
+  startedAt: z.string(),
+  repetitions: z.array(repetitionSchema),
+  /** Median over repetitions with a bootstrap 95% CI, per metric (see bench/stats.ts for the list). */
+  summary: summarySchema.optional(),
+});
+export type CaseResult = z.infer<typeof caseResultSchema>;
+
+export const hostSchema = z.object({
+  hostname: z.string(),
+  cpuModel: z.string(),
+  cores: z.number(),
+  onlineCpus: z.number(),
+  smt: z.string(),
+  governor: z.string(),
+  kernel: z.string(),
+  virtualization: z.string(),
+  loadAverage: z.array(z.number()),
+  memoryBytes: z.number(),
+  node: z.string(),
+  addon: z.string(),
+  ipcbench: z.string(),
+  gitSha: z.string(),
+  env: z.enum(ENVIRONMENTS),
+});
+export type Host = z.infer<typeof hostSchema>;
+
+export const transportStatusSchema = z.object({
+  name: z.string(),
+  available: z.boolean(),
+  reason: z.string().optional(),
+  version: z.string().optional(),
+});
+export type TransportStatus = z.infer<typeof transportStatusSchema>;
+
+export const resultDocumentSchema = z.object({
+  schema: z.literal(SCHEMA_NAME),
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  complete: z.boolean(),
+  interrupted: z.boolean().optional(),
+  argv: z.array(z.string()),
+  options: z.record(z.string(), z.unknown()),
+  host: hostSchema,
+  warnings: z.array(z.string()),
+  transports: z.array(transportStatusSchema),
+  cases: z.array(caseResultSchema),
+});
+export type ResultDocument = z.infer<typeof resultDocumentSchema>;
+
+export class ResultFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ResultFileError';
+  }
+}
+
+/** Validate an already-parsed document; `file` names it in errors. */
+export function parseResultDocument(data: unknown, file: string): ResultDocument {
+  if (typeof data === 'object' && data !== null && 'schemaVersion' in data) {
+    const v = (data as { schemaVersion: unknown }).schemaVersion;
+    if (v !== SCHEMA_VERSION)
+      throw new ResultFileError(file, `schema version ${String(v)} is not supported (this ipcbench reads ${SCHEMA_VERSION})`);
+  }
+  const parsed = resultDocumentSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new ResultFileError(file, `not an ipcbench result file: ${where}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Read and validate a result file. Throws ResultFileError naming the file and the problem. */
+export async function readResultFile(file: string): Promise<ResultDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ResultFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ResultFileError(file, `corrupt or truncated JSON (${(err as Error).message})`);
+  }
+  return parseResultDocument(data, file);
+}
+
+export function caseLabel(k: CaseKey): string {
+  const parts = [k.transport, k.workload, `${k.size}B`, k.placement];
+  if (k.concurrency > 1) parts.push(`x${k.concurrency}`);
+  if (k.workload === 'broadcast') parts.push(`N=${k.subscribers}`, `K=${k.uninterested}`, k.mode === 'open' ? `open@${k.rate}/s` : 'closed');
+  if (k.env !== 'host') parts.push(k.env);
+  return parts.join(' ');
+}

@@ -1,0 +1,12 @@
+// The one registry of transports. Order = the order of tables and charts.
+import { pipe, unixSeqpacket, unixStream } from './fd-family.js';
+import { shm, shmSpin } from './shm.js';
+import type { Transport } from './types.js';
+
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin];
+
+export function findTransport(name: string): Transport | undefined {
+  return TRANSPORTS.find((t) => t.name === name);
+}
+
+export const TRANSPORT_NAMES = TRANSPORTS.map((t) => t.name);
