@@ -192,7 +192,7 @@ export async function readResultFile(file: string): Promise<ResultDocument> {
 }
 
 export function caseLabel(k: CaseKey): string {
-  const parts = [k.transport, k.workload, `${k.size}B`, k.placement];
+  const parts = [k.transport, k.workload, k.size >= 1024 && k.size % 1024 === 0 ? `${k.size / 1024}K` : `${k.size}B`, k.placement];
   if (k.concurrency > 1) parts.push(`x${k.concurrency}`);
   if (k.workload === 'broadcast') parts.push(`N=${k.subscribers}`, `K=${k.uninterested}`, k.mode === 'open' ? `open@${k.rate}/s` : 'closed');
   if (k.env !== 'host') parts.push(k.env);

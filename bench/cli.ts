@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// ipcbench command line. Declares flags only; options.ts validates, runner.ts measures, format.ts prints.
+// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 130 interrupted).
+import { Command, CommanderError, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { collectHost, preflightWarnings } from './host.js';
+import { UsageError, EXIT } from './errors.js';
+import { summaryText } from './format.js';
+import { NativeMissingError, headerSize } from './native.js';
+import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
+import { probeAll } from './probe.js';
+import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
+import { Runner } from './runner.js';
+import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
+import { registerLabCommands } from './lab/command.js';
+import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
+
+const EXAMPLES = `
+Examples:
+  $ ipcbench run                                   default matrix on every available transport
+  $ ipcbench run --transports pipe,shm --sizes 64,4K,1M --placement cross-core
+  $ ipcbench run --workloads broadcast --subscribers 1,4,16 --uninterested 2
+  $ ipcbench run --workloads broadcast --mode open --rate 20000
+  $ ipcbench run --json > run.json                 full result document on stdout, table on stderr
+  $ ipcbench list                                  which transports work here, and why not
+  $ ipcbench lab run --transports binder,pipe      kernel transports inside our own kernel under qemu`;
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('-t, --transports <list>', `comma-separated transports (default: every available one; known: ${TRANSPORT_NAMES.join(', ')})`)
+    .option('-w, --workloads <list>', 'rpc, broadcast', DEFAULTS.workloads)
+    .option('-s, --sizes <list>', 'RPC message sizes incl. the 32 B header: 64,4K,1M or a range 64..1M (x4 steps) or 64..1M:x2', DEFAULTS.sizes)
+    .option('--broadcast-sizes <list>', 'broadcast message sizes (same syntax)', DEFAULTS.broadcastSizes)
+    .option('-p, --placement <list>', 'CPU placement: same-core, cross-core, unpinned', DEFAULTS.placement)
+    .option('-c, --concurrency <list>', 'independent RPC client/server pairs', DEFAULTS.concurrency)
+    .option('--subscribers <list>', 'broadcast: subscriber counts N', DEFAULTS.subscribers)
+    .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
+    .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
+    .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
+    .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
+    .option('--min-repetitions <n>', 'repetitions before early stop may apply', DEFAULTS.minRepetitions)
+    .option('--ci-target <percent>', 'stop early when the 95% CI half-width of the median p50 is under this (0 = never)', DEFAULTS.ciTarget)
+    .option('-d, --duration <ms>', 'timed part of each repetition', DEFAULTS.duration)
+    .option('--warmup <ms>', 'untimed warm-up in each repetition', DEFAULTS.warmup)
+    .option('--timeout <ms>', 'a repetition still running this long after its planned end is killed', DEFAULTS.timeout)
+    .option('-o, --out <dir>', 'directory for results/<run-id>.json', DEFAULTS.out)
+    .option('--json', 'print the complete result document on stdout (the table goes to stderr)')
+    .option('--fail-fast', 'stop at the first errored case')
+    .option('--no-progress', 'no progress bar')
+    .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
+    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp());
+}
+
+async function defaultTransports(): Promise<string[]> {
+  return (await probeAll()).filter((s) => s.available).map((s) => s.name);
+}
+
+async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
+  const explicit = Boolean(flags.transports);
+  const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
+  await ensureWritableDir(opts.out);
+  const host = collectHost();
+  const runId = newRunId();
+  const doc: ResultDocument = {
+    schema: SCHEMA_NAME,
+    schemaVersion: SCHEMA_VERSION,
+    runId,
+    startedAt: new Date().toISOString(),
+    complete: false,
+    argv,
+    options: { ...opts },
+    host,
+    warnings: preflightWarnings(host),
+    transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
+    cases: [],
+  };
+  const writer = new ResultWriter(opts.out, runId);
+  await writer.save(doc);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(`\n${sig}: stopping; peers are being stopped and the results so far kept in ${writer.path}\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const tty = process.stderr.isTTY && opts.progress;
+  const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
+  let lastLine = 0;
+  for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
+  const runner = new Runner(opts, doc, controller.signal, {
+    onProgress: (done, total, label) => {
+      if (bar) {
+        if (!bar.isActive) bar.start(total, 0, { label });
+        bar.update(done, { label });
+      } else if (opts.progress && Date.now() - lastLine > 2000) {
+        lastLine = Date.now();
+        process.stderr.write(`[${done}/${total}] ${label}\n`);
+      }
+    },
+    log: (m) => {
+      if (bar?.isActive) bar.stop();
+      process.stderr.write(`${m}\n`);
+    },
+    onSave: (d) => writer.save(d),
+  });
+  try {
+    await runner.run();
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  doc.finishedAt = new Date().toISOString();
+  doc.complete = !controller.signal.aborted;
+  if (controller.signal.aborted) doc.interrupted = true;
+  await writer.save(doc);
+  const text = summaryText(doc, writer.path);
+  if (opts.json) {
+    process.stderr.write(`${text}\n`);
+    process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+  } else process.stdout.write(`${text}\n`);
+  if (controller.signal.aborted) return EXIT.interrupted;
+  return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
+}
+
+async function listCommand(json: boolean): Promise<number> {
+  const statuses = await probeAll();
+  if (json) {
+    process.stdout.write(`${JSON.stringify(statuses, null, 1)}\n`);
+    return EXIT.ok;
+  }
+  const width = Math.max(...statuses.map((s) => s.name.length));
+  for (const s of statuses) {
+    const t = TRANSPORTS.find((x) => x.name === s.name)!;
+    const state = s.available ? `available${s.version ? ` (${s.version})` : ''}` : `unavailable: ${s.reason}`;
+    process.stdout.write(`${s.name.padEnd(width)}  ${state}\n${' '.repeat(width)}  ${t.description}; workloads: ${t.workloads.join(', ')}\n`);
+  }
+  return EXIT.ok;
+}
+
+function envCommand(json: boolean): number {
+  const host = collectHost();
+  const warnings = preflightWarnings(host);
+  if (json) process.stdout.write(`${JSON.stringify({ host, warnings }, null, 1)}\n`);
+  else {
+    for (const [k, v] of Object.entries(host)) process.stdout.write(`${k.padEnd(15)} ${Array.isArray(v) ? v.join(' ') : String(v)}\n`);
+    for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+  }
+  return EXIT.ok;
+}
+
+/** The report/compare commands live in reports/ (issue 5); registered when present. */
+async function registerOptional(program: Command): Promise<void> {
+  const spec = '../reports/commands.js';
+  try {
+    const mod = (await import(spec)) as { registerReportCommands?: (p: Command) => void };
+    mod.registerReportCommands?.(program);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  let code: number = EXIT.ok;
+  program
+    .name('ipcbench')
+    .description('Benchmark and compare Linux IPC: identical RPC and broadcast workloads over pipes, AF_UNIX, shared memory, D-Bus, Binder and kdbus')
+    .version(collectHost().ipcbench)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showSuggestionAfterError()
+    .addHelpText('after', EXAMPLES);
+  addRunOptions(program.command('run').description('run the benchmark matrix and write results/<run-id>.json')).action(async (flags: RawRunFlags) => {
+    code = await runCommand(flags, argv);
+  });
+  program
+    .command('list')
+    .description('list every transport: available or not, why, and its version')
+    .option('--json', 'machine-readable')
+    .action(async (o: { json?: boolean }) => {
+      code = await listCommand(Boolean(o.json));
+    });
+  program
+    .command('env')
+    .description('show the host metadata recorded with every result, and the preflight warnings')
+    .option('--json', 'machine-readable')
+    .action((o: { json?: boolean }) => {
+      code = envCommand(Boolean(o.json));
+    });
+  registerLabCommands(program);
+  await registerOptional(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof UsageError || err instanceof ResultFileError || err instanceof NativeMissingError) {
+      process.stderr.write(`ipcbench: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`ipcbench: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 70;
+  }
+  return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`ipcbench: ${String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,104 @@
+// Human-readable tables for the terminal (cli-table3). Reads result records only; never measures.
+import Table from 'cli-table3';
+import { caseLabel, type CaseResult, type Estimate, type ResultDocument } from './result.js';
+
+export function formatNs(ns: number | undefined): string {
+  if (ns === undefined || !Number.isFinite(ns)) return '-';
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(ns < 1e4 ? 2 : 1)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(ns < 1e7 ? 2 : 1)} ms`;
+  return `${(ns / 1e9).toFixed(2)} s`;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
+
+export function formatCount(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '-';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)} k`;
+  return n.toFixed(n < 10 ? 2 : 0);
+}
+
+function withCi(e: Estimate | undefined, fmt: (v: number) => string): string {
+  if (!e) return '-';
+  if (e.n < 2 || e.high === e.low) return fmt(e.median);
+  const half = ((e.high - e.low) / 2 / Math.abs(e.median)) * 100;
+  return `${fmt(e.median)} ±${half < 10 ? half.toFixed(1) : half.toFixed(0)}%`;
+}
+
+function stateCell(c: CaseResult): string {
+  if (c.state === 'ok') return `ok (${c.repetitions.length})`;
+  const reason = c.reason ?? '';
+  return `${c.state}: ${reason.length > 70 ? `${reason.slice(0, 67)}...` : reason}`;
+}
+
+const style = (): { head: string[]; border: string[] } => ({ head: [], border: [] });
+
+export function rpcTable(cases: readonly CaseResult[]): string {
+  const t = new Table({
+    head: ['transport', 'size', 'placement', 'p50', 'p99', 'calls/s', 'MB/s', 'CPU µs/call', 'state'],
+    style: style(),
+    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+  });
+  for (const c of cases) {
+    const s = c.summary ?? {};
+    t.push([
+      c.key.transport + (c.key.concurrency > 1 ? ` x${c.key.concurrency}` : ''),
+      formatSize(c.key.size),
+      c.key.placement,
+      withCi(s.p50, formatNs),
+      formatNs(s.p99?.median),
+      formatCount(s.opsPerSec?.median),
+      formatCount(s.mbPerSec?.median),
+      s.cpuUsPerOp ? s.cpuUsPerOp.median.toFixed(2) : '-',
+      stateCell(c),
+    ]);
+  }
+  return t.toString();
+}
+
+export function broadcastTable(cases: readonly CaseResult[]): string {
+  const t = new Table({
+    head: ['transport', 'size', 'placement', 'N', 'K', 'delivery p50', 'last-sub p50', 'pub CPU µs', 'deliveries/s', 'lost', 'state'],
+    style: style(),
+    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+  });
+  for (const c of cases) {
+    const s = c.summary ?? {};
+    const lost = c.repetitions.reduce((n, r) => n + (r.delivery?.lost ?? 0), 0);
+    t.push([
+      c.key.transport,
+      formatSize(c.key.size),
+      c.key.placement,
+      String(c.key.subscribers),
+      String(c.key.uninterested),
+      withCi(s.p50, formatNs),
+      formatNs(s.lastSubscriberP50?.median),
+      s.publisherCpuUsPerOp ? s.publisherCpuUsPerOp.median.toFixed(2) : '-',
+      formatCount(s.deliveredPerSec?.median),
+      String(lost),
+      stateCell(c),
+    ]);
+  }
+  return t.toString();
+}
+
+export function summaryText(doc: ResultDocument, file?: string): string {
+  const lines: string[] = [];
+  const rpc = doc.cases.filter((c) => c.key.workload === 'rpc');
+  const bc = doc.cases.filter((c) => c.key.workload === 'broadcast');
+  const env = doc.host.env === 'host' ? '' : ` [${doc.host.env}]`;
+  if (rpc.length) lines.push(`RPC round trip${env} (median over repetitions ±95% CI half-width; p99 from the native histograms)`, rpcTable(rpc));
+  if (bc.length) lines.push(`Broadcast${env} (delivery = send -> each interested subscriber; last-sub = until all have it)`, broadcastTable(bc));
+  const unavailable = doc.transports.filter((t) => !t.available);
+  if (unavailable.length) lines.push(...unavailable.map((t) => `${t.name}: unavailable: ${t.reason}`));
+  for (const w of doc.warnings) lines.push(`warning: ${w}`);
+  const errored = doc.cases.filter((c) => c.state === 'errored');
+  for (const c of errored) lines.push(`errored: ${caseLabel(c.key)}: ${c.reason}`);
+  if (file) lines.push(`results: ${file}${doc.interrupted ? ' (interrupted: partial)' : ''}`);
+  return lines.join('\n');
+}
