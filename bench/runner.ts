@@ -324,6 +324,28 @@ export class Runner {
     }
   }
 
+  /**
+   * The native side saw the failure first (EOF on a pipe arrives before node hears of the peer's death): give the
+   * peers a moment to be reaped so the reason carries what the peer said and how it died.
+   */
+  private async withPeerStory(reason: string, known: string | undefined, peers: Peer[]): Promise<string> {
+    if (known) return `${reason}; ${known}`;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(peers.map((p) => p.exited)),
+      new Promise((r) => {
+        timer = setTimeout(r, 1000);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const p of peers) {
+      if (!p.finished) continue;
+      const e = await p.exited;
+      if (e.code !== 0 || e.signal) return `${reason}; ${p.describeExit(e)}`;
+    }
+    return reason;
+  }
+
   /** After the goodbye every peer exits by itself; give it a moment, then it is killed (and that is an error). */
   private async reap(peers: Peer[]): Promise<string | undefined> {
     let timer: NodeJS.Timeout | undefined;
@@ -382,7 +404,7 @@ export class Runner {
     );
     const daemonCpu = this.daemonCpu(daemons);
     if (timedOut) return { ok: false, reason: `timed out after ${this.opts.timeoutMs} ms past the planned duration; peers killed${peers[0]?.stderr ? ` (peer said: ${peers[0].stderr.split('\n').pop()})` : ''}` };
-    if (rec.error) return { ok: false, reason: peerFailure ? `${rec.reason}; ${peerFailure}` : rec.reason };
+    if (rec.error) return { ok: false, reason: await this.withPeerStory(rec.reason, peerFailure, peers) };
     const exitProblem = peerFailure ?? (await this.reap(peers));
     if (exitProblem) return { ok: false, reason: exitProblem };
     const cpu: ProcessCpu[] = rec.clientCpu.map((u) => usageToCpu('client', u, process.pid));
@@ -460,7 +482,7 @@ export class Runner {
     );
     const daemonCpu = this.daemonCpu(daemons);
     if (timedOut) return { ok: false, reason: `timed out after ${this.opts.timeoutMs} ms past the planned duration; subscribers killed` };
-    if (rec.error) return { ok: false, reason: peerFailure ? `${rec.reason}; ${peerFailure}` : rec.reason };
+    if (rec.error) return { ok: false, reason: await this.withPeerStory(rec.reason, peerFailure, peers) };
     const exitProblem = peerFailure ?? (await this.reap(peers));
     if (exitProblem) return { ok: false, reason: exitProblem };
     const cpu: ProcessCpu[] = [usageToCpu('publisher', rec.publisherCpu, process.pid)];
