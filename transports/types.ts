@@ -2,6 +2,8 @@
 // struct transport_ops + one line in each registry (transports/index.ts, native/core/registry.c).
 import type { Workload } from '../bench/options.js';
 
+export type { Workload };
+
 export interface Probe {
   available: boolean;
   /** Why not, with the fix where there is one: "dbus-broker not installed (apt-get install dbus-broker)". */
