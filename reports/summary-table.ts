@@ -1,0 +1,47 @@
+// The per-case summary table, as a list of columns shared by the HTML and Markdown outputs (CSV/JSON carry every
+// metric unformatted instead, see tabular.ts).
+import { fmt, fmtInterval, ratioToReference, type CaseRow, type ReportModel } from './model.js';
+
+export interface Column {
+  header: string;
+  /** Right-align (numbers). */
+  numeric: boolean;
+  cell(row: CaseRow, model: ReportModel): string;
+}
+
+const m = (id: string, withCi = false) => (r: CaseRow) => (withCi ? fmtInterval(r.metrics[id]) : fmt(r.metrics[id]?.median));
+
+export const SUMMARY_COLUMNS: readonly Column[] = [
+  { header: 'env', numeric: false, cell: (r) => r.env },
+  { header: 'transport', numeric: false, cell: (r) => r.key.transport },
+  { header: 'workload', numeric: false, cell: (r) => (r.key.workload === 'broadcast' ? `broadcast N=${r.key.subscribers}${r.key.uninterested ? ` K=${r.key.uninterested}` : ''}` : 'rpc') },
+  { header: 'size (B)', numeric: true, cell: (r) => String(r.key.size) },
+  { header: 'placement', numeric: false, cell: (r) => r.key.placement + (r.key.concurrency > 1 ? ` x${r.key.concurrency}` : '') + (r.key.mode === 'open' ? ` open@${r.key.rate}/s` : '') },
+  { header: 'state', numeric: false, cell: (r) => (r.state === 'ok' ? 'ok' : `${r.state}${r.reason ? `: ${r.reason}` : ''}`) },
+  { header: 'reps', numeric: true, cell: (r) => String(r.repetitions) },
+  { header: 'p50 µs [95% CI]', numeric: true, cell: m('p50', true) },
+  { header: 'p99 µs', numeric: true, cell: m('p99') },
+  { header: 'p99.9 µs', numeric: true, cell: m('p999') },
+  { header: 'ops/s', numeric: true, cell: m('throughput') },
+  { header: 'MB/s', numeric: true, cell: m('mbPerSec') },
+  { header: 'CPU µs/op', numeric: true, cell: m('cpuPerOp') },
+  {
+    header: 'CPU by process µs',
+    numeric: false,
+    cell: (r) =>
+      ['client', 'server', 'daemon', 'publisher', 'subscriber']
+        .filter((role) => r.metrics[`cpu.${role}`])
+        .map((role) => `${role} ${fmt(r.metrics[`cpu.${role}`]!.median)}`)
+        .join(', ') || '–',
+  },
+  { header: 'ctx sw/op', numeric: true, cell: m('ctxSwitchesPerOp') },
+  {
+    header: 'p50 ÷ reference',
+    numeric: true,
+    cell: (r, model) => {
+      if (r.key.transport === model.reference) return r.state === 'ok' ? '1 (reference)' : '–';
+      const ratio = ratioToReference(model, r);
+      return ratio ? fmt(ratio.median) : '–';
+    },
+  },
+];
