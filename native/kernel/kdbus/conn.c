@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * conn.c - connections: HELLO (spec 7), the queue and quotas (spec 8.4),
+ * RECV (spec 10), FREE, UPDATE, BYEBYE (spec 16), poll, reply trackers
+ * and their timeouts and dead-peer notifications (spec 9.5, 12.3).
+ */
+#include <linux/bitops.h>
+#include <linux/capability.h>
+#include <linux/ctype.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include "kdbus_internal.h"
+
+/* IDs are never reused (spec 5.1); one counter for the whole module. */
+static atomic64_t kdbus_last_id = ATOMIC64_INIT(0);
+
+static void kdbus_reply_release(struct kref *kref)
+{
+	kfree(container_of(kref, struct kdbus_reply, kref));
+}
+
+/**
+ * kdbus_reply_put() - drop a reply tracker reference
+ * @r:		tracker
+ */
+void kdbus_reply_put(struct kdbus_reply *r)
+{
+	kref_put(&r->kref, kdbus_reply_release);
+}
+
+/**
+ * kdbus_queue_entry_free() - free a queue entry and its memfd references
+ * @e:		entry no longer on any queue; its slice is not touched
+ */
+void kdbus_queue_entry_free(struct kdbus_queue_entry *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n_memfds; i++)
+		if (e->memfds[i])
+			fput(e->memfds[i]);
+	kfree(e);
+}
+
+static void kdbus_conn_release(struct kref *kref)
+{
+	struct kdbus_conn *conn = container_of(kref, struct kdbus_conn, kref);
+	struct kdbus_queue_entry *e, *tmp;
+
+	cancel_delayed_work_sync(&conn->timeout_work);
+	/* disconnect emptied both lists unless HELLO failed half-way */
+	list_for_each_entry_safe(e, tmp, &conn->queue, entry)
+		kdbus_queue_entry_free(e);
+	WARN_ON(!list_empty(&conn->replies));
+	kdbus_pool_deinit(&conn->pool);
+	kdbus_bus_put(conn->bus);
+	kfree(conn);
+}
+
+/**
+ * kdbus_conn_get() - take a connection reference
+ * @conn:	connection
+ */
+void kdbus_conn_get(struct kdbus_conn *conn)
+{
+	kref_get(&conn->kref);
+}
+
+/**
+ * kdbus_conn_put() - drop a connection reference; never call with a lock held
+ * @conn:	connection, may be NULL
+ */
+void kdbus_conn_put(struct kdbus_conn *conn)
+{
+	if (conn)
+		kref_put(&conn->kref, kdbus_conn_release);
+}
+
+/**
+ * kdbus_conn_check() - may this connection still issue commands
+ * @conn:	connection
+ *
+ * Return: 0, or -ECONNRESET after BYEBYE, close or bus shutdown.
+ */
+int kdbus_conn_check(struct kdbus_conn *conn)
+{
+	return READ_ONCE(conn->dead) ? -ECONNRESET : 0;
+}
+
+/**
+ * kdbus_bus_find_conn() - look up a connection by ID
+ * @bus:	bus, rwsem held (read or write)
+ * @id:		connection ID
+ *
+ * Return: the connection (no reference taken) or NULL.
+ */
+struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id)
+{
+	struct kdbus_conn *c;
+
+	hash_for_each_possible(bus->conn_hash, c, hentry, id)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+/* ---- queue ------------------------------------------------------------- */
+
+/**
+ * kdbus_conn_reserve() - reserve a slice in @dst's pool for a message
+ * @dst:	destination connection (caller holds a reference)
+ * @size:	slice size
+ * @quota:	count it against the queue quota (user messages on the queue)
+ * @out:	the reserved slice, private to the caller
+ *
+ * Return: 0; -ECONNRESET if @dst is gone; -ENOBUFS if the queue quota is
+ * exhausted (spec 8.4: at most 256 messages and pool/2 bytes queued);
+ * -EXFULL if no free range is big enough; -ENOMEM.
+ */
+int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
+		       struct kdbus_slice **out)
+{
+	struct kdbus_slice *s;
+	int ret = 0;
+
+	size = KDBUS_ALIGN8(size);
+	mutex_lock(&dst->lock);
+	if (dst->dead) {
+		ret = -ECONNRESET;
+		goto out;
+	}
+	if (quota && (dst->quota_msgs >= KDBUS_CONN_MAX_MSGS ||
+		      dst->quota_bytes + size > dst->pool.size / 2)) {
+		ret = -ENOBUFS;
+		goto out;
+	}
+	s = kdbus_pool_alloc(&dst->pool, size);
+	if (IS_ERR(s)) {
+		ret = PTR_ERR(s);
+		goto out;
+	}
+	if (quota) {
+		dst->quota_msgs++;
+		dst->quota_bytes += s->size;
+	}
+	*out = s;
+out:
+	mutex_unlock(&dst->lock);
+	return ret;
+}
+
+static void kdbus_conn_unaccount(struct kdbus_conn *dst, struct kdbus_slice *s,
+				 bool quota)
+{
+	if (quota) {
+		dst->quota_msgs--;
+		dst->quota_bytes -= s->size;
+	}
+}
+
+/**
+ * kdbus_conn_cancel() - give back a slice reserved with kdbus_conn_reserve()
+ * @dst:	destination
+ * @s:		the slice
+ * @quota:	as passed to kdbus_conn_reserve()
+ */
+void kdbus_conn_cancel(struct kdbus_conn *dst, struct kdbus_slice *s,
+		       bool quota)
+{
+	mutex_lock(&dst->lock);
+	kdbus_conn_unaccount(dst, s, quota);
+	kdbus_pool_release(&dst->pool, s);
+	mutex_unlock(&dst->lock);
+}
+
+/**
+ * kdbus_conn_enqueue() - queue a fully written message and wake the owner
+ * @dst:	destination
+ * @e:		entry with slice, msg_size, quota and memfds set; owned by
+ *		@dst's queue on success, freed (slice released) on failure
+ *
+ * Return: 0, or -ECONNRESET if @dst disconnected meanwhile.
+ */
+int kdbus_conn_enqueue(struct kdbus_conn *dst, struct kdbus_queue_entry *e)
+{
+	mutex_lock(&dst->lock);
+	if (dst->dead) {
+		kdbus_conn_unaccount(dst, e->slice, e->quota);
+		kdbus_pool_release(&dst->pool, e->slice);
+		mutex_unlock(&dst->lock);
+		kdbus_queue_entry_free(e);
+		return -ECONNRESET;
+	}
+	list_add_tail(&e->entry, &dst->queue);
+	WRITE_ONCE(dst->queue_len, dst->queue_len + 1);
+	mutex_unlock(&dst->lock);
+	wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
+	return 0;
+}
+
+/**
+ * kdbus_conn_lost() - count a broadcast that could not be queued for @dst
+ * @dst:	destination
+ */
+void kdbus_conn_lost(struct kdbus_conn *dst)
+{
+	mutex_lock(&dst->lock);
+	dst->dropped++;
+	mutex_unlock(&dst->lock);
+	wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
+}
+
+/* A kernel message (spec 12): not quota-counted, lost if it does not fit. */
+static void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
+				      size_t size)
+{
+	struct kdbus_queue_entry *e;
+	struct kdbus_slice *s;
+
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		goto lost;
+	if (kdbus_conn_reserve(dst, size, false, &s))
+		goto lost_free;
+	if (kdbus_pool_write_kvec(&dst->pool, s->off, buf, size)) {
+		kdbus_conn_cancel(dst, s, false);
+		goto lost_free;
+	}
+	e->slice = s;
+	e->msg_size = s->size;
+	kdbus_conn_enqueue(dst, e);
+	return;
+lost_free:
+	kfree(e);
+lost:
+	kdbus_conn_lost(dst);
+}
+
+/**
+ * kdbus_notify_reply() - queue REPLY_TIMEOUT or REPLY_DEAD to a caller
+ * @caller:	the connection that made the call (reference held by caller)
+ * @cookie:	the call's cookie
+ * @type:	KDBUS_ITEM_REPLY_TIMEOUT or KDBUS_ITEM_REPLY_DEAD
+ */
+void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type)
+{
+	struct {
+		struct kdbus_msg msg;
+		struct kdbus_item notify;
+		struct kdbus_item ts_hdr;
+		struct kdbus_timestamp ts;
+	} m = {};
+
+	BUILD_BUG_ON(sizeof(m) != 64 + 16 + 40);
+	m.msg.size = sizeof(m);
+	m.msg.dst_id = caller->id;
+	m.msg.src_id = KDBUS_SRC_ID_KERNEL;
+	m.msg.payload_type = KDBUS_PAYLOAD_KERNEL;
+	m.msg.cookie_reply = cookie;
+	m.notify.size = KDBUS_ITEM_HEADER_SIZE;
+	m.notify.type = type;
+	m.ts_hdr.size = KDBUS_ITEM_HEADER_SIZE + sizeof(m.ts);
+	m.ts_hdr.type = KDBUS_ITEM_TIMESTAMP;
+	m.ts.monotonic_ns = ktime_get_ns();
+	m.ts.realtime_ns = ktime_get_real_ns();
+	kdbus_conn_enqueue_kernel(caller, &m, sizeof(m));
+}
+
+/* ---- reply timeouts ----------------------------------------------------- */
+
+/**
+ * kdbus_conn_arm_timeout() - make sure the timeout work runs by @deadline
+ * @conn:	the caller, lock held
+ * @deadline:	CLOCK_MONOTONIC ns of an asynchronous call just recorded
+ */
+void kdbus_conn_arm_timeout(struct kdbus_conn *conn, u64 deadline)
+{
+	u64 now = ktime_get_ns();
+
+	if (deadline >= conn->next_deadline)
+		return;
+	conn->next_deadline = deadline;
+	mod_delayed_work(system_wq, &conn->timeout_work,
+			 deadline > now ? nsecs_to_jiffies(deadline - now) + 1 : 0);
+}
+
+/**
+ * kdbus_conn_timeout_work() - expire asynchronous calls of one connection
+ * @work:	the connection's timeout_work
+ *
+ * Synchronous callers time themselves out; this only handles asynchronous
+ * trackers, which turn into REPLY_TIMEOUT notifications.
+ */
+void kdbus_conn_timeout_work(struct work_struct *work)
+{
+	struct kdbus_conn *conn = container_of(to_delayed_work(work),
+					       struct kdbus_conn, timeout_work);
+	struct kdbus_reply *r, *tmp;
+	u64 now = ktime_get_ns(), next = U64_MAX;
+	LIST_HEAD(expired);
+
+	mutex_lock(&conn->lock);
+	if (conn->dead) {
+		mutex_unlock(&conn->lock);
+		return;
+	}
+	list_for_each_entry_safe(r, tmp, &conn->replies, entry) {
+		if (r->sync)
+			continue;
+		if (r->deadline_ns <= now) {
+			list_move_tail(&r->entry, &expired);
+			r->linked = false;
+			conn->n_replies--;
+		} else if (r->deadline_ns < next) {
+			next = r->deadline_ns;
+		}
+	}
+	conn->next_deadline = next;
+	if (next != U64_MAX)
+		mod_delayed_work(system_wq, &conn->timeout_work,
+				 nsecs_to_jiffies(next - now) + 1);
+	mutex_unlock(&conn->lock);
+
+	list_for_each_entry_safe(r, tmp, &expired, entry) {
+		list_del(&r->entry);
+		kdbus_notify_reply(conn, r->cookie, KDBUS_ITEM_REPLY_TIMEOUT);
+		kdbus_reply_put(r);
+	}
+}
+
+/* ---- HELLO ---------------------------------------------------------------- */
+
+static const u64 kdbus_hello_items[] = {
+	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_CONN_DESCRIPTION,
+};
+
+static bool kdbus_description_valid(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len > KDBUS_NAME_MAX_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(s[i]) && s[i] != '_' &&
+		    !((s[i] == '-' || s[i] == '.') && i > 0 && i < len - 1))
+			return false;
+	return true;
+}
+
+/**
+ * kdbus_cmd_hello() - KDBUS_CMD_HELLO: create a connection on @bus
+ * @bus:	the bus whose endpoint was opened (reference held by handle)
+ * @argp:	user pointer to struct kdbus_cmd_hello
+ * @out:	the new connection (one reference for the handle), or NULL
+ *		when the caller only negotiated
+ *
+ * Return: 0, or a negative errno (EINVAL, EOPNOTSUPP, ESHUTDOWN, EMFILE,
+ * ENOMEM, EFAULT).  Nothing is left behind on error.
+ */
+int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
+		    struct kdbus_conn **out)
+{
+	const u64 roles = KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER |
+			  KDBUS_HELLO_MONITOR;
+	struct kdbus_cmd_hello *cmd;
+	const char *desc = NULL;
+	struct kdbus_conn *conn, *c;
+	struct kdbus_slice *s;
+	struct kdbus_item *it;
+	struct kdbus_args a;
+	unsigned int n_user = 0;
+	struct {
+		struct kdbus_item hdr;
+		struct kdbus_bloom_parameter bloom;
+	} bloom_item;
+	int ret;
+
+	*out = NULL;
+	ret = kdbus_args_parse(&a, argp, sizeof(*cmd),
+			       KDBUS_HELLO_ACCEPT_FD | roles);
+	if (ret < 0)
+		return ret;
+	kdbus_args_negotiate(&a, kdbus_hello_items,
+			     ARRAY_SIZE(kdbus_hello_items));
+	if (ret) {
+		/* the roles are known but not implemented (spec 19.5) */
+		if (put_user((u64)KDBUS_HELLO_ACCEPT_FD,
+			     &((struct kdbus_cmd_hello __user *)argp)->flags))
+			return kdbus_args_finish(&a, -EFAULT);
+		return kdbus_args_finish(&a, 0);
+	}
+	cmd = a.buf;
+
+	ret = -EINVAL;
+	kdbus_items_foreach(it, a.items, a.items_size) {
+		switch (it->type) {
+		case KDBUS_ITEM_NEGOTIATE:
+			break;
+		case KDBUS_ITEM_CONN_DESCRIPTION:
+			if (desc || kdbus_item_string(it, &desc))
+				goto out;
+			if (!kdbus_description_valid(desc))
+				goto out;
+			break;
+		case KDBUS_ITEM_NAME:
+		case KDBUS_ITEM_POLICY_ACCESS:
+		case KDBUS_ITEM_CREDS:
+		case KDBUS_ITEM_PIDS:
+		case KDBUS_ITEM_SECLABEL:
+			ret = -EOPNOTSUPP;
+			goto out;
+		default:
+			goto out;
+		}
+	}
+	if (hweight64(cmd->flags & roles) > 1)
+		goto out;
+	if (cmd->flags & roles) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	if (kdbus_check_attach(cmd->attach_flags_send) ||
+	    kdbus_check_attach(cmd->attach_flags_recv))
+		goto out;
+	if (!cmd->pool_size || !PAGE_ALIGNED(cmd->pool_size) ||
+	    cmd->pool_size > KDBUS_POOL_MAX)
+		goto out;
+
+	ret = -ENOMEM;
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		goto out;
+	kref_init(&conn->kref);
+	kref_get(&bus->kref);
+	conn->bus = bus;
+	conn->flags = cmd->flags;
+	conn->attach_send = cmd->attach_flags_send;
+	conn->attach_recv = cmd->attach_flags_recv;
+	conn->uid = current_euid();
+	conn->privileged = uid_eq(conn->uid, bus->uid) ||
+			   capable(CAP_IPC_OWNER);
+	if (desc)
+		strscpy(conn->description, desc, sizeof(conn->description));
+	INIT_LIST_HEAD(&conn->matches);
+	INIT_LIST_HEAD(&conn->names);
+	INIT_LIST_HEAD(&conn->queue);
+	INIT_LIST_HEAD(&conn->replies);
+	INIT_LIST_HEAD(&conn->bus_entry);
+	mutex_init(&conn->lock);
+	init_waitqueue_head(&conn->wait);
+	INIT_DELAYED_WORK(&conn->timeout_work, kdbus_conn_timeout_work);
+	conn->next_deadline = U64_MAX;
+	conn->id = atomic64_inc_return(&kdbus_last_id);
+
+	ret = kdbus_pool_init(&conn->pool, cmd->pool_size);
+	if (ret)
+		goto err_put;
+
+	/* the HELLO result slice: the bus bloom parameters (spec 7 rule 5) */
+	bloom_item.hdr.size = sizeof(bloom_item);
+	bloom_item.hdr.type = KDBUS_ITEM_BLOOM_PARAMETER;
+	bloom_item.bloom.size = bus->bloom_size;
+	bloom_item.bloom.n_hash = bus->bloom_n_hash;
+	ret = kdbus_conn_reserve(conn, sizeof(bloom_item), false, &s);
+	if (ret)
+		goto err_put;
+	ret = kdbus_pool_write_kvec(&conn->pool, s->off, &bloom_item,
+				    sizeof(bloom_item));
+	if (ret)
+		goto err_put;
+	s->user = true;
+
+	down_write(&bus->rwsem);
+	if (bus->dead) {
+		ret = -ESHUTDOWN;
+		goto err_unlock;
+	}
+	list_for_each_entry(c, &bus->conns, bus_entry)
+		if (uid_eq(c->uid, conn->uid))
+			n_user++;
+	if (n_user >= KDBUS_USER_MAX_CONN) {
+		ret = -EMFILE;
+		goto err_unlock;
+	}
+	hash_add(bus->conn_hash, &conn->hentry, conn->id);
+	list_add_tail(&conn->bus_entry, &bus->conns);
+	conn->linked = true;
+	bus->n_conns++;
+	up_write(&bus->rwsem);
+
+	cmd->bus_flags = bus->flags;
+	cmd->id = conn->id;
+	cmd->offset = s->off;
+	cmd->items_size = sizeof(bloom_item);
+	memcpy(cmd->id128, bus->id128, sizeof(cmd->id128));
+	if (copy_to_user(argp, cmd, sizeof(*cmd))) {
+		kdbus_conn_disconnect(conn, false);
+		kdbus_conn_put(conn);
+		return kdbus_args_finish(&a, -EFAULT);
+	}
+	*out = conn;
+	return kdbus_args_finish(&a, 0);
+
+err_unlock:
+	up_write(&bus->rwsem);
+err_put:
+	kdbus_conn_put(conn);
+out:
+	return kdbus_args_finish(&a, ret);
+}
+
+/* ---- disconnect ------------------------------------------------------------ */
+
+/* Fail every call still waiting on @conn as callee (spec 9.5 rule 6). */
+static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
+{
+	struct kdbus_bus *bus = conn->bus;
+	struct kdbus_reply *r, *tmp;
+	struct kdbus_conn *c;
+	LIST_HEAD(dead);
+
+	down_read(&bus->rwsem);
+	list_for_each_entry(c, &bus->conns, bus_entry) {
+		bool woke = false;
+
+		mutex_lock(&c->lock);
+		list_for_each_entry_safe(r, tmp, &c->replies, entry) {
+			if (r->callee_id != conn->id)
+				continue;
+			list_del(&r->entry);
+			r->linked = false;
+			c->n_replies--;
+			if (r->sync) {
+				r->state = KDBUS_REPLY_DONE;
+				r->err = -EPIPE;
+				kdbus_reply_put(r);	/* the list's ref */
+				woke = true;
+			} else {
+				kdbus_conn_get(c);
+				r->notify = c;
+				list_add_tail(&r->entry, &dead);
+			}
+		}
+		mutex_unlock(&c->lock);
+		if (woke)
+			wake_up_all(&c->wait);
+	}
+	up_read(&bus->rwsem);
+
+	list_for_each_entry_safe(r, tmp, &dead, entry) {
+		list_del(&r->entry);
+		kdbus_notify_reply(r->notify, r->cookie, KDBUS_ITEM_REPLY_DEAD);
+		kdbus_conn_put(r->notify);
+		kdbus_reply_put(r);
+	}
+}
+
+/**
+ * kdbus_conn_disconnect() - shut a connection down (BYEBYE, close, bus end)
+ * @conn:	connection (reference held by the caller)
+ * @ensure_empty: BYEBYE semantics: fail with -EBUSY if messages are queued
+ *
+ * Releases names and matches, drops the queue, fails calls this connection
+ * made (ECONNRESET) and calls made to it (EPIPE / REPLY_DEAD).  The pool
+ * stays until the last reference goes.
+ *
+ * Return: 0, -EBUSY, or -ECONNRESET if it was already disconnected.
+ */
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
+{
+	struct kdbus_bus *bus = conn->bus;
+	struct kdbus_queue_entry *e, *etmp;
+	struct kdbus_reply *r, *rtmp;
+	LIST_HEAD(queue);
+	LIST_HEAD(replies);
+
+	mutex_lock(&conn->lock);
+	if (conn->dead) {
+		mutex_unlock(&conn->lock);
+		return -ECONNRESET;
+	}
+	if (ensure_empty && !list_empty(&conn->queue)) {
+		mutex_unlock(&conn->lock);
+		return -EBUSY;
+	}
+	WRITE_ONCE(conn->dead, true);
+	list_splice_init(&conn->queue, &queue);
+	list_for_each_entry(e, &queue, entry) {
+		kdbus_conn_unaccount(conn, e->slice, e->quota);
+		kdbus_pool_release(&conn->pool, e->slice);
+	}
+	WRITE_ONCE(conn->queue_len, 0);
+	list_splice_init(&conn->replies, &replies);
+	conn->n_replies = 0;
+	list_for_each_entry(r, &replies, entry) {
+		r->linked = false;
+		r->state = KDBUS_REPLY_DONE;
+		r->err = -ECONNRESET;
+	}
+	mutex_unlock(&conn->lock);
+	wake_up_all(&conn->wait);
+
+	list_for_each_entry_safe(e, etmp, &queue, entry)
+		kdbus_queue_entry_free(e);
+	list_for_each_entry_safe(r, rtmp, &replies, entry) {
+		list_del(&r->entry);
+		kdbus_reply_put(r);
+	}
+
+	down_write(&bus->rwsem);
+	if (conn->linked) {
+		hash_del(&conn->hentry);
+		list_del_init(&conn->bus_entry);
+		conn->linked = false;
+		bus->n_conns--;
+	}
+	kdbus_names_release_all(conn);
+	kdbus_match_flush(conn);
+	up_write(&bus->rwsem);
+
+	kdbus_conn_fail_callers(conn);
+	return 0;
+}
+
+/* ---- simple commands -------------------------------------------------------- */
+
+static const u64 kdbus_negotiate_only[] = { KDBUS_ITEM_NEGOTIATE };
+
+/* Commands whose only item is NEGOTIATE. */
+static int kdbus_parse_simple(struct kdbus_args *a, void __user *argp,
+			      size_t fixed, u64 flags)
+{
+	struct kdbus_item *it;
+	int ret;
+
+	ret = kdbus_args_parse(a, argp, fixed, flags);
+	if (ret < 0)
+		return ret;
+	kdbus_args_negotiate(a, kdbus_negotiate_only,
+			     ARRAY_SIZE(kdbus_negotiate_only));
+	if (ret)
+		return 1;
+	kdbus_items_foreach(it, a->items, a->items_size)
+		if (it->type != KDBUS_ITEM_NEGOTIATE)
+			return -EINVAL;
+	return 0;
+}
+
+/**
+ * kdbus_cmd_byebye() - KDBUS_CMD_BYEBYE
+ * @conn:	connection
+ * @argp:	user pointer to struct kdbus_cmd
+ *
+ * Return: 0, -EBUSY with a non-empty queue, -ECONNRESET if already dead,
+ * or a framing error.
+ */
+int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_args a;
+	int ret;
+
+	ret = kdbus_parse_simple(&a, argp, sizeof(struct kdbus_cmd), 0);
+	if (ret < 0 && !a.buf)
+		return ret;
+	if (ret)
+		return kdbus_args_finish(&a, ret < 0 ? ret : 0);
+	return kdbus_args_finish(&a, kdbus_conn_disconnect(conn, true));
+}
+
+/**
+ * kdbus_cmd_free() - KDBUS_CMD_FREE: release a slice userspace holds
+ * @conn:	connection
+ * @argp:	user pointer to struct kdbus_cmd_free
+ *
+ * Return: 0; -ENXIO if @offset names no user-held slice; -ECONNRESET.
+ */
+int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
+{
+	struct kdbus_cmd_free *cmd;
+	struct kdbus_slice *s;
+	struct kdbus_args a;
+	int ret;
+
+	ret = kdbus_parse_simple(&a, argp, sizeof(*cmd), 0);
+	if (ret < 0 && !a.buf)
+		return ret;
+	if (ret)
+		return kdbus_args_finish(&a, ret < 0 ? ret : 0);
+	cmd = a.buf;
+	mutex_lock(&conn->lock);
+	if (conn->dead) {
+		ret = -ECONNRESET;
+	} else if (cmd->offset != conn->pool.size) {
+		/* offset == pool_size is "no slice": a successful no-op */
+		s = cmd->offset < conn->pool.size ?
+		    kdbus_pool_find(&conn->pool, cmd->offset) : NULL;
+		if (!s || !s->user)
+			ret = -ENXIO;
+		else
+			kdbus_pool_release(&conn->pool, s);
+	}
+	mutex_unlock(&conn->lock);
+	return kdbus_args_finish(&a, ret);
+}
+
+static const u64 kdbus_update_items[] = {
+	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_ATTACH_FLAGS_SEND,
+	KDBUS_ITEM_ATTACH_FLAGS_RECV,
+};
+
+/**
+ * kdbus_cmd_update() - KDBUS_CMD_UPDATE: store new attach masks
+ * @conn:	connection
+ * @argp:	user pointer to struct kdbus_cmd
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP for policy items, -ECONNRESET.
+ */
+int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
+{
+	u64 send = conn->attach_send, recv = conn->attach_recv;
+	bool have_send = false, have_recv = false;
+	struct kdbus_item *it;
+	struct kdbus_args a;
+	int ret;
+
+	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd), 0);
+	if (ret < 0)
+		return ret;
+	kdbus_args_negotiate(&a, kdbus_update_items,
+			     ARRAY_SIZE(kdbus_update_items));
+	if (ret)
+		return kdbus_args_finish(&a, 0);
+	ret = -EINVAL;
+	kdbus_items_foreach(it, a.items, a.items_size) {
+		switch (it->type) {
+		case KDBUS_ITEM_NEGOTIATE:
+			break;
+		case KDBUS_ITEM_ATTACH_FLAGS_SEND:
+		case KDBUS_ITEM_ATTACH_FLAGS_RECV: {
+			bool *seen = it->type == KDBUS_ITEM_ATTACH_FLAGS_SEND ?
+				     &have_send : &have_recv;
+
+			if (*seen || kdbus_item_payload_size(it) != 8 ||
+			    kdbus_check_attach(it->data[0]))
+				goto out;
+			*seen = true;
+			if (it->type == KDBUS_ITEM_ATTACH_FLAGS_SEND)
+				send = it->data[0];
+			else
+				recv = it->data[0];
+			break;
+		}
+		case KDBUS_ITEM_NAME:
+		case KDBUS_ITEM_POLICY_ACCESS:
+			ret = -EOPNOTSUPP;
+			goto out;
+		default:
+			goto out;
+		}
+	}
+	ret = kdbus_conn_check(conn);
+	if (ret)
+		goto out;
+	/* stored only: this module attaches no metadata (spec 19.5) */
+	WRITE_ONCE(conn->attach_send, send);
+	WRITE_ONCE(conn->attach_recv, recv);
+out:
+	return kdbus_args_finish(&a, ret);
+}
+
+/* ---- RECV ---------------------------------------------------------------- */
+
+/* Install the memfds of a dequeued message; spec 22.3: fd_install() only
+ * after every number has been written. */
+static u64 kdbus_recv_install(struct kdbus_conn *conn,
+			      struct kdbus_queue_entry *e)
+{
+	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS];
+	u64 rflags = 0;
+	unsigned int i;
+
+	for (i = 0; i < e->n_memfds; i++) {
+		s32 fd = get_unused_fd_flags(O_CLOEXEC);
+
+		if (fd < 0)
+			fd = -1;
+		if (kdbus_pool_write_kvec(&conn->pool,
+					  e->slice->off + e->memfd_pos[i],
+					  &fd, sizeof(fd)) && fd >= 0) {
+			put_unused_fd(fd);
+			fd = -1;
+		}
+		if (fd < 0)
+			rflags |= KDBUS_RECV_RETURN_INCOMPLETE_FDS;
+		fds[i] = fd;
+	}
+	for (i = 0; i < e->n_memfds; i++) {
+		if (fds[i] < 0)
+			continue;
+		fd_install(fds[i], e->memfds[i]);	/* consumes the ref */
+		e->memfds[i] = NULL;
+	}
+	return rflags;
+}
+
+/**
+ * kdbus_cmd_recv() - KDBUS_CMD_RECV: dequeue the oldest message
+ * @conn:	connection
+ * @argp:	user pointer to struct kdbus_cmd_recv
+ *
+ * Never blocks.  The slice becomes user-held until FREE; memfds are
+ * installed as new descriptors in the caller.
+ *
+ * Return: 0, -EAGAIN on an empty queue, -EOPNOTSUPP for PEEK, DROP and
+ * USE_PRIORITY, -ECONNRESET, or a framing error.
+ */
+int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
+{
+	const u64 known = KDBUS_RECV_PEEK | KDBUS_RECV_DROP |
+			  KDBUS_RECV_USE_PRIORITY;
+	struct kdbus_cmd_recv __user *u = argp;
+	struct kdbus_queue_entry *e;
+	struct kdbus_cmd_recv *cmd;
+	struct kdbus_args a;
+	struct {
+		u64 dropped_msgs;
+		struct kdbus_msg_info msg;
+	} res = {};
+	int ret;
+
+	ret = kdbus_parse_simple(&a, argp, sizeof(*cmd), known);
+	if (ret < 0 && !a.buf)
+		return ret;
+	if (ret > 0) {
+		if (put_user(0ULL, &u->flags))	/* none implemented */
+			return kdbus_args_finish(&a, -EFAULT);
+		return kdbus_args_finish(&a, 0);
+	}
+	if (ret)
+		return kdbus_args_finish(&a, ret);
+	cmd = a.buf;
+	if ((cmd->flags & KDBUS_RECV_DROP) &&
+	    (cmd->flags & KDBUS_RECV_USE_PRIORITY))
+		return kdbus_args_finish(&a, -EINVAL);
+	if (cmd->flags & known)
+		return kdbus_args_finish(&a, -EOPNOTSUPP);
+
+	mutex_lock(&conn->lock);
+	if (conn->dead) {
+		mutex_unlock(&conn->lock);
+		return kdbus_args_finish(&a, -ECONNRESET);
+	}
+	res.dropped_msgs = conn->dropped;
+	conn->dropped = 0;
+	e = list_first_entry_or_null(&conn->queue, struct kdbus_queue_entry,
+				     entry);
+	if (e) {
+		list_del(&e->entry);
+		WRITE_ONCE(conn->queue_len, conn->queue_len - 1);
+		kdbus_conn_unaccount(conn, e->slice, e->quota);
+		if (!e->n_memfds)
+			e->slice->user = true;
+	}
+	mutex_unlock(&conn->lock);
+
+	if (res.dropped_msgs)
+		cmd->return_flags |= KDBUS_RECV_RETURN_DROPPED_MSGS;
+	if (!e) {
+		res.msg.offset = conn->pool.size;
+		ret = -EAGAIN;
+	} else {
+		if (e->n_memfds) {
+			res.msg.return_flags = kdbus_recv_install(conn, e);
+			mutex_lock(&conn->lock);
+			e->slice->user = true;
+			mutex_unlock(&conn->lock);
+		}
+		res.msg.offset = e->slice->off;
+		res.msg.msg_size = e->msg_size;
+		kdbus_queue_entry_free(e);
+	}
+	if (copy_to_user(&u->dropped_msgs, &res, sizeof(res)) && !ret)
+		ret = -EFAULT;
+	return kdbus_args_finish(&a, ret);
+}
+
+/**
+ * kdbus_conn_poll() - poll on a connection (spec 10.2 rule 5)
+ * @conn:	connection
+ * @file:	its file
+ * @wait:	poll table
+ *
+ * Return: the event mask.
+ */
+__poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
+			 poll_table *wait)
+{
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &conn->wait, wait);
+	if (READ_ONCE(conn->dead))
+		return EPOLLERR | EPOLLHUP;
+	if (READ_ONCE(conn->queue_len) || READ_ONCE(conn->dropped))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	return mask;
+}

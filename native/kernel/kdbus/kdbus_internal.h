@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kdbus_internal.h - shared state of our kdbus ABI module.
+ *
+ * Locking, outermost first:
+ *   kdbus_global_lock (mutex)  bus list, minor table
+ *   bus->rwsem                 connection table, name registry, every
+ *                              connection's match list and name list
+ *   conn->lock (mutex)         that connection's queue, pool allocator,
+ *                              quota counters, reply trackers it made,
+ *                              dead flag
+ * Never two conn->lock at once; payload copies into a pool run with no lock
+ * held (they fault on the sender's memory), only the slice is reserved.
+ */
+#ifndef KDBUS_INTERNAL_H
+#define KDBUS_INTERNAL_H
+
+#include <linux/device.h>
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "kdbus-uapi.h"
+
+#define KDBUS_MINORS		1024
+#define KDBUS_POOL_MAX		(1ULL << 30)	/* spec: MUST accept >= 64 MiB */
+
+/* ---- parse.c ---------------------------------------------------------- */
+
+/*
+ * One parsed command: the kernel copy of the user's struct plus where its
+ * items and the optional NEGOTIATE item are, so the handler can write back.
+ */
+struct kdbus_args {
+	void __user *uptr;
+	void *buf;		/* kernel copy; 'size' bytes, zero padded to 8 */
+	u64 size;
+	size_t fixed;		/* sizeof the fixed part */
+	struct kdbus_item *items;
+	size_t items_size;
+	struct kdbus_item *negotiate;
+	bool allocated;		/* buf came from kmalloc, not the caller */
+	bool negotiating;	/* KDBUS_FLAG_NEGOTIATE was set */
+	bool has_return_flags;	/* commands yes, struct kdbus_msg no */
+	u8 stack[128];	/* enough for a call with one vector */
+};
+
+#define kdbus_item_payload_size(it)	((it)->size - KDBUS_ITEM_HEADER_SIZE)
+#define kdbus_item_next(it) \
+	((struct kdbus_item *)((u8 *)(it) + KDBUS_ALIGN8((it)->size)))
+#define kdbus_items_foreach(it, first, len)				\
+	for ((it) = (first);						\
+	     (u8 *)(it) < (u8 *)(first) + (len);			\
+	     (it) = kdbus_item_next(it))
+
+int kdbus_args_parse(struct kdbus_args *a, void __user *uptr, size_t fixed,
+		     u64 valid_flags);
+int kdbus_args_parse_msg(struct kdbus_args *a, void __user *uptr,
+			 u64 valid_flags);
+int kdbus_args_finish(struct kdbus_args *a, int ret);
+void kdbus_args_negotiate(struct kdbus_args *a, const u64 *types, size_t n);
+int kdbus_item_string(const struct kdbus_item *it, const char **str);
+bool kdbus_name_is_valid(const char *name, size_t len);
+int kdbus_check_attach(u64 v);
+
+/* ---- pool.c ----------------------------------------------------------- */
+
+struct kdbus_slice {
+	struct list_head entry;	/* pool->slices, ordered by offset */
+	struct rb_node node;	/* free tree (by size) or busy tree (by off) */
+	size_t off;
+	size_t size;
+	bool free;
+	bool user;		/* published to userspace, released by FREE */
+};
+
+struct kdbus_pool {
+	struct file *f;		/* shmem backing, owned */
+	size_t size;
+	struct list_head slices;
+	struct rb_root free_tree;
+	struct rb_root busy_tree;
+};
+
+int kdbus_pool_init(struct kdbus_pool *pool, size_t size);
+void kdbus_pool_deinit(struct kdbus_pool *pool);
+struct kdbus_slice *kdbus_pool_alloc(struct kdbus_pool *pool, size_t size);
+void kdbus_pool_release(struct kdbus_pool *pool, struct kdbus_slice *s);
+struct kdbus_slice *kdbus_pool_find(struct kdbus_pool *pool, size_t off);
+int kdbus_pool_write_kvec(struct kdbus_pool *pool, size_t off,
+			  const void *buf, size_t len);
+int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
+			  struct iov_iter *iter);
+int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma);
+bool kdbus_file_is_shmem(struct file *f);
+int kdbus_pool_module_init(void);
+void kdbus_pool_module_exit(void);
+
+/* ---- main.c: buses ---------------------------------------------------- */
+
+struct kdbus_node_dev;
+
+struct kdbus_bus {
+	struct kref kref;
+	struct list_head entry;		/* kdbus_buses */
+	char name[KDBUS_NAME_MAX_LEN + 1];
+	u64 flags;			/* BUS_MAKE flags, returned by HELLO */
+	u64 bloom_size;
+	u64 bloom_n_hash;
+	u8 id128[16];
+	kuid_t uid;
+	kgid_t gid;
+	int minor;
+	struct kdbus_node_dev *node;
+
+	struct rw_semaphore rwsem;
+	bool dead;			/* under rwsem */
+	DECLARE_HASHTABLE(conn_hash, 8);
+	struct list_head conns;
+	unsigned int n_conns;
+	DECLARE_HASHTABLE(name_hash, 6);
+};
+
+void kdbus_bus_put(struct kdbus_bus *bus);
+
+/* ---- conn.c ------------------------------------------------------------ */
+
+enum kdbus_reply_state {
+	KDBUS_REPLY_PENDING,	/* on caller->replies, waiting */
+	KDBUS_REPLY_CLAIMED,	/* taken off the list by a replier, copying */
+	KDBUS_REPLY_DONE,	/* result (or error) filled in */
+};
+
+/* A pending call, owned by the caller's list (one ref) and by whoever is
+ * working on it (one ref each). */
+struct kdbus_reply {
+	struct kref kref;
+	struct list_head entry;		/* caller->replies */
+	u64 callee_id;
+	u64 cookie;
+	u64 deadline_ns;
+	bool sync;
+	bool linked;			/* on caller->replies, under its lock */
+	enum kdbus_reply_state state;	/* under caller->lock */
+	int err;
+	struct kdbus_slice *slice;	/* sync: the reply in the caller's pool */
+	u64 msg_size;
+	struct kdbus_conn *notify;	/* async, being notified: caller (ref) */
+};
+
+struct kdbus_queue_entry {
+	struct list_head entry;
+	struct kdbus_slice *slice;
+	u64 msg_size;
+	bool quota;			/* counted against the sender quota */
+	unsigned int n_memfds;
+	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
+	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS];	/* of kdbus_memfd.fd */
+};
+
+struct kdbus_conn {
+	struct kref kref;
+	struct kdbus_bus *bus;		/* ref held */
+	u64 id;
+	u64 flags;
+	u64 attach_send;
+	u64 attach_recv;
+	kuid_t uid;
+	bool privileged;		/* bus owner or CAP_IPC_OWNER */
+	char description[KDBUS_NAME_MAX_LEN + 1];
+
+	/* under bus->rwsem */
+	struct hlist_node hentry;
+	struct list_head bus_entry;
+	bool linked;
+	struct list_head matches;
+	unsigned int n_matches;
+	struct list_head names;
+	unsigned int n_names;
+
+	/* under lock */
+	struct mutex lock;
+	bool dead;
+	struct kdbus_pool pool;
+	struct list_head queue;
+	unsigned int queue_len;		/* entries on queue (poll reads it) */
+	unsigned int quota_msgs;	/* reserved or queued user messages */
+	size_t quota_bytes;
+	u64 dropped;
+	struct list_head replies;	/* calls this connection made */
+	unsigned int n_replies;
+	u64 next_deadline;		/* earliest async deadline armed */
+
+	wait_queue_head_t wait;
+	struct delayed_work timeout_work;
+};
+
+int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
+		    struct kdbus_conn **out);
+void kdbus_conn_get(struct kdbus_conn *conn);
+void kdbus_conn_put(struct kdbus_conn *conn);
+int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty);
+int kdbus_conn_check(struct kdbus_conn *conn);
+struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id);
+int kdbus_cmd_byebye(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp);
+__poll_t kdbus_conn_poll(struct kdbus_conn *conn, struct file *file,
+			 poll_table *wait);
+void kdbus_reply_put(struct kdbus_reply *r);
+void kdbus_conn_arm_timeout(struct kdbus_conn *conn, u64 deadline);
+void kdbus_conn_timeout_work(struct work_struct *work);
+void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type);
+int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
+		       struct kdbus_slice **out);
+void kdbus_conn_cancel(struct kdbus_conn *dst, struct kdbus_slice *s,
+		       bool quota);
+int kdbus_conn_enqueue(struct kdbus_conn *dst, struct kdbus_queue_entry *e);
+void kdbus_conn_lost(struct kdbus_conn *dst);
+void kdbus_queue_entry_free(struct kdbus_queue_entry *e);
+
+/* ---- send.c ------------------------------------------------------------ */
+
+int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp);
+
+/* ---- match.c ----------------------------------------------------------- */
+
+struct kdbus_name_entry {
+	struct hlist_node hentry;	/* bus->name_hash */
+	struct list_head conn_entry;	/* owner->names */
+	struct kdbus_conn *owner;	/* no ref: unlinked before owner dies */
+	u64 flags;
+	u32 hash;
+	char name[];
+};
+
+int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp);
+void kdbus_match_flush(struct kdbus_conn *conn);
+bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
+			const struct kdbus_msg *msg,
+			const struct kdbus_bloom_filter *bloom);
+int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
+void kdbus_names_release_all(struct kdbus_conn *conn);
+struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
+					   const char *name);
+
+#endif /* KDBUS_INTERNAL_H */
