@@ -2,7 +2,7 @@
   "variables": {
     "core_sources": [
       "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
-      "transports/fdstream.c", "transports/shm.c",
+      "transports/fdstream.c", "transports/shm.c", "transports/binder.c",
       "workloads/rpc.c", "workloads/broadcast.c"
     ],
     "warnings": ["-Wall", "-Wextra", "-O2", "-g"]

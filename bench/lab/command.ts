@@ -1,4 +1,128 @@
-// Placeholder until the lab lands (issue 6): registers nothing.
-import type { Command } from 'commander';
+// SPDX-License-Identifier: MIT
+// `ipcbench lab build | run | exec`: declares the flags; the work is in kernel.ts, boot.ts and run.ts.
+import { type Command, Option } from 'commander';
+import { type AccelChoice, bootLab } from './boot.js';
+import { LAB_VARIANTS, LabError, type LabVariant } from './config.js';
+import { ensureKernel } from './kernel.js';
+import { labRun, stripHostOnlyArgs } from './run.js';
 
-export function registerLabCommands(_program: Command): void {}
+function variantOption(): Option {
+  return new Option('--variant <variant>', 'kernel variant: default, or debug (KASAN, lockdep) for testing kernel code').choices(LAB_VARIANTS).default('default');
+}
+
+function accelOption(): Option {
+  return new Option('--accel <accel>', 'auto: KVM when a test boot proves it works, else TCG').choices(['auto', 'kvm', 'tcg']).default(process.env.IPCBENCH_LAB_ACCEL || 'auto');
+}
+
+function seconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new LabError(`bad --lab-timeout '${text}': seconds > 0`);
+  return n;
+}
+
+/** Ctrl-C / SIGTERM abort the VM (a second one exits at once). */
+function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let count = 0;
+  const on = (sig: NodeJS.Signals) => {
+    if (++count > 1) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping the lab VM\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return fn(controller.signal).finally(() => {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  });
+}
+
+/** LabErrors are the user's to fix: one message, exit 3 (no stack trace). */
+async function guarded(fn: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await fn();
+  } catch (err) {
+    if (!(err instanceof LabError)) throw err;
+    process.stderr.write(`ipcbench: ${err.message}\n`);
+    process.exitCode = 3;
+  }
+}
+
+export function registerLabCommands(program: Command): void {
+  const lab = program.command('lab').description('our own kernel under qemu (Binder, binderfs, kdbus module): build, run, exec');
+
+  lab
+    .command('build')
+    .description('build (or find in the cache) the lab kernel from linux-source-6.1; prints its bzImage and tree')
+    .addOption(variantOption())
+    .option('--force', 'rebuild even when cached')
+    .option('--print-tree', 'print only the kernel tree path (for make -C <tree> M=<dir> modules)')
+    .action(async (o: { variant: LabVariant; force?: boolean; printTree?: boolean }) =>
+      guarded(() =>
+        withSignals(async (signal) => {
+          const k = await ensureKernel({ variant: o.variant, force: o.force, signal });
+          if (o.printTree) process.stdout.write(`${k.tree}\n`);
+          else
+            process.stdout.write(
+              `variant  ${k.variant}\nsource   ${k.sourceVersion}\nconfig   ${k.configHash}\nbzImage  ${k.bzImage}\ntree     ${k.tree}\ncached   ${k.built ? 'no (built now)' : 'yes'}\n`,
+            );
+          return 0;
+        }),
+      ),
+    );
+
+  lab
+    .command('exec')
+    .description('boot the lab and run one shell command inside; its output streams here, its exit code is ours')
+    .addOption(variantOption())
+    .addOption(accelOption())
+    .option('--timeout <seconds>', 'kill the VM after this long, boot included', '600')
+    .argument('<command...>', 'shell command (put it after --)')
+    .action(async (words: string[], o: { variant: LabVariant; accel: AccelChoice; timeout: string }) =>
+      guarded(() =>
+        withSignals(async (signal) => {
+          const r = await bootLab({
+            command: words.join(' '),
+            variant: o.variant,
+            accel: o.accel,
+            timeoutMs: seconds(o.timeout) * 1000,
+            signal,
+          });
+          process.stderr.write(`lab: ${r.env}, booted in ${(r.bootMs / 1000).toFixed(1)} s, exit ${r.exitCode}\n`);
+          return r.exitCode;
+        }),
+      ),
+    );
+
+  lab
+    .command('run')
+    .description('run `ipcbench run [options]` inside the lab; result files (env lab-tcg or lab-kvm) land in --out')
+    .addOption(variantOption())
+    .addOption(accelOption())
+    .option('--lab-timeout <seconds>', 'kill the VM after this long, boot included', '3600')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption('--lab-help', 'help for the lab side; every other option goes to `ipcbench run` (see ipcbench run --help)')
+    .argument('[run-options...]', 'options for `ipcbench run`, e.g. --transports binder,pipe --sizes 64')
+    .action(async (_args: string[], o: { variant: LabVariant; accel: AccelChoice; labTimeout: string }, cmd: Command) =>
+      guarded(() =>
+        withSignals(async (signal) => {
+          const { forward, out } = stripHostOnlyArgs(cmd.args);
+          const r = await labRun({
+            runArgs: forward,
+            out,
+            variant: o.variant,
+            accel: o.accel,
+            timeoutMs: seconds(o.labTimeout) * 1000,
+            signal,
+          });
+          process.stderr.write(`lab: ${r.env}, booted in ${(r.bootMs / 1000).toFixed(1)} s; results: ${r.files.length ? r.files.join(', ') : 'none'}\n`);
+          if (r.exitCode === 0 && r.files.length === 0) {
+            process.stderr.write('lab: the run inside finished but wrote no result file\n');
+            return 1;
+          }
+          return r.exitCode;
+        }),
+      ),
+    );
+}

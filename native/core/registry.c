@@ -11,6 +11,7 @@ extern const struct transport_ops unix_stream_ops;
 extern const struct transport_ops unix_seqpacket_ops;
 extern const struct transport_ops shm_ops;
 extern const struct transport_ops shm_spin_ops;
+extern const struct transport_ops binder_ops;	/* a stub where <linux/android/binder.h> is missing */
 
 static const struct transport_ops *const registry[] = {
 	&pipe_ops,
@@ -18,6 +19,7 @@ static const struct transport_ops *const registry[] = {
 	&unix_seqpacket_ops,
 	&shm_ops,
 	&shm_spin_ops,
+	&binder_ops,
 	NULL,
 };
 

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+// Boot the lab kernel under qemu, run one shell command inside, stream its output, return its exit code.
+// KVM is tried first only where it can work, detected by a boot attempt that must reach init within a
+// short deadline; otherwise (and on these machines, see docs/lab.md) software emulation (TCG).
+// The VM never outlives the call: every qemu runs under timeout(1) in its own process group, which we
+// kill on our own deadline, on abort (Ctrl-C) and when node exits.
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { constants, accessSync, appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Accel,
+  type Share,
+  MARKER_EXIT,
+  classifySerialLine,
+  commandFitsCmdline,
+  initPath,
+  kernelCmdline,
+  qemuArgs,
+} from './cmdline.js';
+import { LabError, type LabVariant, labCacheRoot, repoRoot } from './config.js';
+import { ensureKernel, tailFile } from './kernel.js';
+
+/** Where init mounts the read-write results share inside the guest. */
+export const GUEST_RESULTS_DIR = '/run/ipcbench/results';
+export const QEMU = 'qemu-system-x86_64';
+
+export type AccelChoice = 'auto' | Accel;
+
+export interface BootOptions {
+  /** Shell command run inside (busybox sh -c). */
+  command: string;
+  variant?: LabVariant;
+  /** Whole run, boot included (default 10 minutes). */
+  timeoutMs?: number;
+  /** Time allowed from qemu start to init's READY marker under TCG (default 120 s). */
+  bootTimeoutMs?: number;
+  /** Host directory shared read-write at GUEST_RESULTS_DIR (default: a fresh 0700 temp dir, removed after). */
+  resultsDir?: string;
+  /** More host directories to share read-write (mounted by the command itself by tag). */
+  shares?: Share[];
+  accel?: AccelChoice;
+  cpus?: number;
+  memoryMiB?: number;
+  /** Each line the command prints (default: stdout). */
+  onOutput?: (line: string) => void;
+  /** Diagnostics (default: stderr). */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Extra kernel parameters. */
+  kernelArgs?: string[];
+}
+
+export interface BootResult {
+  exitCode: number;
+  accel: Accel;
+  env: 'lab-kvm' | 'lab-tcg';
+  /** qemu start -> READY marker */
+  bootMs: number;
+  totalMs: number;
+  serialLog: string;
+  resultsDir: string;
+  kernel: { bzImage: string; tree: string; variant: LabVariant; sourceVersion: string; configHash: string };
+}
+
+class BootFailure extends LabError {
+  constructor(
+    message: string,
+    readonly stage: 'boot' | 'run',
+    readonly logPath: string,
+  ) {
+    super(`${message}\n--- last lines of the serial log (${logPath}) ---\n${tailFile(logPath, 30)}`);
+  }
+}
+
+function hostBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface KvmVerdict {
+  bootId: string;
+  works: boolean;
+  reason: string;
+}
+
+function verdictPath(): string {
+  return join(labCacheRoot(), 'kvm-verdict.json');
+}
+
+function readVerdict(): KvmVerdict | undefined {
+  try {
+    const v = JSON.parse(readFileSync(verdictPath(), 'utf8')) as KvmVerdict;
+    return v.bootId === hostBootId() ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeVerdict(works: boolean, reason: string): void {
+  mkdirSync(labCacheRoot(), { recursive: true, mode: 0o700 });
+  writeFileSync(verdictPath(), `${JSON.stringify({ bootId: hostBootId(), works, reason })}\n`, { mode: 0o600 });
+}
+
+export function kvmUsable(): { usable: boolean; reason: string } {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch {
+    return { usable: false, reason: existsSync('/dev/kvm') ? 'no permission on /dev/kvm' : 'no /dev/kvm' };
+  }
+  return { usable: true, reason: '' };
+}
+
+function requireQemu(): void {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':'))
+    if (dir && existsSync(join(dir, QEMU))) return;
+  throw new LabError(`${QEMU} is not installed`, 'apt-get install qemu-system-x86');
+}
+
+function serialLogPath(): string {
+  const dir = join(labCacheRoot(), 'logs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // keep the 20 newest logs
+  const old = readdirSync(dir).filter((f) => f.startsWith('serial-')).sort();
+  for (const f of old.slice(0, Math.max(0, old.length - 19))) rmSync(join(dir, f), { force: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(dir, `serial-${stamp}-${process.pid}.log`);
+}
+
+/** Every live qemu of this process, killed when node exits however it exits. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+function track(pgid: number): void {
+  live.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const p of live) killGroup(p);
+  });
+}
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+  live.delete(pgid);
+}
+
+interface AttemptOptions {
+  accel: Accel;
+  bzImage: string;
+  command: string;
+  resultsDir: string;
+  shares: Share[];
+  cpus: number;
+  memoryMiB: number;
+  /** READY must arrive by then. */
+  bootDeadlineMs: number;
+  totalDeadlineMs: number;
+  logPath: string;
+  onOutput: (line: string) => void;
+  signal?: AbortSignal;
+  kernelArgs: string[];
+}
+
+type AttemptResult =
+  | { ok: true; exitCode: number; bootMs: number }
+  | { ok: false; stage: 'boot' | 'run'; reason: string; bootMs?: number };
+
+function attempt(a: AttemptOptions): Promise<AttemptResult> {
+  const env = a.accel === 'kvm' ? 'lab-kvm' : 'lab-tcg';
+  const guest = { init: initPath(repoRoot()), command: a.command, env, cwd: process.cwd(), path: process.env.PATH } as const;
+  let spec: Parameters<typeof kernelCmdline>[0] = { ...guest, extra: a.kernelArgs };
+  const cmdFile = join(a.resultsDir, '.ipcbench-command');
+  if (!commandFitsCmdline(spec)) {
+    // too long for the kernel command line: init reads it from the results share instead
+    writeFileSync(cmdFile, a.command, { mode: 0o600 });
+    spec = { ...spec, command: undefined };
+  } else rmSync(cmdFile, { force: true });
+  const args = qemuArgs({
+    accel: a.accel,
+    kernel: a.bzImage,
+    append: kernelCmdline(spec),
+    cpus: a.cpus,
+    memoryMiB: a.memoryMiB,
+    shares: [
+      { path: '/', tag: 'hostroot', readonly: true },
+      { path: a.resultsDir, tag: 'results', readonly: false },
+      ...a.shares,
+    ],
+  });
+  appendFileSync(a.logPath, `\n=== ${new Date().toISOString()} ${QEMU} (${env}) ${args.map((x) => (/\s/.test(x) ? `'${x}'` : x)).join(' ')}\n`, { mode: 0o600 });
+
+  // timeout(1) is the safety net if node itself is killed with SIGKILL: qemu still dies on time
+  const hardSeconds = Math.ceil(a.totalDeadlineMs / 1000) + 30;
+  const child = spawn('timeout', ['-s', 'KILL', String(hardSeconds), QEMU, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group: Ctrl-C reaches us, we decide, we kill the whole group
+  });
+  if (child.pid) track(child.pid);
+  const started = Date.now();
+
+  return new Promise((resolvePromise) => {
+    let afterReady = false;
+    let bootMs: number | undefined;
+    let exitCode: number | undefined;
+    let panic = '';
+    let settled = false;
+    let partial = '';
+    let qemuErr = '';
+    const timers: NodeJS.Timeout[] = [];
+
+    const finish = (r: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      a.signal?.removeEventListener('abort', onAbort);
+      if (child.pid) killGroup(child.pid);
+      resolvePromise(r);
+    };
+    const onAbort = () => finish({ ok: false, stage: afterReady ? 'run' : 'boot', reason: 'interrupted', bootMs });
+    a.signal?.addEventListener('abort', onAbort, { once: true });
+    if (a.signal?.aborted) onAbort();
+
+    timers.push(
+      setTimeout(() => {
+        if (!afterReady)
+          finish({ ok: false, stage: 'boot', reason: `init did not start within ${Math.round(a.bootDeadlineMs / 1000)} s (hung boot?)` });
+      }, a.bootDeadlineMs),
+      setTimeout(
+        () => finish({ ok: false, stage: afterReady ? 'run' : 'boot', reason: `timed out after ${Math.round(a.totalDeadlineMs / 1000)} s`, bootMs }),
+        a.totalDeadlineMs,
+      ),
+    );
+
+    const onLine = (raw: string) => {
+      appendFileSync(a.logPath, `${raw.replace(/\r$/, '')}\n`);
+      const ev = classifySerialLine(raw, afterReady);
+      if (ev.kind === 'ready') {
+        afterReady = true;
+        bootMs = Date.now() - started;
+      } else if (ev.kind === 'exit') {
+        exitCode = ev.code;
+        afterReady = false; // what follows is the shutdown
+      } else if (ev.kind === 'panic') panic = ev.line;
+      else if (ev.kind === 'output') a.onOutput(ev.line);
+    };
+    // a UTF-8 character may be split between two reads: decode across chunk boundaries
+    const decoder = new StringDecoder('utf8');
+    child.stdout.on('data', (buf: Buffer) => {
+      const lines = (partial + decoder.write(buf)).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    });
+    child.stderr.on('data', (buf: Buffer) => {
+      qemuErr += buf.toString('utf8');
+      appendFileSync(a.logPath, `[qemu stderr] ${buf.toString('utf8')}`);
+    });
+    child.on('error', (e) => finish({ ok: false, stage: 'boot', reason: `cannot start ${QEMU}: ${e.message}` }));
+    child.on('close', (code, sig) => {
+      if (partial) onLine(partial);
+      if (exitCode !== undefined) return finish({ ok: true, exitCode, bootMs: bootMs ?? 0 });
+      const why = panic
+        ? `the guest kernel panicked: ${panic}`
+        : qemuErr.trim()
+          ? `qemu failed: ${qemuErr.trim().split('\n').slice(-3).join(' / ')}`
+          : `the VM stopped (${sig ? `signal ${sig}` : `qemu exit ${code}`}) before the command finished`;
+      finish({ ok: false, stage: bootMs === undefined ? 'boot' : 'run', reason: why, bootMs });
+    });
+  });
+}
+
+/**
+ * Boot the lab, run `command` inside, return its exit code. Throws LabError (with the serial log's
+ * tail) when the VM cannot boot, hangs, panics or times out.
+ */
+export async function bootLab(o: BootOptions): Promise<BootResult> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  requireQemu();
+  const kernel = await ensureKernel({ variant: o.variant ?? 'default', log, signal: o.signal });
+  const ownResults = !o.resultsDir;
+  const resultsDir = o.resultsDir ?? mkdtempSync(join(tmpdir(), 'ipcbench-lab-'));
+  const logPath = serialLogPath();
+  const timeoutMs = o.timeoutMs ?? 600_000;
+  const started = Date.now();
+  const base = {
+    bzImage: kernel.bzImage,
+    command: o.command,
+    resultsDir,
+    shares: o.shares ?? [],
+    cpus: o.cpus ?? 2,
+    memoryMiB: o.memoryMiB ?? 1024,
+    logPath,
+    onOutput: o.onOutput ?? ((l: string) => process.stdout.write(`${l}\n`)),
+    signal: o.signal,
+    kernelArgs: o.kernelArgs ?? [],
+  };
+  const choice: AccelChoice = o.accel ?? ((process.env.IPCBENCH_LAB_ACCEL as AccelChoice | undefined) || 'auto');
+  if (!['auto', 'kvm', 'tcg'].includes(choice)) throw new LabError(`bad accelerator '${choice}'`, 'use auto, kvm or tcg (IPCBENCH_LAB_ACCEL)');
+
+  try {
+    let accel: Accel = 'tcg';
+    let result: AttemptResult | undefined;
+    if (choice !== 'tcg') {
+      const k = kvmUsable();
+      const verdict = readVerdict();
+      if (!k.usable) {
+        if (choice === 'kvm') throw new LabError(`KVM requested but unusable: ${k.reason}`, 'use --accel tcg, or give this user access to /dev/kvm');
+      } else if (choice === 'auto' && verdict && !verdict.works) {
+        log(`lab: software emulation (TCG): KVM failed on this host earlier (${verdict.reason}); IPCBENCH_LAB_ACCEL=kvm retries it`);
+      } else {
+        // A real KVM guest reaches init in a second or two; a broken or emulating one takes minutes or crashes.
+        result = await attempt({ ...base, accel: 'kvm', bootDeadlineMs: 20_000, totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)) });
+        if (result.ok || result.stage === 'run') {
+          accel = 'kvm';
+          writeVerdict(true, 'booted');
+        } else if (result.reason === 'interrupted') {
+          throw new LabError('lab: interrupted');
+        } else {
+          writeVerdict(false, result.reason);
+          log(`lab: KVM did not work (${result.reason}); falling back to software emulation (TCG) — timings will be emulated`);
+          if (choice === 'kvm') throw new BootFailure(`lab: KVM boot failed: ${result.reason}`, 'boot', logPath);
+          result = undefined;
+        }
+      }
+    }
+    if (!result) {
+      result = await attempt({
+        ...base,
+        accel: 'tcg',
+        bootDeadlineMs: o.bootTimeoutMs ?? 120_000,
+        totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)),
+      });
+      accel = 'tcg';
+    }
+    if (!result.ok) {
+      if (result.reason === 'interrupted') throw new LabError('lab: interrupted; the VM was stopped');
+      throw new BootFailure(`lab: ${result.stage === 'boot' ? 'boot failed' : 'the command did not finish'}: ${result.reason}`, result.stage, logPath);
+    }
+    return {
+      exitCode: result.exitCode,
+      accel,
+      env: accel === 'kvm' ? 'lab-kvm' : 'lab-tcg',
+      bootMs: result.bootMs,
+      totalMs: Date.now() - started,
+      serialLog: logPath,
+      resultsDir,
+      kernel: { bzImage: kernel.bzImage, tree: kernel.tree, variant: kernel.variant, sourceVersion: kernel.sourceVersion, configHash: kernel.configHash },
+    };
+  } finally {
+    rmSync(join(resultsDir, '.ipcbench-command'), { force: true });
+    if (ownResults) rmSync(resultsDir, { recursive: true, force: true });
+  }
+}
+
+export { MARKER_EXIT };

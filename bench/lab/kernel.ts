@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+// `ipcbench lab build`: Debian's linux-source tarball -> tinyconfig + our fragments -> bzImage and a
+// tree prepared for out-of-tree modules, cached per (source version, config hash, variant).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import {
+  LINUX_SOURCE_PACKAGE,
+  LINUX_SOURCE_TARBALL,
+  LabError,
+  type LabVariant,
+  configHash,
+  fragmentPaths,
+  kernelDirName,
+  kernelPaths,
+  labCacheRoot,
+  readFragments,
+  sourceVersion,
+} from './config.js';
+
+export interface KernelBuild {
+  bzImage: string;
+  /** Kernel tree (configured, built, modules_prepare'd): `make -C <tree> M=<dir> modules`. */
+  tree: string;
+  dir: string;
+  variant: LabVariant;
+  sourceVersion: string;
+  configHash: string;
+  /** True when this call built it, false when it came from the cache. */
+  built: boolean;
+}
+
+export interface EnsureKernelOptions {
+  variant?: LabVariant;
+  /** Progress and diagnostics (default: stderr). */
+  log?: (line: string) => void;
+  /** Live progress line (default: rewritten on stderr when it is a terminal, else every 30 s). */
+  progress?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Rebuild even when cached. */
+  force?: boolean;
+  jobs?: number;
+}
+
+const TAIL_LINES = 40;
+
+/** The last n lines of a file (for error messages). */
+export function tailFile(path: string, n = TAIL_LINES): string {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-n).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Resolve the cache entry for a variant without building anything. */
+export function kernelLocation(variant: LabVariant = 'default') {
+  const version = sourceVersion();
+  const hash = configHash(readFragments(variant));
+  const dir = join(labCacheRoot(), kernelDirName(version, hash, variant));
+  return { version, hash, ...kernelPaths(dir) };
+}
+
+function defaultProgress(): (line: string) => void {
+  if (process.stderr.isTTY) return (line) => process.stderr.write(`\r\x1b[K${line}`);
+  let last = 0;
+  return (line) => {
+    const now = Date.now();
+    if (now - last >= 30_000) {
+      last = now;
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+function elapsed(since: number): string {
+  const s = Math.floor((Date.now() - since) / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One build per cache entry at a time (the kdbus tests and a user may both ask for the kernel). */
+async function acquireLock(lock: string, log: (l: string) => void, signal?: AbortSignal): Promise<() => void> {
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number(readFileSync(lock, 'utf8').trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
+      rmSync(lock, { force: true }); // stale: its builder died
+      continue;
+    }
+    if (!told) log(`lab build: waiting for another build of this kernel (pid ${holder})`);
+    told = true;
+    if (signal?.aborted) throw new LabError('lab build: interrupted while waiting for another build');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+interface StepOptions {
+  cwd: string;
+  logFile: string;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
+/** Run one build step, appending its output to the build log; reject with the log's tail on failure. */
+function step(what: string, cmd: string, args: string[], o: StepOptions): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const fd = openSync(o.logFile, 'a', 0o600);
+    writeSync(fd, `\n$ ${cmd} ${args.join(' ')}\n`);
+    const child = spawn(cmd, args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let partial = '';
+    const onData = (buf: Buffer) => {
+      writeSync(fd, buf);
+      if (!o.onLine) return;
+      const text = partial + buf.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) o.onLine(l);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    // make runs a process tree: kill the whole group on Ctrl-C so no compiler outlives us
+    const abort = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    };
+    o.signal?.addEventListener('abort', abort, { once: true });
+    child.on('error', (e) => {
+      closeSync(fd);
+      o.signal?.removeEventListener('abort', abort);
+      reject(new LabError(`lab build: cannot run ${cmd}: ${e.message}`, 'apt-get install build-essential bc bison flex libelf-dev libssl-dev cpio'));
+    });
+    child.on('close', (code, sig) => {
+      closeSync(fd);
+      o.signal?.removeEventListener('abort', abort);
+      if (code === 0) return resolvePromise();
+      if (o.signal?.aborted) return reject(new LabError(`lab build: interrupted during ${what}`));
+      reject(
+        new LabError(
+          `lab build: ${what} failed (${sig ? `signal ${sig}` : `exit ${code}`}); last lines of ${o.logFile}:\n${tailFile(o.logFile)}`,
+          'read the build log above; if a tool is missing: apt-get install build-essential bc bison flex libelf-dev libssl-dev cpio',
+        ),
+      );
+    });
+  });
+}
+
+/** Every "CONFIG_X=..." / "# CONFIG_X is not set" the fragments ask for that the final .config lacks. */
+export function missingOptions(fragmentTexts: readonly string[], finalConfig: string): string[] {
+  const have = new Map<string, string>();
+  for (const line of finalConfig.split('\n')) {
+    const set = /^(CONFIG_\w+)=(.*)$/.exec(line);
+    if (set) have.set(set[1]!, set[2]!);
+  }
+  const missing: string[] = [];
+  for (const text of fragmentTexts)
+    for (const line of text.split('\n')) {
+      const set = /^(CONFIG_\w+)=(.*)$/.exec(line.trim());
+      const unset = /^# (CONFIG_\w+) is not set$/.exec(line.trim());
+      if (set && have.get(set[1]!) !== set[2]) missing.push(`${set[1]}=${set[2]} (got ${have.get(set[1]!) ?? 'unset'})`);
+      if (unset && have.has(unset[1]!) && have.get(unset[1]!) !== 'n') missing.push(`${unset[1]} off (got ${have.get(unset[1]!)})`);
+    }
+  return missing;
+}
+
+/**
+ * Make sure the lab kernel for a variant is built; build it (minutes) when the cache has no entry for
+ * the current source version and config hash. Safe to call from several processes at once.
+ */
+export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelBuild> {
+  const variant = o.variant ?? 'default';
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const loc = kernelLocation(variant);
+  const result = (built: boolean): KernelBuild => ({
+    bzImage: loc.bzImage,
+    tree: loc.tree,
+    dir: loc.dir,
+    variant,
+    sourceVersion: loc.version,
+    configHash: loc.hash,
+    built,
+  });
+  const cached = () => !o.force && existsSync(loc.stamp) && existsSync(loc.bzImage);
+  if (cached()) return result(false);
+
+  mkdirSync(loc.dir, { recursive: true, mode: 0o700 });
+  const release = await acquireLock(loc.lock, log, o.signal);
+  try {
+    if (cached()) return result(false); // somebody else built it while we waited
+    const started = Date.now();
+    const progress = o.progress ?? defaultProgress();
+    const unpacked = join(loc.dir, 'unpacked');
+    writeFileSync(loc.buildLog, `ipcbench lab build ${new Date().toISOString()} variant=${variant} source=${loc.version} config=${loc.hash}\n`, { mode: 0o600 });
+    rmSync(loc.stamp, { force: true });
+
+    if (!existsSync(unpacked)) {
+      if (!existsSync(LINUX_SOURCE_TARBALL))
+        throw new LabError(`lab build: the kernel source ${LINUX_SOURCE_TARBALL} is missing`, `apt-get install ${LINUX_SOURCE_PACKAGE}`);
+      rmSync(loc.tree, { recursive: true, force: true });
+      mkdirSync(loc.tree, { recursive: true, mode: 0o700 });
+      log(`lab build: unpacking ${LINUX_SOURCE_TARBALL} (${loc.version}) into ${loc.tree}`);
+      progress(`lab build: unpacking kernel source (${elapsed(started)})`);
+      await step('unpacking the kernel source', 'tar', ['-xJf', LINUX_SOURCE_TARBALL, '-C', loc.tree, '--strip-components=1'], {
+        cwd: loc.dir,
+        logFile: loc.buildLog,
+        signal: o.signal,
+      });
+      writeFileSync(unpacked, `${loc.version}\n`, { mode: 0o600 });
+    }
+
+    const so: StepOptions = { cwd: loc.tree, logFile: loc.buildLog, signal: o.signal };
+    progress(`lab build: configuring (${elapsed(started)})`);
+    await step('make tinyconfig', 'make', ['tinyconfig'], so);
+    const fragments = fragmentPaths(variant);
+    await step('merging the config fragments', './scripts/kconfig/merge_config.sh', ['-m', '.config', ...fragments], so);
+    await step('make olddefconfig', 'make', ['olddefconfig'], so);
+    const missing = missingOptions(
+      fragments.map((f) => readFileSync(f, 'utf8')),
+      readFileSync(join(loc.tree, '.config'), 'utf8'),
+    );
+    if (missing.length) log(`lab build: warning: options the fragments ask for but Kconfig did not keep:\n  ${missing.join('\n  ')}`);
+
+    const jobs = o.jobs ?? availableParallelism();
+    let compiled = 0;
+    let last = '';
+    const onLine = (line: string) => {
+      const m = /^\s+(CC|LD|AR|AS|HOSTCC|GEN|OBJCOPY|SYNC|CALL|UPD|LDS)\s+(?:\[M\]\s+)?(\S+)/.exec(line);
+      if (!m) return;
+      compiled++;
+      last = m[2]!;
+      progress(`lab build (${variant}): ${compiled} steps, ${elapsed(started)}, now ${last}`);
+    };
+    log(`lab build: compiling the ${variant} kernel with ${jobs} jobs (about 6 minutes on 2 cores; log: ${loc.buildLog})`);
+    await step('make bzImage', 'make', [`-j${jobs}`, 'bzImage'], { ...so, onLine });
+    await step('make modules_prepare', 'make', [`-j${jobs}`, 'modules_prepare'], { ...so, onLine });
+    if (!existsSync(loc.bzImage)) throw new LabError(`lab build: make succeeded but ${loc.bzImage} is missing; see ${loc.buildLog}`);
+    writeFileSync(
+      loc.stamp,
+      `${JSON.stringify({ variant, sourceVersion: loc.version, configHash: loc.hash, builtAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), bzImageBytes: statSync(loc.bzImage).size }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    if (process.stderr.isTTY && !o.progress) process.stderr.write('\r\x1b[K');
+    log(`lab build: ${variant} kernel ready in ${elapsed(started)}: ${loc.bzImage}`);
+    return result(true);
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// binder: Android's Binder driver through raw ioctls (native/transports/binder.c). RPC: the server is the
+// context manager, one sync transaction per call, payload in the transaction buffer. Broadcast: subscribers
+// register binder objects with the publisher (the context manager), which sends one one-way transaction per
+// interested subscriber. With binderfs every channel gets a fresh device from binder-control.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import type { Probe, Transport, TransportEnv } from './types.js';
+
+/** binder_alloc maps at most 4 MiB per process; one-way transactions may use half of it. */
+export const BINDER_MAP_MAX = 4 << 20;
+/** What the native side reserves for the allocator besides the data (BD_SLACK in binder.c). */
+export const BINDER_SLACK = 4096;
+export const DEFAULT_BINDERFS = '/dev/binderfs';
+
+export interface BinderLocation {
+  /** tp_params.address: a binderfs mount (fresh device per channel) or a device node. */
+  address: string;
+  /** Can every channel get its own device (binder-control)? */
+  fresh: boolean;
+}
+
+function isCharDevice(path: string): boolean {
+  try {
+    return statSync(path).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/** Where binder is on this machine, or why it is not. Pure file checks: cheap, leaves nothing behind. */
+export function locateBinder(env: NodeJS.ProcessEnv = process.env, fsRoot = '/'): BinderLocation | { reason: string } {
+  const at = (p: string) => join(fsRoot, p);
+  const override = env.IPCBENCH_BINDER;
+  if (override) {
+    if (isCharDevice(join(override, 'binder-control'))) return { address: override, fresh: true };
+    if (isCharDevice(override)) return { address: override, fresh: isCharDevice(join(override, '..', 'binder-control')) };
+    return { reason: `IPCBENCH_BINDER=${override} is neither a binderfs mount nor a binder device` };
+  }
+  if (isCharDevice(at(join(DEFAULT_BINDERFS, 'binder-control')))) return { address: at(DEFAULT_BINDERFS), fresh: true };
+  for (const dev of ['/dev/binder', '/dev/hwbinder', '/dev/vndbinder'])
+    if (isCharDevice(at(dev))) return { address: at(dev), fresh: false };
+  let filesystems = '';
+  try {
+    filesystems = readFileSync(at('/proc/filesystems'), 'utf8');
+  } catch {
+    // no /proc: treat as no binder
+  }
+  if (/\tbinder$/m.test(filesystems))
+    return { reason: `binderfs is not mounted (mkdir ${DEFAULT_BINDERFS} && mount -t binder binder ${DEFAULT_BINDERFS}, as root)` };
+  return { reason: 'no binder in this kernel (use `ipcbench lab run`)' };
+}
+
+/** Why a case cannot run on binder, or undefined. Exported for the tests. */
+export function binderSkipReason(
+  c: { workload: string; size: number; subscribers: number; concurrency: number },
+  fresh: boolean,
+): string | undefined {
+  if (c.workload === 'rpc' && c.size + BINDER_SLACK > BINDER_MAP_MAX)
+    return `a ${c.size}-byte message does not fit the receiver's binder mapping (the driver maps at most 4 MiB per process)`;
+  if (c.workload === 'broadcast' && c.size + BINDER_SLACK > BINDER_MAP_MAX / 2)
+    return `a ${c.size}-byte one-way transaction does not fit: one-way transactions may use only half of the receiver's 4 MiB binder mapping`;
+  if (c.workload === 'rpc' && c.concurrency > 1 && !fresh)
+    return 'concurrent pairs need binderfs (one device per pair: a binder device has exactly one context manager)';
+  return undefined;
+}
+
+export const binder: Transport = {
+  name: 'binder',
+  nativeName: 'binder',
+  description: 'Android Binder (raw ioctls): sync transactions to the context manager; one-way fan-out for broadcast',
+  workloads: ['rpc', 'broadcast'],
+  async probe(): Promise<Probe> {
+    const where = locateBinder();
+    if ('reason' in where) return { available: false, reason: where.reason };
+    return { available: true, version: `kernel ${release()}${where.fresh ? ', binderfs' : ''}` };
+  },
+  async setup(): Promise<TransportEnv> {
+    const where = locateBinder();
+    if ('reason' in where) throw new Error(where.reason);
+    return { address: where.address, version: `kernel ${release()}${where.fresh ? ', binderfs' : ''}`, state: where };
+  },
+  check(env) {
+    const where = env.state as BinderLocation | undefined;
+    if (where && !existsSync(where.address)) return `${where.address} disappeared`;
+    return undefined;
+  },
+  skipReason(c, env) {
+    const where = env.state as BinderLocation | undefined;
+    return binderSkipReason(c, where?.fresh ?? true);
+  },
+};
