@@ -36,7 +36,7 @@ function stateCell(c: CaseResult): string {
   return `${c.state}: ${reason.length > 70 ? `${reason.slice(0, 67)}...` : reason}`;
 }
 
-const style = (): { head: string[]; border: string[] } => ({ head: [], border: [] });
+const style = (): { head: string[]; border: string[]; compact: boolean } => ({ head: [], border: [], compact: true });
 
 export function rpcTable(cases: readonly CaseResult[]): string {
   const t = new Table({
