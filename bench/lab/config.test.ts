@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { configHash, fragmentPaths, kernelDirName, kernelPaths, labCacheRoot, readFragments, sanitizeVersion } from './config.js';
+import { missingOptions } from './kernel.js';
+
+test('the config hash is stable for the same fragments and changes with any byte or the recipe', () => {
+  const frags = [{ name: 'lab.config', text: 'CONFIG_SMP=y\n' }];
+  assert.equal(configHash(frags), configHash([{ ...frags[0]! }]));
+  assert.match(configHash(frags), /^[0-9a-f]{12}$/);
+  assert.notEqual(configHash(frags), configHash([{ name: 'lab.config', text: 'CONFIG_SMP=n\n' }]));
+  assert.notEqual(configHash(frags), configHash(frags, 2));
+  assert.notEqual(configHash(frags), configHash([...frags, { name: 'lab-debug.config', text: '' }]), 'an added fragment changes it');
+});
+
+test('the default and debug variants have different cache entries', () => {
+  const def = configHash(readFragments('default'));
+  const dbg = configHash(readFragments('debug'));
+  assert.notEqual(def, dbg);
+  assert.equal(fragmentPaths('default').length, 1);
+  assert.equal(fragmentPaths('debug').length, 2);
+  assert.equal(kernelDirName('6.1.192-2', def, 'default'), `6.1.192-2-${def}-default`);
+});
+
+test('the cache follows XDG_CACHE_HOME, else ~/.cache, and keeps its layout', () => {
+  assert.equal(labCacheRoot({ XDG_CACHE_HOME: '/x/cache', HOME: '/home/u' }), '/x/cache/ipcbench/lab');
+  assert.equal(labCacheRoot({ HOME: '/home/u' }), '/home/u/.cache/ipcbench/lab');
+  // a relative XDG_CACHE_HOME is invalid by the spec: ignored
+  assert.equal(labCacheRoot({ XDG_CACHE_HOME: 'rel', HOME: '/home/u' }), '/home/u/.cache/ipcbench/lab');
+  const p = kernelPaths('/c/6.1-abc-default');
+  assert.equal(p.tree, '/c/6.1-abc-default/tree');
+  assert.equal(p.bzImage, '/c/6.1-abc-default/tree/arch/x86/boot/bzImage');
+});
+
+test('source versions cannot escape the cache directory', () => {
+  assert.equal(sanitizeVersion('6.1.192-2'), '6.1.192-2');
+  assert.equal(sanitizeVersion('../../etc'), '.._.._etc');
+  assert.equal(sanitizeVersion('1:6.1+b1~rc'), '1_6.1+b1~rc');
+});
+
+test('the default fragment asks for everything the lab depends on', () => {
+  const text = readFragments('default').map((f) => f.text).join('\n');
+  for (const opt of [
+    'CONFIG_ANDROID_BINDER_IPC=y',
+    'CONFIG_ANDROID_BINDERFS=y',
+    'CONFIG_ANDROID_BINDER_DEVICES="binder,hwbinder,vndbinder"',
+    'CONFIG_NET_9P=y',
+    'CONFIG_NET_9P_VIRTIO=y',
+    'CONFIG_9P_FS=y',
+    'CONFIG_VIRTIO_PCI=y',
+    'CONFIG_DEVTMPFS=y',
+    'CONFIG_TMPFS=y',
+    'CONFIG_FUTEX=y',
+    'CONFIG_EPOLL=y',
+    'CONFIG_EVENTFD=y',
+    'CONFIG_SYSVIPC=y',
+    'CONFIG_UNIX=y',
+    'CONFIG_SERIAL_8250_CONSOLE=y',
+    'CONFIG_64BIT=y',
+    'CONFIG_SMP=y',
+    'CONFIG_BINFMT_ELF=y',
+    'CONFIG_BINFMT_SCRIPT=y',
+    'CONFIG_MODULES=y',
+    'CONFIG_MODULE_UNLOAD=y',
+    'CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE=y',
+    '# CONFIG_PTP_1588_CLOCK_KVM is not set',
+  ])
+    assert.ok(text.split('\n').includes(opt), `lab.config lacks ${opt}`);
+  const debug = readFileSync(fragmentPaths('debug')[1]!, 'utf8');
+  for (const opt of ['CONFIG_KASAN=y', 'CONFIG_PROVE_LOCKING=y', 'CONFIG_DEBUG_ATOMIC_SLEEP=y'])
+    assert.ok(debug.split('\n').includes(opt), `lab-debug.config lacks ${opt}`);
+});
+
+test('options Kconfig dropped are reported', () => {
+  const frag = 'CONFIG_A=y\nCONFIG_B="x,y"\n# CONFIG_C is not set\nCONFIG_D=y\n';
+  const final = 'CONFIG_A=y\nCONFIG_B="x,y"\nCONFIG_C=y\n# CONFIG_D is not set\n';
+  assert.deepEqual(missingOptions([frag], final), ['CONFIG_C off (got y)', 'CONFIG_D=y (got unset)']);
+  assert.deepEqual(missingOptions([frag], 'CONFIG_A=y\nCONFIG_B="x,y"\nCONFIG_D=y\n'), []);
+});
+
+test('tailFile-style helpers never throw on a missing log', async () => {
+  const { tailFile } = await import('./kernel.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ipcbench-test-'));
+  try {
+    assert.equal(tailFile(join(dir, 'nope')), '(no log)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Builds (or finds cached) the lab kernel, boots it under qemu and runs real cases inside. Slow: the first
+// build takes minutes; a boot takes seconds under TCG. Skipped with IPCBENCH_SKIP_LAB=1 (scripts/test --no-lab).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { bootLab } from './boot.js';
+import { LabError } from './config.js';
+import { ensureKernel } from './kernel.js';
+import { labRun } from './run.js';
+
+const skip = process.env.IPCBENCH_SKIP_LAB === '1' ? 'IPCBENCH_SKIP_LAB=1: the lab (kernel build + qemu boot) is skipped' : false;
+const quiet = { log: () => {}, onOutput: () => {} };
+
+/** No qemu of ours may survive a test. */
+function ourQemus(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes('qemu-system-x86_64') && l.includes('ipcbench-lab') && !l.includes('ps -eo'));
+}
+
+test('lab: the kernel builds (or is cached) with binder, 9p and modules', { skip, timeout: 40 * 60_000 }, async () => {
+  const k = await ensureKernel({ variant: 'default', log: (l) => process.stderr.write(`${l}\n`) });
+  const config = readFileSync(join(k.tree, '.config'), 'utf8');
+  for (const opt of ['CONFIG_ANDROID_BINDER_IPC=y', 'CONFIG_ANDROID_BINDERFS=y', 'CONFIG_9P_FS=y', 'CONFIG_MODULES=y'])
+    assert.ok(config.includes(`${opt}\n`), `${opt} missing from the built kernel's .config`);
+});
+
+test('lab: exec streams output and returns the command exit code', { skip, timeout: 5 * 60_000 }, async () => {
+  const lines: string[] = [];
+  const r = await bootLab({
+    command: 'echo "env=$IPCBENCH_ENV"; ls /dev/binderfs; exit 7',
+    timeoutMs: 180_000,
+    log: () => {},
+    onOutput: (l) => lines.push(l),
+  });
+  assert.equal(r.exitCode, 7);
+  assert.ok(lines.includes(`env=${r.env}`), lines.join('\n'));
+  assert.ok(lines.some((l) => l.includes('binder-control')), 'binderfs is mounted inside');
+  assert.match(r.env, /^lab-(tcg|kvm)$/);
+});
+
+test('lab: binder RPC + broadcast and a pipe case run inside and their results come back', { skip, timeout: 15 * 60_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'ipcbench-lab-test-'));
+  try {
+    const r = await labRun({
+      runArgs: [
+        '--transports', 'binder,pipe', '--workloads', 'rpc,broadcast', '--sizes', '64', '--broadcast-sizes', '64',
+        '--subscribers', '2', '--placement', 'unpinned', '-r', '2', '--min-repetitions', '2', '-d', '50', '--warmup', '10', '--no-progress',
+      ],
+      out,
+      timeoutMs: 10 * 60_000,
+      ...quiet,
+    });
+    assert.equal(r.exitCode, 0, `ipcbench run inside the lab failed; serial log: ${r.serialLog}`);
+    assert.equal(r.files.length, 1);
+    const doc = JSON.parse(readFileSync(r.files[0]!, 'utf8')) as {
+      host: { env: string };
+      cases: { key: { transport: string; workload: string }; state: string; reason?: string }[];
+    };
+    assert.equal(doc.host.env, r.env, 'the run inside records lab-tcg / lab-kvm');
+    for (const [transport, workload] of [['binder', 'rpc'], ['binder', 'broadcast'], ['pipe', 'rpc']]) {
+      const c = doc.cases.find((x) => x.key.transport === transport && x.key.workload === workload);
+      assert.ok(c, `no ${transport} ${workload} case`);
+      assert.equal(c.state, 'ok', `${transport} ${workload}: ${c.state} ${c.reason ?? ''}`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('lab: a panicking boot is detected and reported with the serial log', { skip, timeout: 5 * 60_000 }, async () => {
+  // init=/bin/false (the last init= wins): init exits, the kernel panics, panic=-1 reboots, qemu exits
+  await assert.rejects(
+    bootLab({ command: 'true', kernelArgs: ['init=/bin/false'], timeoutMs: 120_000, ...quiet }),
+    (e: unknown) => e instanceof LabError && /panicked/.test(e.message) && /serial log/.test(e.message),
+  );
+  assert.deepEqual(ourQemus(), []);
+});
+
+test('lab: a hung boot or command is killed at its deadline, and no VM survives', { skip, timeout: 5 * 60_000 }, async () => {
+  await assert.rejects(bootLab({ command: 'true', bootTimeoutMs: 200, accel: 'tcg', ...quiet }), /did not start within/);
+  const started = Date.now();
+  await assert.rejects(bootLab({ command: 'sleep 600', timeoutMs: 20_000, ...quiet }), /timed out/);
+  assert.ok(Date.now() - started < 60_000);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 8000);
+  await assert.rejects(bootLab({ command: 'sleep 600', signal: controller.signal, ...quiet }), /interrupted/);
+  assert.deepEqual(ourQemus(), []);
+});
