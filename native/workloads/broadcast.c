@@ -94,7 +94,7 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 	struct cpu_usage u0, u1;
 	struct payload pl;
 	uint64_t seq = 0, start, deadline, now, period = 0;
-	unsigned n = cfg->subscribers, i;
+	unsigned n = cfg->subscribers, n_interested = 0, i;
 	int rc;
 
 	if (!ops->publish)
@@ -108,8 +108,11 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 		goto out;
 	}
 	memset(all, 1, n);
+	for (i = 0; i < n; i++)
+		n_interested += cfg->interested[i] ? 1 : 0;
 
 	payload_stamp(&pl, seq, MSG_HELLO, MSG_PROTOCOL);
+	__atomic_store_n(&board->pending, n, __ATOMIC_SEQ_CST);
 	rc = ops->publish(conn, pl.buf, pl.len, all);
 	if (!rc)
 		rc = wait_acks(board, n, all, seq, cfg->abort);
@@ -122,6 +125,7 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 	do {
 		seq++;
 		payload_stamp(&pl, seq, MSG_DATA, clock_now_ns());
+		__atomic_store_n(&board->pending, n_interested, __ATOMIC_SEQ_CST);
 		rc = ops->publish(conn, pl.buf, pl.len, cfg->interested);
 		if (!rc)
 			rc = wait_acks(board, n, cfg->interested, seq, cfg->abort);
@@ -152,6 +156,8 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 		if (!period)
 			sent = t0;
 		payload_stamp(&pl, seq, res->ops ? MSG_DATA : MSG_MARK, sent);
+		if (!period)
+			__atomic_store_n(&board->pending, n_interested, __ATOMIC_SEQ_CST);
 		rc = ops->publish(conn, pl.buf, pl.len, cfg->interested);
 		t1 = clock_now_ns();
 		if (rc) {
@@ -184,6 +190,9 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 
 	seq++;
 	payload_stamp(&pl, seq, MSG_BYE, clock_now_ns());
+	/* open loop: data acks may still be arriving; the 200 ms wait slices
+	 * cover a wake-up that pending's count may then miss */
+	__atomic_store_n(&board->pending, n, __ATOMIC_SEQ_CST);
 	rc = ops->publish(conn, pl.buf, pl.len, all);
 	if (!rc)
 		rc = wait_acks(board, n, all, seq, cfg->abort);
@@ -200,10 +209,13 @@ static void ack(struct ack_board *b, unsigned index, uint64_t seq,
 {
 	struct ack_slot *s = &b->slot[index];
 
+	uint32_t left;
+
 	s->recv_ns = now;
 	__atomic_store_n(&s->acked_seq, seq, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&b->acks, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&b->waiting, __ATOMIC_SEQ_CST))
+	left = __atomic_sub_fetch(&b->pending, 1, __ATOMIC_SEQ_CST);
+	if (left == 0 && __atomic_load_n(&b->waiting, __ATOMIC_SEQ_CST))
 		futex(&b->acks, FUTEX_WAKE, INT_MAX, NULL);
 }
 

@@ -87,7 +87,11 @@ struct ack_slot {
 struct ack_board {
 	uint32_t acks;		/* futex word: total acknowledgements */
 	uint32_t waiting;
-	uint8_t pad[56];
+	/* acknowledgements still due for the message in flight (closed
+	 * loop): only the subscriber that brings it to zero wakes the
+	 * publisher, so pacing costs one wake-up per broadcast, not N */
+	uint32_t pending;
+	uint8_t pad[52];
 	struct ack_slot slot[];
 };
 
