@@ -187,3 +187,18 @@ test('env prints host metadata and --json parses', async () => {
   const e = JSON.parse(r.stdout) as { host: { cores: number }; warnings: string[] };
   assert.ok(e.host.cores >= 1);
 });
+
+test('open-loop broadcast accounts for every message: delivered + lost = expected, and lateness is counted', async () => {
+  const dir = await outDir();
+  const r = await ipcbench(['run', '--transports', 'pipe,shm', '--workloads', 'broadcast', '--mode', 'open', '--rate', '20000', '--subscribers', '3', '--broadcast-sizes', '392', ...FAST, '--out', dir]);
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  for (const c of (await onlyResult(dir)).cases) {
+    assert.equal(c.state, 'ok', c.reason);
+    assert.equal(c.key.mode, 'open');
+    const d = c.repetitions[0]!.delivery!;
+    assert.equal(d.delivered + d.lost, d.expected, JSON.stringify(d));
+    assert.equal(d.corrupted, 0);
+    assert.ok(d.late <= d.delivered);
+    if (c.key.transport === 'pipe') assert.equal(d.lost, 0, 'pipes apply backpressure instead of dropping');
+  }
+});

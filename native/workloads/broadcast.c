@@ -155,7 +155,9 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 		t0 = clock_now_ns();
 		if (!period)
 			sent = t0;
-		payload_stamp(&pl, seq, res->ops ? MSG_DATA : MSG_MARK, sent);
+		/* every timed broadcast carries MARK (not only the first), so a
+		 * subscriber that lost the first one still knows what to count */
+		payload_stamp(&pl, seq, MSG_MARK, sent);
 		if (!period)
 			__atomic_store_n(&board->pending, n_interested, __ATOMIC_SEQ_CST);
 		rc = ops->publish(conn, pl.buf, pl.len, cfg->interested);
@@ -285,28 +287,27 @@ int broadcast_subscriber_run(const struct transport_ops *ops,
 			ack(board, params->index, h.seq, now);
 			continue;
 		}
+		if (pc->fault == FAULT_CORRUPT && h.seq == pc->fault_at &&
+		    msg.len > MSG_HDR_SIZE)
+			((uint8_t *)msg.data)[msg.len - 1] ^= 0x5a;
+		v = payload_verify(msg.data, msg.len, h.seq);
+		/* a ring that lapped us while we read: what we read is void,
+		 * and the gap to the next message counts it as lost */
+		if (ops->release && ops->release(conn, &msg) == -ESTALE)
+			continue;
 		if (h.seq < expect) {
 			rep->duplicated++;
 			continue;
 		}
 		if (h.seq > expect && params->interested)
 			rep->lost += h.seq - expect;
-		if (pc->fault == FAULT_CORRUPT && h.seq == pc->fault_at &&
-		    msg.len > MSG_HDR_SIZE)
-			((uint8_t *)msg.data)[msg.len - 1] ^= 0x5a;
-		v = payload_verify(msg.data, msg.len, h.seq);
-		if (ops->release && ops->release(conn, &msg) == -ESTALE) {
-			rep->lost++;	/* overwritten while we read it */
-			expect = h.seq + 1;
-			continue;
-		}
 		if (v != PAYLOAD_OK)
 			rep->corrupted++;
 		if ((h.flags & MSG_MARK) && !marked) {
 			sysutil_usage(&u0, 0);
 			marked = 1;
 		}
-		if (marked && !(h.flags & (MSG_HELLO | MSG_BYE)) && v == PAYLOAD_OK) {
+		if ((h.flags & MSG_MARK) && v == PAYLOAD_OK) {
 			uint64_t lat = now > h.sent_ns ? now - h.sent_ns : 0;
 
 			histogram_record(&rep->hist, (int64_t)lat);
