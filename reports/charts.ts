@@ -152,7 +152,7 @@ export const CHARTS: readonly ChartDef[] = [
   },
   {
     id: 'ratio',
-    title: 'Relative to the reference transport',
+    title: 'RPC latency relative to {{reference}}',
     spec: ratioSpec,
     runs: detailRuns,
     rows: (m) => {
@@ -187,10 +187,26 @@ function specDescription(spec: unknown): string {
   return (spec as { description?: string }).description ?? '';
 }
 
+/** The same transport gets the same colour in every chart, also in charts where some transports are absent. */
+function pinSeriesColors(node: unknown, domain: readonly string[]): void {
+  if (Array.isArray(node)) {
+    for (const n of node) pinSeriesColors(n, domain);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const obj = node as Record<string, unknown>;
+  const color = obj['color'] as Record<string, unknown> | undefined;
+  if (color && typeof color === 'object' && color['field'] === 'series') {
+    color['scale'] = { ...((color['scale'] as object | undefined) ?? {}), domain: [...domain] };
+  }
+  for (const v of Object.values(obj)) pinSeriesColors(v, domain);
+}
+
 /** Fill every applicable chart's spec with its rows, a title and the environment subtitle. */
 export function buildCharts(model: ReportModel): { charts: Chart[]; omitted: OmittedChart[] } {
   const charts: Chart[] = [];
   const omitted: OmittedChart[] = [];
+  const seriesDomain = [...new Set(model.rows.map((r) => r.series))];
   for (const def of CHARTS) {
     const rows = def.rows(model);
     if (typeof rows === 'string') {
@@ -202,9 +218,12 @@ export function buildCharts(model: ReportModel): { charts: Chart[]; omitted: Omi
     if (hasTcg(runs)) subtitle.push(TCG_NOTE);
     const template = JSON.stringify(def.spec).replaceAll('{{reference}}', model.reference);
     const spec = JSON.parse(template) as Record<string, unknown>;
+    const title = def.title.replaceAll('{{reference}}', model.reference);
+    const used = new Set(rows.map((r) => r['series']));
+    if ([...used].every((s) => seriesDomain.includes(s as string))) pinSeriesColors(spec, seriesDomain);
     spec['data'] = { values: rows };
-    spec['title'] = { text: def.title, subtitle, anchor: 'start', subtitleFontSize: 11 };
-    charts.push({ id: def.id, title: def.title, description: specDescription(def.spec), spec: spec as unknown as TopLevelSpec });
+    spec['title'] = { text: title, subtitle, anchor: 'start', subtitleFontSize: 11 };
+    charts.push({ id: def.id, title, description: specDescription(def.spec), spec: spec as unknown as TopLevelSpec });
   }
   return { charts, omitted };
 }

@@ -135,7 +135,7 @@ export function fmt(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return '–';
   const a = Math.abs(x);
   if (a === 0) return '0';
-  if (a >= 1e6) return x.toExponential(2);
+  if (a >= 1e9) return x.toExponential(2);
   if (a >= 100) return Math.round(x).toLocaleString('en-US');
   return x.toPrecision(3);
 }
