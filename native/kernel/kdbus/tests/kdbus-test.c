@@ -1,0 +1,1411 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kdbus-test - ABI tests for our kdbus module, one test per rule group of
+ * shared/kdbus-abi.md, plus a bounded-time fuzz test.  Runs as root inside
+ * the lab VM with the module loaded:
+ *
+ *   kdbus-test [--base /dev/kdbus] [--fuzz-seconds N] [test ...]
+ *
+ * Prints one line per test and exits non-zero if any failed.
+ */
+#define _GNU_SOURCE
+#include "../kdbus-uapi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POOL_SIZE	(16u << 20)
+#define BLOOM_SIZE	64
+#define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
+
+static const char *base = "/dev/kdbus";
+static unsigned fuzz_seconds = 20;
+static int failures;
+static const char *current;
+static unsigned bus_counter;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "  %s:%d: %s: check failed: %s (errno %d %s)\n", \
+			__FILE__, __LINE__, current, #cond, errno,	\
+			strerror(errno));				\
+		return -1;						\
+	}								\
+} while (0)
+
+/* ioctl that returns -errno, so CHECK(call(...) == -EINVAL) reads well */
+static int call(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- command builder -------------------------------------------------- */
+
+struct buf {
+	uint64_t w[4096 + 64];	/* 8-aligned, 32 KiB + slack */
+	size_t len;
+};
+
+static void *buf_init(struct buf *b, size_t fixed)
+{
+	memset(b->w, 0, fixed + 64);
+	b->len = fixed;
+	b->w[0] = fixed;
+	return b->w;
+}
+
+static struct kdbus_item *buf_item(struct buf *b, uint64_t type,
+				   const void *data, size_t n)
+{
+	struct kdbus_item *it = (void *)((uint8_t *)b->w + b->len);
+
+	memset(it, 0, ALIGN8(KDBUS_ITEM_HEADER_SIZE + n));
+	it->size = KDBUS_ITEM_HEADER_SIZE + n;
+	it->type = type;
+	if (data)
+		memcpy(it->data, data, n);
+	b->len += ALIGN8(it->size);
+	((uint64_t *)b->w)[0] = b->len;
+	return it;
+}
+
+static void buf_str(struct buf *b, uint64_t type, const char *s)
+{
+	buf_item(b, type, s, strlen(s) + 1);
+}
+
+static void buf_u64(struct buf *b, uint64_t type, uint64_t v)
+{
+	buf_item(b, type, &v, 8);
+}
+
+static void buf_done(struct buf *b)
+{
+	((uint64_t *)b->w)[0] = b->len;
+}
+
+/* ---- bus and connections ----------------------------------------------- */
+
+struct conn {
+	int fd;
+	uint64_t id;
+	uint8_t *pool;
+	size_t pool_size;
+};
+
+static int bus_make_named(const char *name, uint64_t flags, int *out)
+{
+	struct kdbus_bloom_parameter bp = { BLOOM_SIZE, 1 };
+	struct buf b;
+	struct kdbus_cmd *cmd = buf_init(&b, sizeof(*cmd));
+	int fd, ret;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/control", base);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	cmd->flags = flags;
+	buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &bp, sizeof(bp));
+	buf_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+	ret = call(fd, KDBUS_CMD_BUS_MAKE, b.w);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* A fresh bus "<euid>-t<pid>-<n>"; fills name. */
+static int bus_make(char *name, size_t len, int *out)
+{
+	snprintf(name, len, "%u-t%d-%u", geteuid(), (int)getpid(), bus_counter++);
+	return bus_make_named(name, KDBUS_MAKE_ACCESS_WORLD, out);
+}
+
+static int ep_open(const char *bus)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/bus", base, bus);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static int hello_sized(const char *bus, struct conn *c, size_t pool_size)
+{
+	struct buf b;
+	struct kdbus_cmd_hello *h = buf_init(&b, sizeof(*h));
+	struct kdbus_cmd_free f = { sizeof(f), 0, 0, 0 };
+	const struct kdbus_item *it;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = ep_open(bus);
+	if (c->fd < 0)
+		return -errno;
+	h->flags = KDBUS_HELLO_ACCEPT_FD;
+	h->pool_size = pool_size;
+	buf_str(&b, KDBUS_ITEM_CONN_DESCRIPTION, "test");
+	ret = call(c->fd, KDBUS_CMD_HELLO, b.w);
+	if (ret)
+		goto err;
+	c->id = h->id;
+	c->pool_size = pool_size;
+	c->pool = mmap(NULL, pool_size, PROT_READ, MAP_SHARED, c->fd, 0);
+	if (c->pool == MAP_FAILED) {
+		ret = -errno;
+		goto err;
+	}
+	it = (const void *)(c->pool + h->offset);
+	if (h->items_size != 32 || it->type != KDBUS_ITEM_BLOOM_PARAMETER ||
+	    ((const struct kdbus_bloom_parameter *)it->data)->size != BLOOM_SIZE) {
+		ret = -EPROTO;
+		goto err;
+	}
+	f.offset = h->offset;
+	ret = call(c->fd, KDBUS_CMD_FREE, &f);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	close(c->fd);
+	c->fd = -1;
+	return ret;
+}
+
+static int hello(const char *bus, struct conn *c)
+{
+	return hello_sized(bus, c, POOL_SIZE);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->pool && c->pool != MAP_FAILED)
+		munmap(c->pool, c->pool_size);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->pool = NULL;
+}
+
+struct msgspec {
+	uint64_t dst;
+	uint64_t flags;
+	uint64_t cookie;
+	uint64_t timeout_or_reply;
+	uint64_t send_flags;
+	const void *data;
+	size_t len;
+	int memfd;		/* >= 0: add a PAYLOAD_MEMFD item */
+	size_t memfd_size;
+	const uint64_t *bloom;	/* BLOOM_SIZE bytes */
+	uint64_t generation;
+	const char *dst_name;
+};
+
+/* Returns -errno; *reply filled for sync calls. */
+static int send_msg(struct conn *c, const struct msgspec *s,
+		    struct kdbus_msg_info *reply)
+{
+	struct buf mb;
+	struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
+	struct kdbus_cmd_send cmd = { 0 };
+	int ret;
+
+	m->flags = s->flags;
+	m->dst_id = s->dst;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = s->cookie;
+	m->timeout_ns = s->timeout_or_reply;
+	if (s->len) {
+		struct kdbus_vec v = { s->len, { (uintptr_t)s->data } };
+
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_VEC, &v, sizeof(v));
+	}
+	if (s->memfd >= 0) {
+		struct kdbus_memfd mf = { 0, s->memfd_size, s->memfd, 0 };
+
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
+	}
+	if (s->bloom) {
+		struct kdbus_item *it = buf_item(&mb, KDBUS_ITEM_BLOOM_FILTER, NULL,
+						 8 + BLOOM_SIZE);
+
+		it->data[0] = s->generation;
+		memcpy(&it->data[1], s->bloom, BLOOM_SIZE);
+	}
+	if (s->dst_name)
+		buf_str(&mb, KDBUS_ITEM_DST_NAME, s->dst_name);
+	buf_done(&mb);
+	cmd.size = sizeof(cmd);
+	cmd.flags = s->send_flags;
+	cmd.msg_address = (uintptr_t)m;
+	ret = call(c->fd, KDBUS_CMD_SEND, &cmd);
+	if (reply)
+		*reply = cmd.reply;
+	return ret;
+}
+
+static struct msgspec spec_to(uint64_t dst, const void *data, size_t len)
+{
+	struct msgspec s = { .dst = dst, .cookie = 1, .data = data, .len = len,
+			     .memfd = -1 };
+	return s;
+}
+
+struct rmsg {
+	struct kdbus_msg *msg;
+	uint64_t offset;
+	uint64_t dropped;
+	const uint8_t *data;	/* first PAYLOAD_OFF */
+	size_t len;
+	int memfd;
+	uint64_t memfd_size;
+	uint64_t notify;	/* first 0x8000 item type */
+};
+
+static int recv_msg(struct conn *c, struct rmsg *r)
+{
+	struct kdbus_cmd_recv cmd = { .size = sizeof(cmd) };
+	const struct kdbus_item *it;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->memfd = -1;
+	ret = call(c->fd, KDBUS_CMD_RECV, &cmd);
+	r->dropped = cmd.dropped_msgs;
+	r->offset = cmd.msg.offset;
+	if (ret)
+		return ret;
+	r->msg = (void *)(c->pool + cmd.msg.offset);
+	for (it = r->msg->items; (uint8_t *)it < (uint8_t *)r->msg + r->msg->size;
+	     it = (void *)((uint8_t *)it + ALIGN8(it->size))) {
+		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && !r->data) {
+			const struct kdbus_vec *v = (const void *)it->data;
+
+			r->data = (uint8_t *)r->msg + v->offset;
+			r->len = v->size;
+		} else if (it->type == KDBUS_ITEM_PAYLOAD_MEMFD) {
+			const struct kdbus_memfd *m = (const void *)it->data;
+
+			r->memfd = m->fd;
+			r->memfd_size = m->size;
+		} else if (it->type >= 0x8000 && !r->notify) {
+			r->notify = it->type;
+		}
+	}
+	return 0;
+}
+
+static int free_off(struct conn *c, uint64_t off)
+{
+	struct kdbus_cmd_free f = { sizeof(f), 0, 0, off };
+
+	return call(c->fd, KDBUS_CMD_FREE, &f);
+}
+
+static int match_add(struct conn *c, uint64_t cookie, const uint64_t *mask,
+		     size_t mask_len, int id_rule, uint64_t id)
+{
+	struct buf b;
+	struct kdbus_cmd_match *m = buf_init(&b, sizeof(*m));
+
+	m->cookie = cookie;
+	if (mask)
+		buf_item(&b, KDBUS_ITEM_BLOOM_MASK, mask, mask_len);
+	if (id_rule)
+		buf_u64(&b, KDBUS_ITEM_ID, id);
+	buf_done(&b);
+	return call(c->fd, KDBUS_CMD_MATCH_ADD, b.w);
+}
+
+static int name_cmd(struct conn *c, unsigned long cmd, const char *name,
+		    uint64_t flags, uint64_t *rflags)
+{
+	struct buf b;
+	struct kdbus_cmd *k = buf_init(&b, sizeof(*k));
+	int ret;
+
+	k->flags = flags;
+	if (name)
+		buf_str(&b, KDBUS_ITEM_NAME, name);
+	buf_done(&b);
+	ret = call(c->fd, cmd, b.w);
+	if (rflags)
+		*rflags = k->return_flags;
+	return ret;
+}
+
+static int make_memfd(size_t size, int seal)
+{
+	int fd = memfd_create("kdbus-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t *p;
+	size_t i;
+
+	if (fd < 0 || ftruncate(fd, (off_t)size))
+		return -1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	for (i = 0; i < size; i++)
+		p[i] = (uint8_t)(i * 7);
+	munmap(p, size);
+	if (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+			  F_SEAL_WRITE | F_SEAL_SEAL))
+		return -1;
+	return fd;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static int test_framing(void)
+{
+	char name[64], path[256];
+	struct buf b;
+	struct kdbus_cmd *cmd;
+	struct kdbus_cmd_hello *h;
+	struct conn c;
+	uint64_t types[4];
+	int bus, fd, fd2, ret;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	/* EBADFD: second BUS_MAKE, HELLO on control, SEND before HELLO */
+	cmd = buf_init(&b, sizeof(*cmd));
+	CHECK(call(bus, KDBUS_CMD_BUS_MAKE, b.w) == -EBADFD);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = POOL_SIZE;
+	CHECK(call(bus, KDBUS_CMD_HELLO, b.w) == -EBADFD);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	cmd = buf_init(&b, sizeof(struct kdbus_cmd_send));
+	CHECK(call(fd, KDBUS_CMD_SEND, b.w) == -EBADFD);
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EBADFD);
+	CHECK(call(fd, _IOW(KDBUS_IOCTL_MAGIC, 0x42, struct kdbus_cmd), b.w) == -ENOTTY);
+	CHECK(call(fd, 0x1234, b.w) == -ENOTTY);
+	close(fd);
+
+	/* size checks, alignment, size re-read, unknown flags, item chain */
+	snprintf(path, sizeof(path), "%s/control", base);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	cmd = buf_init(&b, sizeof(*cmd));
+	cmd->size = 16;
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	cmd->size = 32769;
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EMSGSIZE);
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, (uint8_t *)b.w + 4) == -EFAULT);
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, (void *)8) == -EFAULT);
+	cmd->size = sizeof(*cmd);
+	cmd->flags = 1ull << 5;
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	/* item with size < 16, item past the end, trailing garbage */
+	cmd = buf_init(&b, sizeof(*cmd));
+	buf_str(&b, KDBUS_ITEM_MAKE_NAME, "x");
+	cmd->items[0].size = 8;
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	cmd->items[0].size = 400;
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	cmd = buf_init(&b, sizeof(*cmd));
+	cmd->size = sizeof(*cmd) + 8;
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	/* missing mandatory items, bad bloom, bad names, duplicates */
+	cmd = buf_init(&b, sizeof(*cmd));
+	buf_str(&b, KDBUS_ITEM_MAKE_NAME, "0-nobloom");
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	{
+		struct kdbus_bloom_parameter bad = { 12, 1 }, ok = { 8, 1 };
+		char longname[100];
+
+		cmd = buf_init(&b, sizeof(*cmd));
+		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &bad, sizeof(bad));
+		buf_str(&b, KDBUS_ITEM_MAKE_NAME, "0-badbloom");
+		CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+		cmd = buf_init(&b, sizeof(*cmd));
+		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &ok, sizeof(ok));
+		snprintf(longname, sizeof(longname), "%u-nouid", geteuid() + 1);
+		buf_str(&b, KDBUS_ITEM_MAKE_NAME, longname);
+		CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+		cmd = buf_init(&b, sizeof(*cmd));
+		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &ok, sizeof(ok));
+		memset(longname, 'a', sizeof(longname));
+		snprintf(longname, 8, "%u-", geteuid());
+		longname[strlen(longname)] = 'a';
+		longname[80] = 0;
+		buf_str(&b, KDBUS_ITEM_MAKE_NAME, longname);
+		CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -ENAMETOOLONG);
+		cmd = buf_init(&b, sizeof(*cmd));
+		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &ok, sizeof(ok));
+		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &ok, sizeof(ok));
+		buf_str(&b, KDBUS_ITEM_MAKE_NAME, name);
+		CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EINVAL);
+	}
+	/* an existing name */
+	CHECK(bus_make_named(name, 0, &fd2) == -EEXIST);
+
+	/* negotiation: flags written back, unsupported item types zeroed */
+	cmd = buf_init(&b, sizeof(*cmd));
+	cmd->flags = KDBUS_FLAG_NEGOTIATE;
+	types[0] = KDBUS_ITEM_MAKE_NAME;
+	types[1] = KDBUS_ITEM_CANCEL_FD;
+	types[2] = KDBUS_ITEM_BLOOM_PARAMETER;
+	types[3] = 0x1234;
+	buf_item(&b, KDBUS_ITEM_NEGOTIATE, types, sizeof(types));
+	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == 0);
+	CHECK(cmd->flags == (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD));
+	CHECK(cmd->items[0].data[0] == KDBUS_ITEM_MAKE_NAME);
+	CHECK(cmd->items[0].data[1] == 0);
+	CHECK(cmd->items[0].data[2] == KDBUS_ITEM_BLOOM_PARAMETER);
+	CHECK(cmd->items[0].data[3] == 0);
+	/* negotiating did not make a bus: the fd is still fresh */
+	CHECK(bus_make_named(name, 0, &fd2) == -EEXIST);
+	close(fd);
+
+	fd = ep_open(name);
+	h = buf_init(&b, sizeof(*h));
+	h->flags = KDBUS_FLAG_NEGOTIATE;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == 0);
+	CHECK(h->flags == KDBUS_HELLO_ACCEPT_FD);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = POOL_SIZE;
+	h->flags = KDBUS_HELLO_MONITOR;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EOPNOTSUPP);
+	h->flags = KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	h->flags = 0;
+	h->attach_flags_recv = 1ull << 20;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	close(fd);
+
+	/* unimplemented commands and RECV flags say so */
+	CHECK(hello(name, &c) == 0);
+	{
+		struct kdbus_cmd_info info = { sizeof(info), 0, 0, 0, 0, 0, 0 };
+		struct kdbus_cmd_recv r = { .size = sizeof(r), .flags = KDBUS_RECV_PEEK };
+
+		CHECK(call(c.fd, KDBUS_CMD_CONN_INFO, &info) == -EOPNOTSUPP);
+		CHECK(call(c.fd, KDBUS_CMD_LIST, &info) == -EOPNOTSUPP);
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EOPNOTSUPP);
+		r.flags = KDBUS_FLAG_NEGOTIATE;
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == 0 && r.flags == 0);
+		r.flags = KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY;
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EINVAL);
+		CHECK(call(c.fd, KDBUS_CMD_HELLO, b.w) == -EBADFD);
+	}
+	/* UPDATE takes the attach items */
+	cmd = buf_init(&b, sizeof(*cmd));
+	buf_u64(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND, 0);
+	buf_u64(&b, KDBUS_ITEM_ATTACH_FLAGS_RECV, _KDBUS_ATTACH_ANY);
+	CHECK(call(c.fd, KDBUS_CMD_UPDATE, b.w) == 0);
+	cmd = buf_init(&b, sizeof(*cmd));
+	buf_u64(&b, KDBUS_ITEM_ATTACH_FLAGS_RECV, 1ull << 30);
+	CHECK(call(c.fd, KDBUS_CMD_UPDATE, b.w) == -EINVAL);
+	/* SEND negotiation reports the message flags */
+	{
+		struct kdbus_msg m = { .size = sizeof(m), .flags = KDBUS_FLAG_NEGOTIATE };
+		struct kdbus_cmd_send s = { .size = sizeof(s), .msg_address = (uintptr_t)&m };
+
+		s.flags = KDBUS_FLAG_NEGOTIATE;
+		CHECK(call(c.fd, KDBUS_CMD_SEND, &s) == 0);
+		CHECK(s.flags == KDBUS_SEND_SYNC_REPLY);
+		CHECK(m.flags == (KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START |
+				  KDBUS_MSG_SIGNAL));
+		s.flags = 0;
+		m.flags = KDBUS_FLAG_NEGOTIATE;
+		CHECK(call(c.fd, KDBUS_CMD_SEND, &s) == -EINVAL);
+	}
+	conn_close(&c);
+	close(bus);
+	ret = 0;
+	return ret;
+}
+
+static int test_hello_pool(void)
+{
+	char name[64];
+	struct buf b;
+	struct kdbus_cmd_hello *h;
+	struct conn c1, c2;
+	void *p;
+	int bus, fd;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = 0;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	h->pool_size = 4097;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	      errno == EBADFD);
+	close(fd);
+
+	CHECK(hello(name, &c1) == 0);
+	CHECK(hello(name, &c2) == 0);
+	CHECK(c1.id && c2.id > c1.id);
+	/* mapping rules */
+	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c1.fd, 0) ==
+	      MAP_FAILED && errno == EPERM);
+	CHECK(mmap(NULL, POOL_SIZE + 4096, PROT_READ, MAP_SHARED, c1.fd, 0) ==
+	      MAP_FAILED && errno == EFAULT);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c1.fd, 0);
+	CHECK(p != MAP_FAILED);
+	CHECK(mprotect(p, 4096, PROT_READ | PROT_WRITE) < 0);
+	munmap(p, 4096);
+	/* FREE: only slices userspace holds; pool_size is a no-op */
+	CHECK(free_off(&c1, 0) == -ENXIO);
+	CHECK(free_off(&c1, 8) == -ENXIO);
+	CHECK(free_off(&c1, POOL_SIZE) == 0);
+	CHECK(free_off(&c1, ~0ull) == -ENXIO);
+	/* poll: writable, not readable */
+	{
+		struct pollfd pfd = { c1.fd, POLLIN | POLLOUT, 0 };
+
+		CHECK(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLOUT);
+	}
+	conn_close(&c1);
+	conn_close(&c2);
+	/* closing the owner kills the bus: the node goes away */
+	close(bus);
+	CHECK(ep_open(name) < 0);
+	return 0;
+}
+
+struct server_arg {
+	struct conn *c;
+	int mode;		/* 0: echo one call; 1: never reply; 2: close */
+};
+
+static void *server_thread(void *p)
+{
+	struct server_arg *a = p;
+	struct pollfd pfd = { a->c->fd, POLLIN, 0 };
+	struct rmsg r;
+	struct msgspec s;
+
+	if (poll(&pfd, 1, 5000) != 1 || recv_msg(a->c, &r))
+		return (void *)1;
+	if (a->mode == 2) {
+		conn_close(a->c);
+		return NULL;
+	}
+	if (a->mode == 1)
+		return NULL;
+	s = spec_to(r.msg->src_id, r.data, r.len);
+	s.timeout_or_reply = r.msg->cookie;
+	s.cookie = 99;
+	if (send_msg(a->c, &s, NULL))
+		return (void *)2;
+	free_off(a->c, r.offset);
+	return NULL;
+}
+
+static int test_unicast(void)
+{
+	static const char hello_data[] = "hello, kdbus!";
+	char name[64], payload[100];
+	struct conn a, b;
+	struct rmsg r;
+	struct msgspec s;
+	struct kdbus_msg_info info;
+	struct server_arg sa = { &b, 0 };
+	pthread_t t;
+	void *tret;
+	int bus, i;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	CHECK(hello(name, &a) == 0);
+	CHECK(hello(name, &b) == 0);
+
+	/* RECV on an empty queue */
+	CHECK(recv_msg(&b, &r) == -EAGAIN && r.offset == POOL_SIZE);
+
+	/* one message with two vectors and a padding vector in between */
+	{
+		struct buf mb;
+		struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
+		struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+		struct kdbus_vec v1 = { 5, { (uintptr_t)"abcde" } };
+		struct kdbus_vec pad = { 3, { 0 } };
+		struct kdbus_vec v2 = { 4, { (uintptr_t)"wxyz" } };
+		const struct kdbus_item *it;
+		int n = 0;
+
+		m->dst_id = b.id;
+		m->payload_type = KDBUS_PAYLOAD_DBUS;
+		m->cookie = 7;
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_VEC, &v1, sizeof(v1));
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_VEC, &pad, sizeof(pad));
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_VEC, &v2, sizeof(v2));
+		cmd.msg_address = (uintptr_t)m;
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == 0);
+		CHECK(cmd.reply.offset == POOL_SIZE && cmd.reply.msg_size == 0);
+		CHECK(m->src_id == 0);	/* the sender's copy is not written */
+		CHECK(recv_msg(&b, &r) == 0);
+		CHECK(r.msg->src_id == a.id && r.msg->dst_id == b.id);
+		CHECK(r.msg->cookie == 7);
+		for (it = r.msg->items; (uint8_t *)it < (uint8_t *)r.msg + r.msg->size;
+		     it = (void *)((uint8_t *)it + ALIGN8(it->size))) {
+			const struct kdbus_vec *v = (const void *)it->data;
+
+			CHECK(it->type == KDBUS_ITEM_PAYLOAD_OFF);
+			if (n == 0)
+				CHECK(!memcmp((uint8_t *)r.msg + v->offset, "abcde", 5));
+			if (n == 1)
+				CHECK(v->offset == ~0ull);
+			if (n == 2) {
+				CHECK(!memcmp((uint8_t *)r.msg + v->offset, "wxyz", 4));
+				/* padding vector added size % 8 zero bytes */
+				CHECK(((uint8_t *)r.msg)[v->offset - 1] == 0);
+			}
+			n++;
+		}
+		CHECK(n == 3);
+		CHECK(free_off(&b, r.offset) == 0);
+		CHECK(free_off(&b, r.offset) == -ENXIO);
+	}
+
+	/* FIFO */
+	for (i = 0; i < 3; i++) {
+		payload[0] = (char)i;
+		s = spec_to(b.id, payload, 1);
+		CHECK(send_msg(&a, &s, NULL) == 0);
+	}
+	for (i = 0; i < 3; i++) {
+		CHECK(recv_msg(&b, &r) == 0 && r.len == 1 && r.data[0] == i);
+		CHECK(free_off(&b, r.offset) == 0);
+	}
+
+	/* validation errors of spec 9.3 */
+	s = spec_to(b.id, payload, 10);
+	s.dst = 0;
+	CHECK(send_msg(&a, &s, NULL) == -EDESTADDRREQ);
+	s.dst = 0xfffffff0;
+	CHECK(send_msg(&a, &s, NULL) == -ENXIO);
+	s.dst = KDBUS_DST_ID_BROADCAST;
+	CHECK(send_msg(&a, &s, NULL) == -EBADMSG);
+	s.dst = b.id;
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	CHECK(send_msg(&a, &s, NULL) == -EINVAL);	/* timeout 0 */
+	s.flags = 0;
+	s.send_flags = KDBUS_SEND_SYNC_REPLY;
+	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
+	s.send_flags = 0;
+	s.flags = 1ull << 10;
+	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
+	s.flags = 0;
+	s.timeout_or_reply = 12345;	/* a reply nobody waits for */
+	CHECK(send_msg(&a, &s, NULL) == -EBADSLT);
+	s = spec_to(b.id, (void *)8, 10);	/* unreadable */
+	CHECK(send_msg(&a, &s, NULL) == -EFAULT);
+	s = spec_to(b.id, payload, 3u << 20);
+	CHECK(send_msg(&a, &s, NULL) == -EMSGSIZE);
+	{
+		struct kdbus_msg m = { .size = sizeof(m), .dst_id = b.id };
+		struct kdbus_cmd_send cmd = { .size = sizeof(cmd), .msg_address = (uintptr_t)&m };
+
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EINVAL);	/* payload 0 */
+		m.payload_type = KDBUS_PAYLOAD_DBUS;
+		m.src_id = b.id;
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EINVAL);	/* forged */
+		m.src_id = a.id;
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == 0);
+		cmd.msg_address = (uintptr_t)&m + 4;
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EFAULT);
+		CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
+	}
+
+	/* synchronous call: one SEND, reply in our pool */
+	CHECK(pthread_create(&t, NULL, server_thread, &sa) == 0);
+	s = spec_to(b.id, hello_data, sizeof(hello_data));
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.send_flags = KDBUS_SEND_SYNC_REPLY;
+	s.cookie = 42;
+	s.timeout_or_reply = now_ns() + 5000000000ull;
+	CHECK(send_msg(&a, &s, &info) == 0);
+	pthread_join(t, &tret);
+	CHECK(tret == NULL);
+	CHECK(info.offset < POOL_SIZE && info.msg_size >= 64);
+	{
+		struct kdbus_msg *m = (void *)(a.pool + info.offset);
+		const struct kdbus_vec *v = (const void *)m->items[0].data;
+
+		CHECK(m->src_id == b.id && m->cookie_reply == 42);
+		CHECK(m->items[0].type == KDBUS_ITEM_PAYLOAD_OFF);
+		CHECK(!memcmp((uint8_t *)m + v->offset, hello_data, sizeof(hello_data)));
+	}
+	CHECK(free_off(&a, info.offset) == 0);
+	/* the reply never entered the queue */
+	CHECK(recv_msg(&a, &r) == -EAGAIN);
+
+	/* asynchronous call + reply through the queue */
+	s = spec_to(b.id, "q", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 77;
+	s.timeout_or_reply = now_ns() + 5000000000ull;
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	CHECK(recv_msg(&b, &r) == 0 && r.msg->flags == KDBUS_MSG_EXPECT_REPLY);
+	CHECK(free_off(&b, r.offset) == 0);
+	s = spec_to(a.id, "r", 1);
+	s.timeout_or_reply = 78;	/* wrong cookie */
+	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);
+	s.timeout_or_reply = 77;
+	CHECK(send_msg(&a, &s, NULL) == -EBADSLT);	/* wrong peer (a to a) */
+	CHECK(send_msg(&b, &s, NULL) == 0);
+	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);	/* only once */
+	CHECK(recv_msg(&a, &r) == 0 && r.msg->cookie_reply == 77 && r.data[0] == 'r');
+	CHECK(free_off(&a, r.offset) == 0);
+
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int test_timeouts(void)
+{
+	char name[64];
+	struct conn a, b;
+	struct rmsg r;
+	struct msgspec s;
+	struct kdbus_msg_info info;
+	struct server_arg sa = { &b, 1 };
+	pthread_t t;
+	uint64_t t0;
+	int bus;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	CHECK(hello(name, &a) == 0);
+	CHECK(hello(name, &b) == 0);
+
+	/* deadline already passed: nothing is sent */
+	s = spec_to(b.id, "x", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.send_flags = KDBUS_SEND_SYNC_REPLY;
+	s.timeout_or_reply = now_ns() - 1;
+	CHECK(send_msg(&a, &s, NULL) == -ETIMEDOUT);
+	CHECK(recv_msg(&b, &r) == -EAGAIN);
+
+	/* sync call nobody answers: ETIMEDOUT after ~200 ms */
+	CHECK(pthread_create(&t, NULL, server_thread, &sa) == 0);
+	t0 = now_ns();
+	s.cookie = 5;
+	s.timeout_or_reply = t0 + 200000000ull;
+	CHECK(send_msg(&a, &s, &info) == -ETIMEDOUT);
+	CHECK(now_ns() - t0 >= 190000000ull);
+	pthread_join(t, NULL);
+	/* late reply: the tracker is gone */
+	s = spec_to(a.id, "y", 1);
+	s.timeout_or_reply = 5;
+	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);
+
+	/* async call times out: REPLY_TIMEOUT notification */
+	s = spec_to(b.id, "z", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 6;
+	s.timeout_or_reply = now_ns() + 100000000ull;
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	usleep(400000);
+	CHECK(recv_msg(&a, &r) == 0);
+	CHECK(r.msg->src_id == 0 && r.msg->payload_type == 0);
+	CHECK(r.msg->cookie_reply == 6 && r.notify == KDBUS_ITEM_REPLY_TIMEOUT);
+	CHECK(free_off(&a, r.offset) == 0);
+	s = spec_to(a.id, "w", 1);
+	s.timeout_or_reply = 6;
+	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);
+
+	/* BYEBYE: EBUSY with a queue, then dead */
+	/* the server thread took "x" of the sync call; "z" is queued */
+	CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
+	{
+		struct kdbus_cmd bye = { sizeof(bye), 0, 0 };
+		struct pollfd pfd = { b.fd, POLLIN, 0 };
+
+		s = spec_to(b.id, "q", 1);
+		CHECK(send_msg(&a, &s, NULL) == 0);
+		CHECK(call(b.fd, KDBUS_CMD_BYEBYE, &bye) == -EBUSY);
+		CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
+		/* an async call pending on b: b's goodbye sends REPLY_DEAD */
+		s.flags = KDBUS_MSG_EXPECT_REPLY;
+		s.cookie = 9;
+		s.timeout_or_reply = now_ns() + 5000000000ull;
+		CHECK(send_msg(&a, &s, NULL) == 0);
+		CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
+		CHECK(call(b.fd, KDBUS_CMD_BYEBYE, &bye) == 0);
+		CHECK(call(b.fd, KDBUS_CMD_BYEBYE, &bye) == -ECONNRESET);
+		CHECK(recv_msg(&b, &r) == -ECONNRESET);
+		CHECK(poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)));
+		CHECK(recv_msg(&a, &r) == 0 && r.notify == KDBUS_ITEM_REPLY_DEAD &&
+		      r.msg->cookie_reply == 9);
+		CHECK(free_off(&a, r.offset) == 0);
+		s = spec_to(b.id, "q", 1);
+		CHECK(send_msg(&a, &s, NULL) == -ENXIO);
+	}
+	conn_close(&b);
+
+	/* sync call whose callee closes: EPIPE */
+	CHECK(hello(name, &b) == 0);
+	sa.mode = 2;
+	CHECK(pthread_create(&t, NULL, server_thread, &sa) == 0);
+	s = spec_to(b.id, "x", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.send_flags = KDBUS_SEND_SYNC_REPLY;
+	s.timeout_or_reply = now_ns() + 5000000000ull;
+	CHECK(send_msg(&a, &s, NULL) == -EPIPE);
+	pthread_join(t, NULL);
+
+	/* the bus owner goes away: connections die */
+	close(bus);
+	CHECK(recv_msg(&a, &r) == -ECONNRESET);
+	conn_close(&a);
+	return 0;
+}
+
+static int test_broadcast(void)
+{
+	enum { N = 5 };
+	char name[64];
+	struct conn pub, sub[N];
+	uint64_t mask[N][BLOOM_SIZE / 8], filter[BLOOM_SIZE / 8];
+	struct rmsg r;
+	struct msgspec s;
+	int bus, i;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	CHECK(hello(name, &pub) == 0);
+	memset(mask, 0, sizeof(mask));
+	memset(filter, 0, sizeof(filter));
+	for (i = 0; i < N; i++) {
+		CHECK(hello(name, &sub[i]) == 0);
+		mask[i][i % 8] = 1ull << i;	/* bit i: "subscriber i" */
+		/* sub 4 subscribes with no rule at all: it gets nothing */
+		if (i < 4)
+			CHECK(match_add(&sub[i], 1, mask[i], BLOOM_SIZE, 0, 0) == 0);
+	}
+	/* wrong mask length */
+	CHECK(match_add(&sub[4], 1, mask[0], 12, 0, 0) == -EDOM);
+	CHECK(match_add(&sub[4], 1, mask[0], BLOOM_SIZE - 8, 0, 0) == -EDOM);
+
+	/* the filter names subscribers 0 and 2 */
+	filter[0] = 1ull << 0;
+	filter[2] = 1ull << 2;
+	s = spec_to(KDBUS_DST_ID_BROADCAST, "sig", 3);
+	s.flags = KDBUS_MSG_SIGNAL;
+	s.bloom = filter;
+	CHECK(send_msg(&pub, &s, NULL) == 0);
+	for (i = 0; i < N; i++) {
+		int ret = recv_msg(&sub[i], &r);
+
+		if (i == 0 || i == 2) {
+			CHECK(ret == 0 && r.len == 3 && !memcmp(r.data, "sig", 3));
+			CHECK(r.msg->dst_id == KDBUS_DST_ID_BROADCAST);
+			CHECK(free_off(&sub[i], r.offset) == 0);
+		} else {
+			CHECK(ret == -EAGAIN);
+		}
+	}
+	CHECK(recv_msg(&pub, &r) == -EAGAIN);	/* no matches: no signals */
+
+	/* framing rules for signals */
+	s.bloom = NULL;
+	CHECK(send_msg(&pub, &s, NULL) == -EBADMSG);
+	s.bloom = filter;
+	s.flags = 0;
+	CHECK(send_msg(&pub, &s, NULL) == -EBADMSG);
+	s.flags = KDBUS_MSG_SIGNAL;
+	s.timeout_or_reply = 5;
+	CHECK(send_msg(&pub, &s, NULL) == -ENOTUNIQ);
+	s.timeout_or_reply = 0;
+	s.dst_name = "org.example.x";
+	CHECK(send_msg(&pub, &s, NULL) == -EBADMSG);
+	s.dst_name = NULL;
+
+	/* an empty entry matches every signal, MATCH_REMOVE takes it away */
+	CHECK(match_add(&sub[4], 7, NULL, 0, 0, 0) == 0);
+	CHECK(send_msg(&pub, &s, NULL) == 0);
+	CHECK(recv_msg(&sub[4], &r) == 0 && free_off(&sub[4], r.offset) == 0);
+	{
+		struct kdbus_cmd_match m = { sizeof(m), 0, 0, 7 };
+
+		CHECK(call(sub[4].fd, KDBUS_CMD_MATCH_REMOVE, &m) == 0);
+		CHECK(call(sub[4].fd, KDBUS_CMD_MATCH_REMOVE, &m) == -EBADSLT);
+	}
+	/* ID rule: only signals from pub */
+	CHECK(match_add(&sub[4], 8, NULL, 0, 1, pub.id) == 0);
+	CHECK(send_msg(&sub[1], &s, NULL) == 0);
+	CHECK(recv_msg(&sub[4], &r) == -EAGAIN);
+	CHECK(send_msg(&pub, &s, NULL) == 0);
+	CHECK(recv_msg(&sub[4], &r) == 0 && free_off(&sub[4], r.offset) == 0);
+	for (i = 0; i < 4; i++)
+		while (recv_msg(&sub[i], &r) == 0)
+			free_off(&sub[i], r.offset);
+
+	/* the selftest's generation case: byte 0 = 0x55, byte 63 = 0x80 */
+	{
+		uint64_t m2[BLOOM_SIZE / 8] = { 0 }, f2[BLOOM_SIZE / 8];
+
+		struct kdbus_cmd_match rm = { sizeof(rm), 0, 0, 8 };
+
+		CHECK(call(sub[4].fd, KDBUS_CMD_MATCH_REMOVE, &rm) == 0);
+		((uint8_t *)m2)[0] = 0x55;
+		((uint8_t *)m2)[63] = 0x80;
+		CHECK(match_add(&sub[4], 9, m2, BLOOM_SIZE, 0, 0) == 0);
+		memset(f2, 0, sizeof(f2));
+		s.bloom = f2;
+		s.generation = 3;	/* newer than the mask: last block */
+		CHECK(send_msg(&pub, &s, NULL) == 0);
+		CHECK(recv_msg(&sub[4], &r) == -EAGAIN);
+		((uint8_t *)f2)[0] = 0xff;
+		((uint8_t *)f2)[63] = 0xff;
+		CHECK(send_msg(&pub, &s, NULL) == 0);
+		CHECK(recv_msg(&sub[4], &r) == 0 && free_off(&sub[4], r.offset) == 0);
+	}
+
+	/* unicast signal: delivered only through a match */
+	s = spec_to(sub[3].id, "u", 1);
+	s.flags = KDBUS_MSG_SIGNAL;
+	s.bloom = filter;		/* bits 0 and 2: sub 3 does not match */
+	CHECK(send_msg(&pub, &s, NULL) == 0);
+	CHECK(recv_msg(&sub[3], &r) == -EAGAIN);
+	s.dst = sub[2].id;
+	CHECK(send_msg(&pub, &s, NULL) == 0);
+	CHECK(recv_msg(&sub[2], &r) == 0 && free_off(&sub[2], r.offset) == 0);
+
+	/* a full receiver loses broadcasts and is told how many */
+	{
+		struct conn small;
+		int lost = 0, k;
+
+		CHECK(hello_sized(name, &small, 4 * 4096) == 0);
+		CHECK(match_add(&small, 1, NULL, 0, 0, 0) == 0);
+		s = spec_to(KDBUS_DST_ID_BROADCAST, filter, 1000);
+		s.flags = KDBUS_MSG_SIGNAL;
+		s.bloom = filter;
+		for (k = 0; k < 20; k++)
+			CHECK(send_msg(&pub, &s, NULL) == 0);
+		while (recv_msg(&small, &r) == 0) {
+			lost += (int)r.dropped;
+			free_off(&small, r.offset);
+		}
+		lost += (int)r.dropped;
+		CHECK(lost > 0);
+		conn_close(&small);
+	}
+	for (i = 0; i < N; i++)
+		conn_close(&sub[i]);
+	conn_close(&pub);
+	close(bus);
+	return 0;
+}
+
+static int test_memfd(void)
+{
+	char name[64];
+	struct conn a, b;
+	struct rmsg r;
+	struct msgspec s;
+	int bus, fd, pfd[2], i;
+	uint8_t *p;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	CHECK(hello(name, &a) == 0);
+	CHECK(hello(name, &b) == 0);
+
+	fd = make_memfd(65536, 0);
+	CHECK(fd >= 0);
+	s = spec_to(b.id, NULL, 0);
+	s.memfd = fd;
+	s.memfd_size = 65536;
+	CHECK(send_msg(&a, &s, NULL) == -ETXTBSY);
+	CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0);
+	CHECK(send_msg(&a, &s, NULL) == -ETXTBSY);	/* SEAL missing */
+	close(fd);
+
+	fd = make_memfd(65536, 1);
+	CHECK(fd >= 0);
+	s.memfd = fd;
+	s.memfd_size = 65537;
+	CHECK(send_msg(&a, &s, NULL) == -EFAULT);	/* beyond the file */
+	s.memfd_size = 0;
+	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
+	s.memfd_size = 65536;
+	s.memfd = -1;
+	{
+		/* negative fd: build by hand */
+		struct buf mb;
+		struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
+		struct kdbus_memfd mf = { 0, 10, -1, 0 };
+		struct kdbus_cmd_send cmd = { .size = sizeof(cmd), .msg_address = (uintptr_t)m };
+
+		m->dst_id = b.id;
+		m->payload_type = KDBUS_PAYLOAD_DBUS;
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EBADF);
+		CHECK(pipe(pfd) == 0);
+		m = buf_init(&mb, sizeof(*m));
+		m->dst_id = b.id;
+		m->payload_type = KDBUS_PAYLOAD_DBUS;
+		mf.fd = pfd[0];
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EMEDIUMTYPE);
+		close(pfd[0]);
+		close(pfd[1]);
+		/* 17 memfds */
+		m = buf_init(&mb, sizeof(*m));
+		m->dst_id = b.id;
+		m->payload_type = KDBUS_PAYLOAD_DBUS;
+		mf.fd = fd;
+		for (i = 0; i < 17; i++)
+			buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -E2BIG);
+		/* start + size overflow */
+		m = buf_init(&mb, sizeof(*m));
+		m->dst_id = b.id;
+		m->payload_type = KDBUS_PAYLOAD_DBUS;
+		mf.start = ~0ull - 4;
+		buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EMSGSIZE);
+	}
+	s.memfd = fd;
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	close(fd);	/* the sender may close right away */
+	CHECK(recv_msg(&b, &r) == 0);
+	CHECK(r.memfd >= 0 && r.memfd_size == 65536);
+	CHECK(fcntl(r.memfd, F_GETFD) == FD_CLOEXEC);
+	p = mmap(NULL, 65536, PROT_READ, MAP_SHARED, r.memfd, 0);
+	CHECK(p != MAP_FAILED);
+	for (i = 0; i < 65536; i++)
+		if (p[i] != (uint8_t)(i * 7))
+			break;
+	CHECK(i == 65536);
+	munmap(p, 65536);
+	close(r.memfd);
+	CHECK(free_off(&b, r.offset) == 0);
+
+	/* a queued memfd message dropped with its receiver leaks nothing */
+	fd = make_memfd(4096, 1);
+	s.memfd = fd;
+	s.memfd_size = 4096;
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	close(fd);
+	conn_close(&b);
+	conn_close(&a);
+	close(bus);
+	return 0;
+}
+
+static int test_pool_full(void)
+{
+	char name[64], data[4096];
+	struct conn a, b;
+	struct rmsg r;
+	struct msgspec s;
+	int bus, i, ret = 0;
+
+	memset(data, 'p', sizeof(data));
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	CHECK(hello(name, &a) == 0);
+	/* 256 queued messages per destination */
+	CHECK(hello(name, &b) == 0);
+	s = spec_to(b.id, data, 8);
+	for (i = 0; i < 256; i++)
+		CHECK(send_msg(&a, &s, NULL) == 0);
+	CHECK(send_msg(&a, &s, NULL) == -ENOBUFS);
+	CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	conn_close(&b);
+
+	/* queued bytes: at most pool/2 (64 KiB pool) */
+	CHECK(hello_sized(name, &b, 65536) == 0);
+	s = spec_to(b.id, data, 4000);
+	for (i = 0; i < 100 && (ret = send_msg(&a, &s, NULL)) == 0; i++)
+		;
+	CHECK(ret == -ENOBUFS && i >= 6 && i <= 8);
+	/* received but never freed slices: the allocator runs out (EXFULL) */
+	while (recv_msg(&b, &r) == 0)
+		;
+	for (i = 0; i < 100 && (ret = send_msg(&a, &s, NULL)) == 0; i++)
+		recv_msg(&b, &r);	/* take it off the queue, keep the slice */
+	CHECK(ret == -EXFULL);
+	conn_close(&b);
+	conn_close(&a);
+	close(bus);
+	return 0;
+}
+
+static int test_names(void)
+{
+	char name[64];
+	struct conn a, b;
+	struct rmsg r;
+	struct msgspec s;
+	uint64_t rf;
+	int bus;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	CHECK(hello(name, &a) == 0);
+	CHECK(hello(name, &b) == 0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, NULL, 0, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "noelement", 0, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org..x", 0, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.1x", 0, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, ".org.x", 0, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.x", 1ull << 9, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench",
+		       KDBUS_NAME_QUEUE, &rf) == 0);
+	CHECK(rf == (KDBUS_NAME_PRIMARY | KDBUS_NAME_ACQUIRED | KDBUS_NAME_QUEUE));
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, &rf) == 0);
+	CHECK((rf & KDBUS_NAME_PRIMARY) && !(rf & KDBUS_NAME_ACQUIRED));
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, NULL) == -EEXIST);
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0, NULL) == -EADDRINUSE);
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_RELEASE, "org.example.none", 0, NULL) == -ESRCH);
+
+	/* routing by name */
+	s = spec_to(0, "n", 1);
+	s.dst_name = "org.example.bench";
+	CHECK(send_msg(&b, &s, NULL) == 0);
+	CHECK(recv_msg(&a, &r) == 0 && r.msg->dst_id == 0 && r.data[0] == 'n');
+	CHECK(free_off(&a, r.offset) == 0);
+	s.dst = b.id;
+	CHECK(send_msg(&b, &s, NULL) == -EREMCHG);
+	s.dst = 0;
+	s.dst_name = "org.example.none";
+	CHECK(send_msg(&b, &s, NULL) == -ESRCH);
+	s.dst_name = "bad";
+	CHECK(send_msg(&b, &s, NULL) == -EINVAL);
+
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0, NULL) == 0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0, NULL) == -ESRCH);
+	/* disconnect releases names */
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, NULL) == 0);
+	conn_close(&b);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, NULL) == 0);
+	conn_close(&a);
+	close(bus);
+	return 0;
+}
+
+/* ---- fuzz --------------------------------------------------------------- */
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static const unsigned long fuzz_cmds[] = {
+	KDBUS_CMD_BUS_MAKE, KDBUS_CMD_ENDPOINT_MAKE, KDBUS_CMD_ENDPOINT_UPDATE,
+	KDBUS_CMD_HELLO, KDBUS_CMD_UPDATE, KDBUS_CMD_BYEBYE, KDBUS_CMD_FREE,
+	KDBUS_CMD_CONN_INFO, KDBUS_CMD_BUS_CREATOR_INFO, KDBUS_CMD_LIST,
+	KDBUS_CMD_SEND, KDBUS_CMD_RECV, KDBUS_CMD_NAME_ACQUIRE,
+	KDBUS_CMD_NAME_RELEASE, KDBUS_CMD_MATCH_ADD, KDBUS_CMD_MATCH_REMOVE,
+};
+
+static const uint64_t fuzz_types[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x1000,
+	0x100d, 0x2000, 0x8000, 0x8003, 0x8005, 0x8006, ~0ull,
+};
+
+static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
+{
+	uint64_t type = fuzz_types[rnd() % (sizeof(fuzz_types) / 8)];
+	struct kdbus_item *it = buf_item(b, type, NULL, len);
+	size_t k;
+
+	for (k = 0; k < len / 8; k++)
+		it->data[k] = rnd() % 3 ? rnd() : 0;
+	if (type == KDBUS_ITEM_PAYLOAD_VEC && len >= 16) {
+		it->data[0] = rnd() % 5000;
+		it->data[1] = rnd() % 3 ? (uintptr_t)scratch : rnd();
+	}
+	if (type == KDBUS_ITEM_PAYLOAD_MEMFD && len >= 24) {
+		it->data[0] = rnd() % 8192;
+		it->data[1] = rnd() % 8192;
+		it->data[2] = rnd() % 2 ? (uint64_t)memfd : rnd();
+	}
+	if (rnd() % 16 == 0)
+		it->size = rnd() % 64;	/* break the chain */
+}
+
+/* A random, mostly well-framed command with random items. */
+static void fuzz_fill(struct buf *b, uint8_t *scratch, int memfd, uint64_t dst)
+{
+	size_t fixed = 24 + 8 * (rnd() % 8), n = rnd() % 6, i;
+
+	b->len = fixed;
+	for (i = 0; i < fixed / 8; i++)
+		b->w[i] = rnd() % 4 ? rnd() % 4 : rnd();
+	if (rnd() % 2)
+		b->w[1] = 0;		/* flags */
+	for (i = 0; i < n; i++) {
+		size_t len = rnd() % 4 ? rnd() % 80 : rnd() % 9000;
+
+		if (b->len + KDBUS_ITEM_HEADER_SIZE + len + 8 > sizeof(b->w))
+			break;
+		fuzz_item(b, len, scratch, memfd);
+	}
+	b->w[0] = b->len;
+	switch (rnd() % 16) {
+	case 0: b->w[0] = rnd() % 64; break;
+	case 1: b->w[0] = rnd(); break;
+	case 2: b->w[0] = b->len + 8 * (rnd() % 4); break;
+	case 3: b->w[0] = b->len - 1 - rnd() % 8; break;
+	}
+	if (fixed >= 56 && rnd() % 2) {
+		/* a SEND: point msg_address at a second random command */
+		struct buf *m = (struct buf *)(scratch + 8192);
+
+		fuzz_fill(m, scratch, memfd, dst);
+		m->w[1] &= 7;
+		m->w[3] = rnd() % 3 ? dst : rnd();
+		m->w[5] = rnd() % 4 ? KDBUS_PAYLOAD_DBUS : 0;
+		b->w[3] = (uintptr_t)m->w;
+	}
+}
+
+static int test_fuzz(void)
+{
+	char name[64];
+	struct conn a, b;
+	uint8_t *scratch;
+	struct buf *cmd;
+	uint64_t end = now_ns() + (uint64_t)fuzz_seconds * 1000000000ull;
+	unsigned long n = 0, ok = 0;
+	int bus, memfd;
+
+	scratch = mmap(NULL, 8192 + sizeof(struct buf) * 2, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cmd = malloc(sizeof(*cmd));
+	CHECK(scratch != MAP_FAILED && cmd);
+	memfd = make_memfd(8192, rnd() % 2);
+	rng_state ^= (uint64_t)getpid() << 20;
+	while (now_ns() < end) {
+		int fds[4], i;
+
+		CHECK(bus_make(name, sizeof(name), &bus) == 0);
+		CHECK(hello(name, &a) == 0);
+		CHECK(hello(name, &b) == 0);
+		fds[0] = bus;
+		fds[1] = a.fd;
+		fds[2] = b.fd;
+		fds[3] = ep_open(name);
+		for (i = 0; i < 2000; i++) {
+			int fd = fds[rnd() % 4];
+			unsigned long c = fuzz_cmds[rnd() % (sizeof(fuzz_cmds) /
+						     sizeof(fuzz_cmds[0]))];
+			void *arg = cmd->w;
+
+			fuzz_fill(cmd, scratch, memfd, rnd() % 2 ? a.id : b.id);
+			switch (rnd() % 32) {
+			case 0: arg = NULL; break;
+			case 1: arg = (uint8_t *)cmd->w + 1 + rnd() % 7; break;
+			case 2: arg = (void *)(uintptr_t)rnd(); break;
+			/* truncated: the command ends at the end of a mapping */
+			case 3: arg = scratch + 8192 - 8 * (1 + rnd() % 8);
+				memcpy(arg, cmd->w, 8 * (1 + rnd() % 1));
+				break;
+			}
+			if (ioctl(fd, c, arg) == 0)
+				ok++;
+			n++;
+			if (rnd() % 4 == 0) {
+				struct rmsg r;
+
+				while (recv_msg(rnd() % 2 ? &a : &b, &r) == 0)
+					;
+			}
+			if (rnd() % 64 == 0) {
+				struct pollfd pfd = { fd, POLLIN, 0 };
+
+				poll(&pfd, 1, 0);
+			}
+		}
+		close(fds[3]);
+		/* close in a random order: owner first or last */
+		if (rnd() % 2)
+			close(bus);
+		conn_close(&a);
+		conn_close(&b);
+		if (fcntl(bus, F_GETFD) >= 0)
+			close(bus);
+	}
+	printf("  fuzz: %lu ioctls in %u s, %lu succeeded\n", n, fuzz_seconds, ok);
+	close(memfd);
+	free(cmd);
+	munmap(scratch, 8192 + sizeof(struct buf) * 2);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "framing", test_framing },
+	{ "hello-pool", test_hello_pool },
+	{ "unicast-sync-reply", test_unicast },
+	{ "timeouts-dead-peer", test_timeouts },
+	{ "broadcast-bloom", test_broadcast },
+	{ "memfd-seals", test_memfd },
+	{ "pool-full", test_pool_full },
+	{ "names", test_names },
+	{ "fuzz", test_fuzz },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int k, ran = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (k = 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--base") && k + 1 < argc)
+			base = argv[++k];
+		else if (!strcmp(argv[k], "--fuzz-seconds") && k + 1 < argc)
+			fuzz_seconds = (unsigned)atoi(argv[++k]);
+		else
+			break;
+	}
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		int want = k >= argc, j, rc;
+
+		for (j = k; j < argc; j++)
+			if (!strcmp(argv[j], tests[i].name))
+				want = 1;
+		if (!want)
+			continue;
+		current = tests[i].name;
+		rc = tests[i].fn();
+		printf("%s %s\n", rc ? "FAIL" : "ok  ", tests[i].name);
+		fflush(stdout);
+		failures += rc != 0;
+		ran++;
+	}
+	printf("%d of %d tests failed\n", failures, ran);
+	return failures ? 1 : 0;
+}
