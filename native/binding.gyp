@@ -5,7 +5,11 @@
       "transports/fdstream.c", "transports/shm.c", "transports/binder.c",
       "workloads/rpc.c", "workloads/broadcast.c"
     ],
-    "warnings": ["-Wall", "-Wextra", "-O2", "-g"]
+    "warnings": ["-Wall", "-Wextra", "-O2", "-g"],
+    # D-Bus clients are optional: built only where their -dev packages are installed, so that the
+    # build still succeeds without them (native/core/registry.c lists them under the same defines).
+    "have_sdbus%": "<!(pkg-config --exists libsystemd && echo 1 || echo 0)",
+    "have_libdbus%": "<!(pkg-config --exists dbus-1 && echo 1 || echo 0)"
   },
   "targets": [
     {
@@ -18,7 +22,15 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc": ["<@(warnings)", "-std=c++17", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "libraries": ["-lpthread", "-lm"]
+      "libraries": ["-lpthread", "-lm"],
+      "conditions": [
+        ["have_sdbus==1", {
+          "sources": ["transports/dbus-sdbus.c"],
+          "defines": ["HAVE_SDBUS"],
+          "cflags": ["<!@(pkg-config --cflags libsystemd)"],
+          "libraries": ["<!@(pkg-config --libs libsystemd)"]
+        }]
+      ]
     },
     {
       "target_name": "ipcbench-peer",
@@ -26,7 +38,15 @@
       "sources": ["peer/peer.c", "<@(core_sources)"],
       "cflags": ["<@(warnings)"],
       "cflags_c": ["-std=gnu11"],
-      "libraries": ["-lpthread", "-lm"]
+      "libraries": ["-lpthread", "-lm"],
+      "conditions": [
+        ["have_sdbus==1", {
+          "sources": ["transports/dbus-sdbus.c"],
+          "defines": ["HAVE_SDBUS"],
+          "cflags": ["<!@(pkg-config --cflags libsystemd)"],
+          "libraries": ["<!@(pkg-config --libs libsystemd)"]
+        }]
+      ]
     },
     {
       "target_name": "ipcbench-pingpong",

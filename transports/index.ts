@@ -1,10 +1,11 @@
 // The one registry of transports. Order = the order of tables and charts.
 import { pipe, unixSeqpacket, unixStream } from './fd-family.js';
 import { shm, shmSpin } from './shm.js';
+import { dbusDaemon, dbusDaemonLibdbus, dbusDaemonMemfd } from './dbus-daemon.js';
 import { binder } from './binder.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, binder];
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, binder];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);

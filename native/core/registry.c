@@ -12,6 +12,14 @@ extern const struct transport_ops unix_seqpacket_ops;
 extern const struct transport_ops shm_ops;
 extern const struct transport_ops shm_spin_ops;
 extern const struct transport_ops binder_ops;	/* a stub where <linux/android/binder.h> is missing */
+#ifdef HAVE_SDBUS	/* binding.gyp: only where libsystemd is installed */
+extern const struct transport_ops dbus_sdbus_ops;
+extern const struct transport_ops dbus_sdbus_memfd_ops;
+extern const struct transport_ops dbus_p2p_ops;
+#endif
+#ifdef HAVE_LIBDBUS	/* binding.gyp: only where libdbus-1 is installed */
+extern const struct transport_ops dbus_libdbus_ops;
+#endif
 
 static const struct transport_ops *const registry[] = {
 	&pipe_ops,
@@ -20,6 +28,14 @@ static const struct transport_ops *const registry[] = {
 	&shm_ops,
 	&shm_spin_ops,
 	&binder_ops,
+#ifdef HAVE_SDBUS
+	&dbus_sdbus_ops,
+	&dbus_sdbus_memfd_ops,
+	&dbus_p2p_ops,
+#endif
+#ifdef HAVE_LIBDBUS
+	&dbus_libdbus_ops,
+#endif
 	NULL,
 };
 

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// Shared plumbing of the D-Bus transports (dbus-daemon.ts, dbus-broker.ts, dbus-p2p.ts): finding binaries, asking
+// the native build which D-Bus clients it has, starting a bus process that announces its address on a pipe, and
+// reaping it. Everything a bus creates lives in SetupContext.dir (0700); the socket is made 0600 as well.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { accessSync, chmodSync, constants, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { native } from '../bench/native.js';
+import type { Workload } from '../bench/options.js';
+import type { Probe, SetupContext, TransportEnv } from './types.js';
+
+/** D-Bus specification: an array (our `ay` payload) holds at most 2^26 bytes. */
+export const DBUS_ARRAY_MAX = 64 * 1024 * 1024;
+/** D-Bus specification: a whole message is at most 2^27 bytes. */
+export const DBUS_MESSAGE_MAX = 128 * 1024 * 1024;
+/** Headroom for the header fields (path, interface, member, destination, signature) of our messages. */
+const HEADER_ROOM = 4096;
+/** How long a bus may take to announce its address before setup() gives up. */
+export const START_TIMEOUT_MS = 10_000;
+/** Grace between SIGTERM and SIGKILL at teardown. */
+export const STOP_GRACE_MS = 2_000;
+
+export type DbusClient = 'sd-bus' | 'libdbus';
+export type DbusPayload = 'bytes' | 'memfd';
+
+/** Native transport names (native/core/registry.c), by client and payload kind. */
+export function nativeNameFor(client: DbusClient, payload: DbusPayload): string {
+  if (client === 'libdbus') return 'dbus-libdbus';
+  return payload === 'memfd' ? 'dbus-sdbus-memfd' : 'dbus-sdbus';
+}
+
+/** First executable called `name` on PATH (plus the sbin directories distributions hide daemons in). */
+export function which(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** stdout of a short command, or undefined when it fails. */
+export function output(file: string, args: string[], timeoutMs = 5_000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: timeoutMs, env: cleanEnv() }, (err, stdout) => resolve(err ? undefined : String(stdout)));
+  });
+}
+
+/**
+ * The environment for every process we start: without the machine's bus addresses, so that nothing we start can
+ * reach (or be mistaken for) the system or session bus.
+ */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  delete env.DBUS_SYSTEM_BUS_ADDRESS;
+  delete env.DBUS_STARTER_ADDRESS;
+  delete env.DBUS_STARTER_BUS_TYPE;
+  return env;
+}
+
+/** Is this native transport compiled in (libsystemd-dev / libdbus-1-dev present at build time)? */
+export function nativeProbe(nativeName: string, devPackage: string): Probe | undefined {
+  let names: string[];
+  try {
+    names = native().transports().map((t) => t.name);
+  } catch (err) {
+    return { available: false, reason: (err as Error).message };
+  }
+  if (!names.includes(nativeName))
+    return {
+      available: false,
+      reason: `ipcbench was built without ${nativeName} (apt-get install ${devPackage} pkg-config, then npm run build)`,
+    };
+  return undefined;
+}
+
+/** skipReason() for byte-array payloads: the spec's array limit binds before any daemon limit. */
+export function payloadSkipReason(
+  c: { workload: Workload; size: number },
+  payload: DbusPayload,
+  busName: string,
+): string | undefined {
+  if (payload === 'memfd') return undefined; // only a descriptor travels
+  if (c.size > DBUS_ARRAY_MAX)
+    return `message of ${formatBytes(c.size)} exceeds ${busName}'s limit: a D-Bus byte array holds at most ${formatBytes(DBUS_ARRAY_MAX)}`;
+  if (c.size + HEADER_ROOM > DBUS_MESSAGE_MAX)
+    return `message of ${formatBytes(c.size)} exceeds ${busName}'s max_message_size (${formatBytes(DBUS_MESSAGE_MAX)})`;
+  return undefined;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} B`;
+}
+
+/** State of a bus process started by setup(), kept in TransportEnv.state. */
+export interface BusState {
+  child: ChildProcess;
+  /** Why the process is gone, once it is. */
+  exited?: string;
+  /** Resolves when the process has exited (also when it never started). */
+  done: Promise<void>;
+  socketPath: string;
+  /** Other processes to reap (the broker behind its controller). */
+  extraPids: number[];
+}
+
+/**
+ * Start `file args` with umask 077 and wait for `lines` lines on the child's fd 3 (a pipe). The bus announces its
+ * address (and the launcher its broker's pid) there once it listens: no polling for the socket.
+ */
+export async function startBusProcess(
+  ctx: SetupContext,
+  file: string,
+  args: string[],
+  what: string,
+  lines: number,
+  socketPath: string,
+): Promise<{ state: BusState; lines: string[] }> {
+  // umask is per process: set it only around the synchronous fork/exec so the socket is born 0600 (the 0700 dir
+  // already keeps others out; this is the second fence the security rules ask for)
+  const old = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: cleanEnv() });
+  } finally {
+    process.umask(old);
+  }
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString();
+  });
+  const state: BusState = {
+    child,
+    socketPath,
+    extraPids: [],
+    done: new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        state.exited = `${what} exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`;
+        resolve();
+      });
+      child.once('error', (err) => {
+        state.exited = `${what} could not be started: ${err.message}`;
+        resolve();
+      });
+    }),
+  };
+  try {
+    const got = await readLines(child.stdio[3] as Readable, lines, state, ctx.signal, what);
+    return { state, lines: got };
+  } catch (err) {
+    await stopBusProcess(state);
+    throw err;
+  }
+}
+
+function readLines(stream: Readable, n: number, state: BusState, signal: AbortSignal, what: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => finish(new Error(`${what} did not announce its address within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const onAbort = () => finish(new Error(`${what}: start interrupted`));
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split('\n');
+      if (parts.length > n) finish(undefined, parts.slice(0, n).map((s) => s.trim()));
+    };
+    const onEnd = () => {
+      // the pipe closes when the process dies: wait for its exit status to name the reason
+      void state.done.then(() => finish(new Error(state.exited ?? `${what} closed its address pipe`)));
+    };
+    let over = false;
+    function finish(err?: Error, lines?: string[]) {
+      if (over) return;
+      over = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.destroy();
+      if (err) reject(err);
+      else resolve(lines!);
+    }
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+  });
+}
+
+/** Make sure only the owner can reach the socket (and fail loudly if it is not ours). */
+export function lockDownSocket(path: string): void {
+  chmodSync(path, 0o600);
+  const st = statSync(path);
+  if (!st.isSocket()) throw new Error(`${path} is not a socket`);
+  if (st.uid !== process.getuid!()) throw new Error(`${path} is not owned by us`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves once the process is reaped. Idempotent. */
+export async function stopBusProcess(state: BusState): Promise<void> {
+  const { child } = state;
+  if (!state.exited && child.pid !== undefined) {
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await state.done;
+    clearTimeout(t);
+  }
+  // the broker behind the launcher dies with it (PR_SET_PDEATHSIG); make sure, without waiting forever
+  for (const pid of state.extraPids) {
+    for (let i = 0; i < 40 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
+  await rm(state.socketPath, { force: true });
+}
+
+export function busState(env: TransportEnv): BusState | undefined {
+  return env.state as BusState | undefined;
+}
+
+/** check(): a dead bus is a broken environment (the runner tears down and sets up again). */
+export function checkBus(env: TransportEnv): string | undefined {
+  const s = busState(env);
+  return s?.exited;
+}

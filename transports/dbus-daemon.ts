@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+// dbus-daemon (the reference implementation) on a private bus, one per run, in the run's 0700 directory.
+//
+// Transports (see docs/dbus.md):
+//   dbus-daemon          sd-bus client, payload as `ay`           (native dbus-sdbus)
+//   dbus-daemon-memfd    sd-bus client, payload as a sealed memfd (native dbus-sdbus-memfd)
+//   dbus-daemon-libdbus  libdbus client, payload as `ay`          (native dbus-libdbus)
+//
+// The bus is session-like (any name may be owned, everything may be sent) with the limits raised so that the
+// payload sweep works up to the D-Bus specification's own limits: the system-bus defaults would cap messages at
+// 32 MiB and queue far less per connection. Nothing else of the machine's configuration is read (no includes, no
+// service directories, no activation): the bus exists only for the benchmark.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  busState,
+  checkBus,
+  DBUS_MESSAGE_MAX,
+  lockDownSocket,
+  nativeNameFor,
+  nativeProbe,
+  output,
+  payloadSkipReason,
+  startBusProcess,
+  stopBusProcess,
+  which,
+  type DbusClient,
+  type DbusPayload,
+} from './dbus-bus.js';
+import type { SetupContext, Transport, TransportEnv } from './types.js';
+
+/** Per-connection queues: room for a few of the largest messages in each direction. */
+const QUEUE_BYTES = 1024 * 1024 * 1024;
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The generated configuration (exported for the tests). */
+export function daemonConfig(socketPath: string): string {
+  const limit = (name: string, value: number) => `  <limit name="${name}">${value}</limit>`;
+  return [
+    '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"',
+    ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">',
+    '<busconfig>',
+    '  <type>session</type>',
+    `  <listen>unix:path=${escapeXml(socketPath)}</listen>`,
+    '  <auth>EXTERNAL</auth>',
+    '  <policy context="default">',
+    '    <allow send_destination="*" eavesdrop="true"/>',
+    '    <allow eavesdrop="true"/>',
+    '    <allow own="*"/>',
+    '  </policy>',
+    limit('max_incoming_bytes', QUEUE_BYTES),
+    limit('max_outgoing_bytes', QUEUE_BYTES),
+    limit('max_incoming_unix_fds', 4096),
+    limit('max_outgoing_unix_fds', 4096),
+    limit('max_message_size', DBUS_MESSAGE_MAX),
+    limit('max_message_unix_fds', 16),
+    // a peer that hangs is detected by the harness (--timeout); the daemon must not answer NoReply first
+    limit('reply_timeout', 3_600_000),
+    limit('max_replies_per_connection', 50_000),
+    limit('max_match_rules_per_connection', 50_000),
+    limit('max_connections_per_user', 10_000),
+    limit('max_pending_service_starts', 0),
+    '</busconfig>',
+    '',
+  ].join('\n');
+}
+
+export async function daemonVersion(bin: string): Promise<string | undefined> {
+  const out = await output(bin, ['--version']);
+  const m = out && /(\d+\.\d+\.\d+)/.exec(out.split('\n')[0] ?? '');
+  return m ? `dbus-daemon ${m[1]}` : undefined;
+}
+
+/** Start a private dbus-daemon in ctx.dir; exported for the tests and the benchmark script. */
+export async function startDaemon(ctx: SetupContext): Promise<TransportEnv> {
+  const bin = which('dbus-daemon');
+  if (!bin) throw new Error('dbus-daemon not installed (apt-get install dbus)');
+  const socketPath = join(ctx.dir, 'bus');
+  const config = join(ctx.dir, 'dbus-daemon.conf');
+  await writeFile(config, daemonConfig(socketPath), { mode: 0o600 });
+  const version = await daemonVersion(bin);
+  const { state, lines } = await startBusProcess(
+    ctx,
+    bin,
+    ['--nofork', '--nopidfile', '--nosyslog', '--print-address=3', `--config-file=${config}`],
+    'dbus-daemon',
+    1,
+    socketPath,
+  );
+  try {
+    lockDownSocket(socketPath);
+  } catch (err) {
+    await stopBusProcess(state);
+    throw err;
+  }
+  return { address: lines[0], daemonPids: [state.child.pid!], version, state };
+}
+
+export async function stopDaemon(env: TransportEnv): Promise<void> {
+  const s = busState(env);
+  if (s) await stopBusProcess(s);
+}
+
+function daemonTransport(name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
+  const nativeName = nativeNameFor(client, payload);
+  return {
+    name,
+    nativeName,
+    description,
+    workloads: ['rpc', 'broadcast'],
+    async probe() {
+      const bin = which('dbus-daemon');
+      if (!bin) return { available: false, reason: 'dbus-daemon not installed (apt-get install dbus)' };
+      const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev');
+      if (missing) return missing;
+      const version = await daemonVersion(bin);
+      if (!version) return { available: false, reason: `${bin} --version failed` };
+      return { available: true, version };
+    },
+    setup: startDaemon,
+    teardown: stopDaemon,
+    check: checkBus,
+    skipReason: (c) => payloadSkipReason(c, payload, 'dbus-daemon'),
+  };
+}
+
+export const dbusDaemon = daemonTransport('dbus-daemon', 'sd-bus', 'bytes', 'private dbus-daemon, sd-bus client, payload as ay');
+export const dbusDaemonMemfd = daemonTransport(
+  'dbus-daemon-memfd',
+  'sd-bus',
+  'memfd',
+  'private dbus-daemon, sd-bus client, payload as a sealed memfd (h)',
+);
+export const dbusDaemonLibdbus = daemonTransport(
+  'dbus-daemon-libdbus',
+  'libdbus',
+  'bytes',
+  'private dbus-daemon, libdbus client, payload as ay',
+);
