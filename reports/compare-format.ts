@@ -55,6 +55,7 @@ export function formatText(c: Comparison, verbose = false): string {
   if (shown.length) out.push(table.toString());
   const hidden = c.results.length - shown.length;
   if (hidden) out.push(`${hidden} more comparison(s) unchanged and unremarkable (--verbose, --format md or json shows them)`);
+  for (const b of c.broken) out.push(`BROKEN: ${b.label}: ${b.why}`);
   for (const s of c.onlyOneSide) out.push(`only in ${s.side}: ${s.label}`);
   for (const n of c.notCompared) out.push(`not compared: ${n.label}: ${n.why}`);
   for (const w of c.warnings) out.push(`warning: ${w}`);
@@ -76,6 +77,7 @@ export function formatMarkdown(c: Comparison): string {
     '',
   );
   for (const w of c.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '');
+  if (c.broken.length) out.push('**Broken (ran in the baseline, errored now)**', '', ...c.broken.map((b) => `- ${mdCell(b.label)}: ${mdCell(b.why)}`), '');
   const flagged = c.results.filter((r) => r.verdict !== 'unchanged').sort((a, b) => rank(a) - rank(b));
   if (flagged.length) out.push(mdTable(HEADERS, flagged.map(rowCells)), '');
   if (c.results.length) {

@@ -80,16 +80,28 @@ test('cases on one side only are listed, not failed', () => {
   assert.equal(exitCodeOf(c), 0);
 });
 
-test('cases that did not run on one side are not compared and not failed', () => {
+test('cases unavailable on one side are listed, not compared and not failed', () => {
   const base = syntheticResult({ ...small, seed: 1 });
   const cur = syntheticResult({ ...small, seed: 2, factor: { pipe: 2 } });
+  const pipe = cur.cases.find((x) => x.key.transport === 'pipe')!;
+  pipe.state = 'unavailable';
+  pipe.reason = 'not in this kernel';
+  const c = compareResults(base, cur, files);
+  assert.equal(c.notCompared.length, 1);
+  assert.match(c.notCompared[0]!.why, /current unavailable \(not in this kernel\)/);
+  assert.equal(exitCodeOf(c), 0);
+});
+
+test('a case that worked in the baseline and errors now fails the gate', () => {
+  const base = syntheticResult({ ...small, seed: 1 });
+  const cur = syntheticResult({ ...small, seed: 2 });
   const pipe = cur.cases.find((x) => x.key.transport === 'pipe')!;
   pipe.state = 'errored';
   pipe.reason = 'peer crashed';
   const c = compareResults(base, cur, files);
-  assert.equal(c.notCompared.length, 1);
-  assert.match(c.notCompared[0]!.why, /current errored \(peer crashed\)/);
-  assert.equal(exitCodeOf(c), 0);
+  assert.equal(c.broken.length, 1);
+  assert.match(c.broken[0]!.why, /current errored \(peer crashed\)/);
+  assert.equal(exitCodeOf(c), 1);
 });
 
 test('--normalize cancels a machine-wide slowdown but still catches a transport-specific one', () => {

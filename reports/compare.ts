@@ -76,7 +76,10 @@ export interface Comparison {
   results: MetricComparison[];
   onlyOneSide: CaseOnOneSide[];
   notCompared: CaseNotCompared[];
+  /** Ran fine in the baseline, errored in the current run: a broken transport fails the gate like a regression. */
+  broken: CaseNotCompared[];
   warnings: string[];
+  /** Metric regressions plus broken cases. */
   regressions: number;
   improvements: number;
 }
@@ -144,6 +147,7 @@ export function compareResults(
   const results: MetricComparison[] = [];
   const onlyOneSide: CaseOnOneSide[] = [];
   const notCompared: CaseNotCompared[] = [];
+  const broken: CaseNotCompared[] = [];
   const warnings: string[] = [];
 
   const baseCases = new Map(baseline.cases.map((c) => [caseId(c.key), c]));
@@ -158,7 +162,9 @@ export function compareResults(
     const label = caseLabel(cur.key);
     if (base.state !== 'ok' || cur.state !== 'ok') {
       const why = `baseline ${base.state}${base.reason ? ` (${base.reason})` : ''}, current ${cur.state}${cur.reason ? ` (${cur.reason})` : ''}`;
-      notCompared.push({ case: id, label, why });
+      // Unavailable or skipped means "not here" (an environment matter) and is only listed; errored after
+      // working in the baseline means the change broke something.
+      (base.state === 'ok' && cur.state === 'errored' ? broken : notCompared).push({ case: id, label, why });
       continue;
     }
     if (o.normalize && cur.key.transport === o.normalize) {
@@ -238,13 +244,14 @@ export function compareResults(
     results,
     onlyOneSide,
     notCompared,
+    broken,
     warnings,
-    regressions: results.filter((r) => r.verdict === 'regression').length,
+    regressions: results.filter((r) => r.verdict === 'regression').length + broken.length,
     improvements: results.filter((r) => r.verdict === 'improvement').length,
   };
 }
 
-/** 0 = no regression, 1 = at least one regression (2, input errors, is decided by the caller). */
+/** 0 = no regression, 1 = at least one regression or broken case (2, input errors, is decided by the caller). */
 export function exitCodeOf(c: Comparison): 0 | 1 {
   return c.regressions > 0 ? 1 : 0;
 }

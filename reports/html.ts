@@ -123,6 +123,7 @@ ${tcg ? `<p class="note"><strong>Emulated figures.</strong> ${h(TCG_NOTE)}</p>` 
 <nav><ul>
 <li><a href="#host">Runs and host</a></li><li><a href="#warnings">Warnings</a></li>
 <li><a href="#transports">Transports and unavailable cases</a></li><li><a href="#summary">Summary per case</a></li>
+${model.runs.length > 1 ? '<li><a href="#trend">Trend table</a></li>' : ''}
 ${charts.map((c) => `<li><a href="#fig-${c.id}">${h(c.title)}</a></li>`).join('\n')}
 </ul></nav>`);
 
@@ -172,6 +173,25 @@ case divided by operations. The last column divides p50 by the reference transpo
       'summary',
     ),
   );
+
+  if (model.runs.length > 1) {
+    // The trend as a table too, so it reads without JavaScript: one column per run, in the order given.
+    const okRows = model.rows.filter((r) => r.state === 'ok' && r.metrics['p50']);
+    const byCase = new Map<string, Map<number, string>>();
+    for (const r of okRows) {
+      const key = r.label;
+      if (!byCase.has(key)) byCase.set(key, new Map());
+      byCase.get(key)!.set(r.runIndex, fmt(r.metrics['p50']!.median));
+    }
+    parts.push(`<h2 id="trend">Trend: p50 latency (µs) per run</h2>`);
+    parts.push(
+      table(
+        ['case', ...model.runs.map((r) => `${r.index + 1}: ${r.doc.runId}`)],
+        [...byCase].map(([label, cells]) => [label, ...model.runs.map((r) => cells.get(r.index) ?? '–')]),
+        [false, ...model.runs.map(() => true)],
+      ),
+    );
+  }
 
   parts.push(`<h2 id="charts">Charts</h2>`);
   for (const c of charts) {

@@ -62,6 +62,9 @@ test('several result files give a trend with one point per run, in order', () =>
   const rows = (trend.spec as unknown as { data: { values: { run: string; series: string; size: number }[] } }).data.values;
   const pipe64 = rows.filter((r) => r.series === 'pipe' && r.size === 64).map((r) => r.run);
   assert.deepEqual(pipe64, ['1: night-1', '2: night-2', '3: night-3']);
+  const html = renderHtml(buildModel(runs));
+  assert.match(html, /<h2 id="trend">/, 'the trend is also a table, readable without JavaScript');
+  assert.match(html, /<th class="num" scope="col">3: night-3<\/th>/);
 });
 
 test('the ratio chart is omitted with a reason when the reference transport is missing', () => {
