@@ -3,6 +3,7 @@
     "core_sources": [
       "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
       "transports/fdstream.c", "transports/shm.c", "transports/binder.c",
+      "transports/kdbus.c",
       "workloads/rpc.c", "workloads/broadcast.c"
     ],
     "warnings": ["-Wall", "-Wextra", "-O2", "-g"],
@@ -42,6 +43,20 @@
       "conditions": [
         ["have_sdbus==1", {
           "sources": ["transports/dbus-sdbus.c"],
+          "defines": ["HAVE_SDBUS"],
+          "cflags": ["<!@(pkg-config --cflags libsystemd)"],
+          "libraries": ["<!@(pkg-config --libs libsystemd)"]
+        }]
+      ]
+    },
+    {
+      "target_name": "ipcbench-bus-launch",
+      "type": "executable",
+      "sources": ["tools/bus-launch.c"],
+      "cflags": ["<@(warnings)"],
+      "cflags_c": ["-std=gnu11"],
+      "conditions": [
+        ["have_sdbus==1", {
           "defines": ["HAVE_SDBUS"],
           "cflags": ["<!@(pkg-config --cflags libsystemd)"],
           "libraries": ["<!@(pkg-config --libs libsystemd)"]
