@@ -10,23 +10,24 @@ import { writeReport } from './report.js';
 import { tempDir } from './test-support.js';
 
 const CHROMIUM = process.env['IPCBENCH_CHROMIUM'] ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const skip = existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM} (apt-get install chromium, or set IPCBENCH_CHROMIUM)`;
 
-test('the HTML report renders every chart in headless Chromium with no console errors and no network', { skip, timeout: 120_000 }, async (t) => {
+test('the HTML report renders every chart in headless Chromium with no console errors and no network, and its tables read without JavaScript', { skip, timeout: 120_000 }, async (t) => {
   const { chromium } = await import('playwright-core');
   const dir = tempDir(t);
   const common = { transports: ['pipe', 'unix-stream', 'shm'], sizes: [64, 4096], subscribers: [1, 4], repetitions: 4, histogramSamples: 50 };
-  const a = await writeSyntheticResult(join(dir, 'a.json'), { ...common, seed: 1, runId: 'night-1', unavailable: { kdbus: 'module not loaded' } });
-  const b = await writeSyntheticResult(join(dir, 'b.json'), { ...common, seed: 2, runId: 'night-2' });
+  const a = await writeSyntheticResult(join(dir, 'a.json'), { ...common, seed: 1, runId: 'night-1' });
+  const b = await writeSyntheticResult(join(dir, 'b.json'), { ...common, seed: 2, runId: 'night-2', unavailable: { kdbus: 'module not loaded' } });
   const [html] = await writeReport([a, b], { output: join(dir, 'report.html') });
 
-  const userDataDir = mkdtempSync(join(tmpdir(), 'ipcbench-chromium-'));
-  t.after(() => rmSync(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const launch = (javaScriptEnabled: boolean) => {
+    const userDataDir = mkdtempSync(join(tmpdir(), 'ipcbench-chromium-'));
+    t.after(() => rmSync(userDataDir, { recursive: true, force: true }));
+    return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, javaScriptEnabled, args: ARGS });
+  };
+
+  const context = await launch(true);
   try {
     const page = await context.newPage();
     const problems: string[] = [];
@@ -58,5 +59,18 @@ test('the HTML report renders every chart in headless Chromium with no console e
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+
+  // Without JavaScript the tables are all there and the page says the charts need it.
+  const noJs = await launch(false);
+  try {
+    const page = await noJs.newPage();
+    await page.goto(`file://${html}`);
+    assert.match((await page.textContent('table.summary')) ?? '', /pipe/);
+    assert.match((await page.textContent('#transports + .scroll')) ?? '', /kdbus.*module not loaded/s);
+    assert.match((await page.textContent('body')) ?? '', /JavaScript is off: the tables below are complete/);
+    assert.match((await page.textContent('body')) ?? '', /Trend: p50 latency/);
+  } finally {
+    await noJs.close();
   }
 });
