@@ -3,9 +3,10 @@ import { pipe, unixSeqpacket, unixStream } from './fd-family.js';
 import { shm, shmSpin } from './shm.js';
 import { dbusDaemon, dbusDaemonLibdbus, dbusDaemonMemfd } from './dbus-daemon.js';
 import { binder } from './binder.js';
+import { kdbus, kdbusMemfd } from './kdbus.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, binder];
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, binder, kdbus, kdbusMemfd];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);

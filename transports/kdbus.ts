@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// kdbus, kdbus-memfd: the kdbus ABI through raw ioctls (native/transports/kdbus.c) against our own kdbus module
+// (native/kernel/kdbus, loaded in the lab kernel) or the original kdbusfs. RPC: one SEND with SYNC_REPLY per call,
+// single copy into the receiver's pool, zero-copy receive. Broadcast: one SEND, the kernel fans out to the
+// subscribers whose bloom mask matches. kdbus-memfd passes every payload as a sealed memfd by reference.
+// The native side makes one bus per channel (BUS_MAKE through <base>/control) and owns it for the channel's life;
+// setup() only finds the base directory. See docs/kdbus.md.
+import { existsSync, statSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import type { Probe, Transport, TransportEnv } from './types.js';
+
+/** Our module's character-device layout (spec 2.2); the original mounted kdbusfs at /sys/fs/kdbus. */
+export const DEFAULT_KDBUS_BASE = '/dev/kdbus';
+export const ORIGINAL_KDBUS_BASE = '/sys/fs/kdbus';
+/** KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE: the most PAYLOAD_VEC bytes one message may carry (spec 18). */
+export const KDBUS_VEC_MAX = 2 * 1024 * 1024;
+
+function hasControl(base: string): boolean {
+  try {
+    const s = statSync(join(base, 'control'));
+    return s.isCharacterDevice() || s.isFile(); // char device: ours; regular file: kdbusfs
+  } catch {
+    return false;
+  }
+}
+
+/** The base directory to use, or why there is none. IPCBENCH_KDBUS overrides the search. */
+export function locateKdbus(env: NodeJS.ProcessEnv = process.env): { base: string } | { reason: string } {
+  const override = env.IPCBENCH_KDBUS;
+  if (override) {
+    if (hasControl(override)) return { base: override };
+    return { reason: `no kdbus at ${override} (IPCBENCH_KDBUS): ${join(override, 'control')} is missing` };
+  }
+  for (const base of [DEFAULT_KDBUS_BASE, ORIGINAL_KDBUS_BASE]) if (hasControl(base)) return { base };
+  return { reason: `no kdbus at ${DEFAULT_KDBUS_BASE} (module not loaded; use \`ipcbench lab run\`)` };
+}
+
+function kdbusVersion(base: string): string {
+  const kind = base === ORIGINAL_KDBUS_BASE ? 'kdbusfs' : existsSync('/sys/module/kdbus') ? 'ipcbench kdbus module' : 'kdbus';
+  return `${kind} at ${base}, kernel ${release()}`;
+}
+
+/** Why a case cannot run, or undefined. Exported for the tests. */
+export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: number }): string | undefined {
+  if (!memfd && c.size > KDBUS_VEC_MAX)
+    return `kdbus copies at most ${KDBUS_VEC_MAX} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
+  return undefined;
+}
+
+function make(name: string, memfd: boolean, description: string): Transport {
+  return {
+    name,
+    nativeName: name,
+    description,
+    workloads: ['rpc', 'broadcast'],
+    async probe(): Promise<Probe> {
+      const where = locateKdbus();
+      if ('reason' in where) return { available: false, reason: where.reason };
+      return { available: true, version: kdbusVersion(where.base) };
+    },
+    async setup(): Promise<TransportEnv> {
+      const where = locateKdbus();
+      if ('reason' in where) throw new Error(where.reason);
+      return { address: where.base, version: kdbusVersion(where.base), state: where.base };
+    },
+    check(env) {
+      const base = env.state as string | undefined;
+      if (base && !hasControl(base)) return `${join(base, 'control')} disappeared (module unloaded?)`;
+      return undefined;
+    },
+    skipReason(c) {
+      return kdbusSkipReason(memfd, c);
+    },
+  };
+}
+
+export const kdbus = make('kdbus', false, 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast');
+export const kdbusMemfd = make('kdbus-memfd', true, 'kdbus ABI with every payload in a sealed memfd passed by reference');
