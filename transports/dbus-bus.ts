@@ -7,7 +7,7 @@ import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { native } from '../bench/native.js';
+import { native, NATIVE_DIR } from '../bench/native.js';
 import type { Workload } from '../bench/options.js';
 import type { Probe, SetupContext, TransportEnv } from './types.js';
 
@@ -29,6 +29,11 @@ export type DbusPayload = 'bytes' | 'memfd';
 export function nativeNameFor(client: DbusClient, payload: DbusPayload): string {
   if (client === 'libdbus') return 'dbus-libdbus';
   return payload === 'memfd' ? 'dbus-sdbus-memfd' : 'dbus-sdbus';
+}
+
+/** native/tools/bus-launch.c: keeps bus daemons from outliving the harness, and talks to dbus-broker's controller. */
+export function launcherPath(): string {
+  return join(NATIVE_DIR, 'ipcbench-bus-launch');
 }
 
 /** First executable called `name` on PATH (plus the sbin directories distributions hide daemons in). */

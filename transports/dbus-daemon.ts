@@ -16,6 +16,7 @@ import {
   busState,
   checkBus,
   DBUS_MESSAGE_MAX,
+  launcherPath,
   lockDownSocket,
   nativeNameFor,
   nativeProbe,
@@ -82,21 +83,27 @@ export async function startDaemon(ctx: SetupContext): Promise<TransportEnv> {
   const config = join(ctx.dir, 'dbus-daemon.conf');
   await writeFile(config, daemonConfig(socketPath), { mode: 0o600 });
   const version = await daemonVersion(bin);
+  // through our launcher (exec mode): the daemon gets PR_SET_PDEATHSIG, so it dies with the harness even when
+  // teardown never runs (SIGKILL); the launcher prints the daemon's pid on fd 3, then the daemon its address
   const { state, lines } = await startBusProcess(
     ctx,
-    bin,
-    ['--nofork', '--nopidfile', '--nosyslog', '--print-address=3', `--config-file=${config}`],
+    launcherPath(),
+    ['exec', '--', bin, '--nofork', '--nopidfile', '--nosyslog', '--print-address=3', `--config-file=${config}`],
     'dbus-daemon',
-    1,
+    2,
     socketPath,
   );
+  const pid = Number(lines.find((l) => /^\d+$/.test(l)));
+  const address = lines.find((l) => l.startsWith('unix:'));
   try {
+    if (!address || !pid) throw new Error(`dbus-daemon announced something unexpected: ${JSON.stringify(lines)}`);
     lockDownSocket(socketPath);
   } catch (err) {
     await stopBusProcess(state);
     throw err;
   }
-  return { address: lines[0], daemonPids: [state.child.pid!], version, state };
+  state.extraPids.push(pid);
+  return { address, daemonPids: [pid], version, state };
 }
 
 export async function stopDaemon(env: TransportEnv): Promise<void> {

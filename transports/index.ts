@@ -2,11 +2,13 @@
 import { pipe, unixSeqpacket, unixStream } from './fd-family.js';
 import { shm, shmSpin } from './shm.js';
 import { dbusDaemon, dbusDaemonLibdbus, dbusDaemonMemfd } from './dbus-daemon.js';
+import { dbusBroker, dbusBrokerLibdbus, dbusBrokerMemfd } from './dbus-broker.js';
+import { dbusP2p } from './dbus-p2p.js';
 import { binder } from './binder.js';
 import { kdbus, kdbusMemfd } from './kdbus.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, binder, kdbus, kdbusMemfd];
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);
