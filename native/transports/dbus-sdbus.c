@@ -348,6 +348,13 @@ static int sdb_connect(struct tp_conn *c, char *err)
 			if (rc)
 				return rc;
 		}
+		/* finish the authentication now: a publisher never reads, so
+		 * signals queued during the handshake would wait forever */
+		for (i = 0; i < c->n; i++) {
+			rc = bus_wait_ready(c->buses[i], c->params.abort, err);
+			if (rc)
+				return rc;
+		}
 		return 0;
 	}
 	rc = bus_open_address(c->address, c->mode == SDB_MEMFD, &c->buses[0], err);
@@ -542,7 +549,8 @@ static int bus_flush(sd_bus *bus, volatile int *abort)
 
 		if (ev < 0)
 			return ev == -ENOTCONN || ev == -ECONNRESET ? -EPIPE : ev;
-		if (!(ev & POLLOUT))
+		/* while authenticating, queued messages do not show as POLLOUT */
+		if (!(ev & POLLOUT) && sd_bus_is_ready(bus) > 0)
 			return 0;
 		rc = sd_bus_process(bus, NULL);
 		if (rc < 0)
