@@ -18,8 +18,9 @@ import {
   initPath,
   kernelCmdline,
   qemuArgs,
+  variantKernelArgs,
 } from './cmdline.js';
-import { LabError, type LabVariant, labCacheRoot, repoRoot } from './config.js';
+import { LabError, LabInterrupted, type LabVariant, labCacheRoot, repoRoot } from './config.js';
 import { ensureKernel, tailFile } from './kernel.js';
 
 /** Where init mounts the read-write results share inside the guest. */
@@ -34,7 +35,7 @@ export interface BootOptions {
   variant?: LabVariant;
   /** Whole run, boot included (default 10 minutes). */
   timeoutMs?: number;
-  /** Time allowed from qemu start to init's READY marker under TCG (default 120 s). */
+  /** Time allowed from qemu start to init's READY marker under TCG (default 120 s; debug variant 300 s). */
   bootTimeoutMs?: number;
   /** Host directory shared read-write at GUEST_RESULTS_DIR (default: a fresh 0700 temp dir, removed after). */
   resultsDir?: string;
@@ -298,7 +299,7 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
     logPath,
     onOutput: o.onOutput ?? ((l: string) => process.stdout.write(`${l}\n`)),
     signal: o.signal,
-    kernelArgs: o.kernelArgs ?? [],
+    kernelArgs: [...variantKernelArgs(o.variant ?? 'default'), ...(o.kernelArgs ?? [])],
   };
   const choice: AccelChoice = o.accel ?? ((process.env.IPCBENCH_LAB_ACCEL as AccelChoice | undefined) || 'auto');
   if (!['auto', 'kvm', 'tcg'].includes(choice)) throw new LabError(`bad accelerator '${choice}'`, 'use auto, kvm or tcg (IPCBENCH_LAB_ACCEL)');
@@ -312,7 +313,7 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
       if (!k.usable) {
         if (choice === 'kvm') throw new LabError(`KVM requested but unusable: ${k.reason}`, 'use --accel tcg, or give this user access to /dev/kvm');
       } else if (choice === 'auto' && verdict && !verdict.works) {
-        log(`lab: software emulation (TCG): KVM failed on this host earlier (${verdict.reason}); IPCBENCH_LAB_ACCEL=kvm retries it`);
+        log(`lab: software emulation (TCG): KVM failed on this host since its last boot (${verdictPath()}); IPCBENCH_LAB_ACCEL=kvm retries it`);
       } else {
         // A real KVM guest reaches init in a second or two; a broken or emulating one takes minutes or crashes.
         result = await attempt({ ...base, accel: 'kvm', bootDeadlineMs: 20_000, totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)) });
@@ -320,7 +321,7 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
           accel = 'kvm';
           writeVerdict(true, 'booted');
         } else if (result.reason === 'interrupted') {
-          throw new LabError('lab: interrupted');
+          throw new LabInterrupted();
         } else {
           writeVerdict(false, result.reason);
           log(`lab: KVM did not work (${result.reason}); falling back to software emulation (TCG) — timings will be emulated`);
@@ -333,13 +334,13 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
       result = await attempt({
         ...base,
         accel: 'tcg',
-        bootDeadlineMs: o.bootTimeoutMs ?? 120_000,
+        bootDeadlineMs: o.bootTimeoutMs ?? ((o.variant ?? 'default') === 'debug' ? 300_000 : 120_000),
         totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)),
       });
       accel = 'tcg';
     }
     if (!result.ok) {
-      if (result.reason === 'interrupted') throw new LabError('lab: interrupted; the VM was stopped');
+      if (result.reason === 'interrupted') throw new LabInterrupted();
       throw new BootFailure(`lab: ${result.stage === 'boot' ? 'boot failed' : 'the command did not finish'}: ${result.reason}`, result.stage, logPath);
     }
     return {

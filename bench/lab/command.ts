@@ -2,7 +2,7 @@
 // `ipcbench lab build | run | exec`: declares the flags; the work is in kernel.ts, boot.ts and run.ts.
 import { type Command, Option } from 'commander';
 import { type AccelChoice, bootLab } from './boot.js';
-import { LAB_VARIANTS, LabError, type LabVariant } from './config.js';
+import { LAB_VARIANTS, LabError, LabInterrupted, type LabVariant } from './config.js';
 import { ensureKernel } from './kernel.js';
 import { labRun, stripHostOnlyArgs } from './run.js';
 
@@ -44,7 +44,7 @@ async function guarded(fn: () => Promise<number>): Promise<void> {
   } catch (err) {
     if (!(err instanceof LabError)) throw err;
     process.stderr.write(`ipcbench: ${err.message}\n`);
-    process.exitCode = 3;
+    process.exitCode = err instanceof LabInterrupted ? 130 : 3;
   }
 }
 

@@ -83,6 +83,14 @@ export class LabError extends Error {
   }
 }
 
+/** Ctrl-C / SIGTERM: the VM or build was stopped on request (exit 130). */
+export class LabInterrupted extends LabError {
+  constructor(message = 'lab: interrupted; the VM was stopped') {
+    super(message);
+    this.name = 'LabInterrupted';
+  }
+}
+
 /**
  * The version of the kernel source: the Debian package version when dpkg knows it (cheap), else the
  * tarball's size and mtime (still changes whenever the file is replaced).

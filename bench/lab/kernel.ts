@@ -9,6 +9,7 @@ import {
   LINUX_SOURCE_PACKAGE,
   LINUX_SOURCE_TARBALL,
   LabError,
+  LabInterrupted,
   type LabVariant,
   configHash,
   fragmentPaths,
@@ -108,7 +109,7 @@ async function acquireLock(lock: string, log: (l: string) => void, signal?: Abor
     }
     if (!told) log(`lab build: waiting for another build of this kernel (pid ${holder})`);
     told = true;
-    if (signal?.aborted) throw new LabError('lab build: interrupted while waiting for another build');
+    if (signal?.aborted) throw new LabInterrupted('lab build: interrupted while waiting for another build');
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -155,7 +156,7 @@ function step(what: string, cmd: string, args: string[], o: StepOptions): Promis
       closeSync(fd);
       o.signal?.removeEventListener('abort', abort);
       if (code === 0) return resolvePromise();
-      if (o.signal?.aborted) return reject(new LabError(`lab build: interrupted during ${what}`));
+      if (o.signal?.aborted) return reject(new LabInterrupted(`lab build: interrupted during ${what}`));
       reject(
         new LabError(
           `lab build: ${what} failed (${sig ? `signal ${sig}` : `exit ${code}`}); last lines of ${o.logFile}:\n${tailFile(o.logFile)}`,
