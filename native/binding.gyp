@@ -30,6 +30,12 @@
           "defines": ["HAVE_SDBUS"],
           "cflags": ["<!@(pkg-config --cflags libsystemd)"],
           "libraries": ["<!@(pkg-config --libs libsystemd)"]
+        }],
+        ["have_libdbus==1", {
+          "sources": ["transports/dbus-libdbus.c"],
+          "defines": ["HAVE_LIBDBUS"],
+          "cflags": ["<!@(pkg-config --cflags dbus-1)"],
+          "libraries": ["<!@(pkg-config --libs dbus-1)"]
         }]
       ]
     },
@@ -46,6 +52,12 @@
           "defines": ["HAVE_SDBUS"],
           "cflags": ["<!@(pkg-config --cflags libsystemd)"],
           "libraries": ["<!@(pkg-config --libs libsystemd)"]
+        }],
+        ["have_libdbus==1", {
+          "sources": ["transports/dbus-libdbus.c"],
+          "defines": ["HAVE_LIBDBUS"],
+          "cflags": ["<!@(pkg-config --cflags dbus-1)"],
+          "libraries": ["<!@(pkg-config --libs dbus-1)"]
         }]
       ]
     },

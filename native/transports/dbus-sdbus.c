@@ -23,8 +23,8 @@
  *
  * Naming on a bus: every channel needs its own server name, because several
  * channels (concurrency) and repetitions share one bus.  prepare() invents
- * a channel id and hands it to each peer in a pipe (one inherited fd that
- * holds the id and EOF); the server requests org.ipcbench.Echo.<id>, the
+ * a channel id and hands it to each peer in a pipe (dbus-chanid.h); the
+ * server requests org.ipcbench.Echo.<id>, the
  * subscribers match signals on /org/ipcbench/Bcast/<id>.  A peer started
  * by hand without that fd uses the id "Default".
  *
@@ -45,6 +45,7 @@
 #define _GNU_SOURCE
 #include "../core/payload.h"
 #include "../core/transport.h"
+#include "dbus-chanid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +64,7 @@
 #define SDB_ECHO_IFACE "org.ipcbench.Echo"
 #define SDB_BCAST_PATH "/org/ipcbench/Bcast/"
 #define SDB_BCAST_IFACE "org.ipcbench.Bcast"
-#define SDB_ID_LEN 64
+#define SDB_ID_LEN CHANID_LEN
 
 enum sdb_mode { SDB_BYTES, SDB_MEMFD, SDB_P2P };
 
@@ -83,8 +84,6 @@ struct tp_conn {
 	size_t map_len;
 	int cur_fd;		/* memfd of cur (owned by cur) */
 };
-
-static unsigned long long channel_counter;
 
 static int sdb_alloc(enum sdb_mode mode, const struct tp_params *p,
 		     unsigned n, struct tp_conn **out)
@@ -159,48 +158,6 @@ static void sdb_close(struct tp_conn *c)
 	free(c);
 }
 
-/* A pipe whose only content is the channel id, then EOF. */
-static int id_pipe(const char *id, int *read_end, char *err)
-{
-	int p[2];
-	size_t len = strlen(id);
-
-	if (pipe2(p, O_CLOEXEC))
-		return tp_fail(err, -errno, "pipe2: %s", strerror(errno));
-	if (write(p[1], id, len) != (ssize_t)len) {
-		int e = errno ? errno : EIO;
-
-		close(p[0]);
-		close(p[1]);
-		return tp_fail(err, -e, "writing the channel id: %s", strerror(e));
-	}
-	close(p[1]);
-	*read_end = p[0];
-	return 0;
-}
-
-static int read_id(int fd, char *buf, size_t cap)
-{
-	size_t have = 0;
-
-	for (;;) {
-		ssize_t r = read(fd, buf + have, cap - 1 - have);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-		if (have == cap - 1)
-			return -ENAMETOOLONG;
-	}
-	buf[have] = 0;
-	return have ? 0 : -ENODATA;
-}
-
 static int sdb_prepare(enum sdb_mode mode, const struct tp_params *p,
 		       struct tp_conn **out, struct tp_peer_fds *peers,
 		       char *err)
@@ -217,9 +174,7 @@ static int sdb_prepare(enum sdb_mode mode, const struct tp_params *p,
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	c->role = p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT;
-	/* letters first: bus name elements must not start with a digit */
-	snprintf(id, sizeof(id), "P%d_C%llu", (int)getpid(),
-		 __atomic_add_fetch(&channel_counter, 1, __ATOMIC_RELAXED));
+	chanid_make("Sd", id, sizeof(id));
 	set_id(c, id);
 	for (i = 0; i < npeers; i++) {
 		int sp[2];
@@ -232,7 +187,7 @@ static int sdb_prepare(enum sdb_mode mode, const struct tp_params *p,
 			c->fds[i] = sp[0];
 			peers[i].fds[0] = sp[1];
 		} else {
-			rc = id_pipe(c->id, &peers[i].fds[0], err);
+			rc = chanid_pipe(c->id, &peers[i].fds[0], err);
 			if (rc)
 				goto fail;
 		}
@@ -404,7 +359,7 @@ static int sdb_attach(enum sdb_mode mode, const struct tp_params *p,
 		return 0;
 	}
 	if (n_fds >= 1) {
-		rc = read_id(fds[0], id, sizeof(id));
+		rc = chanid_read(fds[0], id, sizeof(id));
 		close(fds[0]);
 		if (rc) {
 			tp_fail(err, rc, "reading the channel id: %s", strerror(-rc));
