@@ -24,7 +24,11 @@ static atomic64_t kdbus_last_id = ATOMIC64_INIT(0);
 
 static void kdbus_reply_release(struct kref *kref)
 {
-	kfree(container_of(kref, struct kdbus_reply, kref));
+	struct kdbus_reply *r = container_of(kref, struct kdbus_reply, kref);
+
+	if (r->msg)	/* never consumed; its slice goes with the pool */
+		kdbus_queue_entry_free(r->msg);
+	kfree(r);
 }
 
 /**
@@ -778,9 +782,16 @@ out:
 
 /* ---- RECV ---------------------------------------------------------------- */
 
-/* Install the memfds of a dequeued message; spec 22.3: fd_install() only
- * after every number has been written. */
-static u64 kdbus_recv_install(struct kdbus_conn *conn,
+/**
+ * kdbus_recv_install() - install the memfds of a dequeued message
+ * @conn:	the receiving connection; runs in its owner's context
+ * @e:		the message; installed files are taken out of it
+ *
+ * Spec 22.3: fd_install() only after every number has been written.
+ *
+ * Return: KDBUS_RECV_RETURN_INCOMPLETE_FDS if some could not be installed.
+ */
+u64 kdbus_recv_install(struct kdbus_conn *conn,
 			      struct kdbus_queue_entry *e)
 {
 	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS];

@@ -152,8 +152,7 @@ struct kdbus_reply {
 	bool linked;			/* on caller->replies, under its lock */
 	enum kdbus_reply_state state;	/* under caller->lock */
 	int err;
-	struct kdbus_slice *slice;	/* sync: the reply in the caller's pool */
-	u64 msg_size;
+	struct kdbus_queue_entry *msg;	/* sync: the reply, in the caller's pool */
 	struct kdbus_conn *notify;	/* async, being notified: caller (ref) */
 };
 
@@ -228,6 +227,7 @@ void kdbus_conn_cancel(struct kdbus_conn *dst, struct kdbus_slice *s,
 int kdbus_conn_enqueue(struct kdbus_conn *dst, struct kdbus_queue_entry *e);
 void kdbus_conn_lost(struct kdbus_conn *dst);
 void kdbus_queue_entry_free(struct kdbus_queue_entry *e);
+u64 kdbus_recv_install(struct kdbus_conn *conn, struct kdbus_queue_entry *e);
 
 /* ---- send.c ------------------------------------------------------------ */
 

@@ -296,21 +296,20 @@ static int kdbus_kmsg_write(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 
 /*
  * Copy the message into @dst's pool.  Queued (quota-counted) unless @out is
- * given, in which case the published slice is returned (sync replies).
+ * given, in which case the entry is returned instead (sync replies, which
+ * never enter the caller's queue).
  */
 static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
-			 struct kdbus_slice **out)
+			 struct kdbus_queue_entry **out)
 {
-	struct kdbus_queue_entry *e = NULL;
+	struct kdbus_queue_entry *e;
 	struct kdbus_slice *s;
 	unsigned int i;
 	int ret;
 
-	if (!out) {
-		e = kmalloc(sizeof(*e), GFP_KERNEL);
-		if (!e)
-			return -ENOMEM;
-	}
+	e = kmalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
 	ret = kdbus_conn_reserve(dst, km->slice_size, !out, &s);
 	if (ret)
 		goto err;
@@ -319,17 +318,17 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 		kdbus_conn_cancel(dst, s, !out);
 		goto err;
 	}
-	if (out) {
-		*out = s;
-		return 0;
-	}
 	e->slice = s;
 	e->msg_size = s->size;
-	e->quota = true;
+	e->quota = !out;
 	e->n_memfds = km->n_memfds;
 	for (i = 0; i < km->n_memfds; i++) {
 		e->memfds[i] = get_file(km->mf->files[i]);
 		e->memfd_pos[i] = km->mf->pos[i];
+	}
+	if (out) {
+		*out = e;
+		return 0;
 	}
 	return kdbus_conn_enqueue(dst, e);
 err:
@@ -379,7 +378,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 			    struct kdbus_kmsg *km)
 {
 	struct kdbus_reply *r, *found = NULL;
-	struct kdbus_slice *s = NULL;
+	struct kdbus_queue_entry *e = NULL;
 	int ret;
 
 	mutex_lock(&dst->lock);
@@ -407,15 +406,16 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	found->state = KDBUS_REPLY_CLAIMED;
 	mutex_unlock(&dst->lock);
 
-	ret = kdbus_deliver(dst, km, &s);
+	ret = kdbus_deliver(dst, km, &e);
 
 	mutex_lock(&dst->lock);
 	if (ret) {
 		found->err = ret == -ECONNRESET ? -ECONNRESET : -EREMOTEIO;
 	} else {
-		s->user = true;
-		found->slice = s;
-		found->msg_size = s->size;
+		/* only the caller learns the offset: publishing it now is
+		 * safe even though its memfds are installed later */
+		e->slice->user = true;
+		found->msg = e;
 	}
 	found->state = KDBUS_REPLY_DONE;
 	mutex_unlock(&dst->lock);
@@ -481,6 +481,7 @@ static void kdbus_reply_unlink(struct kdbus_conn *conn, struct kdbus_reply *r)
 static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 			   struct kdbus_msg_info *info)
 {
+	struct kdbus_queue_entry *e;
 	u64 now = ktime_get_ns();
 	long ret = -ETIME;
 
@@ -506,11 +507,17 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 	wait_event(conn->wait, READ_ONCE(r->state) == KDBUS_REPLY_DONE);
 	mutex_lock(&conn->lock);
 	ret = r->err;
-	if (!ret) {
-		info->offset = r->slice->off;
-		info->msg_size = r->msg_size;
-	}
+	e = r->msg;
+	r->msg = NULL;
 	mutex_unlock(&conn->lock);
+	if (e) {
+		info->offset = e->slice->off;
+		info->msg_size = e->msg_size;
+		/* we are the caller's process: install its memfds here */
+		if (e->n_memfds)
+			info->return_flags = kdbus_recv_install(conn, e);
+		kdbus_queue_entry_free(e);
+	}
 	return ret;
 }
 

@@ -595,7 +595,7 @@ static int test_hello_pool(void)
 
 struct server_arg {
 	struct conn *c;
-	int mode;		/* 0: echo one call; 1: never reply; 2: close */
+	int mode;	/* 0: echo one call; 1: never reply; 2: close; 3: memfd */
 };
 
 static void *server_thread(void *p)
@@ -616,8 +616,15 @@ static void *server_thread(void *p)
 	s = spec_to(r.msg->src_id, r.data, r.len);
 	s.timeout_or_reply = r.msg->cookie;
 	s.cookie = 99;
+	if (a->mode == 3) {	/* reply with a sealed memfd */
+		s.len = 0;
+		s.memfd = make_memfd(8192, 1);
+		s.memfd_size = 8192;
+	}
 	if (send_msg(a->c, &s, NULL))
 		return (void *)2;
+	if (s.memfd >= 0)
+		close(s.memfd);
 	free_off(a->c, r.offset);
 	return NULL;
 }
@@ -1104,8 +1111,38 @@ static int test_memfd(void)
 	close(r.memfd);
 	CHECK(free_off(&b, r.offset) == 0);
 
+	/* a synchronous reply carrying a memfd: installed in the caller */
+	{
+		struct server_arg sa = { &b, 3 };
+		struct kdbus_msg_info info;
+		const struct kdbus_item *it;
+		struct kdbus_msg *m;
+		pthread_t t;
+		void *tret;
+
+		CHECK(pthread_create(&t, NULL, server_thread, &sa) == 0);
+		s = spec_to(b.id, "call", 4);
+		s.flags = KDBUS_MSG_EXPECT_REPLY;
+		s.send_flags = KDBUS_SEND_SYNC_REPLY;
+		s.timeout_or_reply = now_ns() + 5000000000ull;
+		CHECK(send_msg(&a, &s, &info) == 0);
+		pthread_join(t, &tret);
+		CHECK(tret == NULL);
+		m = (void *)(a.pool + info.offset);
+		it = m->items;
+		CHECK(it->type == KDBUS_ITEM_PAYLOAD_MEMFD);
+		fd = ((const struct kdbus_memfd *)it->data)->fd;
+		CHECK(fd >= 0);
+		p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
+		CHECK(p != MAP_FAILED && p[8191] == (uint8_t)(8191 * 7));
+		munmap(p, 8192);
+		close(fd);
+		CHECK(free_off(&a, info.offset) == 0);
+	}
+
 	/* a queued memfd message dropped with its receiver leaks nothing */
 	fd = make_memfd(4096, 1);
+	s = spec_to(b.id, NULL, 0);
 	s.memfd = fd;
 	s.memfd_size = 4096;
 	CHECK(send_msg(&a, &s, NULL) == 0);
