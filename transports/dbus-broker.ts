@@ -21,7 +21,7 @@ import {
   payloadSkipReason,
   startBusProcess,
   stopBusProcess,
-  which,
+  locateDaemon,
   type DbusClient,
   type DbusPayload,
 } from './dbus-bus.js';
@@ -35,8 +35,6 @@ export const BROKER_VERSIONS = { min: 32, max: 36 } as const;
  * sweep and the memfd variant under load; everything on this bus runs as one user.
  */
 export const BROKER_LIMITS = { maxBytes: 1024 * 1024 * 1024, maxFds: 4096, maxMatches: 100_000, maxObjects: 100_000 };
-
-const INSTALL_HINT = 'dbus-broker not installed (apt-get install dbus-broker)';
 
 export async function brokerVersion(bin: string): Promise<number | undefined> {
   const out = await output(bin, ['--version']);
@@ -52,8 +50,9 @@ function versionProblem(v: number): string | undefined {
 
 /** Start a private dbus-broker in ctx.dir; exported for the tests and the benchmark script. */
 export async function startBroker(ctx: SetupContext): Promise<TransportEnv> {
-  const bin = which('dbus-broker');
-  if (!bin) throw new Error(INSTALL_HINT);
+  const where = locateDaemon('dbus-broker');
+  if ('reason' in where) throw new Error(where.reason);
+  const bin = where.path;
   const v = await brokerVersion(bin);
   if (v === undefined) throw new Error(`${bin} --version did not print a version`);
   const problem = versionProblem(v);
@@ -101,8 +100,9 @@ function brokerTransport(name: string, client: DbusClient, payload: DbusPayload,
     description,
     workloads: ['rpc', 'broadcast'],
     async probe() {
-      const bin = which('dbus-broker');
-      if (!bin) return { available: false, reason: INSTALL_HINT };
+      const where = locateDaemon('dbus-broker');
+      if ('reason' in where) return { available: false, reason: where.reason };
+      const bin = where.path;
       const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev');
       if (missing) return missing;
       // the launcher talks to the broker's controller through sd-bus, whatever the client under test

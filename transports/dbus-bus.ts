@@ -36,9 +36,36 @@ export function launcherPath(): string {
   return join(NATIVE_DIR, 'ipcbench-bus-launch');
 }
 
-/** First executable called `name` on PATH (plus the sbin directories distributions hide daemons in). */
-export function which(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+/**
+ * Where the bus daemon is: $IPCBENCH_DBUS_DAEMON / $IPCBENCH_DBUS_BROKER when set (a self-built daemon, or the tests'
+ * "binary missing" case), else PATH. A missing binary is a reason with the fix, never an exception.
+ */
+export function locateDaemon(
+  name: 'dbus-daemon' | 'dbus-broker',
+  env: NodeJS.ProcessEnv = process.env,
+  extraDirs: readonly string[] = SBIN_DIRS,
+): { path: string } | { reason: string } {
+  const variable = name === 'dbus-daemon' ? 'IPCBENCH_DBUS_DAEMON' : 'IPCBENCH_DBUS_BROKER';
+  const hint = name === 'dbus-daemon' ? 'apt-get install dbus' : 'apt-get install dbus-broker';
+  const override = env[variable];
+  if (override) {
+    try {
+      accessSync(override, constants.X_OK);
+      return { path: override };
+    } catch {
+      return { reason: `${name} not found at ${override} (set by ${variable}; unset it to use the installed one, or ${hint})` };
+    }
+  }
+  const found = which(name, env, extraDirs);
+  return found ? { path: found } : { reason: `${name} not installed (${hint})` };
+}
+
+/** Where distributions put daemons, often missing from a user's PATH. */
+const SBIN_DIRS = ['/usr/sbin', '/sbin'] as const;
+
+/** First executable called `name` on PATH, then in extraDirs. */
+export function which(name: string, env: NodeJS.ProcessEnv = process.env, extraDirs: readonly string[] = SBIN_DIRS): string | undefined {
+  const dirs = (env.PATH ?? '').split(delimiter).concat(extraDirs);
   for (const d of dirs) {
     if (!d) continue;
     const p = join(d, name);

@@ -24,7 +24,7 @@ import {
   payloadSkipReason,
   startBusProcess,
   stopBusProcess,
-  which,
+  locateDaemon,
   type DbusClient,
   type DbusPayload,
 } from './dbus-bus.js';
@@ -77,8 +77,9 @@ export async function daemonVersion(bin: string): Promise<string | undefined> {
 
 /** Start a private dbus-daemon in ctx.dir; exported for the tests and the benchmark script. */
 export async function startDaemon(ctx: SetupContext): Promise<TransportEnv> {
-  const bin = which('dbus-daemon');
-  if (!bin) throw new Error('dbus-daemon not installed (apt-get install dbus)');
+  const where = locateDaemon('dbus-daemon');
+  if ('reason' in where) throw new Error(where.reason);
+  const bin = where.path;
   const socketPath = join(ctx.dir, 'bus');
   const config = join(ctx.dir, 'dbus-daemon.conf');
   await writeFile(config, daemonConfig(socketPath), { mode: 0o600 });
@@ -119,8 +120,9 @@ function daemonTransport(name: string, client: DbusClient, payload: DbusPayload,
     description,
     workloads: ['rpc', 'broadcast'],
     async probe() {
-      const bin = which('dbus-daemon');
-      if (!bin) return { available: false, reason: 'dbus-daemon not installed (apt-get install dbus)' };
+      const where = locateDaemon('dbus-daemon');
+      if ('reason' in where) return { available: false, reason: where.reason };
+      const bin = where.path;
       const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev');
       if (missing) return missing;
       const version = await daemonVersion(bin);

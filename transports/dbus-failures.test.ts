@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// The D-Bus failure modes the issue lists, each a clear per-case outcome that never hangs and never leaks a
+// process: daemon binary missing, daemon dying during a run, a payload over the bus limit, a peer killed mid-call.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from '../bench/native.js';
+import { dbusBroker, dbusBrokerMemfd, startBroker, stopBroker } from './dbus-broker.js';
+import { busState, checkBus, locateDaemon } from './dbus-bus.js';
+import { dbusDaemon, dbusDaemonMemfd, startDaemon, stopDaemon } from './dbus-daemon.js';
+import { dbusP2p } from './dbus-p2p.js';
+import { alive, nativeHas, processesMentioning, runRpcOnce, tempContext, waitFor } from './dbus-testkit.js';
+
+const MiB = 1024 * 1024;
+const CLI = join(REPO_ROOT, 'dist', 'bench', 'cli.js');
+const haveDaemon = !('reason' in locateDaemon('dbus-daemon'));
+const haveBroker = !('reason' in locateDaemon('dbus-broker'));
+const haveSdbus = nativeHas('dbus-sdbus');
+
+function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const old = process.env[name];
+  process.env[name] = value;
+  return fn().finally(() => {
+    if (old === undefined) delete process.env[name];
+    else process.env[name] = old;
+  });
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env, maxBuffer: 64 * MiB, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+  });
+}
+
+test('daemon binary missing: probe says which and how to install, setup fails with the same reason', async () => {
+  for (const [variable, t, start, hint] of [
+    ['IPCBENCH_DBUS_DAEMON', dbusDaemon, startDaemon, /apt-get install dbus\b/],
+    ['IPCBENCH_DBUS_BROKER', dbusBroker, startBroker, /apt-get install dbus-broker/],
+  ] as const) {
+    await withEnv(variable, '/nonexistent/bin/daemon', async () => {
+      const p = await t.probe();
+      assert.equal(p.available, false);
+      assert.match(p.reason!, /not found at \/nonexistent\/bin\/daemon/);
+      assert.match(p.reason!, hint);
+      const ctx = await tempContext('missing');
+      try {
+        await assert.rejects(start(ctx), hint);
+      } finally {
+        await rm(ctx.dir, { recursive: true, force: true });
+      }
+    });
+  }
+  assert.match((locateDaemon('dbus-broker', { PATH: '/nonexistent' }, []) as { reason: string }).reason, /^dbus-broker not installed \(apt-get install dbus-broker\)$/);
+});
+
+test('payload over the bus limit: skipped with the reason, memfd unaffected', () => {
+  const c = (size: number) => ({ workload: 'rpc' as const, size, subscribers: 0, concurrency: 1 });
+  for (const t of [dbusDaemon, dbusBroker, dbusP2p]) {
+    assert.equal(t.skipReason!(c(64 * MiB), {}), undefined, `${t.name} 64 MiB fits`);
+    assert.match(t.skipReason!(c(128 * MiB), {})!, new RegExp(`message of 128 MiB exceeds ${t.name}'s limit`));
+  }
+  assert.equal(dbusDaemonMemfd.skipReason!(c(256 * MiB), {}), undefined);
+  assert.equal(dbusBrokerMemfd.skipReason!(c(256 * MiB), {}), undefined);
+});
+
+test('payload over the bus limit through the runner: the case is skipped, not crashed, and no bus is started', { skip: !haveDaemon && 'dbus-daemon not installed' }, async () => {
+  const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-limit-'));
+  try {
+    const r = await cli(['run', '-t', 'dbus-daemon', '-w', 'rpc', '-s', '128M', '-p', 'unpinned', '-r', '1', '--json', '--no-progress', '-o', tmp], {
+      ...process.env,
+      TMPDIR: tmp,
+    });
+    const doc = JSON.parse(r.stdout) as { cases: { state: string; reason?: string }[] };
+    assert.equal(doc.cases.length, 1);
+    assert.equal(doc.cases[0]!.state, 'skipped', r.stderr);
+    assert.match(doc.cases[0]!.reason!, /128 MiB exceeds dbus-daemon's limit/);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
+
+for (const bus of [
+  { name: 'dbus-daemon', start: startDaemon, stop: stopDaemon, have: haveDaemon },
+  { name: 'dbus-broker', start: startBroker, stop: stopBroker, have: haveBroker },
+]) {
+  test(`${bus.name} exits during a run: the call fails with a reason, the peer exits, check() reports it`, { skip: (!bus.have || !haveSdbus) && 'not installed / not built' }, async () => {
+    const ctx = await tempContext(`${bus.name}-dies`);
+    const env = await bus.start(ctx);
+    try {
+      const started = Date.now();
+      const { record, peerExit } = await runRpcOnce('dbus-sdbus', env.address, {
+        size: 64,
+        durationMs: 10_000,
+        during: async () => {
+          await new Promise((r) => setTimeout(r, 200));
+          process.kill(env.daemonPids![0]!, 'SIGKILL');
+        },
+      });
+      assert.notEqual(record.error, 0);
+      assert.match(record.reason, /^call: /);
+      assert.ok(Date.now() - started < 5_000, 'no hang until the planned end');
+      assert.notEqual(await peerExit, 0, 'the peer saw its connection go');
+      await busState(env)!.done;
+      assert.match(checkBus(env)!, new RegExp(`${bus.name}.*(killed|exited)`));
+    } finally {
+      await bus.stop(env);
+      await rm(ctx.dir, { recursive: true, force: true });
+    }
+    assert.ok(!alive(env.daemonPids![0]!));
+  });
+}
+
+test('a peer killed mid-call: per-case errors, the other transport still runs, daemons and peers reaped', { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' }, async () => {
+  const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-crash-'));
+  try {
+    const r = await cli(
+      ['run', '-t', 'dbus-daemon,dbus-broker', '-w', 'rpc', '-s', '64', '-p', 'unpinned', '-r', '2', '-d', '100', '--warmup', '10', '--timeout', '5000', '--fault', 'crash@50', '--json', '--no-progress', '-o', tmp],
+      { ...process.env, TMPDIR: tmp },
+    );
+    const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string }[] };
+    assert.deepEqual(doc.cases.map((c) => c.key.transport).sort(), ['dbus-broker', 'dbus-daemon']);
+    for (const c of doc.cases) {
+      assert.equal(c.state, 'errored', `${c.key.transport}: ${c.reason}`);
+      assert.match(c.reason!, /peer|call/, c.reason);
+    }
+    // every bus and peer lived under TMPDIR (the runner's mkdtemp): none may remain
+    assert.ok(await waitFor(() => true, 100));
+    assert.deepEqual(await processesMentioning(tmp), []);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
