@@ -82,5 +82,20 @@
       "cflags": ["<@(warnings)"],
       "cflags_c": ["-std=gnu11"]
     }
+  ],
+  "conditions": [
+    # the minimal sd-bus client of the harness-overhead benchmark (scripts/dbus-bench) exists only with sd-bus
+    ["have_sdbus==1", {
+      "targets": [
+        {
+          "target_name": "ipcbench-sdbus-pingpong",
+          "type": "executable",
+          "sources": ["tools/sdbus-pingpong.c"],
+          "cflags": ["<@(warnings)", "<!@(pkg-config --cflags libsystemd)"],
+          "cflags_c": ["-std=gnu11"],
+          "libraries": ["<!@(pkg-config --libs libsystemd)"]
+        }
+      ]
+    }]
   ]
 }
