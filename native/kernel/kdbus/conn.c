@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * conn.c - connections: HELLO (spec 7), the queue and quotas (spec 8.4),
+ * Connections: HELLO (spec 7), the queue and quotas (spec 8.4),
  * RECV (spec 10), FREE, UPDATE, BYEBYE (spec 16), poll, reply trackers
  * and their timeouts and dead-peer notifications (spec 9.5, 12.3).
  */

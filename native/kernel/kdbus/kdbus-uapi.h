@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
 /*
- * kdbus-uapi.h - the kdbus userspace ABI subset, written from the ipcbench
+ * The kdbus userspace ABI subset, written from the ipcbench
  * specification (shared/kdbus-abi.md), shared by our kernel module, its tests
  * and the ipcbench kdbus transport.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kdbus_internal.h - shared state of our kdbus ABI module.
+ * Shared state of our kdbus ABI module.
  *
  * Locking, outermost first:
  *   kdbus_global_lock (mutex)  bus list, minor table
@@ -141,7 +141,8 @@ enum kdbus_reply_state {
 };
 
 /* A pending call, owned by the caller's list (one ref) and by whoever is
- * working on it (one ref each). */
+ * working on it (one ref each).
+ */
 struct kdbus_reply {
 	struct kref kref;
 	struct list_head entry;		/* caller->replies */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * main.c - module setup, the character-device node layout of spec 2.2,
+ * Module setup, the character-device node layout of spec 2.2,
  * descriptor states (spec 3) and buses (spec 6).
  *
  * /dev/kdbus/control is minor 0; every bus gets its own minor whose node
@@ -275,7 +275,9 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	mutex_unlock(&kdbus_global_lock);
 
 	h->bus = bus;
-	/* pairs with smp_load_acquire() in kdbus_handle_type() */
+	/* publish h->bus before the type: pairs with smp_load_acquire()
+	 * in kdbus_handle_type()
+	 */
 	smp_store_release(&h->type, KDBUS_HANDLE_BUS_OWNER);
 	return kdbus_args_finish(&a, 0);
 unlock:
@@ -369,6 +371,7 @@ static int kdbus_release(struct inode *inode, struct file *file)
 
 static enum kdbus_handle_type kdbus_handle_type(struct kdbus_handle *h)
 {
+	/* ioctls run without h->lock: see h->bus / h->conn once typed */
 	return smp_load_acquire(&h->type);
 }
 
@@ -463,6 +466,7 @@ static long kdbus_ioctl(struct file *file, unsigned int cmd,
 			ret = kdbus_cmd_hello(h->bus, argp, &conn);
 			if (ret == 0 && conn) {
 				h->conn = conn;
+				/* h->conn before the type, as for owners */
 				smp_store_release(&h->type, KDBUS_HANDLE_CONN);
 			}
 		}

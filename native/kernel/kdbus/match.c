@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * match.c - match databases (spec 13) and the single-owner well-known name
+ * Match databases (spec 13) and the single-owner well-known name
  * registry (spec 14).  Both live under bus->rwsem: written by MATCH_* and
  * NAME_*, read by every SEND that has to route a signal or a name.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * parse.c - generic command framing (spec section 4): copy-in with the size
+ * Generic command framing (spec section 4): copy-in with the size
  * checks, item chain validation, negotiation and return_flags write-back.
  */
 #include <linux/ctype.h>
@@ -25,7 +25,8 @@ static int kdbus_items_validate(struct kdbus_item *items, size_t len)
 		pos += KDBUS_ALIGN8(it->size);
 	}
 	/* pos is 8-aligned and the last item ended inside len, so the walk
-	 * ends exactly at ALIGN8(len) as spec 4.3 rule 3 demands. */
+	 * ends exactly at ALIGN8(len) as spec 4.3 rule 3 demands.
+	 */
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * pool.c - the receiver-owned, shmem-backed message pool (spec section 8).
+ * The receiver-owned, shmem-backed message pool (spec section 8).
  *
  * Slices live on one offset-ordered list, so a released slice merges with
  * its free neighbours in O(1).  Free slices are also in a size-ordered
@@ -19,7 +19,8 @@
 #include "kdbus_internal.h"
 
 /* A shmem file of our own, so that we can recognise memfds (also shmem
- * files) by their file_operations: shmem_mapping() is not exported. */
+ * files) by their file_operations: shmem_mapping() is not exported.
+ */
 static struct file *kdbus_shmem_probe;
 
 static void kdbus_free_insert(struct kdbus_pool *pool, struct kdbus_slice *s)
@@ -80,7 +81,8 @@ int kdbus_pool_init(struct kdbus_pool *pool, size_t size)
 		return PTR_ERR(f);
 	}
 	/* nobody ever looks at pool times or privileges: skip the updates
-	 * the generic write path would otherwise do on every message */
+	 * the generic write path would otherwise do on every message
+	 */
 	file_inode(f)->i_flags |= S_NOCMTIME | S_NOSEC;
 	pool->f = f;
 	pool->size = size;

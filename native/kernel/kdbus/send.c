@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * send.c - KDBUS_CMD_SEND (spec 9): validation, staging, routing and the
+ * KDBUS_CMD_SEND (spec 9): validation, staging, routing and the
  * single copy into each receiver's pool.
  *
  * The message header and items are copied into the kernel once (at most
@@ -95,7 +95,8 @@ static int kdbus_stage_memfd(struct kdbus_kmsg *km, struct kdbus_item *it)
 		return -EMEDIUMTYPE;
 	}
 	/* the seals make the contents immutable, which is what lets us pass
-	 * the file by reference without a defensive copy (spec 1.5) */
+	 * the file by reference without a defensive copy (spec 1.5)
+	 */
 	seals = READ_ONCE(SHMEM_I(file_inode(f))->seals);
 	if ((seals & KDBUS_SEAL_MASK) != KDBUS_SEAL_MASK) {
 		fput(f);
@@ -402,7 +403,8 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		return kdbus_deliver(dst, km, NULL);
 	}
 	/* the caller waits for DONE once it sees CLAIMED, so it cannot go
-	 * away while we copy (and copying may fault: no lock held) */
+	 * away while we copy (and copying may fault: no lock held)
+	 */
 	found->state = KDBUS_REPLY_CLAIMED;
 	mutex_unlock(&dst->lock);
 
@@ -413,7 +415,8 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		found->err = ret == -ECONNRESET ? -ECONNRESET : -EREMOTEIO;
 	} else {
 		/* only the caller learns the offset: publishing it now is
-		 * safe even though its memfds are installed later */
+		 * safe even though its memfds are installed later
+		 */
 		e->slice->user = true;
 		found->msg = e;
 	}
@@ -595,6 +598,54 @@ static const u64 kdbus_msg_items[] = {
 #define KDBUS_MSG_FLAGS (KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START | \
 			 KDBUS_MSG_SIGNAL)
 
+/* Negotiation on the message of a negotiating SEND (spec 4.4 rule 4). */
+static noinline int kdbus_send_negotiate(u64 msg_address)
+{
+	struct kdbus_args ma;
+	int ret = 0, mret;
+
+	mret = kdbus_args_parse_msg(&ma, u64_to_user_ptr(msg_address),
+				    KDBUS_MSG_FLAGS);
+	if (mret < 0)
+		return mret;
+	kdbus_args_negotiate(&ma, kdbus_msg_items, ARRAY_SIZE(kdbus_msg_items));
+	if (!mret && put_user(KDBUS_MSG_FLAGS,
+			      &((struct kdbus_msg __user *)
+				u64_to_user_ptr(msg_address))->flags))
+		ret = -EFAULT;
+	kdbus_args_finish(&ma, 0);
+	return ret;
+}
+
+/* The message part of SEND; its own frame keeps kdbus_cmd_send() small. */
+static noinline int kdbus_send_msg(struct kdbus_conn *conn, u64 msg_address,
+				   bool sync, struct kdbus_msg_info *info)
+{
+	struct kdbus_kmsg km = {};
+	struct kdbus_args ma;
+	int ret;
+
+	ret = kdbus_args_parse_msg(&ma, u64_to_user_ptr(msg_address),
+				   KDBUS_MSG_FLAGS);
+	if (ret < 0)
+		return ret;
+	/* NEGOTIATE in the message but not in the command; or a NEGOTIATE
+	 * item outside negotiation
+	 */
+	if (ret || ma.negotiate)
+		return kdbus_args_finish(&ma, -EINVAL);
+
+	ret = kdbus_stage(conn, &ma, &km, sync);
+	if (!ret) {
+		if (km.msg->dst_id == KDBUS_DST_ID_BROADCAST)
+			ret = kdbus_send_broadcast(conn, &km);
+		else
+			ret = kdbus_send_unicast(conn, &km, sync, info);
+	}
+	kdbus_kmsg_free(&km);
+	return kdbus_args_finish(&ma, ret);
+}
+
 /**
  * kdbus_cmd_send() - KDBUS_CMD_SEND
  * @conn:	the sending connection
@@ -609,11 +660,9 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 	struct kdbus_cmd_send __user *u = argp;
 	struct kdbus_msg_info info;
 	struct kdbus_cmd_send *cmd;
-	struct kdbus_kmsg km = {};
-	struct kdbus_args a, ma;
+	struct kdbus_args a;
 	struct kdbus_item *it;
-	bool sync;
-	int ret, mret;
+	int ret;
 
 	ret = kdbus_args_parse(&a, argp, sizeof(*cmd), KDBUS_SEND_SYNC_REPLY);
 	if (ret < 0)
@@ -621,20 +670,7 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 	kdbus_args_negotiate(&a, kdbus_send_items, ARRAY_SIZE(kdbus_send_items));
 	cmd = a.buf;
 	if (ret) {
-		ret = 0;
-		if (cmd->msg_address) {
-			mret = kdbus_args_parse_msg(&ma, u64_to_user_ptr(cmd->msg_address),
-						    KDBUS_MSG_FLAGS);
-			if (mret < 0)
-				return kdbus_args_finish(&a, mret);
-			kdbus_args_negotiate(&ma, kdbus_msg_items,
-					     ARRAY_SIZE(kdbus_msg_items));
-			if (!mret && put_user(KDBUS_MSG_FLAGS,
-					      &((struct kdbus_msg __user *)
-						u64_to_user_ptr(cmd->msg_address))->flags))
-				ret = -EFAULT;
-			kdbus_args_finish(&ma, 0);
-		}
+		ret = cmd->msg_address ? kdbus_send_negotiate(cmd->msg_address) : 0;
 		return kdbus_args_finish(&a, ret);
 	}
 	ret = -EINVAL;
@@ -648,34 +684,12 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		return kdbus_args_finish(&a, ret);
-	sync = cmd->flags & KDBUS_SEND_SYNC_REPLY;
-
-	mret = kdbus_args_parse_msg(&ma, u64_to_user_ptr(cmd->msg_address),
-				    KDBUS_MSG_FLAGS);
-	if (mret < 0)
-		return kdbus_args_finish(&a, mret);
-	if (mret) {
-		/* NEGOTIATE in the message but not in the command */
-		kdbus_args_finish(&ma, 0);
-		return kdbus_args_finish(&a, -EINVAL);
-	}
-	if (ma.negotiate) {
-		kdbus_args_finish(&ma, 0);
-		return kdbus_args_finish(&a, -EINVAL);
-	}
 
 	info.offset = conn->pool.size;	/* "no slice" (spec 8.2 rule 4) */
 	info.msg_size = 0;
 	info.return_flags = 0;
-	ret = kdbus_stage(conn, &ma, &km, sync);
-	if (!ret) {
-		if (km.msg->dst_id == KDBUS_DST_ID_BROADCAST)
-			ret = kdbus_send_broadcast(conn, &km);
-		else
-			ret = kdbus_send_unicast(conn, &km, sync, &info);
-	}
-	kdbus_kmsg_free(&km);
-	kdbus_args_finish(&ma, 0);
+	ret = kdbus_send_msg(conn, cmd->msg_address,
+			     cmd->flags & KDBUS_SEND_SYNC_REPLY, &info);
 	if (copy_to_user(&u->reply, &info, sizeof(info)) && !ret)
 		ret = -EFAULT;
 	return kdbus_args_finish(&a, ret);

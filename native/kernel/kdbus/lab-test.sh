@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Build our kdbus module against a lab kernel and run its ABI tests and the
+# fuzz test inside the lab VM; fail on any oops, KASAN, lockdep, sleep-in-
+# atomic or kmemleak report.  Run from the repository root after
+# `npm run build`:
+#
+#   native/kernel/kdbus/lab-test.sh [default|debug] [fuzz-seconds]
+#
+# The module is built out of tree in a cache directory (one per variant) so
+# the two variants' objects never mix and the source tree stays clean; the
+# cache directory is outside /tmp because the VM mounts its own /tmp.
+set -eu
+variant=${1:-debug}
+fuzz=${2:-30}
+src=$(cd "$(dirname "$0")" && pwd)
+tree=$(node dist/bench/cli.js lab build --variant "$variant" --print-tree)
+build=${XDG_CACHE_HOME:-$HOME/.cache}/ipcbench/kdbus-build/$variant
+mkdir -p "$build"
+cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$build"/
+make -s -C "$tree" M="$build" modules 2>&1 | grep -v -e 'Module.symvers is missing' \
+	-e 'unresolved symbol' -e 'modpost: "' -e 'suppressed .* unresolved' || true
+test -f "$build/kdbus.ko"
+make -s -C "$src/tests"
+
+cat > "$build/in-vm.sh" <<INVM
+set -u
+insmod $build/kdbus.ko || exit 10
+$src/tests/kdbus-test --fuzz-seconds $fuzz
+rc=\$?
+rmmod kdbus || rc=11
+leaks=
+if mount -t debugfs none /sys/kernel/debug 2>/dev/null && [ -e /sys/kernel/debug/kmemleak ]; then
+	# objects must be old enough to be reported: scan, wait, scan again
+	echo scan > /sys/kernel/debug/kmemleak; sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	leaks=\$(grep -A12 'unreferenced object' /sys/kernel/debug/kmemleak | grep -B2 -A10 kdbus || true)
+	echo "kmemleak: \$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak) unreferenced objects in total, \$(test -n "\$leaks" && echo some || echo none) from kdbus"
+fi
+if dmesg | grep -E 'BUG:|KASAN|WARNING:|Oops|circular locking|sleeping function called|possible recursive locking|list_(add|del) corruption'; then
+	echo "kernel reported problems (above)"
+	rc=12
+fi
+if [ -n "\$leaks" ]; then echo "\$leaks"; rc=13; fi
+echo "kdbus lab-test ($variant): exit \$rc"
+exit \$rc
+INVM
+exec node dist/bench/cli.js lab exec --variant "$variant" --timeout 900 -- "sh $build/in-vm.sh"
