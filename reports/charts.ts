@@ -187,7 +187,10 @@ function specDescription(spec: unknown): string {
   return (spec as { description?: string }).description ?? '';
 }
 
-/** The same transport gets the same colour in every chart, also in charts where some transports are absent. */
+/**
+ * The same transport gets the same colour in every chart (also where some transports are absent), and bars
+ * follow the registry order.
+ */
 function pinSeriesColors(node: unknown, domain: readonly string[]): void {
   if (Array.isArray(node)) {
     for (const n of node) pinSeriesColors(n, domain);
@@ -199,6 +202,8 @@ function pinSeriesColors(node: unknown, domain: readonly string[]): void {
   if (color && typeof color === 'object' && color['field'] === 'series') {
     color['scale'] = { ...((color['scale'] as object | undefined) ?? {}), domain: [...domain] };
   }
+  const x = obj['x'] as Record<string, unknown> | undefined;
+  if (x && typeof x === 'object' && x['field'] === 'series') x['sort'] = [...domain]; // registry order, not a-z
   for (const v of Object.values(obj)) pinSeriesColors(v, domain);
 }
 
