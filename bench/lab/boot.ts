@@ -13,6 +13,7 @@ import {
   type Accel,
   type Share,
   MARKER_EXIT,
+  accelKernelArgs,
   classifySerialLine,
   commandFitsCmdline,
   initPath,
@@ -176,7 +177,7 @@ type AttemptResult =
 function attempt(a: AttemptOptions): Promise<AttemptResult> {
   const env = a.accel === 'kvm' ? 'lab-kvm' : 'lab-tcg';
   const guest = { init: initPath(repoRoot()), command: a.command, env, cwd: process.cwd(), path: process.env.PATH } as const;
-  let spec: Parameters<typeof kernelCmdline>[0] = { ...guest, extra: a.kernelArgs };
+  let spec: Parameters<typeof kernelCmdline>[0] = { ...guest, extra: [...accelKernelArgs(a.accel), ...a.kernelArgs] };
   const cmdFile = join(a.resultsDir, '.ipcbench-command');
   if (!commandFitsCmdline(spec)) {
     // too long for the kernel command line: init reads it from the results share instead

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KERNEL_CMDLINE_MAX, b64, classifySerialLine, commandFitsCmdline, kernelCmdline, qemuArgs } from './cmdline.js';
+import { KERNEL_CMDLINE_MAX, accelKernelArgs, b64, classifySerialLine, commandFitsCmdline, kernelCmdline, qemuArgs, variantKernelArgs } from './cmdline.js';
 
 const guest = { init: '/repo/scripts/lab/init', command: 'echo "hi there" && exit 3', env: 'lab-tcg' as const, cwd: '/repo', path: '/usr/bin:/bin' };
 
@@ -71,4 +71,11 @@ test('serial lines: boot log, markers, output, panic', () => {
   assert.deepEqual(classifySerialLine('IPCBENCH-LAB-EXIT 42\r', true), { kind: 'exit', line: 'IPCBENCH-LAB-EXIT 42', code: 42 });
   assert.equal(classifySerialLine('echo IPCBENCH-LAB-EXIT 1 from a user', true).kind, 'output', 'only a whole-line marker counts');
   assert.equal(classifySerialLine('[    2.0] Kernel panic - not syncing: Attempted to kill init!', true).kind, 'panic');
+});
+
+test('per-accelerator and per-variant kernel parameters', () => {
+  assert.deepEqual(accelKernelArgs('tcg'), ['tsc=reliable']);
+  assert.deepEqual(accelKernelArgs('kvm'), []);
+  assert.deepEqual(variantKernelArgs('debug'), ['acpi=noirq']);
+  assert.deepEqual(variantKernelArgs('default'), []);
 });

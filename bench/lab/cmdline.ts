@@ -70,6 +70,16 @@ export function variantKernelArgs(variant: 'default' | 'debug'): string[] {
   return variant === 'debug' ? ['acpi=noirq'] : [];
 }
 
+/**
+ * Kernel parameters an accelerator needs. TCG: the guest sees its vCPUs' TSCs drift (they are emulated by
+ * separate host threads) and falls back to the HPET, whose every read is an emulated MMIO access; the
+ * emulated TSC comes from the host's invariant TSC, so trusting it gives vDSO clock reads (two per measured
+ * operation) at no cost in correctness. KVM: kvm-clock is used anyway.
+ */
+export function accelKernelArgs(accel: Accel): string[] {
+  return accel === 'tcg' ? ['tsc=reliable'] : [];
+}
+
 /** Would the command fit on the kernel command line, or must it travel as a file? */
 export function commandFitsCmdline(g: GuestSpec): boolean {
   return kernelCmdline(g).length <= KERNEL_CMDLINE_MAX;

@@ -16,7 +16,7 @@ function accelOption(): Option {
 
 function seconds(text: string): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new LabError(`bad --lab-timeout '${text}': seconds > 0`);
+  if (!Number.isFinite(n) || n <= 0) throw new LabError(`bad timeout '${text}': expected seconds > 0`);
   return n;
 }
 
@@ -77,8 +77,9 @@ export function registerLabCommands(program: Command): void {
     .addOption(variantOption())
     .addOption(accelOption())
     .option('--timeout <seconds>', 'kill the VM after this long, boot included', '600')
+    .option('--kernel-arg <param>', 'extra guest kernel parameter, e.g. loglevel=7 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .argument('<command...>', 'shell command (put it after --)')
-    .action(async (words: string[], o: { variant: LabVariant; accel: AccelChoice; timeout: string }) =>
+    .action(async (words: string[], o: { variant: LabVariant; accel: AccelChoice; timeout: string; kernelArg: string[] }) =>
       guarded(() =>
         withSignals(async (signal) => {
           const r = await bootLab({
@@ -86,6 +87,7 @@ export function registerLabCommands(program: Command): void {
             variant: o.variant,
             accel: o.accel,
             timeoutMs: seconds(o.timeout) * 1000,
+            kernelArgs: o.kernelArg,
             signal,
           });
           process.stderr.write(`lab: ${r.env}, booted in ${(r.bootMs / 1000).toFixed(1)} s, exit ${r.exitCode}\n`);
