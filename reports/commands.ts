@@ -95,6 +95,11 @@ export function registerReportCommands(program: Command): void {
     .option('--tail-threshold <percent>', 'smallest change that counts for tail percentiles (p99)', percent, DEFAULT_COMPARE_OPTIONS.tailThreshold)
     .option('--alpha <p>', 'significance level of the Mann–Whitney test', probability, DEFAULT_COMPARE_OPTIONS.alpha)
     .option('--metrics <ids>', `comma-separated metrics to compare (default ${DEFAULT_COMPARE_OPTIONS.metrics.join(',')})`, metricList)
+    .addOption(
+      new Option('--correction <method>', 'multiple-comparison correction of the p-values: none, or holm (fewer false alarms, needs more repetitions)')
+        .choices(['none', 'holm'])
+        .default('none'),
+    )
     .option('--normalize <transport>', 'compare ratios to this transport measured in the same run (baseline from another machine)')
     .addOption(new Option('--format <format>', 'output format').choices(COMPARE_FORMATS).default('text'))
     .option('-v, --verbose', 'text format: list every comparison, not only the flagged and borderline ones')
@@ -109,6 +114,7 @@ export function registerReportCommands(program: Command): void {
           threshold: number;
           tailThreshold: number;
           alpha: number;
+          correction: 'none' | 'holm';
           metrics?: string[];
           normalize?: string;
           format: CompareFormat;
@@ -129,6 +135,7 @@ export function registerReportCommands(program: Command): void {
             threshold: opts.threshold,
             tailThreshold: opts.tailThreshold,
             alpha: opts.alpha,
+            correction: opts.correction,
             ...(opts.metrics ? { metrics: opts.metrics } : {}),
             ...(opts.normalize ? { normalize: opts.normalize } : {}),
           });

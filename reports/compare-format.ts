@@ -28,7 +28,7 @@ function rowCells(r: MetricComparison): string[] {
     fmt(r.baseline.median),
     fmt(r.current.median),
     `${pct(r.ratio)} [${pct(r.ratioLow)}, ${pct(r.ratioHigh)}]`,
-    `${pValue(r.p)} (n=${r.baseline.n}/${r.current.n})`,
+    `${pValue(r.pAdjusted)}${r.pAdjusted !== r.p ? ` (raw ${pValue(r.p)})` : ''} (n=${r.baseline.n}/${r.current.n})`,
     `±${(r.threshold * 100).toFixed(0)}%`,
     verdictText(r),
   ];
@@ -73,7 +73,7 @@ export function formatMarkdown(c: Comparison): string {
   out.push(`Baseline \`${c.baseline.runId}\` (${c.baseline.env}, ${mdCell(c.baseline.host)}) → current \`${c.current.runId}\` (${c.current.env}, ${mdCell(c.current.host)}).`);
   out.push(
     `A change counts when the Mann–Whitney test gives p < ${c.options.alpha} **and** it exceeds ${(c.options.threshold * 100).toFixed(0)}% ` +
-      `(${(c.options.tailThreshold * 100).toFixed(0)}% for tail percentiles)${c.options.normalize ? `; values are ratios to \`${c.options.normalize}\` in the same run` : ''}.`,
+      `(${(c.options.tailThreshold * 100).toFixed(0)}% for tail percentiles)${c.options.correction === 'holm' ? '; p-values Holm-adjusted over all comparisons' : ''}${c.options.normalize ? `; values are ratios to \`${c.options.normalize}\` in the same run` : ''}.`,
     '',
   );
   for (const w of c.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '');

@@ -134,3 +134,16 @@ test('comparisons are deterministic for the same files', () => {
   const b = syntheticResult({ ...small, seed: 2, factor: { pipe: 1.1 } });
   assert.deepEqual(compareResults(a, b, files), compareResults(a, b, files));
 });
+
+test('--correction holm adjusts p over all comparisons: a clear regression survives, borderline ones do not', () => {
+  const base = syntheticResult({ ...small, seed: 1, transports: ['pipe', 'unix-stream', 'shm', 'unix-seqpacket'] });
+  const cur = syntheticResult({ ...small, seed: 2, transports: ['pipe', 'unix-stream', 'shm', 'unix-seqpacket'], factor: { pipe: 1.1 } });
+  const plain = compareResults(base, cur, files);
+  const holm = compareResults(base, cur, files, { correction: 'holm' });
+  assert.equal(find(holm, 'pipe', 'p50').verdict, 'regression');
+  for (const [i, r] of holm.results.entries()) {
+    assert.ok(r.pAdjusted >= plain.results[i]!.p, 'adjusted p is never smaller');
+    assert.ok(r.pAdjusted <= 1);
+  }
+  assert.ok(holm.results.filter((r) => r.significant).length <= plain.results.filter((r) => r.significant).length);
+});

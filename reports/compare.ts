@@ -20,6 +20,12 @@ export interface CompareOptions {
   normalize?: string;
   metrics: readonly string[];
   resamples: number;
+  /**
+   * Multiple-comparison correction over all (case, metric) tests of one comparison: 'none', or 'holm' (Holm 1979,
+   * "A simple sequentially rejective multiple test procedure", Scand. J. Statist. 6:65–70), which keeps the chance
+   * of any false "significant" at alpha at the price of power (needs more repetitions).
+   */
+  correction: 'none' | 'holm';
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -28,6 +34,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   alpha: 0.05,
   metrics: GATED_METRICS,
   resamples: 2000,
+  correction: 'none',
 };
 
 export type Verdict = 'regression' | 'improvement' | 'unchanged';
@@ -48,6 +55,8 @@ export interface MetricComparison {
   ratioHigh: number;
   /** Two-sided Mann–Whitney p. */
   p: number;
+  /** p after the --correction (equal to p without one); `significant` is pAdjusted < alpha. */
+  pAdjusted: number;
   test: 'exact' | 'normal';
   threshold: number;
   significant: boolean;
@@ -209,6 +218,7 @@ export function compareResults(
         ratioLow: ci.low,
         ratioHigh: ci.high,
         p: test.p,
+        pAdjusted: test.p,
         test: test.method,
         threshold,
         significant,
@@ -218,6 +228,8 @@ export function compareResults(
       });
     }
   }
+
+  if (o.correction === 'holm') applyHolm(results, o.alpha);
 
   if (tooFewRepetitions)
     warnings.push(
@@ -249,6 +261,29 @@ export function compareResults(
     regressions: results.filter((r) => r.verdict === 'regression').length + broken.length,
     improvements: results.filter((r) => r.verdict === 'improvement').length,
   };
+}
+
+/** Holm step-down adjusted p-values, then the verdicts again with them. */
+function applyHolm(results: MetricComparison[], alpha: number): void {
+  const m = results.length;
+  const order = results.map((r, i) => [r.p, i] as const).sort((a, b) => a[0] - b[0]);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    results[i]!.pAdjusted = running;
+  });
+  for (const r of results) {
+    r.significant = r.pAdjusted < alpha;
+    const change = r.ratio - 1;
+    const worse = r.better === 'lower' ? change > r.threshold : change < -r.threshold;
+    const better = r.better === 'lower' ? change < -r.threshold : change > r.threshold;
+    r.verdict = r.significant && worse ? 'regression' : r.significant && better ? 'improvement' : 'unchanged';
+    delete r.note;
+    if (r.verdict === 'unchanged') {
+      if (r.beyondThreshold) r.note = 'beyond threshold but not significant';
+      else if (r.significant) r.note = 'significant but within threshold';
+    }
+  }
 }
 
 /** 0 = no regression, 1 = at least one regression or broken case (2, input errors, is decided by the caller). */
