@@ -19,6 +19,7 @@ import {
   nativeProbe,
   output,
   payloadSkipReason,
+  queueBytes,
   startBusProcess,
   stopBusProcess,
   locateDaemon,
@@ -34,7 +35,7 @@ export const BROKER_VERSIONS = { min: 32, max: 36 } as const;
  * Per-user quotas: the defaults (16 MiB of queued bytes, 64 fds per user) would refuse the large end of the payload
  * sweep and the memfd variant under load; everything on this bus runs as one user.
  */
-export const BROKER_LIMITS = { maxBytes: 1024 * 1024 * 1024, maxFds: 4096, maxMatches: 100_000, maxObjects: 100_000 };
+export const BROKER_LIMITS = { maxFds: 4096, maxMatches: 100_000, maxObjects: 100_000 };
 
 export async function brokerVersion(bin: string): Promise<number | undefined> {
   const out = await output(bin, ['--version']);
@@ -66,7 +67,7 @@ export async function startBroker(ctx: SetupContext): Promise<TransportEnv> {
       '--socket', socketPath,
       '--broker', bin,
       '--version', String(v),
-      '--max-bytes', String(BROKER_LIMITS.maxBytes),
+      '--max-bytes', String(queueBytes()),
       '--max-fds', String(BROKER_LIMITS.maxFds),
       '--max-matches', String(BROKER_LIMITS.maxMatches),
       '--max-objects', String(BROKER_LIMITS.maxObjects),

@@ -17,6 +17,15 @@ export const DBUS_ARRAY_MAX = 64 * 1024 * 1024;
 export const DBUS_MESSAGE_MAX = 128 * 1024 * 1024;
 /** Headroom for the header fields (path, interface, member, destination, signature) of our messages. */
 const HEADER_ROOM = 4096;
+/**
+ * Bytes a bus may queue per connection (dbus-daemon) or per user (dbus-broker --max-bytes): 1 GiB by default, room
+ * for the payload sweep. $IPCBENCH_DBUS_QUEUE_BYTES lowers it to make a bus drop or refuse under flood (the
+ * flow-control experiments of docs/dbus.md).
+ */
+export function queueBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.IPCBENCH_DBUS_QUEUE_BYTES);
+  return Number.isInteger(v) && v > 0 ? v : 1024 * 1024 * 1024;
+}
 /** How long a bus may take to announce its address before setup() gives up. */
 export const START_TIMEOUT_MS = 10_000;
 /** Grace between SIGTERM and SIGKILL at teardown. */

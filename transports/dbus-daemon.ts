@@ -22,6 +22,7 @@ import {
   nativeProbe,
   output,
   payloadSkipReason,
+  queueBytes,
   startBusProcess,
   stopBusProcess,
   locateDaemon,
@@ -30,15 +31,13 @@ import {
 } from './dbus-bus.js';
 import type { SetupContext, Transport, TransportEnv } from './types.js';
 
-/** Per-connection queues: room for a few of the largest messages in each direction. */
-const QUEUE_BYTES = 1024 * 1024 * 1024;
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The generated configuration (exported for the tests). */
-export function daemonConfig(socketPath: string): string {
+export function daemonConfig(socketPath: string, queue = queueBytes()): string {
   const limit = (name: string, value: number) => `  <limit name="${name}">${value}</limit>`;
   return [
     '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"',
@@ -52,8 +51,8 @@ export function daemonConfig(socketPath: string): string {
     '    <allow eavesdrop="true"/>',
     '    <allow own="*"/>',
     '  </policy>',
-    limit('max_incoming_bytes', QUEUE_BYTES),
-    limit('max_outgoing_bytes', QUEUE_BYTES),
+    limit('max_incoming_bytes', queue),
+    limit('max_outgoing_bytes', queue),
     limit('max_incoming_unix_fds', 4096),
     limit('max_outgoing_unix_fds', 4096),
     limit('max_message_size', DBUS_MESSAGE_MAX),

@@ -135,3 +135,23 @@ test('a peer killed mid-call: per-case errors, the other transport still runs, d
     await rm(tmp, { recursive: true, force: true });
   }
 });
+
+test('flood with small bus quotas: dbus-broker drops the publisher (errored, with the reason), dbus-daemon throttles it (ok, nothing lost); no hang, no leak', { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' }, async () => {
+  const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-flood-'));
+  try {
+    const r = await cli(
+      ['run', '-t', 'dbus-daemon,dbus-broker', '-w', 'broadcast', '--broadcast-sizes', '64K', '--subscribers', '3', '--uninterested', '1', '--mode', 'open', '--rate', '20000', '-p', 'unpinned', '-r', '1', '-d', '300', '--timeout', '15000', '--json', '--no-progress', '-o', tmp],
+      { ...process.env, TMPDIR: tmp, IPCBENCH_DBUS_QUEUE_BYTES: String(MiB) },
+    );
+    const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string; repetitions: { lost?: number }[] }[] };
+    const byName = new Map(doc.cases.map((c) => [c.key.transport, c]));
+    const broker = byName.get('dbus-broker')!;
+    assert.equal(broker.state, 'errored');
+    assert.match(broker.reason!, /Connection reset by peer/);
+    const daemon = byName.get('dbus-daemon')!;
+    assert.equal(daemon.state, 'ok', daemon.reason);
+    assert.deepEqual(await processesMentioning(tmp), []);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+});

@@ -12,7 +12,9 @@
  * The payload is read in place (dbus_message_get_args on a byte array
  * returns a pointer into the message), as sd-bus does.  Waits use
  * dbus_connection_read_write() with a SLICE_MS timeout so that a set
- * *tp_params.abort makes them give up.
+ * *tp_params.abort makes them give up.  Losing the bus connection is
+ * -ECONNRESET (daemon died or dropped us); a server that vanished with a
+ * call pending shows as a NoReply error, -EPIPE.
  */
 #define _GNU_SOURCE
 #include "../core/payload.h"
@@ -215,7 +217,7 @@ static int error_to_errno(DBusMessage *m)
 	/* the server vanished with the call pending: a crashed peer */
 	if (!strcmp(name, DBUS_ERROR_NO_REPLY) || !strcmp(name, DBUS_ERROR_SERVICE_UNKNOWN) ||
 	    !strcmp(name, DBUS_ERROR_NAME_HAS_NO_OWNER))
-		return -EPIPE;
+		return -ECONNRESET;
 	if (!strcmp(name, DBUS_ERROR_LIMITS_EXCEEDED))
 		return -ENOBUFS;
 	if (!strcmp(name, DBUS_ERROR_NO_MEMORY))
@@ -232,7 +234,7 @@ static int flush_out(struct tp_conn *c)
 {
 	while (dbus_connection_has_messages_to_send(c->conn)) {
 		if (!dbus_connection_read_write(c->conn, SLICE_MS))
-			return -EPIPE;
+			return -ECONNRESET;
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 	}
@@ -255,7 +257,7 @@ static int next_message(struct tp_conn *c,
 
 			if (dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL, "Disconnected")) {
 				dbus_message_unref(m);
-				return -EPIPE;
+				return -ECONNRESET;
 			}
 			rc = want(c, m, serial);
 			if (rc > 0) {
@@ -270,7 +272,7 @@ static int next_message(struct tp_conn *c,
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 		if (!dbus_connection_read_write(c->conn, c->params.abort ? SLICE_MS : -1))
-			return -EPIPE;
+			return -ECONNRESET;
 	}
 }
 
@@ -326,7 +328,7 @@ static int read_bytes(DBusMessage *m, struct tp_msg *msg)
 static int send_msg(struct tp_conn *c, DBusMessage *m, dbus_uint32_t *serial)
 {
 	if (!dbus_connection_send(c->conn, m, serial))
-		return dbus_connection_get_is_connected(c->conn) ? -ENOMEM : -EPIPE;
+		return dbus_connection_get_is_connected(c->conn) ? -ENOMEM : -ECONNRESET;
 	return flush_out(c);
 }
 

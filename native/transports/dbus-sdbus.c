@@ -38,8 +38,9 @@
  *
  * Waits never block for more than SDB_WAIT_SLICE_US so that a set
  * *tp_params.abort makes them give up (-ECANCELED).  A lost connection is
- * reported as -EPIPE (the other side / the daemon is gone); a D-Bus error
- * reply is mapped to an errno (NoReply after the server vanished -> EPIPE,
+ * -EPIPE on a socketpair (the peer is gone) and -ECONNRESET on a bus (the
+ * daemon died or dropped us, e.g. over its quota); a D-Bus error reply is
+ * mapped to an errno (NoReply after the server vanished -> EPIPE,
  * LimitsExceeded -> ENOBUFS, ...).
  */
 #define _GNU_SOURCE
@@ -243,8 +244,7 @@ static int bus_wait_ready(sd_bus *bus, volatile int *abort, char *err)
 			return tp_fail(err, rc, "bus handshake: %s", strerror(-rc));
 		rc = sd_bus_process(bus, NULL);
 		if (rc < 0)
-			return tp_fail(err, rc == -ECONNRESET || rc == -ENOTCONN ? -EPIPE : rc,
-				       "bus handshake: %s", strerror(-rc));
+			return tp_fail(err, rc, "bus handshake: %s", strerror(-rc));
 		if (rc > 0)
 			continue;
 		if (abort && *abort)
@@ -495,21 +495,37 @@ static int read_payload(struct tp_conn *c, struct tp_msg *msg)
 	}
 }
 
+/*
+ * A lost connection: on a socketpair that is the peer going away (EPIPE,
+ * "peer closed the connection"); on a bus it is the daemon dropping us
+ * (ECONNRESET), e.g. dbus-broker disconnecting a peer over its quota, or
+ * the daemon dying.  A vanished peer on a bus shows as a NoReply error
+ * instead (error_to_errno).
+ */
+static int lost(const struct tp_conn *c, int rc)
+{
+	if (rc != -ENOTCONN && rc != -ECONNRESET && rc != -EPIPE)
+		return rc;
+	return c->mode == SDB_P2P ? -EPIPE : -ECONNRESET;
+}
+
 /* Push out whatever sd-bus still has queued (large messages go out in
  * pieces), giving up when the harness aborts. */
-static int bus_flush(sd_bus *bus, volatile int *abort)
+static int bus_flush(struct tp_conn *c, sd_bus *bus)
 {
+	volatile int *abort = c->params.abort;
+
 	for (;;) {
 		int ev = sd_bus_get_events(bus), rc;
 
 		if (ev < 0)
-			return ev == -ENOTCONN || ev == -ECONNRESET ? -EPIPE : ev;
+			return lost(c, ev);
 		/* while authenticating, queued messages do not show as POLLOUT */
 		if (!(ev & POLLOUT) && sd_bus_is_ready(bus) > 0)
 			return 0;
 		rc = sd_bus_process(bus, NULL);
 		if (rc < 0)
-			return rc == -ENOTCONN || rc == -ECONNRESET ? -EPIPE : rc;
+			return lost(c, rc);
 		if (rc > 0)
 			continue;
 		if (abort && *abort)
@@ -557,11 +573,11 @@ static int next_message(sd_bus *bus, volatile int *abort,
 		int rc = sd_bus_process(bus, &m);
 
 		if (rc < 0)
-			return rc == -ENOTCONN || rc == -ECONNRESET ? -EPIPE : rc;
+			return lost(c, rc);
 		if (m) {
 			if (is_disconnect(m)) {
 				sd_bus_message_unref(m);
-				return -EPIPE;
+				return lost(c, -ECONNRESET);
 			}
 			rc = want(c, m, cookie);
 			if (rc > 0) {
@@ -622,7 +638,7 @@ static int sdb_call(struct tp_conn *c, const void *req, size_t len,
 		rc = sd_bus_send(bus, m, &cookie);
 	sd_bus_message_unref(m);
 	if (rc < 0)
-		return rc == -ENOTCONN || rc == -ECONNRESET ? -EPIPE : rc;
+		return lost(c, rc);
 	rc = next_message(bus, c->params.abort, want_reply, c, cookie, &c->cur);
 	if (rc)
 		return rc;
@@ -655,10 +671,10 @@ static int sdb_reply(struct tp_conn *c, const void *data, size_t len)
 		rc = sd_bus_send(c->buses[0], m, NULL);
 	sd_bus_message_unref(m);
 	if (rc < 0)
-		return rc == -ENOTCONN || rc == -ECONNRESET ? -EPIPE : rc;
+		return lost(c, rc);
 	/* a large reply may still sit in sd-bus's queue: push it now, the
 	 * next recv() would only do so once the next request arrived */
-	return bus_flush(c->buses[0], c->params.abort);
+	return bus_flush(c, c->buses[0]);
 }
 
 static int send_signal(struct tp_conn *c, sd_bus *bus, const char *member,
@@ -675,7 +691,7 @@ static int send_signal(struct tp_conn *c, sd_bus *bus, const char *member,
 		rc = sd_bus_send(bus, m, NULL);
 	sd_bus_message_unref(m);
 	if (rc < 0)
-		return rc == -ENOTCONN || rc == -ECONNRESET ? -EPIPE : rc;
+		return lost(c, rc);
 	return 0;
 }
 
@@ -695,7 +711,7 @@ static int sdb_publish(struct tp_conn *c, const void *data, size_t len,
 	if (c->mode != SDB_P2P) {
 		/* one signal; the daemon decides who gets it */
 		rc = send_signal(c, c->buses[0], member, data, len);
-		return rc ? rc : bus_flush(c->buses[0], c->params.abort);
+		return rc ? rc : bus_flush(c, c->buses[0]);
 	}
 	for (i = 0; i < c->n; i++) {
 		if (!control && !interested[i])
@@ -705,7 +721,7 @@ static int sdb_publish(struct tp_conn *c, const void *data, size_t len,
 			return rc;
 	}
 	for (i = 0; i < c->n; i++) {
-		rc = bus_flush(c->buses[i], c->params.abort);
+		rc = bus_flush(c, c->buses[i]);
 		if (rc)
 			return rc;
 	}
