@@ -6,7 +6,7 @@
  * percent of a minimal C program doing the same thing").
  *
  *   ipcbench-sdbus-pingpong --address ADDR --size N [--ms 1000]
- *                           [--client-cpu C] [--server-cpu S]
+ *                           [--client-cpu C] [--server-cpu S] [--vtable]
  *       forks an echo server on the bus, then calls it in a closed loop
  *       with plain sd_bus_call(); prints one JSON line with the median.
  *   ipcbench-sdbus-pingpong --serve --address ADDR
@@ -105,13 +105,19 @@ static const sd_bus_vtable echo_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
-/* The server: sd-bus's own object dispatch, as a plain service would do. */
-static void serve(const char *address, const char *name, int ready_fd)
+/*
+ * The server.  Default: take each message from sd_bus_process() and answer
+ * it directly, the same D-Bus work as ipcbench-peer's server minus the
+ * integrity check.  --vtable: sd-bus's object dispatch instead, as a typical
+ * service is written (costs extra lookups per call; shows how much).
+ */
+static void serve(const char *address, const char *name, int ready_fd, int vtable)
 {
 	sd_bus *bus = open_bus(address);
-	int r;
+	int r = 0;
 
-	r = sd_bus_add_object_vtable(bus, NULL, PATH, IFACE, echo_vtable, NULL);
+	if (vtable)
+		r = sd_bus_add_object_vtable(bus, NULL, PATH, IFACE, echo_vtable, NULL);
 	if (r >= 0)
 		r = sd_bus_request_name(bus, name, 0);
 	if (r < 0) {
@@ -127,9 +133,17 @@ static void serve(const char *address, const char *name, int ready_fd)
 		fflush(stdout);
 	}
 	for (;;) {
-		r = sd_bus_process(bus, NULL);
+		sd_bus_message *m = NULL;
+
+		r = sd_bus_process(bus, vtable ? NULL : &m);
 		if (r < 0)
 			exit(0);	/* bus gone or client done */
+		if (m) {
+			if (sd_bus_message_is_method_call(m, IFACE, "Echo") > 0 &&
+			    on_echo(m, NULL, NULL) < 0)
+				exit(1);
+			sd_bus_message_unref(m);
+		}
 		if (r == 0)
 			sd_bus_wait(bus, UINT64_MAX);
 	}
@@ -151,12 +165,13 @@ int main(int argc, char **argv)
 		{ "client-cpu", required_argument, 0, 'c' },
 		{ "server-cpu", required_argument, 0, 'S' },
 		{ "serve", no_argument, 0, 'v' },
+		{ "vtable", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *address = NULL;
 	size_t size = 64;
 	uint64_t ms = 1000, *lat = NULL, n = 0, cap = 1 << 16, start, end;
-	int client_cpu = -1, server_cpu = -1, serve_only = 0, c, pfd[2], r;
+	int client_cpu = -1, server_cpu = -1, serve_only = 0, vtable = 0, c, pfd[2], r;
 	char name[128], ch;
 	uint8_t *buf;
 	sd_bus *bus;
@@ -170,18 +185,19 @@ int main(int argc, char **argv)
 		case 'c': client_cpu = atoi(optarg); break;
 		case 'S': server_cpu = atoi(optarg); break;
 		case 'v': serve_only = 1; break;
+		case 'V': vtable = 1; break;
 		default: return 2;
 		}
 	}
 	if (!address || !size) {
-		fprintf(stderr, "usage: ipcbench-sdbus-pingpong --address ADDR --size N [--ms MS] [--client-cpu C] [--server-cpu S]\n"
+		fprintf(stderr, "usage: ipcbench-sdbus-pingpong --address ADDR --size N [--ms MS] [--client-cpu C] [--server-cpu S] [--vtable]\n"
 				"       ipcbench-sdbus-pingpong --serve --address ADDR\n");
 		return 2;
 	}
 	snprintf(name, sizeof(name), IFACE ".Minimal.P%d", (int)getpid());
 	if (serve_only) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		serve(address, name, -1);
+		serve(address, name, -1, vtable);
 	}
 	if (pipe(pfd))
 		return 1;
@@ -192,7 +208,7 @@ int main(int argc, char **argv)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(pfd[0]);
 		pin(server_cpu);
-		serve(address, name, pfd[1]);
+		serve(address, name, pfd[1], vtable);
 	}
 	close(pfd[1]);
 	if (read(pfd[0], &ch, 1) != 1) {
