@@ -72,7 +72,9 @@ class BootFailure extends LabError {
     readonly stage: 'boot' | 'run',
     readonly logPath: string,
   ) {
-    super(`${message}\n--- last lines of the serial log (${logPath}) ---\n${tailFile(logPath, 30)}`);
+    const tail = tailFile(logPath, 30);
+    const hint = failureHint(`${message}\n${tail}`);
+    super(`${message}\n--- last lines of the serial log (${logPath}) ---\n${tail}`, hint);
   }
 }
 
@@ -115,6 +117,23 @@ export function kvmUsable(): { usable: boolean; reason: string } {
     return { usable: false, reason: existsSync('/dev/kvm') ? 'no permission on /dev/kvm' : 'no /dev/kvm' };
   }
   return { usable: true, reason: '' };
+}
+
+/** The fix for a known failure signature in qemu's stderr or the guest's console, if any. */
+export function failureHint(text: string): string | undefined {
+  if (/virtfs|virtio-9p|9p/i.test(text) && /not a valid device|no option group|not supported|unknown/i.test(text))
+    return 'this qemu lacks 9p (virtfs) support: apt-get install qemu-system-x86 (Debian builds it with virtfs)';
+  if (/Unable to mount root fs|VFS: Cannot open root device/i.test(text))
+    return 'the guest kernel could not mount the host root over 9p: check CONFIG_9P_FS/CONFIG_NET_9P_VIRTIO in scripts/lab/lab.config and rebuild (ipcbench lab build --force)';
+  if (/Requested init .* failed|No working init found/i.test(text))
+    return 'the guest could not run scripts/lab/init: is /bin/busybox there? apt-get install busybox-static';
+  if (/Could not access KVM kernel module|failed to initialize kvm/i.test(text))
+    return 'KVM is unusable here: use --accel tcg (or IPCBENCH_LAB_ACCEL=tcg)';
+  return undefined;
+}
+
+function requireBusybox(): void {
+  if (!existsSync('/bin/busybox')) throw new LabError('/bin/busybox is missing (the lab init runs on it)', 'apt-get install busybox-static');
 }
 
 function requireQemu(): void {
@@ -284,6 +303,7 @@ function attempt(a: AttemptOptions): Promise<AttemptResult> {
 export async function bootLab(o: BootOptions): Promise<BootResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   requireQemu();
+  requireBusybox();
   const kernel = await ensureKernel({ variant: o.variant ?? 'default', log, signal: o.signal });
   const ownResults = !o.resultsDir;
   const resultsDir = o.resultsDir ?? mkdtempSync(join(tmpdir(), 'ipcbench-lab-'));

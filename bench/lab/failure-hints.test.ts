@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { failureHint } from './boot.js';
+
+test('known boot failures come with their fix', () => {
+  assert.match(failureHint("qemu-system-x86_64: -virtfs local,path=/: 'virtio-9p-pci' is not a valid device model name")!, /virtfs/);
+  assert.match(failureHint('[ 1.2] VFS: Unable to mount root fs on unknown-block(0,0)')!, /9P_FS/);
+  assert.match(failureHint('Kernel panic - not syncing: Requested init /repo/scripts/lab/init failed (error -2).')!, /busybox-static/);
+  assert.match(failureHint('Could not access KVM kernel module: Permission denied')!, /--accel tcg/);
+  assert.equal(failureHint('the VM stopped (qemu exit 0) before the command finished'), undefined);
+});
