@@ -172,13 +172,16 @@ export const CHARTS: readonly ChartDef[] = [
     runs: (m) => m.runs,
     rows: (m) => {
       if (m.runs.length < 2) return 'one result file: a trend needs several (give them in order)';
+      // A trend compares runs of one environment; a host run next to a lab run is not a trend.
+      const runsPerEnv = new Map<string, number>();
+      for (const r of m.runs) runsPerEnv.set(r.doc.host.env, (runsPerEnv.get(r.doc.host.env) ?? 0) + 1);
       const rows = okRpc(m.rows)
-        .filter((r) => r.metrics['p50'])
+        .filter((r) => r.metrics['p50'] && (runsPerEnv.get(m.runs[r.runIndex]!.doc.host.env) ?? 0) > 1)
         .map((r) => {
           const p50 = r.metrics['p50']!;
           return { run: `${r.runIndex + 1}: ${r.runId}`, runIndex: r.runIndex, series: r.series, size: r.key.size, p50: p50.median, low: p50.low, high: p50.high };
         });
-      return rows.length ? rows : 'no successful RPC cases';
+      return rows.length ? rows : 'every environment has only one run (or no successful RPC case): no trend';
     },
   },
 ];

@@ -123,7 +123,7 @@ ${tcg ? `<p class="note"><strong>Emulated figures.</strong> ${h(TCG_NOTE)}</p>` 
 <nav><ul>
 <li><a href="#host">Runs and host</a></li><li><a href="#warnings">Warnings</a></li>
 <li><a href="#transports">Transports and unavailable cases</a></li><li><a href="#summary">Summary per case</a></li>
-${model.runs.length > 1 ? '<li><a href="#trend">Trend table</a></li>' : ''}
+${new Set(model.runs.map((r) => r.doc.host.env)).size < model.runs.length ? '<li><a href="#trend">Trend table</a></li>' : ''}
 ${charts.map((c) => `<li><a href="#fig-${c.id}">${h(c.title)}</a></li>`).join('\n')}
 </ul></nav>`);
 
@@ -174,7 +174,8 @@ case divided by operations. The last column divides p50 by the reference transpo
     ),
   );
 
-  if (model.runs.length > 1) {
+  const hasTrend = new Set(model.runs.map((r) => r.doc.host.env)).size < model.runs.length;
+  if (hasTrend) {
     // The trend as a table too, so it reads without JavaScript: one column per run, in the order given.
     const okRows = model.rows.filter((r) => r.state === 'ok' && r.metrics['p50']);
     const byCase = new Map<string, Map<number, string>>();

@@ -67,6 +67,15 @@ test('several result files give a trend with one point per run, in order', () =>
   assert.match(html, /<th class="num" scope="col">3: night-3<\/th>/);
 });
 
+test('runs of different environments side by side are not a trend', () => {
+  const model = buildModel([run(syntheticResult(opts), 0), run(syntheticResult({ ...opts, env: 'lab-kvm' }), 1)]);
+  const { charts, omitted } = buildCharts(model);
+  assert.match(omitted.find((o) => o.id === 'trend')!.why, /only one run/);
+  const latency = JSON.stringify(charts.find((c) => c.id === 'latency-vs-size')!.spec);
+  assert.match(latency, /pipe \[lab-kvm\]/, 'both environments are drawn, told apart in the legend');
+  assert.match(latency, /environment: host .* · lab-kvm/);
+});
+
 test('the ratio chart is omitted with a reason when the reference transport is missing', () => {
   const { omitted } = buildCharts(buildModel([run()], 'kdbus'));
   assert.match(omitted.find((o) => o.id === 'ratio')!.why, /kdbus/);
