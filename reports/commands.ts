@@ -91,8 +91,16 @@ export function registerReportCommands(program: Command): void {
     .description('compare two result files case by case; exit 1 when a change is both significant and beyond the threshold')
     .argument('<baseline>', 'baseline result file (e.g. from the main branch)')
     .argument('<current>', 'current result file (e.g. from the pull request)')
-    .option('--threshold <percent>', 'smallest change that counts, for medians, throughput and CPU', percent, DEFAULT_COMPARE_OPTIONS.threshold)
-    .option('--tail-threshold <percent>', 'smallest change that counts for tail percentiles (p99)', percent, DEFAULT_COMPARE_OPTIONS.tailThreshold)
+    .addOption(
+      new Option('--threshold <percent>', 'smallest change that counts, for medians, throughput and CPU')
+        .argParser(percent)
+        .default(DEFAULT_COMPARE_OPTIONS.threshold, `${DEFAULT_COMPARE_OPTIONS.threshold * 100}%`),
+    )
+    .addOption(
+      new Option('--tail-threshold <percent>', 'smallest change that counts for tail percentiles (p99)')
+        .argParser(percent)
+        .default(DEFAULT_COMPARE_OPTIONS.tailThreshold, `${DEFAULT_COMPARE_OPTIONS.tailThreshold * 100}%`),
+    )
     .option('--alpha <p>', 'significance level of the Mann–Whitney test', probability, DEFAULT_COMPARE_OPTIONS.alpha)
     .option('--metrics <ids>', `comma-separated metrics to compare (default ${DEFAULT_COMPARE_OPTIONS.metrics.join(',')})`, metricList)
     .addOption(
