@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   busState,
   checkBus,
+  clientVersion,
   launcherPath,
   lockDownSocket,
   nativeNameFor,
@@ -113,9 +114,12 @@ function brokerTransport(name: string, client: DbusClient, payload: DbusPayload,
       if (v === undefined) return { available: false, reason: `${bin} --version failed` };
       const problem = versionProblem(v);
       if (problem) return { available: false, reason: problem };
-      return { available: true, version: `dbus-broker ${v}` };
+      return { available: true, version: `dbus-broker ${v}, ${await clientVersion(client)}` };
     },
-    setup: startBroker,
+    async setup(ctx) {
+      const env = await startBroker(ctx);
+      return { ...env, version: `${env.version}, ${await clientVersion(client)}` };
+    },
     teardown: stopBroker,
     check: checkBus,
     skipReason: (c) => payloadSkipReason(c, payload, 'dbus-broker'),

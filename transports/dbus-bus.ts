@@ -108,6 +108,22 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+const clientVersions = new Map<DbusClient, Promise<string>>();
+
+/**
+ * "sd-bus 252" / "libdbus 1.14.10": the client library the native part was built against (pkg-config, as at build
+ * time; on a distribution the headers and the library come from one source package).
+ */
+export function clientVersion(client: DbusClient): Promise<string> {
+  let v = clientVersions.get(client);
+  if (!v) {
+    const pkg = client === 'libdbus' ? 'dbus-1' : 'libsystemd';
+    v = output('pkg-config', ['--modversion', pkg]).then((out) => `${client} ${out?.trim() || '?'}`);
+    clientVersions.set(client, v);
+  }
+  return v;
+}
+
 /** Is this native transport compiled in (libsystemd-dev / libdbus-1-dev present at build time)? */
 export function nativeProbe(nativeName: string, devPackage: string): Probe | undefined {
   let names: string[];

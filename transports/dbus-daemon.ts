@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import {
   busState,
   checkBus,
+  clientVersion,
   DBUS_MESSAGE_MAX,
   launcherPath,
   lockDownSocket,
@@ -126,9 +127,12 @@ function daemonTransport(name: string, client: DbusClient, payload: DbusPayload,
       if (missing) return missing;
       const version = await daemonVersion(bin);
       if (!version) return { available: false, reason: `${bin} --version failed` };
-      return { available: true, version };
+      return { available: true, version: `${version}, ${await clientVersion(client)}` };
     },
-    setup: startDaemon,
+    async setup(ctx) {
+      const env = await startDaemon(ctx);
+      return { ...env, version: `${env.version ?? 'dbus-daemon ?'}, ${await clientVersion(client)}` };
+    },
     teardown: stopDaemon,
     check: checkBus,
     skipReason: (c) => payloadSkipReason(c, payload, 'dbus-daemon'),

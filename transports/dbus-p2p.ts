@@ -3,7 +3,7 @@
 // bus daemon at all (anonymous authentication, peer-to-peer mode). Against unix-stream it prices D-Bus marshalling
 // and sd-bus itself; against dbus-daemon / dbus-broker it isolates the daemon hop. Broadcast: one connection per
 // subscriber, the publisher filters (there is no daemon to do it). Nothing to set up.
-import { nativeProbe, payloadSkipReason } from './dbus-bus.js';
+import { clientVersion, nativeProbe, payloadSkipReason } from './dbus-bus.js';
 import type { Transport } from './types.js';
 
 export const dbusP2p: Transport = {
@@ -12,7 +12,10 @@ export const dbusP2p: Transport = {
   description: 'sd-bus peer-to-peer over a socketpair, no daemon (payload as ay)',
   workloads: ['rpc', 'broadcast'],
   async probe() {
-    return nativeProbe('dbus-p2p', 'libsystemd-dev') ?? { available: true, version: 'sd-bus peer-to-peer' };
+    return nativeProbe('dbus-p2p', 'libsystemd-dev') ?? { available: true, version: `${await clientVersion('sd-bus')}, peer-to-peer` };
+  },
+  async setup() {
+    return { version: `${await clientVersion('sd-bus')}, peer-to-peer` };
   },
   skipReason: (c) => payloadSkipReason(c, 'bytes', 'dbus-p2p'),
 };
