@@ -81,6 +81,7 @@ struct tp_conn {
 	int *fds;		/* p2p harness side until connect() */
 	unsigned n;
 	sd_bus_message *cur;	/* last received message, kept until next op */
+	sd_bus_message *early;	/* read while flushing, before anyone asked */
 	void *map;		/* memfd mapping of cur */
 	size_t map_len;
 	int cur_fd;		/* memfd of cur (owned by cur) */
@@ -140,6 +141,7 @@ static void sdb_close(struct tp_conn *c)
 	if (!c)
 		return;
 	release_cur(c);
+	sd_bus_message_unref(c->early);
 	for (i = 0; i < c->n; i++) {
 		if (!c->buses[i])
 			continue;
@@ -514,6 +516,7 @@ static int lost(const struct tp_conn *c, int rc)
 static int bus_flush(struct tp_conn *c, sd_bus *bus)
 {
 	volatile int *abort = c->params.abort;
+	sd_bus_message *m = NULL;
 
 	for (;;) {
 		int ev = sd_bus_get_events(bus), rc;
@@ -523,9 +526,17 @@ static int bus_flush(struct tp_conn *c, sd_bus *bus)
 		/* while authenticating, queued messages do not show as POLLOUT */
 		if (!(ev & POLLOUT) && sd_bus_is_ready(bus) > 0)
 			return 0;
-		rc = sd_bus_process(bus, NULL);
+		/* Finishing our write may read the peer's next message (p2p:
+		 * the client can answer within microseconds).  Keep it for
+		 * next_message(): with a NULL ret, sd-bus would answer a method
+		 * call itself (UnknownMethod) and drop it. */
+		rc = sd_bus_process(bus, c->early ? NULL : &m);
 		if (rc < 0)
 			return lost(c, rc);
+		if (m) {
+			c->early = m;
+			m = NULL;
+		}
 		if (rc > 0)
 			continue;
 		if (abort && *abort)
@@ -570,7 +581,15 @@ static int next_message(sd_bus *bus, volatile int *abort,
 {
 	for (;;) {
 		sd_bus_message *m = NULL;
-		int rc = sd_bus_process(bus, &m);
+		int rc;
+
+		if (c->early && bus == c->buses[0]) {
+			m = c->early;	/* read by bus_flush() */
+			c->early = NULL;
+			rc = 1;
+		} else {
+			rc = sd_bus_process(bus, &m);
+		}
 
 		if (rc < 0)
 			return lost(c, rc);
