@@ -15,10 +15,13 @@ import { labRun } from './run.js';
 const skip = process.env.IPCBENCH_SKIP_LAB === '1' ? 'IPCBENCH_SKIP_LAB=1: the lab (kernel build + qemu boot) is skipped' : false;
 const quiet = { log: () => {}, onOutput: () => {} };
 
-/** No qemu of ours may survive a test. */
+/** No qemu of ours may survive a test (other people's lab VMs on the same machine are not ours). */
 function ourQemus(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes('qemu-system-x86_64') && l.includes('ipcbench-lab') && !l.includes('ps -eo'));
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
+  const rows = out.split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  // our qemus run as timeout(1) -> qemu, timeout being our child
+  const wrappers = new Set(rows.filter((m) => Number(m[2]) === process.pid && m[3]!.includes('qemu-system')).map((m) => m[1]));
+  return rows.filter((m) => wrappers.has(m[1]) || wrappers.has(m[2])).map((m) => m[0]);
 }
 
 test('lab: the kernel builds (or is cached) with binder, 9p and modules', { skip, timeout: 40 * 60_000 }, async () => {
