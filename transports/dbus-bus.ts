@@ -203,7 +203,7 @@ export async function startBusProcess(
     extraPids: [],
     done: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        state.exited = `${what} exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-2).join(' / ')}` : ''}`;
+        state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
         resolve();
       });
       child.once('error', (err) => {
@@ -219,6 +219,20 @@ export async function startBusProcess(
     await stopBusProcess(state);
     throw err;
   }
+}
+
+/**
+ * The useful part of a bus's stderr: the launcher's verdict ("dbus-daemon was killed by signal 9") when there is
+ * one, else the last lines; dbus-daemon's start-up warning about the fd limit (printed when not privileged to raise
+ * it, harmless) is never the reason.
+ */
+function explain(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/Failed to set fd limit/.test(l));
+  const verdict = lines.filter((l) => l.startsWith('ipcbench-bus-launch:'));
+  return (verdict.length ? verdict.slice(-1) : lines.slice(-2)).join(' / ');
 }
 
 function readLines(stream: Readable, n: number, state: BusState, signal: AbortSignal, what: string): Promise<string[]> {
