@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configHash, fragmentPaths, kernelDirName, kernelPaths, labCacheRoot, readFragments, sanitizeVersion } from './config.js';
-import { missingOptions } from './kernel.js';
+import { missingOptions, pruneOldKernels } from './kernel.js';
 
 test('the config hash is stable for the same fragments and changes with any byte or the recipe', () => {
   const frags = [{ name: 'lab.config', text: 'CONFIG_SMP=y\n' }];
@@ -88,5 +88,29 @@ test('tailFile-style helpers never throw on a missing log', async () => {
     assert.equal(tailFile(join(dir, 'nope')), '(no log)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('old kernel builds of a variant are pruned, the newest two and locked ones kept', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ipcbench-test-'));
+  try {
+    const make = (name: string, age: number, locked = false) => {
+      const p = kernelPaths(join(root, name));
+      mkdirSync(p.dir);
+      writeFileSync(p.stamp, '{}');
+      const t = Date.now() / 1000 - age;
+      utimesSync(p.stamp, t, t);
+      if (locked) writeFileSync(p.lock, '1');
+      return p.dir;
+    };
+    const newest = make('v-a-default', 10);
+    const previous = make('v-b-default', 20);
+    const old = make('v-c-default', 30);
+    const oldLocked = make('v-d-default', 40, true);
+    const debug = make('v-e-debug', 50);
+    assert.deepEqual(pruneOldKernels('default', 2, root), [old]);
+    for (const d of [newest, previous, oldLocked, debug]) assert.ok(existsSync(d), d);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,7 @@
 // `ipcbench lab build`: Debian's linux-source tarball -> tinyconfig + our fragments -> bzImage and a
 // tree prepared for out-of-tree modules, cached per (source version, config hash, variant).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -186,6 +186,26 @@ export function missingOptions(fragmentTexts: readonly string[], finalConfig: st
 }
 
 /**
+ * Each cache entry is ~1.6 GB: after a build, keep the newest `keep` entries of the variant (the new one and
+ * the previous one, which someone may still be building modules against) and remove older ones that no build
+ * holds locked. Returns the removed directories.
+ */
+export function pruneOldKernels(variant: LabVariant, keep = 2, root = labCacheRoot()): string[] {
+  const entries = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.endsWith(`-${variant}`))
+    .map((d) => kernelPaths(join(root, d.name)))
+    .map((p) => ({ p, mtime: existsSync(p.stamp) ? statSync(p.stamp).mtimeMs : statSync(p.dir).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  const removed: string[] = [];
+  for (const { p } of entries.slice(keep)) {
+    if (existsSync(p.lock)) continue;
+    rmSync(p.dir, { recursive: true, force: true });
+    removed.push(p.dir);
+  }
+  return removed;
+}
+
+/**
  * Make sure the lab kernel for a variant is built; build it (minutes) when the cache has no entry for
  * the current source version and config hash. Safe to call from several processes at once.
  */
@@ -263,6 +283,7 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
     );
     if (process.stderr.isTTY && !o.progress) process.stderr.write('\r\x1b[K');
     log(`lab build: ${variant} kernel ready in ${elapsed(started)}: ${loc.bzImage}`);
+    for (const dir of pruneOldKernels(variant)) log(`lab build: removed the outdated kernel build ${dir}`);
     return result(true);
   } finally {
     release();
