@@ -48,7 +48,7 @@ function run(file: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<str
 }
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const n = s.length;
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
@@ -68,7 +68,7 @@ const errors = new Set<string>();
 const versions = new Map<string, string>();
 const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
 
-async function harnessRound(tmp: string): Promise<void> {
+async function harnessRound(tmp: string, round: number): Promise<void> {
   const out = await run(process.execPath, [
     CLI, 'run', '-t', TRANSPORTS.join(','), '-w', 'rpc', '-s', SIZES.join(','), '-p', placement,
     '-r', '1', '--min-repetitions', '1', '-d', String(durationMs), '--json', '--no-progress', '-o', join(tmp, 'runs'),
@@ -80,7 +80,10 @@ async function harnessRound(tmp: string): Promise<void> {
     const k = `${c.key.transport}@${c.key.size}`;
     if (c.transportVersion) versions.set(c.key.transport, c.transportVersion);
     if (c.state === 'ok' && c.repetitions[0]) push(harness, k, c.repetitions[0].latency.p50);
-    else errors.add(`${k}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
+    else {
+      push(harness, k, NaN); // keeps rounds aligned for the paired ratios
+      errors.add(`round ${round + 1} ${k}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
+    }
   }
 }
 
@@ -88,7 +91,9 @@ async function minimalRound(name: string, env: TransportEnv): Promise<void> {
   const { client, server } = cpus();
   for (const size of SIZES) {
     const out = await run(MINIMAL, ['--address', env.address!, '--size', String(size), '--ms', String(durationMs), '--client-cpu', String(client), '--server-cpu', String(server)]);
-    push(minimal, `${name}@${size}`, (JSON.parse(out) as { p50Ns: number }).p50Ns);
+    const r = JSON.parse(out) as { p50Ns: number; calls: number };
+    // a round where not one call finished after the warm-up says nothing (a stall on a loaded machine)
+    push(minimal, `${name}@${size}`, r.calls > 0 ? r.p50Ns : NaN);
   }
 }
 
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
     }
     for (let r = 0; r < rounds; r++) {
       process.stderr.write(`round ${r + 1}/${rounds}\n`);
-      await harnessRound(tmp);
+      await harnessRound(tmp, r);
       for (const b of buses) await minimalRound(b.name, b.env);
     }
     busctlNs = await busctlLoop(buses[0]!.env, Number(args['busctl-calls']));
@@ -154,12 +159,20 @@ async function main(): Promise<void> {
       lines.push(`    ${t.padEnd(20)} ${us(v).padStart(11)}   x${(v / base).toFixed(2)}`);
     }
   }
-  lines.push('Harness vs a minimal C sd-bus client (ipcbench-sdbus-pingpong) on the same buses; ratio = harness / minimal:');
+  // paired per round (harness and minimal ran back to back on the same bus), so that load drifting between
+  // rounds on a shared machine cancels; the median of the per-round ratios, with their range
+  lines.push('Harness vs a minimal C sd-bus client (ipcbench-sdbus-pingpong) on the same buses; ratio = harness / minimal p50,');
+  lines.push('median of the per-round ratios [min..max]:');
   for (const size of SIZES)
     for (const b of ['dbus-daemon', 'dbus-broker']) {
-      const h = p50(harness, `${b}@${size}`);
-      const m = p50(minimal, `${b}@${size}`);
-      lines.push(`    ${`${b} ${label(size)}`.padEnd(20)} harness ${us(h).padStart(11)}  minimal ${us(m).padStart(11)}   x${(h / m).toFixed(2)}`);
+      const hs = harness.get(`${b}@${size}`) ?? [];
+      const ms = minimal.get(`${b}@${size}`) ?? [];
+      const ratios = hs.map((h, i) => h / ms[i]!).filter((x) => Number.isFinite(x));
+      const lo = Math.min(...ratios).toFixed(2);
+      const hi = Math.max(...ratios).toFixed(2);
+      lines.push(
+        `    ${`${b} ${label(size)}`.padEnd(20)} harness ${us(median(hs)).padStart(11)}  minimal ${us(median(ms)).padStart(11)}   x${median(ratios).toFixed(2)} [${lo}..${hi}]`,
+      );
     }
   if (busctlNs !== undefined) lines.push(`busctl call in a loop (new process + connection per call, dbus-daemon, 64 B): ${us(busctlNs)} per call`);
   lines.push(`versions: ${[...versions].map(([t, v]) => `${t}=${v}`).join(', ')}`);
