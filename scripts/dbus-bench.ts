@@ -148,15 +148,17 @@ async function main(): Promise<void> {
     await rm(tmp, { recursive: true, force: true });
   }
 
-  const p50 = (m: Map<string, number[]>, k: string) => median(m.get(k) ?? []);
   const lines: string[] = [];
-  lines.push(`D-Bus RPC, ${placement}, median of ${rounds} interleaved rounds (${durationMs} ms each); ratio = p50 / ${BASE} p50`);
+  const paired = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!).filter((x) => Number.isFinite(x));
+  lines.push(`D-Bus RPC, ${placement}, ${rounds} interleaved rounds (${durationMs} ms each): median p50 over rounds;`);
+  lines.push(`ratio = median over rounds of (p50 / ${BASE} p50 of the same round) [min..max]`);
   for (const size of SIZES) {
-    const base = p50(harness, `${BASE}@${size}`);
-    lines.push(`  ${label(size)}: ${BASE} ${us(base)}`);
+    const bases = harness.get(`${BASE}@${size}`) ?? [];
+    lines.push(`  ${label(size)}: ${BASE} ${us(median(bases))}`);
     for (const t of size === 64 ? AT_64 : AT_1M) {
-      const v = p50(harness, `${t}@${size}`);
-      lines.push(`    ${t.padEnd(20)} ${us(v).padStart(11)}   x${(v / base).toFixed(2)}`);
+      const vs = harness.get(`${t}@${size}`) ?? [];
+      const r = paired(vs, bases);
+      lines.push(`    ${t.padEnd(20)} ${us(median(vs)).padStart(11)}   x${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}..${Math.max(...r).toFixed(2)}]`);
     }
   }
   // paired per round (harness and minimal ran back to back on the same bus), so that load drifting between
