@@ -36,7 +36,7 @@ const opts = parseRunOptions(
     transports: a.transports ?? broadcasters.join(','),
     workloads: 'broadcast',
     subscribers: a.subscribers!,
-    placement: a.placement!,
+    broadcastPlacement: a.placement!,
     duration: a.duration!,
     repetitions: a.repetitions!,
     minRepetitions: a.repetitions!,
@@ -71,7 +71,7 @@ await writer.save(doc);
 const ns = opts.subscribers;
 const first = ns[0]!;
 const last = ns.at(-1)!;
-const out: string[] = [`broadcast scaling, ${opts.broadcastSizes[0]} B, ${opts.placements.join(',')}, closed loop, median of ${opts.repetitions} repetitions`];
+const out: string[] = [`broadcast scaling, ${opts.broadcastSizes[0]} B, ${opts.broadcastPlacements.join(',')}, closed loop, median of ${opts.repetitions} repetitions`];
 for (const w of doc.warnings) out.push(`warning: ${w}`);
 out.push('', `${'transport'.padEnd(16)}${'N'.padStart(4)}  ${'publish call'.padStart(12)}  ${'pub CPU/bcast'.padStart(13)}  ${'last-sub p50'.padStart(12)}  ${'delivery p50'.padStart(12)}`);
 for (const t of opts.transports) {

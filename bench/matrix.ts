@@ -18,7 +18,7 @@ export function expandMatrix(o: RunOptions, env: Host['env']): CaseGroup[] {
           for (const size of o.sizes)
             groups.push({ keys: o.transports.map((transport) => ({ ...base, transport, workload, size, placement, concurrency })) });
     } else {
-      for (const placement of o.placements)
+      for (const placement of o.broadcastPlacements)
         for (const subscribers of o.subscribers)
           for (const size of o.broadcastSizes)
             groups.push({

@@ -8,6 +8,7 @@ const raw = (over: Partial<RawRunFlags> = {}): RawRunFlags => ({
   sizes: DEFAULTS.sizes,
   broadcastSizes: DEFAULTS.broadcastSizes,
   placement: DEFAULTS.placement,
+  broadcastPlacement: DEFAULTS.broadcastPlacement,
   concurrency: DEFAULTS.concurrency,
   subscribers: DEFAULTS.subscribers,
   uninterested: DEFAULTS.uninterested,

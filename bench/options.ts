@@ -12,6 +12,7 @@ export interface RunOptions {
   sizes: number[];
   broadcastSizes: number[];
   placements: Placement[];
+  broadcastPlacements: Placement[];
   concurrency: number[];
   subscribers: number[];
   uninterested: number;
@@ -38,6 +39,8 @@ export const DEFAULTS = {
   sizes: '64..1M',
   broadcastSizes: '64',
   placement: 'same-core,cross-core',
+  // broadcast: the publisher on one CPU, subscribers on the others (one placement keeps the default run short)
+  broadcastPlacement: 'cross-core',
   concurrency: '1',
   subscribers: '1,2,4,8,16,32',
   uninterested: '0',
@@ -111,6 +114,7 @@ export interface RawRunFlags {
   sizes: string;
   broadcastSizes: string;
   placement: string;
+  broadcastPlacement: string;
   concurrency: string;
   subscribers: string;
   uninterested: string;
@@ -146,6 +150,7 @@ export function parseRunOptions(raw: RawRunFlags, transportNames: readonly strin
     sizes: parseSizes(raw.sizes, headerSize),
     broadcastSizes: parseSizes(raw.broadcastSizes, headerSize),
     placements: parseList(raw.placement, 'placement', PLACEMENTS),
+    broadcastPlacements: parseList(raw.broadcastPlacement, 'placement', PLACEMENTS),
     concurrency: parseCounts(raw.concurrency, 'concurrency', 1, 64),
     subscribers: parseCounts(raw.subscribers, 'subscriber count', 1, 256),
     uninterested: parseCount(raw.uninterested, 'uninterested subscriber count', 0, 255),

@@ -78,7 +78,15 @@ export class Peer {
         else if (this.stdout.startsWith('READY') && this.stdout.includes('\n'))
           reject(new Error(`peer speaks another protocol: ${this.stdout.split('\n')[0]} (harness speaks ${native().protocol}); rebuild with npm run build`));
       });
-      void this.process.then((r) => reject(new Error(`${this.describeExit({ code: r.exitCode, signal: r.signal })} before it was ready`)));
+      void this.process.then((r) =>
+        reject(
+          new Error(
+            r.exitCode === undefined && !r.signal
+              ? `could not be started: ${r.originalMessage || r.shortMessage}`
+              : `${this.describeExit({ code: r.exitCode, signal: r.signal })} before it was ready`,
+          ),
+        ),
+      );
     });
     this.ready.catch(() => undefined);
     this.exited = this.process.then((r) => {
