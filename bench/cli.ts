@@ -13,6 +13,7 @@ import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } fro
 import { Runner } from './runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
+import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 
 const EXAMPLES = `
@@ -154,17 +155,6 @@ function envCommand(json: boolean): number {
   return EXIT.ok;
 }
 
-/** The report/compare commands live in reports/ (issue 5); registered when present. */
-async function registerOptional(program: Command): Promise<void> {
-  const spec = '../reports/commands.js';
-  try {
-    const mod = (await import(spec)) as { registerReportCommands?: (p: Command) => void };
-    mod.registerReportCommands?.(program);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   let code: number = EXIT.ok;
@@ -194,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       code = envCommand(Boolean(o.json));
     });
   registerLabCommands(program);
-  await registerOptional(program);
+  registerReportCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

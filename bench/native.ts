@@ -47,6 +47,8 @@ export interface BroadcastRecord {
   publishCall: NativeLatency;
   publisherCpu: NativeUsage;
   lateSends: number;
+  /** sends the transport had refused and retried (Binder one-way space full) */
+  refused: number;
   error: number;
   reason: string;
 }

@@ -487,7 +487,7 @@ export class Runner {
     if (exitProblem) return { ok: false, reason: exitProblem };
     const cpu: ProcessCpu[] = [usageToCpu('publisher', rec.publisherCpu, process.pid)];
     const histograms: string[] = [];
-    const delivery = { expected: rec.ops * interested.filter(Boolean).length, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, late: 0, refused: 0 };
+    const delivery = { expected: rec.ops * interested.filter(Boolean).length, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, late: 0, refused: rec.refused };
     for (const p of peers) {
       const r = p.report();
       if (!r) return { ok: false, reason: p.failure('sent no report') };

@@ -465,6 +465,7 @@ public:
 		o.Set("publishCall", summary_js(env, publish_));
 		o.Set("publisherCpu", usage_js(env, res_.cpu));
 		o.Set("lateSends", (double)res_.late_sends);
+		o.Set("refused", (double)res_.refused);
 		o.Set("error", res_.error);
 		o.Set("reason", std::string(res_.reason));
 		deferred_.Resolve(o);

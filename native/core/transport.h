@@ -94,6 +94,9 @@ struct transport_ops {
 	 * place; returns -ESTALE if the sender overwrote it meanwhile (a ring
 	 * that lapped a slow reader), so it counts as lost, not corrupted. */
 	int (*release)(struct tp_conn *conn, const struct tp_msg *msg);
+	/* Optional: sends the receiver refused so far (e.g. Binder's one-way
+	 * space full, retried with backoff); reported in the result. */
+	uint64_t (*refused)(struct tp_conn *conn);
 	void (*close)(struct tp_conn *conn);
 };
 

@@ -862,6 +862,11 @@ static int bd_publish(struct tp_conn *c, const void *data, size_t len,
 	return 0;
 }
 
+static uint64_t bd_refused(struct tp_conn *c)
+{
+	return c->refusals;
+}
+
 const struct transport_ops binder_ops = {
 	.name = "binder",
 	.prepare = bd_prepare,
@@ -871,6 +876,7 @@ const struct transport_ops binder_ops = {
 	.recv = bd_recv,
 	.reply = bd_reply,
 	.publish = bd_publish,
+	.refused = bd_refused,
 	.close = bd_close,
 };
 

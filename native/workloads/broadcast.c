@@ -93,7 +93,7 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 	uint8_t *all = NULL;
 	struct cpu_usage u0, u1;
 	struct payload pl;
-	uint64_t seq = 0, start, deadline, now, period = 0;
+	uint64_t seq = 0, start, deadline, now, period = 0, refused0 = 0;
 	unsigned n = cfg->subscribers, n_interested = 0, i;
 	int rc;
 
@@ -138,6 +138,7 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 	if (cfg->rate)
 		period = 1000000000ull / cfg->rate;
 	sysutil_usage(&u0, 1);
+	refused0 = ops->refused ? ops->refused(conn) : 0;
 	start = clock_now_ns();
 	deadline = start + cfg->duration_ns;
 	for (;;) {
@@ -189,6 +190,8 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 	res->wall_ns = now - start;
 	sysutil_usage(&u1, 1);
 	sysutil_usage_delta(&res->cpu, &u0, &u1);
+	if (ops->refused)
+		res->refused = ops->refused(conn) - refused0;
 
 	seq++;
 	payload_stamp(&pl, seq, MSG_BYE, clock_now_ns());

@@ -68,6 +68,7 @@ struct bcast_result {
 	struct histogram publish;	/* duration of the publish call */
 	struct cpu_usage cpu;	/* publisher thread */
 	uint64_t late_sends;	/* open loop: sends that started behind schedule */
+	uint64_t refused;	/* timed region: sends the transport had refused */
 	int error;
 	char reason[TP_ERR_LEN];
 };
