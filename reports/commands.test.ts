@@ -67,6 +67,7 @@ test('usage errors exit 2, not 1 (1 means regression)', async (t) => {
   assert.equal(runCli(['compare', f.baseline, f.current, '--format', 'xml']).status, 2, 'bad format');
   assert.equal(runCli(['compare', f.baseline, f.current, '--normalize', 'no-such-transport']).status, 2, 'unknown reference');
   assert.equal(runCli(['report', f.current]).status, 2, 'HTML needs -o');
+  assert.equal(runCli(['report', f.current, '--format', 'md', '-o', 'x.html']).status, 2, 'format and file name disagree');
   assert.equal(runCli(['compare', '--help']).status, 0);
 });
 

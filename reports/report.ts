@@ -67,7 +67,9 @@ export async function writeReport(files: readonly string[], o: ReportOptions): P
     return [];
   }
   let path = o.output;
-  if (!EXTENSION_FORMAT[extname(path).toLowerCase()]) {
+  const byExt = EXTENSION_FORMAT[extname(path).toLowerCase()];
+  if (byExt && byExt !== format) throw new UsageError(`-o ${path} looks like ${byExt} but --format is ${format}: give a matching file name or a directory`);
+  if (!byExt) {
     await mkdir(path, { recursive: true });
     path = join(path, SINGLE_FILE[format]);
   }
