@@ -46,6 +46,7 @@ struct tp_conn {
 	char path[CHANID_LEN + 32];
 	DBusConnection *conn;
 	DBusMessage *cur;	/* last received message, kept until next op */
+	uint64_t throttled;	/* sends the bus did not take at once */
 };
 
 static int ldb_alloc(const struct tp_params *p, enum tp_role role,
@@ -232,7 +233,13 @@ static int error_to_errno(DBusMessage *m)
 /* Write out everything queued (large messages take several writes). */
 static int flush_out(struct tp_conn *c)
 {
+	int waited = 0;
+
 	while (dbus_connection_has_messages_to_send(c->conn)) {
+		/* still queued after a write: the bus is not reading as fast
+		 * as we send (backpressure) */
+		if (waited++ == 1)
+			c->throttled++;
 		if (!dbus_connection_read_write(c->conn, SLICE_MS))
 			return -ECONNRESET;
 		if (c->params.abort && *c->params.abort)
@@ -405,6 +412,12 @@ static int ldb_publish(struct tp_conn *c, const void *data, size_t len,
 	return rc;
 }
 
+/* Publishes the bus made us wait for (backpressure), for the result. */
+static uint64_t ldb_refused(struct tp_conn *c)
+{
+	return c->throttled;
+}
+
 const struct transport_ops dbus_libdbus_ops = {
 	.name = "dbus-libdbus",
 	.prepare = ldb_prepare,
@@ -414,5 +427,6 @@ const struct transport_ops dbus_libdbus_ops = {
 	.recv = ldb_recv,
 	.reply = ldb_reply,
 	.publish = ldb_publish,
+	.refused = ldb_refused,
 	.close = ldb_close,
 };

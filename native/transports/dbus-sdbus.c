@@ -82,6 +82,7 @@ struct tp_conn {
 	unsigned n;
 	sd_bus_message *cur;	/* last received message, kept until next op */
 	sd_bus_message *early;	/* read while flushing, before anyone asked */
+	uint64_t throttled;	/* sends the bus did not take at once */
 	void *map;		/* memfd mapping of cur */
 	size_t map_len;
 	int cur_fd;		/* memfd of cur (owned by cur) */
@@ -517,6 +518,7 @@ static int bus_flush(struct tp_conn *c, sd_bus *bus)
 {
 	volatile int *abort = c->params.abort;
 	sd_bus_message *m = NULL;
+	int waited = 0;
 
 	for (;;) {
 		int ev = sd_bus_get_events(bus), rc;
@@ -541,6 +543,12 @@ static int bus_flush(struct tp_conn *c, sd_bus *bus)
 			continue;
 		if (abort && *abort)
 			return -ECANCELED;
+		/* the socket is full: the bus is not reading as fast as we
+		 * send (dbus-daemon throttles a flooding sender this way) */
+		if (!waited && sd_bus_is_ready(bus) > 0) {
+			c->throttled++;
+			waited = 1;
+		}
 		rc = sd_bus_wait(bus, SDB_WAIT_SLICE_US);
 		if (rc < 0 && rc != -EINTR)
 			return rc;
@@ -747,6 +755,12 @@ static int sdb_publish(struct tp_conn *c, const void *data, size_t len,
 	return 0;
 }
 
+/* Publishes the bus made us wait for (backpressure), for the result. */
+static uint64_t sdb_refused(struct tp_conn *c)
+{
+	return c->throttled;
+}
+
 #define SDB_TRANSPORT(sym, tname, mode)                                       \
 	static int sym##_prepare(const struct tp_params *p,                   \
 				 struct tp_conn **c, struct tp_peer_fds *peers, \
@@ -769,6 +783,7 @@ static int sdb_publish(struct tp_conn *c, const void *data, size_t len,
 		.recv = sdb_recv,                                             \
 		.reply = sdb_reply,                                           \
 		.publish = sdb_publish,                                       \
+		.refused = sdb_refused,                                       \
 		.close = sdb_close,                                           \
 	}
 
