@@ -54,7 +54,7 @@ export interface BroadcastRecord {
 }
 
 interface Addon {
-  transports(): { name: string; broadcast: boolean }[];
+  transports(): { name: string; broadcast: boolean; unavailable?: string }[];
   prepare(o: { transport: string; maxMsg: number; spinNs?: number; subscribers?: number; address?: string }): {
     handle: number;
     peers: number[][];

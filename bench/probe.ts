@@ -4,11 +4,13 @@ import type { TransportStatus } from './result.js';
 import { TRANSPORTS } from '../transports/index.js';
 
 export async function probeAll(names: readonly string[] = TRANSPORTS.map((t) => t.name)): Promise<TransportStatus[]> {
-  const built = new Set(native().transports().map((t) => t.name));
+  const compiled = new Map(native().transports().map((t) => [t.name, t]));
   return Promise.all(
     TRANSPORTS.filter((t) => names.includes(t.name)).map(async (t): Promise<TransportStatus> => {
-      if (!built.has(t.nativeName))
+      const n = compiled.get(t.nativeName);
+      if (!n)
         return { name: t.name, available: false, reason: `not built into the native addon (its build dependencies were missing at build time: run ./scripts/setup)` };
+      if (n.unavailable) return { name: t.name, available: false, reason: n.unavailable };
       try {
         const p = await t.probe();
         return { name: t.name, available: p.available, reason: p.available ? undefined : p.reason, version: p.version };

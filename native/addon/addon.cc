@@ -87,6 +87,8 @@ Napi::Value Transports(const Napi::CallbackInfo &info)
 
 		o.Set("name", (*t)->name);
 		o.Set("broadcast", (*t)->publish != nullptr);
+		if ((*t)->unavailable)
+			o.Set("unavailable", (*t)->unavailable);
 		out.Set(i++, o);
 	}
 	return out;
@@ -104,6 +106,8 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 
 	if (!ops)
 		throw Napi::Error::New(env, "unknown native transport: " + name);
+	if (ops->unavailable)
+		throw Napi::Error::New(env, name + ": " + ops->unavailable);
 	Channel *ch = new Channel();
 	ch->ops = ops;
 	ch->params.max_msg = num64(o, "maxMsg", 0);

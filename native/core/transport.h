@@ -67,6 +67,10 @@ struct tp_peer_fds {
 
 struct transport_ops {
 	const char *name;
+	/* Set (and nothing else but name) for a transport compiled where its
+	 * headers were missing: it stays in the registry and says why it
+	 * cannot run; the harness and the peer never call into it. */
+	const char *unavailable;
 	/* Harness side: create the channel; the client/publisher end stays
 	 * in *conn (not yet connected); the fds each peer must inherit go to
 	 * peers[0..npeers-1] (npeers = 1 for RPC, p->subscribers for

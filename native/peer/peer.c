@@ -204,6 +204,10 @@ int main(int argc, char **argv)
 	if (!ops || !role_name || !params.max_msg)
 		goto bad;
 
+	if (ops->unavailable) {
+		fprintf(stderr, "ipcbench-peer: %s: %s\n", tname, ops->unavailable);
+		return 1;
+	}
 	rc = sysutil_pin(cpu);
 	if (rc) {
 		fprintf(stderr, "ipcbench-peer: cannot pin to CPU %d: %s\n", cpu,

@@ -882,53 +882,11 @@ const struct transport_ops binder_ops = {
 
 #else /* !IPCBENCH_HAVE_BINDER */
 
-/* Built where <linux/android/binder.h> is missing: the transport exists
- * (the registry stays the same everywhere) and says why it cannot run. */
-#include <errno.h>
-
-static int bd_missing(char *err)
-{
-	return tp_fail(err, -ENOSYS,
-		       "built without <linux/android/binder.h> (apt-get install linux-libc-dev, then rebuild)");
-}
-
-static int bd_prepare(const struct tp_params *p, struct tp_conn **out,
-		      struct tp_peer_fds *peers, char *err)
-{
-	(void)p;
-	(void)out;
-	(void)peers;
-	return bd_missing(err);
-}
-
-static int bd_attach(const struct tp_params *p, enum tp_role role,
-		     const int *fds, int n_fds, struct tp_conn **out, char *err)
-{
-	(void)p;
-	(void)role;
-	(void)fds;
-	(void)n_fds;
-	(void)out;
-	return bd_missing(err);
-}
-
-static int bd_connect(struct tp_conn *c, char *err)
-{
-	(void)c;
-	return bd_missing(err);
-}
-
-static void bd_close(struct tp_conn *c)
-{
-	(void)c;
-}
-
+/* Built where <linux/android/binder.h> is missing: the transport stays in
+ * the registry (the same everywhere) and says why it cannot run. */
 const struct transport_ops binder_ops = {
 	.name = "binder",
-	.prepare = bd_prepare,
-	.connect = bd_connect,
-	.attach = bd_attach,
-	.close = bd_close,
+	.unavailable = "built without <linux/android/binder.h> (apt-get install linux-libc-dev, then rebuild)",
 };
 
 #endif /* IPCBENCH_HAVE_BINDER */
