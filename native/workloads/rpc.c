@@ -24,6 +24,7 @@ static int fail(struct rpc_result *res, int rc, const char *what)
 	if (!res->reason[0])
 		snprintf(res->reason, sizeof(res->reason), "%s: %s", what,
 			 rc == -EPIPE ? "peer closed the connection" :
+			 rc == -ECONNRESET ? "connection reset (the bus or the peer dropped it)" :
 			 rc == -ECANCELED ? "aborted by the harness" :
 			 strerror(-rc));
 	return res->error;
