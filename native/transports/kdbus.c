@@ -524,12 +524,24 @@ static int kd_call(struct tp_conn *c, const void *req, size_t len,
 static int kd_recv(struct tp_conn *c, struct tp_msg *msg)
 {
 	struct kdbus_cmd_recv cmd;
+	/* an RPC server always finds its queue empty: wait first instead of
+	 * paying for a failed RECV on every call */
+	int wait_first = c->role == TP_ROLE_SERVER;
 
 	kd_release_held(c);
+
 	for (;;) {
 		struct kdbus_msg *m;
 		int rc;
 
+		if (wait_first) {
+			struct pollfd pfd = { c->fd, POLLIN, 0 };
+
+			wait_first = 0;
+			if (poll(&pfd, 1, KD_WAIT_SLICE_MS) > 0 &&
+			    (pfd.revents & (POLLERR | POLLHUP)))
+				return -EPIPE;
+		}
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.size = sizeof(cmd);
 		if (ioctl(c->fd, KDBUS_CMD_RECV, &cmd) < 0) {

@@ -7,25 +7,19 @@
 #
 #   native/kernel/kdbus/lab-test.sh [default|debug] [fuzz-seconds]
 #
-# The module is built out of tree in a cache directory (one per variant) so
-# the two variants' objects never mix and the source tree stays clean; the
-# cache directory is outside /tmp because the VM mounts its own /tmp.
+# build.sh builds the module out of tree in a cache directory per variant.
 set -eu
 variant=${1:-debug}
 fuzz=${2:-30}
 src=$(cd "$(dirname "$0")" && pwd)
-tree=$(node dist/bench/cli.js lab build --variant "$variant" --print-tree)
-build=${XDG_CACHE_HOME:-$HOME/.cache}/ipcbench/kdbus-build/$variant
-mkdir -p "$build"
-cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$build"/
-make -s -C "$tree" M="$build" modules 2>&1 | grep -v -e 'Module.symvers is missing' \
-	-e 'unresolved symbol' -e 'modpost: "' -e 'suppressed .* unresolved' || true
-test -f "$build/kdbus.ko"
+ko=$("$src/build.sh" "$variant")
+build=$(dirname "$ko")
 make -s -C "$src/tests"
 
 cat > "$build/in-vm.sh" <<INVM
 set -u
-insmod $build/kdbus.ko || exit 10
+dmesg | grep -E 'KernelAddressSanitizer initialized|kmemleak: Kernel memory leak detector|lockdep|Lock dependency validator' | head -4
+insmod $ko || exit 10
 $src/tests/kdbus-test --fuzz-seconds $fuzz
 rc=\$?
 rmmod kdbus || rc=11

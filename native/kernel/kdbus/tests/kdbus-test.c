@@ -1326,10 +1326,112 @@ static void fuzz_fill(struct buf *b, uint8_t *scratch, int memfd, uint64_t dst)
 	}
 }
 
+/* A well-framed command with plausible but random semantics, so the fuzz
+ * also reaches routing, quotas, matches and names, not only the parser. */
+static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
+			   uint64_t *offs)
+{
+	static const char *const names[] = { "org.a.b", "org.a.c", "x.y" };
+	uint64_t mask[BLOOM_SIZE / 8], filter[BLOOM_SIZE / 8];
+	struct kdbus_msg_info info;
+	struct msgspec s;
+	size_t i;
+
+	for (i = 0; i < BLOOM_SIZE / 8; i++) {
+		mask[i] = rnd() % 4 ? 0 : 1ull << (rnd() % 64);
+		filter[i] = rnd() % 2 ? rnd() : 0;
+	}
+	switch (rnd() % 8) {
+	case 0:
+		return match_add(c, rnd() % 4, rnd() % 2 ? mask : NULL,
+				 BLOOM_SIZE * (1 + rnd() % 3), (int)(rnd() % 2),
+				 rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
+	case 1: {
+		struct kdbus_cmd_match m = { sizeof(m), 0, 0, rnd() % 4 };
+
+		return call(c->fd, KDBUS_CMD_MATCH_REMOVE, &m);
+	}
+	case 2:
+		return name_cmd(c, rnd() % 2 ? KDBUS_CMD_NAME_ACQUIRE :
+				KDBUS_CMD_NAME_RELEASE, names[rnd() % 3],
+				rnd() % 8, NULL);
+	case 3:
+		return free_off(c, offs[rnd() % 8]);
+	default:
+		break;
+	}
+	s = spec_to(0, NULL, 0);
+	switch (rnd() % 5) {
+	case 0: s.dst = other->id; break;
+	case 1: s.dst = c->id; break;
+	case 2: s.dst = KDBUS_DST_ID_BROADCAST; break;
+	case 3: s.dst = 0; break;
+	default: s.dst = rnd() % 64; break;
+	}
+	s.flags = rnd() % 8;
+	s.send_flags = rnd() % 4 == 0;
+	s.cookie = rnd() % 8;
+	switch (rnd() % 4) {
+	case 0: s.timeout_or_reply = 0; break;
+	case 1: s.timeout_or_reply = rnd() % 8; break;	/* a reply */
+	case 2: s.timeout_or_reply = now_ns() + rnd() % 20000000; break;
+	default: s.timeout_or_reply = now_ns() - rnd() % 1000; break;
+	}
+	s.len = rnd() % 3 ? rnd() % 6000 : rnd() % (3u << 20);
+	s.data = rnd() % 8 ? (void *)mask : (void *)(uintptr_t)(rnd() % 4096);
+	if (s.len > sizeof(mask) && s.data == mask)
+		s.len = sizeof(mask);
+	if (rnd() % 4 == 0) {
+		s.memfd = memfd;
+		s.memfd_size = rnd() % 10000;
+	}
+	if (rnd() % 2)
+		s.bloom = filter;
+	s.generation = rnd() % 4;
+	if (rnd() % 4 == 0)
+		s.dst_name = names[rnd() % 3];
+	return send_msg(c, &s, &info);
+}
+
+struct fuzz_peer {
+	struct conn *c;
+	uint64_t target;
+	volatile int stop;
+	uint64_t rng;
+};
+
+/* Concurrent synchronous calls and broadcasts while the main thread fuzzes,
+ * disconnects and finally closes the bus owner underneath them. */
+static void *fuzz_thread(void *p)
+{
+	struct fuzz_peer *f = p;
+	uint64_t filter[BLOOM_SIZE / 8] = { 0 };
+
+	while (!f->stop) {
+		struct kdbus_msg_info info;
+		struct msgspec s = spec_to(f->target, filter, 16);
+
+		f->rng = f->rng * 6364136223846793005ull + 1442695040888963407ull;
+		if (f->rng >> 62) {
+			s.flags = KDBUS_MSG_EXPECT_REPLY;
+			s.send_flags = KDBUS_SEND_SYNC_REPLY;
+			s.cookie = (f->rng >> 32) % 8;
+			s.timeout_or_reply = now_ns() + (f->rng >> 40) % 5000000;
+		} else {
+			s.dst = KDBUS_DST_ID_BROADCAST;
+			s.flags = KDBUS_MSG_SIGNAL;
+			s.bloom = filter;
+		}
+		if (send_msg(f->c, &s, &info) == 0 && s.send_flags)
+			free_off(f->c, info.offset);
+	}
+	return NULL;
+}
+
 static int test_fuzz(void)
 {
 	char name[64];
-	struct conn a, b;
+	struct conn a, b, p;
 	uint8_t *scratch;
 	struct buf *cmd;
 	uint64_t end = now_ns() + (uint64_t)fuzz_seconds * 1000000000ull;
@@ -1343,11 +1445,17 @@ static int test_fuzz(void)
 	memfd = make_memfd(8192, rnd() % 2);
 	rng_state ^= (uint64_t)getpid() << 20;
 	while (now_ns() < end) {
+		struct fuzz_peer peer = { &p, 0, 0, rnd() };
+		uint64_t offs[8] = { 0 };
+		pthread_t t;
 		int fds[4], i;
 
 		CHECK(bus_make(name, sizeof(name), &bus) == 0);
 		CHECK(hello(name, &a) == 0);
 		CHECK(hello(name, &b) == 0);
+		CHECK(hello_sized(name, &p, 65536) == 0);
+		peer.target = a.id;
+		CHECK(pthread_create(&t, NULL, fuzz_thread, &peer) == 0);
 		fds[0] = bus;
 		fds[1] = a.fd;
 		fds[2] = b.fd;
@@ -1358,6 +1466,13 @@ static int test_fuzz(void)
 						     sizeof(fuzz_cmds[0]))];
 			void *arg = cmd->w;
 
+			if (rnd() % 2) {
+				if (fuzz_structured(rnd() % 2 ? &a : &b, &b, memfd,
+						    offs) == 0)
+					ok++;
+				n++;
+				goto received;
+			}
 			fuzz_fill(cmd, scratch, memfd, rnd() % 2 ? a.id : b.id);
 			switch (rnd() % 32) {
 			case 0: arg = NULL; break;
@@ -1371,11 +1486,29 @@ static int test_fuzz(void)
 			if (ioctl(fd, c, arg) == 0)
 				ok++;
 			n++;
+received:
 			if (rnd() % 4 == 0) {
+				struct conn *rc = rnd() % 2 ? &a : &b;
 				struct rmsg r;
 
-				while (recv_msg(rnd() % 2 ? &a : &b, &r) == 0)
-					;
+				while (recv_msg(rc, &r) == 0) {
+					if (r.memfd >= 0)
+						close(r.memfd);
+					/* reply to calls now and then */
+					if (r.msg->flags & KDBUS_MSG_EXPECT_REPLY &&
+					    rnd() % 2) {
+						struct msgspec s = spec_to(r.msg->src_id,
+									   "r", 1);
+
+						s.timeout_or_reply = r.msg->cookie;
+						send_msg(rc, &s, NULL);
+					}
+					/* keep some slices: the pool fills */
+					if (rnd() % 4)
+						free_off(rc, r.offset);
+					else
+						offs[rnd() % 8] = r.offset;
+				}
 			}
 			if (rnd() % 64 == 0) {
 				struct pollfd pfd = { fd, POLLIN, 0 };
@@ -1386,7 +1519,10 @@ static int test_fuzz(void)
 		close(fds[3]);
 		/* close in a random order: owner first or last */
 		if (rnd() % 2)
-			close(bus);
+			close(bus);	/* under the thread's calls */
+		peer.stop = 1;
+		pthread_join(t, NULL);
+		conn_close(&p);
 		conn_close(&a);
 		conn_close(&b);
 		if (fcntl(bus, F_GETFD) >= 0)
