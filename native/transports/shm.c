@@ -18,7 +18,9 @@
  * Broadcast: one ring of slots in one memfd, mapped by the publisher and
  * every subscriber.  The publisher copies each message once into the next
  * slot (single copy, whatever the number of subscribers), bumps the ring's
- * sequence word and wakes sleepers with one FUTEX_WAKE.  Subscribers read
+ * sequence word and wakes one sleeper, which wakes the next (a wake-up
+ * chain: the publisher's cost does not grow with N; the last subscriber's
+ * latency does, as with any per-subscriber delivery).  Subscribers read
  * slots in place and filter themselves (a subscriber whose filter does not
  * match still wakes up and looks at the header: the price of filtering at
  * the receiver).  Each slot has a seqlock-style version so a reader that was
@@ -238,8 +240,10 @@ static int shm_publish(struct tp_conn *c, const void *data, size_t len,
 	__atomic_store_n(&slot->version, 2 * n + 2, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->published, n + 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&r->seq, 1, __ATOMIC_SEQ_CST);
+	/* wake one sleeper; it passes the wake-up on (ring_recv), so the
+	 * publisher's cost stays O(1) in the number of subscribers */
 	if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
-		futex(&r->seq, FUTEX_WAKE, INT_MAX, NULL);
+		futex(&r->seq, FUTEX_WAKE, 1, NULL);
 	return 0;
 }
 
@@ -261,6 +265,12 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 			rc = wait_for(c, (struct mailbox *)r, seen);
 			if (rc)
 				return rc;
+			/* there is news: hand the wake-up to the next sleeper
+			 * (futex wakes in FIFO order, so those still waiting
+			 * for this message go first); a sleeper that finds
+			 * nothing new does not pass it on */
+			if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
+				futex(&r->seq, FUTEX_WAKE, 1, NULL);
 			continue;
 		}
 		if (pub - c->next > r->nslots)
