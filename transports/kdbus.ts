@@ -15,6 +15,8 @@ export const DEFAULT_KDBUS_BASE = '/dev/kdbus';
 export const ORIGINAL_KDBUS_BASE = '/sys/fs/kdbus';
 /** KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE: the most PAYLOAD_VEC bytes one message may carry (spec 18). */
 export const KDBUS_VEC_MAX = 2 * 1024 * 1024;
+/** KDBUS_USER_MAX_BUSES: buses per user (spec 18); the native side makes one bus per channel. */
+export const KDBUS_USER_MAX_BUSES = 16;
 
 function hasControl(base: string): boolean {
   try {
@@ -42,9 +44,11 @@ function kdbusVersion(base: string): string {
 }
 
 /** Why a case cannot run, or undefined. Exported for the tests. */
-export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: number }): string | undefined {
+export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: number; concurrency?: number }): string | undefined {
   if (!memfd && c.size > KDBUS_VEC_MAX)
     return `kdbus copies at most ${KDBUS_VEC_MAX} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
+  if (c.workload === 'rpc' && (c.concurrency ?? 1) > KDBUS_USER_MAX_BUSES)
+    return `every pair gets its own bus and kdbus allows ${KDBUS_USER_MAX_BUSES} buses per user`;
   return undefined;
 }
 

@@ -2,6 +2,9 @@
 /*
  * The receiver-owned, shmem-backed message pool (spec section 8).
  *
+ * Payloads are copied into the pool's page cache directly (see
+ * kdbus_pool_write_iter()).
+ *
  * Slices live on one offset-ordered list, so a released slice merges with
  * its free neighbours in O(1).  Free slices are also in a size-ordered
  * rbtree (best fit, O(log n)); busy slices in an offset-ordered rbtree so
@@ -11,7 +14,9 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/version.h>
@@ -80,8 +85,8 @@ int kdbus_pool_init(struct kdbus_pool *pool, size_t size)
 		kfree(s);
 		return PTR_ERR(f);
 	}
-	/* nobody ever looks at pool times or privileges: skip the updates
-	 * the generic write path would otherwise do on every message
+	/* nobody ever looks at pool times or privileges: let no generic
+	 * path (mmap, page faults) spend time updating them
 	 */
 	file_inode(f)->i_flags |= S_NOCMTIME | S_NOSEC;
 	pool->f = f;
@@ -220,27 +225,45 @@ struct kdbus_slice *kdbus_pool_find(struct kdbus_pool *pool, size_t off)
 }
 
 /**
- * kdbus_pool_write_iter() - copy from an iterator into the pool file
+ * kdbus_pool_write_iter() - copy from an iterator into the pool
  * @pool:	the pool (no lock needed: the range is reserved by the caller)
  * @off:	pool offset
  * @iter:	source; user iovecs for payloads (the single copy, done in the
  *		sender's context) or a kvec for kernel-built headers
  *
- * Return: 0, or -EFAULT if the source was not fully readable.
+ * Copies page by page straight into the shmem page cache.  This is what
+ * vfs_iter_write() on the pool file would end in, minus the inode lock,
+ * write_begin/write_end, dirty throttling and time updates that a file
+ * write needs and a pool does not: nobody else writes to a reserved range,
+ * and the owner only ever maps the pool read-only.  No lock is held, so a
+ * fault on the sender's memory (even on its own pool) is harmless.
+ *
+ * Return: 0; -EFAULT if the source was not fully readable; -EXFULL if shmem
+ * could not provide a page (out of memory or swap).
  */
 int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
 			  struct iov_iter *iter)
 {
-	size_t len = iov_iter_count(iter);
-	loff_t pos = off;
-	ssize_t n;
+	struct address_space *mapping = pool->f->f_mapping;
 
-	if (!len)
-		return 0;
-	n = vfs_iter_write(pool->f, iter, &pos, 0);
-	if (n < 0)
-		return n == -ENOSPC ? -EXFULL : (int)n;
-	return (size_t)n == len ? 0 : -EFAULT;
+	while (iov_iter_count(iter)) {
+		size_t poff = offset_in_page(off);
+		size_t n = min_t(size_t, PAGE_SIZE - poff, iov_iter_count(iter));
+		struct page *page;
+		size_t copied;
+
+		page = shmem_read_mapping_page(mapping, off >> PAGE_SHIFT);
+		if (IS_ERR(page))
+			return PTR_ERR(page) == -EFAULT ? -EFAULT : -EXFULL;
+		copied = copy_page_from_iter(page, poff, n, iter);
+		flush_dcache_page(page);
+		set_page_dirty(page);	/* shmem: keep it on swap, never drop */
+		put_page(page);
+		if (copied != n)
+			return -EFAULT;
+		off += n;
+	}
+	return 0;
 }
 
 /**

@@ -486,12 +486,14 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 {
 	struct kdbus_queue_entry *e;
 	u64 now = ktime_get_ns();
-	long ret = -ETIME;
+	long ret = 0;
 
+	/* a timer-wheel timeout, not an hrtimer: armed on every call, it
+	 * almost never fires, and jiffy resolution (rounded up) is plenty */
 	if (r->deadline_ns > now)
-		ret = wait_event_interruptible_hrtimeout(conn->wait,
+		ret = wait_event_interruptible_timeout(conn->wait,
 				READ_ONCE(r->state) != KDBUS_REPLY_PENDING,
-				ns_to_ktime(r->deadline_ns - now));
+				nsecs_to_jiffies(r->deadline_ns - now) + 1);
 
 	mutex_lock(&conn->lock);
 	if (r->state == KDBUS_REPLY_PENDING) {
@@ -502,7 +504,7 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 		mutex_unlock(&conn->lock);
 		kdbus_reply_put(r);	/* the list's */
 		/* no transparent restart: the tracker is gone (docs/kdbus.md) */
-		return ret == -ERESTARTSYS ? -EINTR : -ETIMEDOUT;
+		return ret < 0 ? -EINTR : -ETIMEDOUT;
 	}
 	mutex_unlock(&conn->lock);
 
