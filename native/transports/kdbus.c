@@ -53,10 +53,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -81,6 +81,7 @@ struct tp_conn {
 	int memfd_mode;
 	int bus_fd;		/* harness: owner of the channel's bus */
 	int fd;
+	int epfd;		/* receivers: epoll on fd (no per-wait setup) */
 	uint64_t id;
 	uint8_t *pool;
 	size_t pool_size;
@@ -232,6 +233,7 @@ static struct tp_conn *kd_alloc(const struct tp_params *p, int memfd_mode,
 	c->role = role;
 	c->bus_fd = -1;
 	c->fd = -1;
+	c->epfd = -1;
 	c->rx_memfd = -1;
 	return c;
 }
@@ -265,6 +267,8 @@ static void kd_close(struct tp_conn *c)
 		munmap(c->pool, c->pool_size);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->epfd >= 0)
+		close(c->epfd);
 	if (c->bus_fd >= 0)
 		close(c->bus_fd);	/* the bus ends here */
 	free(c);
@@ -331,6 +335,13 @@ static int kd_attach_mode(const struct tp_params *p, int memfd_mode,
 		return tp_fail(err, -ENOMEM, "out of memory");
 	c->fd = fds[0];
 	rc = kd_map(c, err);
+	if (!rc) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+
+		c->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+			rc = tp_fail(err, -errno, "epoll: %s", strerror(errno));
+	}
 	if (!rc && role == TP_ROLE_SUBSCRIBER) {
 		uint64_t buf[(sizeof(struct kdbus_cmd_match) + KDBUS_ITEM_HEADER_SIZE +
 			      KD_BLOOM_SIZE) / 8] = { 0 };
@@ -520,6 +531,17 @@ static int kd_call(struct tp_conn *c, const void *req, size_t len,
 	return kd_parse(c, cmd.reply.offset, reply);
 }
 
+/* Sleep until the connection is readable; -EPIPE once it is dead. */
+static int kd_wait(struct tp_conn *c)
+{
+	struct epoll_event ev;
+	int n = epoll_wait(c->epfd, &ev, 1, KD_WAIT_SLICE_MS);
+
+	if (n > 0 && (ev.events & (EPOLLERR | EPOLLHUP)))
+		return -EPIPE;
+	return 0;
+}
+
 /* Wait for and dequeue the next user message. */
 static int kd_recv(struct tp_conn *c, struct tp_msg *msg)
 {
@@ -535,18 +557,13 @@ static int kd_recv(struct tp_conn *c, struct tp_msg *msg)
 		int rc;
 
 		if (wait_first) {
-			struct pollfd pfd = { c->fd, POLLIN, 0 };
-
 			wait_first = 0;
-			if (poll(&pfd, 1, KD_WAIT_SLICE_MS) > 0 &&
-			    (pfd.revents & (POLLERR | POLLHUP)))
+			if (kd_wait(c))
 				return -EPIPE;
 		}
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.size = sizeof(cmd);
 		if (ioctl(c->fd, KDBUS_CMD_RECV, &cmd) < 0) {
-			struct pollfd pfd = { c->fd, POLLIN, 0 };
-
 			if (errno == ECONNRESET || errno == ESHUTDOWN)
 				return -EPIPE;
 			if (errno != EAGAIN && errno != EINTR)
@@ -555,8 +572,7 @@ static int kd_recv(struct tp_conn *c, struct tp_msg *msg)
 				return -ECANCELED;
 			if (!c->params.abort && getppid() == 1)
 				return -EPIPE;	/* peer side: the harness is gone */
-			if (poll(&pfd, 1, KD_WAIT_SLICE_MS) > 0 &&
-			    (pfd.revents & (POLLERR | POLLHUP)))
+			if (kd_wait(c))
 				return -EPIPE;
 			continue;
 		}
