@@ -489,7 +489,8 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 	long ret = 0;
 
 	/* a timer-wheel timeout, not an hrtimer: armed on every call, it
-	 * almost never fires, and jiffy resolution (rounded up) is plenty */
+	 * almost never fires, and jiffy resolution (rounded up) is plenty
+	 */
 	if (r->deadline_ns > now)
 		ret = wait_event_interruptible_timeout(conn->wait,
 				READ_ONCE(r->state) != KDBUS_REPLY_PENDING,
