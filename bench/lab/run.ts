@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `ipcbench lab run`: the same `ipcbench run` inside the lab VM; its result files come back to the host.
+import { execa } from 'execa';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,6 +61,26 @@ export function collectResults(from: string, to: string): string[] {
   return copied;
 }
 
+/**
+ * Build our kdbus module (native/kernel/kdbus) against this kernel variant, so the run inside can load it and
+ * the kdbus transports are available there. A failed build is said and the run goes on without kdbus.
+ */
+export async function buildKdbusModule(variant: LabVariant, log?: (line: string) => void): Promise<string | undefined> {
+  const script = join(repoRoot(), 'native', 'kernel', 'kdbus', 'build.sh');
+  if (!existsSync(script)) return undefined;
+  const r = await execa(script, [variant], { cwd: repoRoot(), reject: false, timeout: 15 * 60_000 });
+  const ko = r.stdout.trim().split('\n').pop();
+  if (r.exitCode === 0 && ko && existsSync(ko)) return ko;
+  log?.(`lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${String(r.stderr || r.shortMessage || '').trim().split('\n').slice(-3).join(' | ')}`);
+  return undefined;
+}
+
+/** The guest command with the kdbus module loaded first (a failed insmod is reported; the run goes on). */
+export function withModule(command: string, ko: string | undefined): string {
+  if (!ko) return command;
+  return `insmod ${shellQuote(ko)} || echo 'lab: insmod kdbus.ko failed: kdbus transports unavailable' >&2; ${command}`;
+}
+
 export interface LabRunOptions {
   /** Arguments of `ipcbench run` (without --out). */
   runArgs: string[];
@@ -80,10 +101,11 @@ export interface LabRunResult extends BootResult {
 export async function labRun(o: LabRunOptions): Promise<LabRunResult> {
   const cli = join(repoRoot(), 'dist', 'bench', 'cli.js');
   if (!existsSync(cli)) throw new LabError(`${cli} is missing`, 'npm run build');
+  const ko = await buildKdbusModule(o.variant ?? 'default', o.log);
   const share = mkdtempSync(join(tmpdir(), 'ipcbench-lab-results-'));
   try {
     const r = await bootLab({
-      command: guestRunCommand(o.runArgs),
+      command: withModule(guestRunCommand(o.runArgs), ko),
       resultsDir: share,
       variant: o.variant,
       accel: o.accel,

@@ -665,58 +665,16 @@ KD_VARIANT(kdbus_memfd, "kdbus-memfd", 1);
 
 #else /* !IPCBENCH_HAVE_KDBUS */
 
-#include <errno.h>
-
-static int kd_missing(char *err)
-{
-	return tp_fail(err, -ENOSYS, "kdbus needs Linux and its <linux/types.h>");
-}
-
-static int kd_prepare(const struct tp_params *p, struct tp_conn **out,
-		      struct tp_peer_fds *peers, char *err)
-{
-	(void)p;
-	(void)out;
-	(void)peers;
-	return kd_missing(err);
-}
-
-static int kd_attach(const struct tp_params *p, enum tp_role role,
-		     const int *fds, int n_fds, struct tp_conn **out, char *err)
-{
-	(void)p;
-	(void)role;
-	(void)fds;
-	(void)n_fds;
-	(void)out;
-	return kd_missing(err);
-}
-
-static int kd_connect(struct tp_conn *c, char *err)
-{
-	(void)c;
-	return kd_missing(err);
-}
-
-static void kd_close(struct tp_conn *c)
-{
-	(void)c;
-}
-
+/* Built where <linux/types.h> is missing: the transports stay in the
+ * registry (the same everywhere) and say why they cannot run. */
 const struct transport_ops kdbus_ops = {
 	.name = "kdbus",
-	.prepare = kd_prepare,
-	.connect = kd_connect,
-	.attach = kd_attach,
-	.close = kd_close,
+	.unavailable = "kdbus needs Linux and its <linux/types.h>",
 };
 
 const struct transport_ops kdbus_memfd_ops = {
 	.name = "kdbus-memfd",
-	.prepare = kd_prepare,
-	.connect = kd_connect,
-	.attach = kd_attach,
-	.close = kd_close,
+	.unavailable = "kdbus needs Linux and its <linux/types.h>",
 };
 
 #endif /* IPCBENCH_HAVE_KDBUS */
