@@ -53,7 +53,7 @@ static int wait_acks(struct ack_board *b, unsigned n, const uint8_t *mask,
 
 		for (i = 0; i < n && done; i++)
 			if ((!mask || mask[i]) &&
-			    __atomic_load_n(&b->slot[i].acked_seq, __ATOMIC_ACQUIRE) < seq)
+			    __atomic_load_n(&b->slot[i].acked_seq, __ATOMIC_ACQUIRE) < seq + 1)
 				done = 0;
 		if (done)
 			return 0;
@@ -216,10 +216,15 @@ static void ack(struct ack_board *b, unsigned index, uint64_t seq,
 
 	uint32_t left;
 
-	s->recv_ns = now;
-	__atomic_store_n(&s->acked_seq, seq, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&b->acks, 1, __ATOMIC_SEQ_CST);
+	/* count down before the ack becomes visible: once the publisher sees
+	 * every acked_seq it may reset pending for the next message, and a
+	 * decrement landing after that would steal the next wake-up */
 	left = __atomic_sub_fetch(&b->pending, 1, __ATOMIC_SEQ_CST);
+	s->recv_ns = now;
+	/* acked_seq holds seq + 1, so that 0 means "nothing yet" and the
+	 * HELLO (seq 0) is really waited for */
+	__atomic_store_n(&s->acked_seq, seq + 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&b->acks, 1, __ATOMIC_SEQ_CST);
 	if (left == 0 && __atomic_load_n(&b->waiting, __ATOMIC_SEQ_CST))
 		futex(&b->acks, FUTEX_WAKE, INT_MAX, NULL);
 }

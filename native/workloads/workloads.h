@@ -80,7 +80,7 @@ struct bcast_result {
  * the same for every transport, so it never favours one.
  */
 struct ack_slot {
-	uint64_t acked_seq;
+	uint64_t acked_seq;	/* last acknowledged sequence number + 1 */
 	uint64_t recv_ns;
 	uint8_t pad[48];
 };
