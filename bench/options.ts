@@ -49,7 +49,7 @@ export const DEFAULTS = {
   repetitions: '5',
   minRepetitions: '3',
   ciTarget: '2',
-  duration: '100',
+  duration: '60',
   warmup: '20',
   timeout: '20000',
   out: 'results',
