@@ -11,19 +11,17 @@
 //   dbus-broker-libdbus  libdbus client, payload as `ay`          (native dbus-libdbus)
 import { join } from 'node:path';
 import {
-  busState,
-  checkBus,
-  clientVersion,
   launcherPath,
   lockDownSocket,
-  nativeNameFor,
   nativeProbe,
   output,
-  payloadSkipReason,
   queueBytes,
   startBusProcess,
   stopBusProcess,
   locateDaemon,
+  busTransport,
+  stopBus,
+  type BusFlavour,
   type DbusClient,
   type DbusPayload,
 } from './dbus-bus.js';
@@ -89,41 +87,24 @@ export async function startBroker(ctx: SetupContext): Promise<TransportEnv> {
   return { address: lines[0], daemonPids: [pid], version: `dbus-broker ${v}`, state };
 }
 
-export async function stopBroker(env: TransportEnv): Promise<void> {
-  const s = busState(env);
-  if (s) await stopBusProcess(s);
-}
+/** Kept under its own name for the tests and scripts/dbus-bench. */
+export const stopBroker = stopBus;
+
+const brokerFlavour: BusFlavour = {
+  daemon: 'dbus-broker',
+  async daemonVersion(bin) {
+    const v = await brokerVersion(bin);
+    if (v === undefined) return { reason: `${bin} --version failed` };
+    const problem = versionProblem(v);
+    return problem ? { reason: problem } : { version: `dbus-broker ${v}` };
+  },
+  // the launcher talks to the broker's controller through sd-bus, whatever the client under test
+  extraProbe: () => nativeProbe('dbus-sdbus', 'libsystemd-dev'),
+  start: startBroker,
+};
 
 function brokerTransport(name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
-  const nativeName = nativeNameFor(client, payload);
-  return {
-    name,
-    nativeName,
-    description,
-    workloads: ['rpc', 'broadcast'],
-    async probe() {
-      const where = locateDaemon('dbus-broker');
-      if ('reason' in where) return { available: false, reason: where.reason };
-      const bin = where.path;
-      const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev');
-      if (missing) return missing;
-      // the launcher talks to the broker's controller through sd-bus, whatever the client under test
-      const launcher = nativeProbe('dbus-sdbus', 'libsystemd-dev');
-      if (launcher) return launcher;
-      const v = await brokerVersion(bin);
-      if (v === undefined) return { available: false, reason: `${bin} --version failed` };
-      const problem = versionProblem(v);
-      if (problem) return { available: false, reason: problem };
-      return { available: true, version: `dbus-broker ${v}, ${await clientVersion(client)}` };
-    },
-    async setup(ctx) {
-      const env = await startBroker(ctx);
-      return { ...env, version: `${env.version}, ${await clientVersion(client)}` };
-    },
-    teardown: stopBroker,
-    check: checkBus,
-    skipReason: (c) => payloadSkipReason(c, payload, 'dbus-broker'),
-  };
+  return busTransport(brokerFlavour, name, client, payload, description);
 }
 
 export const dbusBroker = brokerTransport('dbus-broker', 'sd-bus', 'bytes', 'private dbus-broker, sd-bus client, payload as ay');

@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { native, NATIVE_DIR } from '../bench/native.js';
 import type { Workload } from '../bench/options.js';
-import type { Probe, SetupContext, TransportEnv } from './types.js';
+import type { Probe, SetupContext, Transport, TransportEnv } from './types.js';
 
 /** D-Bus specification: an array (our `ay` payload) holds at most 2^26 bytes. */
 export const DBUS_ARRAY_MAX = 64 * 1024 * 1024;
@@ -316,4 +316,46 @@ export function busState(env: TransportEnv): BusState | undefined {
 export function checkBus(env: TransportEnv): string | undefined {
   const s = busState(env);
   return s?.exited;
+}
+
+/** Stop the bus a transport's setup() started (the same for both daemons). */
+export async function stopBus(env: TransportEnv): Promise<void> {
+  const s = busState(env);
+  if (s) await stopBusProcess(s);
+}
+
+/** What differs between the two bus daemons; everything else about a bus transport is shared. */
+export interface BusFlavour {
+  daemon: 'dbus-daemon' | 'dbus-broker';
+  /** The daemon binary's version, or why it cannot be used. */
+  daemonVersion(bin: string): Promise<{ version: string } | { reason: string }>;
+  /** Extra requirements checked after the client's (e.g. the broker launcher needs sd-bus). */
+  extraProbe?(): Probe | undefined;
+  start(ctx: SetupContext): Promise<TransportEnv>;
+}
+
+export function busTransport(f: BusFlavour, name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
+  const nativeName = nativeNameFor(client, payload);
+  return {
+    name,
+    nativeName,
+    description,
+    workloads: ['rpc', 'broadcast'],
+    async probe() {
+      const where = locateDaemon(f.daemon);
+      if ('reason' in where) return { available: false, reason: where.reason };
+      const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev') ?? f.extraProbe?.();
+      if (missing) return missing;
+      const v = await f.daemonVersion(where.path);
+      if ('reason' in v) return { available: false, reason: v.reason };
+      return { available: true, version: `${v.version}, ${await clientVersion(client)}` };
+    },
+    async setup(ctx) {
+      const env = await f.start(ctx);
+      return { ...env, version: `${env.version ?? `${f.daemon} ?`}, ${await clientVersion(client)}` };
+    },
+    teardown: stopBus,
+    check: checkBus,
+    skipReason: (c) => payloadSkipReason(c, payload, f.daemon),
+  };
 }

@@ -13,20 +13,17 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  busState,
-  checkBus,
-  clientVersion,
   DBUS_MESSAGE_MAX,
   launcherPath,
   lockDownSocket,
-  nativeNameFor,
-  nativeProbe,
   output,
-  payloadSkipReason,
   queueBytes,
   startBusProcess,
   stopBusProcess,
   locateDaemon,
+  busTransport,
+  stopBus,
+  type BusFlavour,
   type DbusClient,
   type DbusPayload,
 } from './dbus-bus.js';
@@ -107,36 +104,20 @@ export async function startDaemon(ctx: SetupContext): Promise<TransportEnv> {
   return { address, daemonPids: [pid], version, state };
 }
 
-export async function stopDaemon(env: TransportEnv): Promise<void> {
-  const s = busState(env);
-  if (s) await stopBusProcess(s);
-}
+/** Kept under its own name for the tests and scripts/dbus-bench. */
+export const stopDaemon = stopBus;
+
+const daemonFlavour: BusFlavour = {
+  daemon: 'dbus-daemon',
+  async daemonVersion(bin) {
+    const version = await daemonVersion(bin);
+    return version ? { version } : { reason: `${bin} --version failed` };
+  },
+  start: startDaemon,
+};
 
 function daemonTransport(name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
-  const nativeName = nativeNameFor(client, payload);
-  return {
-    name,
-    nativeName,
-    description,
-    workloads: ['rpc', 'broadcast'],
-    async probe() {
-      const where = locateDaemon('dbus-daemon');
-      if ('reason' in where) return { available: false, reason: where.reason };
-      const bin = where.path;
-      const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev');
-      if (missing) return missing;
-      const version = await daemonVersion(bin);
-      if (!version) return { available: false, reason: `${bin} --version failed` };
-      return { available: true, version: `${version}, ${await clientVersion(client)}` };
-    },
-    async setup(ctx) {
-      const env = await startDaemon(ctx);
-      return { ...env, version: `${env.version ?? 'dbus-daemon ?'}, ${await clientVersion(client)}` };
-    },
-    teardown: stopDaemon,
-    check: checkBus,
-    skipReason: (c) => payloadSkipReason(c, payload, 'dbus-daemon'),
-  };
+  return busTransport(daemonFlavour, name, client, payload, description);
 }
 
 export const dbusDaemon = daemonTransport('dbus-daemon', 'sd-bus', 'bytes', 'private dbus-daemon, sd-bus client, payload as ay');
