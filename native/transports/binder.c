@@ -296,9 +296,11 @@ static int bd_error_cmd(struct tp_conn *c, uint32_t cmd, const uint8_t *arg)
 	}
 }
 
-/* Wait for the next transaction addressed to us; remember its buffer so
- * the next write frees it. */
-static int bd_wait_transaction(struct tp_conn *c, struct tp_msg *msg)
+/* Wait for the next incoming transaction of kind want (BR_TRANSACTION for
+ * a server, BR_REPLY for a caller); remember its buffer so the next write
+ * frees it. */
+static int bd_wait_transaction(struct tp_conn *c, uint32_t want,
+			       struct tp_msg *msg)
 {
 	for (;;) {
 		struct binder_transaction_data tr;
@@ -310,10 +312,12 @@ static int bd_wait_transaction(struct tp_conn *c, struct tp_msg *msg)
 			return rc;
 		if (bd_housekeeping(c, cmd, arg) || cmd == BR_TRANSACTION_COMPLETE)
 			continue;
-		if (cmd != BR_TRANSACTION)
+		if (cmd != want)
 			return bd_error_cmd(c, cmd, arg);
 		memcpy(&tr, arg, sizeof(tr));
 		c->to_free = tr.data.ptr.buffer;
+		if (tr.flags & TF_STATUS_CODE)
+			return -EREMOTEIO;	/* the other side failed, not us */
 		msg->data = (void *)(uintptr_t)tr.data.ptr.buffer;
 		msg->len = tr.data_size;
 		return 0;
@@ -745,25 +749,7 @@ static int bd_call(struct tp_conn *c, const void *req, size_t len,
 		rc = bd_queue(c, BC_TRANSACTION, &tr, sizeof(tr));
 	if (rc)
 		return rc;
-	for (;;) {
-		const uint8_t *arg;
-		uint32_t cmd;
-
-		rc = bd_next(c, &cmd, &arg);
-		if (rc)
-			return rc;
-		if (bd_housekeeping(c, cmd, arg) || cmd == BR_TRANSACTION_COMPLETE)
-			continue;
-		if (cmd != BR_REPLY)
-			return bd_error_cmd(c, cmd, arg);
-		memcpy(&tr, arg, sizeof(tr));
-		c->to_free = tr.data.ptr.buffer;
-		if (tr.flags & TF_STATUS_CODE)
-			return -EREMOTEIO;	/* the server failed, not us */
-		reply->data = (void *)(uintptr_t)tr.data.ptr.buffer;
-		reply->len = tr.data_size;
-		return 0;
-	}
+	return bd_wait_transaction(c, BR_REPLY, reply);
 }
 
 static int bd_recv(struct tp_conn *c, struct tp_msg *msg)
@@ -772,7 +758,7 @@ static int bd_recv(struct tp_conn *c, struct tp_msg *msg)
 
 	if (rc)
 		return rc;
-	return bd_wait_transaction(c, msg);
+	return bd_wait_transaction(c, BR_TRANSACTION, msg);
 }
 
 static int bd_reply(struct tp_conn *c, const void *data, size_t len)
