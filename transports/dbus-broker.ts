@@ -22,10 +22,8 @@ import {
   busTransport,
   stopBus,
   type BusFlavour,
-  type DbusClient,
-  type DbusPayload,
 } from './dbus-bus.js';
-import type { SetupContext, Transport, TransportEnv } from './types.js';
+import type { SetupContext, TransportEnv } from './types.js';
 
 /** Releases whose controller policy layout bus-launch.c knows (keep in sync with BROKER_MIN/MAX_VERSION there). */
 export const BROKER_VERSIONS = { min: 32, max: 36 } as const;
@@ -103,18 +101,16 @@ const brokerFlavour: BusFlavour = {
   start: startBroker,
 };
 
-function brokerTransport(name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
-  return busTransport(brokerFlavour, name, client, payload, description);
-}
-
-export const dbusBroker = brokerTransport('dbus-broker', 'sd-bus', 'bytes', 'private dbus-broker, sd-bus client, payload as ay');
-export const dbusBrokerMemfd = brokerTransport(
+export const dbusBroker = busTransport(brokerFlavour, 'dbus-broker', 'sd-bus', 'bytes', 'private dbus-broker, sd-bus client, payload as ay');
+export const dbusBrokerMemfd = busTransport(
+  brokerFlavour,
   'dbus-broker-memfd',
   'sd-bus',
   'memfd',
   'private dbus-broker, sd-bus client, payload as a sealed memfd (h)',
 );
-export const dbusBrokerLibdbus = brokerTransport(
+export const dbusBrokerLibdbus = busTransport(
+  brokerFlavour,
   'dbus-broker-libdbus',
   'libdbus',
   'bytes',

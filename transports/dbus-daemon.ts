@@ -24,10 +24,8 @@ import {
   busTransport,
   stopBus,
   type BusFlavour,
-  type DbusClient,
-  type DbusPayload,
 } from './dbus-bus.js';
-import type { SetupContext, Transport, TransportEnv } from './types.js';
+import type { SetupContext, TransportEnv } from './types.js';
 
 
 function escapeXml(s: string): string {
@@ -116,18 +114,16 @@ const daemonFlavour: BusFlavour = {
   start: startDaemon,
 };
 
-function daemonTransport(name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
-  return busTransport(daemonFlavour, name, client, payload, description);
-}
-
-export const dbusDaemon = daemonTransport('dbus-daemon', 'sd-bus', 'bytes', 'private dbus-daemon, sd-bus client, payload as ay');
-export const dbusDaemonMemfd = daemonTransport(
+export const dbusDaemon = busTransport(daemonFlavour, 'dbus-daemon', 'sd-bus', 'bytes', 'private dbus-daemon, sd-bus client, payload as ay');
+export const dbusDaemonMemfd = busTransport(
+  daemonFlavour,
   'dbus-daemon-memfd',
   'sd-bus',
   'memfd',
   'private dbus-daemon, sd-bus client, payload as a sealed memfd (h)',
 );
-export const dbusDaemonLibdbus = daemonTransport(
+export const dbusDaemonLibdbus = busTransport(
+  daemonFlavour,
   'dbus-daemon-libdbus',
   'libdbus',
   'bytes',

@@ -339,6 +339,21 @@ static int send_msg(struct tp_conn *c, DBusMessage *m, dbus_uint32_t *serial)
 	return flush_out(c);
 }
 
+/* Append the payload as `ay` and send; takes the reference to m. */
+static int send_bytes(struct tp_conn *c, DBusMessage *m, const void *data,
+		      size_t len, dbus_uint32_t *serial)
+{
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = append_bytes(m, data, len);
+	if (!rc)
+		rc = send_msg(c, m, serial);
+	dbus_message_unref(m);
+	return rc;
+}
+
 static int ldb_call(struct tp_conn *c, const void *req, size_t len,
 		    struct tp_msg *reply)
 {
@@ -348,12 +363,7 @@ static int ldb_call(struct tp_conn *c, const void *req, size_t len,
 
 	release_cur(c);
 	m = dbus_message_new_method_call(c->dest, ECHO_PATH, ECHO_IFACE, "Echo");
-	if (!m)
-		return -ENOMEM;
-	rc = append_bytes(m, req, len);
-	if (!rc)
-		rc = send_msg(c, m, &serial);
-	dbus_message_unref(m);
+	rc = send_bytes(c, m, req, len, &serial);
 	if (rc)
 		return rc;
 	rc = next_message(c, want_reply, serial, &c->cur);
@@ -375,41 +385,24 @@ static int ldb_recv(struct tp_conn *c, struct tp_msg *msg)
 
 static int ldb_reply(struct tp_conn *c, const void *data, size_t len)
 {
-	DBusMessage *m;
-	int rc;
-
 	if (!c->cur)
 		return -EPROTO;
-	m = dbus_message_new_method_return(c->cur);
-	if (!m)
-		return -ENOMEM;
-	rc = append_bytes(m, data, len);
-	if (!rc)
-		rc = send_msg(c, m, NULL);
-	dbus_message_unref(m);
-	return rc;
+	return send_bytes(c, dbus_message_new_method_return(c->cur), data, len,
+			  NULL);
 }
 
 static int ldb_publish(struct tp_conn *c, const void *data, size_t len,
 		       const uint8_t *interested)
 {
 	struct msg_hdr h;
-	DBusMessage *m;
-	int rc;
 
 	(void)interested;	/* the daemon filters, by the subscribers' rules */
 	if (len < MSG_HDR_SIZE)
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
-	m = dbus_message_new_signal(c->path, BCAST_IFACE,
-				    h.flags & (MSG_HELLO | MSG_BYE) ? "Control" : "Data");
-	if (!m)
-		return -ENOMEM;
-	rc = append_bytes(m, data, len);
-	if (!rc)
-		rc = send_msg(c, m, NULL);
-	dbus_message_unref(m);
-	return rc;
+	return send_bytes(c, dbus_message_new_signal(c->path, BCAST_IFACE,
+			  h.flags & (MSG_HELLO | MSG_BYE) ? "Control" : "Data"),
+			  data, len, NULL);
 }
 
 /* Publishes the bus made us wait for (backpressure), for the result. */
