@@ -7,6 +7,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { decodeHistogram } from './histogram.js';
 import { REPO_ROOT } from './native.js';
 import { readResultFile } from './result.js';
 
@@ -87,6 +88,11 @@ test('a small run on every local transport succeeds and writes a valid result wi
     assert.equal(c.state, 'ok', `${c.key.transport} ${c.key.workload}: ${c.reason}`);
     const rep = c.repetitions[0]!;
     assert.ok(rep.ops > 0 && rep.latency.p50 > 0 && rep.latency.histogram?.startsWith('HISTF'));
+    // the stored summary is what HdrHistogram tools read from the stored histogram
+    const h = decodeHistogram(rep.latency.histogram!);
+    for (const [p, v] of [[50, rep.latency.p50], [90, rep.latency.p90], [99, rep.latency.p99], [99.9, rep.latency.p999], [100, rep.latency.max]] as const)
+      assert.equal(v, h.getValueAtPercentile(p), `${c.key.transport} ${c.key.workload} p${p}`);
+    h.destroy();
     assert.ok(rep.cpu.length >= 2, 'CPU of every process of the case');
     if (c.key.workload === 'broadcast') {
       assert.equal(rep.delivery!.expected, rep.ops * 2);
