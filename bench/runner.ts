@@ -236,7 +236,11 @@ export class Runner {
   private async skipReason(key: CaseKey, t: Transport): Promise<{ state: 'skipped' | 'unavailable'; reason: string } | undefined> {
     const status = this.doc.transports.find((s) => s.name === t.name);
     if (status && !status.available) return { state: 'unavailable', reason: status.reason ?? 'unavailable' };
-    if (!t.workloads.includes(key.workload)) return { state: 'skipped', reason: `${t.name} does not implement the ${key.workload} workload` };
+    if (!t.workloads.includes(key.workload)) {
+      const why = t.unsupported?.[key.workload];
+      return { state: 'skipped', reason: `${t.name} does not implement the ${key.workload} workload${why ? `: ${why}` : ''}` };
+    }
+    if (t.inProcess && this.opts.fault) return { state: 'skipped', reason: `${t.name} runs in-process: there is no peer to inject --fault ${this.opts.fault} into` };
     if (key.placement === 'cross-core' && this.cpus < 2) return { state: 'skipped', reason: 'cross-core placement needs at least 2 CPUs' };
     if (key.workload === 'broadcast' && key.uninterested >= key.subscribers)
       return { state: 'skipped', reason: `--uninterested ${key.uninterested} leaves no interested subscriber among ${key.subscribers}` };
@@ -370,6 +374,7 @@ export class Runner {
       this.liveHandles.add(ch.handle);
       const cpus = rpcCpus(key.placement, i, this.cpus);
       clientCpus.push(cpus.client);
+      if (t.inProcess) continue; // the far side is in the harness: no peer process
       this.startPeer(
         {
           transport: t.nativeName,

@@ -3,14 +3,16 @@
     "core_sources": [
       "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
       "transports/fdstream.c", "transports/shm.c", "transports/binder.c",
-      "transports/kdbus.c",
+      "transports/kdbus.c", "transports/null.c", "transports/fifo.c", "transports/posix-mq.c",
+      "transports/sysv-msg.c", "transports/tcp.c", "transports/udp.c", "transports/io-uring.c",
       "workloads/rpc.c", "workloads/broadcast.c"
     ],
     "warnings": ["-Wall", "-Wextra", "-O2", "-g"],
     # D-Bus clients are optional: built only where their -dev packages are installed, so that the
     # build still succeeds without them (native/core/registry.c lists them under the same defines).
     "have_sdbus%": "<!(pkg-config --exists libsystemd && echo 1 || echo 0)",
-    "have_libdbus%": "<!(pkg-config --exists dbus-1 && echo 1 || echo 0)"
+    "have_libdbus%": "<!(pkg-config --exists dbus-1 && echo 1 || echo 0)",
+    "have_liburing%": "<!(pkg-config --exists liburing && echo 1 || echo 0)"
   },
   "targets": [
     {
@@ -23,8 +25,13 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc": ["<@(warnings)", "-std=c++17", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "libraries": ["-lpthread", "-lm"],
+      "libraries": ["-lpthread", "-lm", "-lrt"],
       "conditions": [
+        ["have_liburing==1", {
+          "defines": ["HAVE_LIBURING"],
+          "cflags": ["<!@(pkg-config --cflags liburing)"],
+          "libraries": ["<!@(pkg-config --libs liburing)"]
+        }],
         ["have_sdbus==1", {
           "sources": ["transports/dbus-sdbus.c"],
           "defines": ["HAVE_SDBUS"],
@@ -45,8 +52,13 @@
       "sources": ["peer/peer.c", "<@(core_sources)"],
       "cflags": ["<@(warnings)"],
       "cflags_c": ["-std=gnu11"],
-      "libraries": ["-lpthread", "-lm"],
+      "libraries": ["-lpthread", "-lm", "-lrt"],
       "conditions": [
+        ["have_liburing==1", {
+          "defines": ["HAVE_LIBURING"],
+          "cflags": ["<!@(pkg-config --cflags liburing)"],
+          "libraries": ["<!@(pkg-config --libs liburing)"]
+        }],
         ["have_sdbus==1", {
           "sources": ["transports/dbus-sdbus.c"],
           "defines": ["HAVE_SDBUS"],

@@ -5,10 +5,18 @@ import { dbusDaemon, dbusDaemonLibdbus, dbusDaemonMemfd } from './dbus-daemon.js
 import { dbusBroker, dbusBrokerLibdbus, dbusBrokerMemfd } from './dbus-broker.js';
 import { dbusP2p } from './dbus-p2p.js';
 import { binder } from './binder.js';
+import { nullTransport } from './null.js';
+import { fifo } from './fifo.js';
+import { eventfd } from './eventfd.js';
+import { posixMq } from './posix-mq.js';
+import { sysvMsg } from './sysv-msg.js';
+import { tcp } from './tcp.js';
+import { udp } from './udp.js';
+import { ioUring, ioUringMsgRing } from './io-uring.js';
 import { kdbus, kdbusMemfd } from './kdbus.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
+export const TRANSPORTS: readonly Transport[] = [nullTransport, pipe, fifo, unixStream, unixSeqpacket, tcp, udp, ioUring, posixMq, sysvMsg, shm, shmSpin, eventfd, ioUringMsgRing, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);

@@ -39,6 +39,13 @@ export interface Transport {
   readonly nativeName: string;
   readonly description: string;
   readonly workloads: readonly Workload[];
+  /** Why a workload missing from `workloads` cannot be offered (shown as the skip reason). */
+  readonly unsupported?: Partial<Record<Workload, string>>;
+  /**
+   * The far side lives in the harness itself (null: an in-process echo): the runner starts no peer process, and
+   * the client thread's CPU is the whole cost. Faults injected into peers (--fault) cannot apply.
+   */
+  readonly inProcess?: boolean;
   /** shm-spin style variants: busy-poll this long before sleeping. */
   readonly spinNs?: number;
   /** Is it usable here, and why not. Must be cheap and must not leave anything behind. */

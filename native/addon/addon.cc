@@ -87,8 +87,15 @@ Napi::Value Transports(const Napi::CallbackInfo &info)
 
 		o.Set("name", (*t)->name);
 		o.Set("broadcast", (*t)->publish != nullptr);
-		if ((*t)->unavailable)
+		if ((*t)->unavailable) {
 			o.Set("unavailable", (*t)->unavailable);
+		} else if ((*t)->probe) {
+			char err[TP_ERR_LEN] = "";
+			int rc = (*t)->probe(err);
+
+			if (rc)
+				o.Set("unavailable", err[0] ? err : strerror(-rc));
+		}
 		out.Set(i++, o);
 	}
 	return out;

@@ -11,6 +11,15 @@ extern const struct transport_ops unix_stream_ops;
 extern const struct transport_ops unix_seqpacket_ops;
 extern const struct transport_ops shm_ops;
 extern const struct transport_ops shm_spin_ops;
+extern const struct transport_ops null_ops;
+extern const struct transport_ops fifo_ops;
+extern const struct transport_ops eventfd_ops;
+extern const struct transport_ops posix_mq_ops;
+extern const struct transport_ops sysv_msg_ops;
+extern const struct transport_ops tcp_ops;
+extern const struct transport_ops udp_ops;
+extern const struct transport_ops io_uring_ops;	/* a stub without liburing */
+extern const struct transport_ops io_uring_msg_ring_ops;	/* likewise */
 extern const struct transport_ops binder_ops;	/* a stub where <linux/android/binder.h> is missing */
 extern const struct transport_ops kdbus_ops, kdbus_memfd_ops;	/* stubs off Linux */
 #ifdef HAVE_SDBUS	/* binding.gyp: only where libsystemd is installed */
@@ -28,6 +37,15 @@ static const struct transport_ops *const registry[] = {
 	&unix_seqpacket_ops,
 	&shm_ops,
 	&shm_spin_ops,
+	&null_ops,
+	&fifo_ops,
+	&eventfd_ops,
+	&posix_mq_ops,
+	&sysv_msg_ops,
+	&tcp_ops,
+	&udp_ops,
+	&io_uring_ops,
+	&io_uring_msg_ring_ops,
 	&binder_ops,
 	&kdbus_ops, &kdbus_memfd_ops,
 #ifdef HAVE_SDBUS

@@ -25,6 +25,22 @@
  * match still wakes up and looks at the header: the price of filtering at
  * the receiver).  Each slot has a seqlock-style version so a reader that was
  * lapped by the publisher (open loop) sees the loss instead of torn data.
+ *
+ * The wake-up is a parameter (enum shm_wake), everything else is shared:
+ *  - futex (shm, shm-spin): as above.
+ *  - eventfd: one eventfd per sleeper.  A receiver announces it may sleep
+ *    (the same waiting word), then sleeps in poll() on its eventfd and
+ *    drains it with read(); the sender writes 1 to it.  Broadcast keeps the
+ *    wake-up chain: every subscriber has its own waiting word; the
+ *    publisher wakes subscriber 0 if it sleeps, and each subscriber, when
+ *    it takes a message, wakes subscriber i + 1 if that one sleeps (so
+ *    subscriber i holds eventfds i and i + 1).
+ *  - msg-ring: IORING_OP_MSG_RING.  Each side owns an io_uring and sleeps
+ *    in io_uring_wait_cqe_timeout(); the sender posts a CQE into the
+ *    receiver's ring (one io_uring_enter).  The peer creates its ring and
+ *    hands the ring fd to the harness over a socketpair (SCM_RIGHTS).  The
+ *    publisher wakes every sleeping subscriber with one io_uring_enter
+ *    carrying one MSG_RING SQE per sleeper.
  */
 #define _GNU_SOURCE
 #include "../core/clock.h"
@@ -38,8 +54,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 #define SHM_DEFAULT_SPIN_NS 20000u
 #define SHM_WAIT_SLICE_NS 200000000ll	/* re-check abort flags this often */
@@ -66,7 +88,14 @@ struct ring {
 	uint64_t published;	/* messages published so far */
 	uint64_t nslots;
 	uint64_t slot_len;
-	uint8_t pad[CACHELINE - 32];
+	uint64_t slots_off;	/* slot 0, after the per-subscriber words */
+	uint8_t pad[CACHELINE - 40];
+};
+
+enum shm_wake {
+	WAKE_FUTEX,
+	WAKE_EVENTFD,
+	WAKE_MSG_RING,
 };
 
 #define RING_MAX_BYTES (64ull << 20)
@@ -74,6 +103,19 @@ struct ring {
 
 struct tp_conn {
 	struct tp_params params;
+	enum shm_wake wake;
+	int in_fd;		/* eventfd: the one we sleep on */
+	int out_fd;		/* eventfd: the peer's / the next subscriber's;
+				 * msg-ring: the peer's ring (RPC) */
+	int *targets;		/* publisher: eventfd 0 / every subscriber's ring */
+	unsigned n_targets;
+	int *handoff;		/* msg-ring, harness: sockets the peers' ring fds
+				 * arrive on (one per peer) */
+	uint32_t *sub_waiting;	/* broadcast, not futex: one word per subscriber */
+#ifdef HAVE_LIBURING
+	struct io_uring uring;	/* msg-ring: the ring we sleep on / submit from */
+	int have_uring;
+#endif
 	struct ring *ring;	/* broadcast only */
 	uint64_t next;		/* subscriber: next message number to read */
 	uint64_t reading_version;
@@ -100,34 +142,110 @@ static long futex(uint32_t *uaddr, int op, uint32_t val,
 	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
 }
 
-static void post(struct mailbox *box)
+/* Wake whoever sleeps on seq: a futex wake, or a nudge to target_fd. */
+static void wake_fd(struct tp_conn *c, int target_fd)
 {
-	__atomic_add_fetch(&box->seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&box->waiting, __ATOMIC_SEQ_CST))
-		futex(&box->seq, FUTEX_WAKE, INT_MAX, NULL);
+	uint64_t one = 1;
+
+	if (c->wake == WAKE_EVENTFD) {
+		if (write(target_fd, &one, sizeof(one)) < 0) {
+			/* EAGAIN: the counter is saturated, the sleeper will
+			 * see it anyway; anything else: the peer is gone and
+			 * the waits notice */
+		}
+		return;
+	}
+#ifdef HAVE_LIBURING
+	if (c->wake == WAKE_MSG_RING) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&c->uring);
+
+		if (!sqe) {
+			io_uring_submit(&c->uring);
+			sqe = io_uring_get_sqe(&c->uring);
+		}
+		if (sqe) {
+			io_uring_prep_msg_ring(sqe, target_fd, 0, 1, 0);
+			sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+		}
+	}
+#endif
 }
 
-static int wait_for(struct tp_conn *c, struct mailbox *box, uint32_t seen)
+static void wake_flush(struct tp_conn *c)
+{
+#ifdef HAVE_LIBURING
+	if (c->wake == WAKE_MSG_RING)
+		io_uring_submit(&c->uring);
+#else
+	(void)c;
+#endif
+}
+
+static void post(struct tp_conn *c, struct mailbox *box)
+{
+	__atomic_add_fetch(&box->seq, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&box->waiting, __ATOMIC_SEQ_CST))
+		return;
+	if (c->wake == WAKE_FUTEX) {
+		futex(&box->seq, FUTEX_WAKE, INT_MAX, NULL);
+		return;
+	}
+	wake_fd(c, c->out_fd);
+	wake_flush(c);
+}
+
+/* Sleep once (at most SHM_WAIT_SLICE_NS) unless seq moved on from seen. */
+static void sleep_once(struct tp_conn *c, uint32_t *seq, uint32_t seen)
 {
 	const struct timespec slice = { 0, SHM_WAIT_SLICE_NS };
 
+	if (c->wake == WAKE_EVENTFD) {
+		struct pollfd pfd = { .fd = c->in_fd, .events = POLLIN };
+		uint64_t v;
+
+		if (poll(&pfd, 1, (int)(SHM_WAIT_SLICE_NS / 1000000)) > 0 &&
+		    read(c->in_fd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: drained by a stale wake-up; fine */
+		}
+		return;
+	}
+#ifdef HAVE_LIBURING
+	if (c->wake == WAKE_MSG_RING) {
+		struct __kernel_timespec ts = { 0, SHM_WAIT_SLICE_NS };
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+
+		if (io_uring_wait_cqe_timeout(&c->uring, &cqe, &ts) == 0) {
+			io_uring_for_each_cqe(&c->uring, head, cqe)
+				n++;
+			io_uring_cq_advance(&c->uring, n);
+		}
+		return;
+	}
+#endif
+	futex(seq, FUTEX_WAIT, seen, &slice);
+}
+
+static int wait_for(struct tp_conn *c, uint32_t *seq, uint32_t *waiting,
+		    uint32_t seen)
+{
 	if (c->params.spin_ns) {
 		uint64_t until = clock_now_ns() + c->params.spin_ns;
 
 		do {
 			for (int i = 0; i < 64; i++) {
-				if (__atomic_load_n(&box->seq, __ATOMIC_ACQUIRE) != seen)
+				if (__atomic_load_n(seq, __ATOMIC_ACQUIRE) != seen)
 					return 0;
 				__builtin_ia32_pause();
 			}
 		} while (clock_now_ns() < until);
 	}
 	for (;;) {
-		__atomic_add_fetch(&box->waiting, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&box->seq, __ATOMIC_SEQ_CST) == seen)
-			futex(&box->seq, FUTEX_WAIT, seen, &slice);
-		__atomic_sub_fetch(&box->waiting, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&box->seq, __ATOMIC_ACQUIRE) != seen)
+		__atomic_add_fetch(waiting, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(seq, __ATOMIC_SEQ_CST) == seen)
+			sleep_once(c, seq, seen);
+		__atomic_sub_fetch(waiting, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(seq, __ATOMIC_ACQUIRE) != seen)
 			return 0;
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
@@ -169,15 +287,26 @@ static uint64_t ring_slots(size_t slot_len)
 
 static struct ring_slot *ring_slot(struct ring *r, uint64_t n)
 {
-	return (struct ring_slot *)((uint8_t *)r + sizeof(*r) +
+	return (struct ring_slot *)((uint8_t *)r + r->slots_off +
 				    (n % r->nslots) * r->slot_len);
+}
+
+/* Per-subscriber waiting words (eventfd, msg-ring) sit between the ring
+ * header and slot 0; futex shares the header's one word. */
+static size_t ring_words_len(const struct tp_conn *c)
+{
+	size_t n = c->wake == WAKE_FUTEX ? 0 :
+		   (size_t)c->params.subscribers * sizeof(uint32_t);
+
+	return (n + CACHELINE - 1) & ~(size_t)(CACHELINE - 1);
 }
 
 static int ring_map(struct tp_conn *c, int fd, int create, char *err)
 {
 	size_t slot_len = ring_slot_len(c->params.max_msg);
 	uint64_t nslots = ring_slots(slot_len);
-	size_t len = sizeof(struct ring) + nslots * slot_len;
+	size_t off = sizeof(struct ring) + ring_words_len(c);
+	size_t len = off + nslots * slot_len;
 
 	len = (len + 4095) & ~(size_t)4095;
 	if (create && ftruncate(fd, (off_t)len))
@@ -191,13 +320,290 @@ static int ring_map(struct tp_conn *c, int fd, int create, char *err)
 	}
 	c->map_len = len;
 	c->ring = (struct ring *)c->map;
+	c->sub_waiting = (uint32_t *)(c->map + sizeof(struct ring));
 	if (create) {
 		c->ring->nslots = nslots;
 		c->ring->slot_len = slot_len;
-	} else if (c->ring->nslots != nslots || c->ring->slot_len != slot_len) {
+		c->ring->slots_off = off;
+	} else if (c->ring->nslots != nslots || c->ring->slot_len != slot_len ||
+		   c->ring->slots_off != off) {
 		return tp_fail(err, -EINVAL, "broadcast ring geometry mismatch");
 	}
 	return 0;
+}
+
+/* ---- wake-up objects: creating them and handing them to the peers ---- */
+
+static void close_peer_lists(struct tp_peer_fds *peers, unsigned n)
+{
+	unsigned i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < peers[i].n; k++)
+			if (peers[i].fds[k] >= 0)
+				close(peers[i].fds[k]);
+		peers[i].n = 0;
+	}
+}
+
+static int give(struct tp_peer_fds *pf, int fd, char *err)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (d < 0)
+		return tp_fail(err, -errno, "dup: %s", strerror(errno));
+	pf->fds[pf->n++] = d;
+	return 0;
+}
+
+static int new_eventfd(char *err)
+{
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	return fd < 0 ? tp_fail(err, -errno, "eventfd: %s", strerror(errno)) : fd;
+}
+
+#ifdef HAVE_LIBURING
+static int uring_open(struct tp_conn *c, char *err)
+{
+	int rc = io_uring_queue_init(8, &c->uring, 0);
+
+	if (rc < 0)
+		return tp_fail(err, rc, "io_uring_setup: %s", strerror(-rc));
+	c->have_uring = 1;
+	return 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char dummy = 'R';
+	struct iovec iov = { &dummy, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	memset(&u, 0, sizeof(u));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char dummy;
+	struct iovec iov = { &dummy, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return errno ? -errno : -EPROTO;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* Harness: one socketpair per peer; the peer sends its ring fd back. */
+static int handoff_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
+			   unsigned n, char *err)
+{
+	unsigned i;
+	int sp[2], rc;
+
+	c->handoff = malloc(n * sizeof(int));
+	if (!c->handoff)
+		return tp_fail(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		c->handoff[i] = -1;
+	c->n_targets = n;
+	for (i = 0; i < n; i++) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+			return tp_fail(err, -errno, "socketpair: %s", strerror(errno));
+		c->handoff[i] = sp[0];
+		rc = give(&peers[i], sp[1], err);
+		close(sp[1]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+#endif
+
+/* Harness side: create the wake-up objects for n peers (RPC: n = 1). */
+static int wake_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
+			unsigned n, char *err)
+{
+	unsigned i;
+	int rc;
+
+	if (c->wake == WAKE_EVENTFD && !c->ring) {
+		/* the server's inbox eventfd, then ours */
+		c->out_fd = new_eventfd(err);
+		if (c->out_fd < 0)
+			return c->out_fd;
+		c->in_fd = new_eventfd(err);
+		if (c->in_fd < 0)
+			return c->in_fd;
+		rc = give(&peers[0], c->out_fd, err);
+		return rc ? rc : give(&peers[0], c->in_fd, err);
+	}
+	if (c->wake == WAKE_EVENTFD) {
+		/* subscriber i gets eventfds i and i + 1; we keep eventfd 0 */
+		int *e = malloc(n * sizeof(int));
+
+		c->targets = malloc(sizeof(int));
+		if (!e || !c->targets) {
+			free(e);
+			return tp_fail(err, -ENOMEM, "out of memory");
+		}
+		c->targets[0] = -1;
+		c->n_targets = 1;
+		for (i = 0; i < n; i++)
+			e[i] = -1;
+		rc = 0;
+		for (i = 0; !rc && i < n; i++) {
+			e[i] = new_eventfd(err);
+			if (e[i] < 0)
+				rc = e[i];
+		}
+		for (i = 0; !rc && i < n; i++) {
+			rc = give(&peers[i], e[i], err);
+			if (!rc && i + 1 < n)
+				rc = give(&peers[i], e[i + 1], err);
+		}
+		for (i = rc ? 0 : 1; i < n; i++)
+			if (e[i] >= 0)
+				close(e[i]);
+		if (!rc)
+			c->targets[0] = e[0];
+		free(e);
+		return rc;
+	}
+#ifdef HAVE_LIBURING
+	if (c->wake == WAKE_MSG_RING) {
+		rc = uring_open(c, err);
+		if (rc)
+			return rc;
+		if (!c->ring) {
+			/* the server posts into our ring */
+			rc = give(&peers[0], c->uring.ring_fd, err);
+			if (rc)
+				return rc;
+		}
+		return handoff_prepare(c, peers, n, err);
+	}
+#endif
+	return c->wake == WAKE_FUTEX ? 0 :
+	       tp_fail(err, -ENOSYS, "built without liburing");
+}
+
+/* Peer side: take the wake-up objects from the inherited fds[1..]. */
+static int wake_attach(struct tp_conn *c, const int *fds, int n_fds,
+		       char *err)
+{
+	if (c->wake == WAKE_FUTEX)
+		return n_fds == 1 ? 0 :
+		       tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+	if (c->wake == WAKE_EVENTFD) {
+		int need = c->ring ? (c->params.index + 1 < c->params.subscribers ? 3 : 2) : 3;
+
+		if (n_fds != need)
+			return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
+				       need, n_fds);
+		c->in_fd = fds[1];
+		c->out_fd = need == 3 ? fds[2] : -1;
+		return 0;
+	}
+#ifdef HAVE_LIBURING
+	if (c->wake == WAKE_MSG_RING) {
+		int need = c->ring ? 2 : 3, rc;
+
+		if (n_fds != need)
+			return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
+				       need, n_fds);
+		rc = uring_open(c, err);
+		if (!rc && (rc = send_fd(fds[need - 1], c->uring.ring_fd)))
+			tp_fail(err, rc, "hand our ring to the harness: %s",
+				strerror(-rc));
+		close(fds[need - 1]);
+		if (!c->ring)
+			c->out_fd = fds[1];	/* the harness's ring */
+		return rc;
+	}
+#endif
+	return tp_fail(err, -ENOSYS, "built without liburing");
+}
+
+/* Harness side, peers ready: collect the peers' ring fds (msg-ring). */
+static int wake_connect(struct tp_conn *c, char *err)
+{
+#ifdef HAVE_LIBURING
+	unsigned i;
+
+	if (c->wake != WAKE_MSG_RING || !c->handoff)
+		return 0;
+	if (!c->targets) {
+		c->targets = malloc(c->n_targets * sizeof(int));
+		if (!c->targets)
+			return tp_fail(err, -ENOMEM, "out of memory");
+		for (i = 0; i < c->n_targets; i++)
+			c->targets[i] = -1;
+	}
+	for (i = 0; i < c->n_targets; i++) {
+		int fd = recv_fd(c->handoff[i]);
+
+		if (fd < 0)
+			return tp_fail(err, fd, "the peer did not hand over its ring: %s",
+				       strerror(-fd));
+		c->targets[i] = fd;
+		close(c->handoff[i]);
+		c->handoff[i] = -1;
+	}
+	if (!c->ring)
+		c->out_fd = c->targets[0];
+	return 0;
+#else
+	(void)c;
+	(void)err;
+	return 0;
+#endif
+}
+
+static void wake_close(struct tp_conn *c)
+{
+	unsigned i;
+
+	if (c->in_fd >= 0)
+		close(c->in_fd);
+	if (c->out_fd >= 0 && !(c->targets && c->n_targets && c->out_fd == c->targets[0]))
+		close(c->out_fd);
+	for (i = 0; c->targets && i < c->n_targets; i++)
+		if (c->targets[i] >= 0)
+			close(c->targets[i]);
+	for (i = 0; c->handoff && i < c->n_targets; i++)
+		if (c->handoff[i] >= 0)
+			close(c->handoff[i]);
+	free(c->targets);
+	free(c->handoff);
+#ifdef HAVE_LIBURING
+	if (c->have_uring)
+		io_uring_queue_exit(&c->uring);
+#endif
 }
 
 static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
@@ -210,17 +616,10 @@ static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 	if (fd < 0)
 		return tp_fail(err, -errno, "memfd_create: %s", strerror(errno));
 	rc = ring_map(c, fd, 1, err);
-	for (i = 0; !rc && i < c->params.subscribers; i++) {
-		peers[i].fds[0] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		peers[i].n = 1;
-		if (peers[i].fds[0] < 0) {
-			rc = tp_fail(err, -errno, "dup: %s", strerror(errno));
-			while (i--)
-				close(peers[i].fds[0]);
-		}
-	}
+	for (i = 0; !rc && i < c->params.subscribers; i++)
+		rc = give(&peers[i], fd, err);
 	close(fd);
-	return rc;
+	return rc ? rc : wake_prepare(c, peers, c->params.subscribers, err);
 }
 
 static int shm_publish(struct tp_conn *c, const void *data, size_t len,
@@ -229,6 +628,7 @@ static int shm_publish(struct tp_conn *c, const void *data, size_t len,
 	struct ring *r = c->ring;
 	uint64_t n = r->published;
 	struct ring_slot *slot = ring_slot(r, n);
+	unsigned i, woke = 0;
 
 	(void)interested;	/* receivers filter themselves */
 	if (len > r->slot_len - sizeof(struct ring_slot))
@@ -240,16 +640,39 @@ static int shm_publish(struct tp_conn *c, const void *data, size_t len,
 	__atomic_store_n(&slot->version, 2 * n + 2, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->published, n + 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&r->seq, 1, __ATOMIC_SEQ_CST);
-	/* wake one sleeper; it passes the wake-up on (ring_recv), so the
-	 * publisher's cost stays O(1) in the number of subscribers */
-	if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
-		futex(&r->seq, FUTEX_WAKE, 1, NULL);
+	switch (c->wake) {
+	case WAKE_FUTEX:
+		/* wake one sleeper; it passes the wake-up on (ring_recv), so
+		 * the publisher's cost stays O(1) in the number of
+		 * subscribers */
+		if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
+			futex(&r->seq, FUTEX_WAKE, 1, NULL);
+		break;
+	case WAKE_EVENTFD:
+		/* subscriber 0 starts the chain (ring_recv) */
+		if (__atomic_load_n(&c->sub_waiting[0], __ATOMIC_SEQ_CST))
+			wake_fd(c, c->targets[0]);
+		break;
+	case WAKE_MSG_RING:
+		/* one SQE per sleeper, one io_uring_enter for all */
+		for (i = 0; i < c->n_targets; i++) {
+			if (__atomic_load_n(&c->sub_waiting[i], __ATOMIC_SEQ_CST)) {
+				wake_fd(c, c->targets[i]);
+				woke++;
+			}
+		}
+		if (woke)
+			wake_flush(c);
+		break;
+	}
 	return 0;
 }
 
 static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 {
 	struct ring *r = c->ring;
+	uint32_t *waiting = c->wake == WAKE_FUTEX ? &r->waiting :
+			    &c->sub_waiting[c->params.index];
 
 	for (;;) {
 		uint64_t pub = __atomic_load_n(&r->published, __ATOMIC_ACQUIRE);
@@ -262,14 +685,15 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 
 			if (__atomic_load_n(&r->published, __ATOMIC_ACQUIRE) != pub)
 				continue;
-			rc = wait_for(c, (struct mailbox *)r, seen);
+			rc = wait_for(c, &r->seq, waiting, seen);
 			if (rc)
 				return rc;
 			/* there is news: hand the wake-up to the next sleeper
 			 * (futex wakes in FIFO order, so those still waiting
 			 * for this message go first); a sleeper that finds
 			 * nothing new does not pass it on */
-			if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
+			if (c->wake == WAKE_FUTEX &&
+			    __atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
 				futex(&r->seq, FUTEX_WAKE, 1, NULL);
 			continue;
 		}
@@ -285,6 +709,12 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 		msg->data = slot->data;
 		msg->len = slot->len;
 		c->next++;
+		/* eventfd chain: whoever takes a message wakes the next
+		 * subscriber if it sleeps (it may be waiting for this one) */
+		if (c->wake == WAKE_EVENTFD && c->out_fd >= 0 &&
+		    __atomic_load_n(&c->sub_waiting[c->params.index + 1],
+				    __ATOMIC_SEQ_CST))
+			wake_fd(c, c->out_fd);
 		return 0;
 	}
 }
@@ -303,6 +733,7 @@ static void shm_close(struct tp_conn *c)
 {
 	if (!c)
 		return;
+	wake_close(c);
 	if (c->map)
 		munmap(c->map, c->map_len);
 	if (c->memfd >= 0)
@@ -310,22 +741,31 @@ static void shm_close(struct tp_conn *c)
 	free(c);
 }
 
-static int shm_prepare_spin(const struct tp_params *p, unsigned spin,
-			    struct tp_conn **out, struct tp_peer_fds *peers,
-			    char *err)
+static struct tp_conn *conn_new(const struct tp_params *p, unsigned spin,
+				enum shm_wake wake)
 {
-	struct tp_conn *c;
+	struct tp_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->params = *p;
+	/* a spinning variant spins for its default unless told otherwise;
+	 * the others never spin */
+	c->params.spin_ns = spin ? (p->spin_ns ? p->spin_ns : spin) : 0;
+	c->wake = wake;
+	c->memfd = c->in_fd = c->out_fd = -1;
+	return c;
+}
+
+static int shm_prepare_with(const struct tp_params *p, unsigned spin,
+			    enum shm_wake wake, struct tp_conn **out,
+			    struct tp_peer_fds *peers, char *err)
+{
+	struct tp_conn *c = conn_new(p, spin, wake);
 	int fd, rc;
 
-	c = calloc(1, sizeof(*c));
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
-	c->params = *p;
-	if (spin && !c->params.spin_ns)
-		c->params.spin_ns = spin;
-	if (!spin)
-		c->params.spin_ns = 0;
-	c->memfd = -1;
 	if (p->subscribers) {
 		rc = ring_prepare(c, peers, err);
 		if (rc)
@@ -346,6 +786,7 @@ static int shm_prepare_spin(const struct tp_params *p, unsigned spin,
 	}
 	rc = map_conn(c, fd, p->max_msg, err);
 	if (rc) {
+		c->memfd = -1;
 		close(fd);
 		goto fail;
 	}
@@ -357,32 +798,35 @@ static int shm_prepare_spin(const struct tp_params *p, unsigned spin,
 	c->inbox = (struct mailbox *)(c->map + c->box_len);
 	peers[0].fds[0] = fd;
 	peers[0].n = 1;
+	rc = wake_prepare(c, peers, 1, err);
+	if (rc)
+		goto fail;
 	*out = c;
 	return 0;
 fail:
-	free(c);
+	close_peer_lists(peers, p->subscribers ? p->subscribers : 1);
+	shm_close(c);
 	return rc;
 }
 
-static int shm_attach_spin(const struct tp_params *p, unsigned spin,
-			   enum tp_role role, const int *fds, int n_fds,
-			   struct tp_conn **out, char *err)
+static int shm_attach_with(const struct tp_params *p, unsigned spin,
+			   enum shm_wake wake, enum tp_role role,
+			   const int *fds, int n_fds, struct tp_conn **out,
+			   char *err)
 {
 	struct tp_conn *c;
 	int rc;
 
-	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
-			       n_fds);
-	c = calloc(1, sizeof(*c));
+	if (n_fds < 1)
+		return tp_fail(err, -EINVAL, "expected inherited fds, got none");
+	c = conn_new(p, spin, wake);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
-	c->params = *p;
-	c->params.spin_ns = spin ? (p->spin_ns ? p->spin_ns : spin) : 0;
-	c->memfd = -1;
 	if (role == TP_ROLE_SUBSCRIBER) {
 		rc = ring_map(c, fds[0], 0, err);
 		close(fds[0]);
+		if (!rc)
+			rc = wake_attach(c, fds, n_fds, err);
 		if (rc) {
 			shm_close(c);
 			return rc;
@@ -393,8 +837,10 @@ static int shm_attach_spin(const struct tp_params *p, unsigned spin,
 		return 0;
 	}
 	rc = map_conn(c, fds[0], p->max_msg, err);
+	if (!rc)
+		rc = wake_attach(c, fds, n_fds, err);
 	if (rc) {
-		free(c);
+		shm_close(c);
 		return rc;
 	}
 	c->inbox = (struct mailbox *)c->map;
@@ -406,9 +852,10 @@ static int shm_attach_spin(const struct tp_params *p, unsigned spin,
 
 static int shm_connect(struct tp_conn *c, char *err)
 {
-	(void)err;
-	if (c->ring)
-		return 0;
+	int rc = wake_connect(c, err);
+
+	if (rc || c->ring)
+		return rc;
 	c->in_seen = __atomic_load_n(&c->inbox->seq, __ATOMIC_ACQUIRE);
 	return 0;
 }
@@ -420,13 +867,13 @@ static int send_to(struct tp_conn *c, const void *data, size_t len)
 	/* the single copy: sender memory -> receiver's mailbox */
 	memcpy(c->outbox->data, data, len);
 	c->outbox->len = len;
-	post(c->outbox);
+	post(c, c->outbox);
 	return 0;
 }
 
 static int take(struct tp_conn *c, struct tp_msg *msg)
 {
-	int rc = wait_for(c, c->inbox, c->in_seen);
+	int rc = wait_for(c, &c->inbox->seq, &c->inbox->waiting, c->in_seen);
 
 	if (rc)
 		return rc;
@@ -459,52 +906,63 @@ static int shm_reply(struct tp_conn *c, const void *data, size_t len)
 	return send_to(c, data, len);
 }
 
-static int shm_prepare(const struct tp_params *p, struct tp_conn **c,
-		       struct tp_peer_fds *peers, char *err)
+#ifdef HAVE_LIBURING
+/* MSG_RING came with Linux 5.18; io_uring itself may be switched off. */
+static int msg_ring_probe(char *err)
 {
-	return shm_prepare_spin(p, 0, c, peers, err);
-}
+	struct io_uring ring;
+	struct io_uring_probe *probe;
+	int rc = io_uring_queue_init(2, &ring, 0), ok;
 
-static int shm_attach(const struct tp_params *p, enum tp_role role,
-		      const int *fds, int n, struct tp_conn **c, char *err)
-{
-	return shm_attach_spin(p, 0, role, fds, n, c, err);
+	if (rc < 0)
+		return tp_fail(err, rc, "io_uring_setup: %s%s", strerror(-rc),
+			       rc == -EPERM ? " (disabled by /proc/sys/kernel/io_uring_disabled, io_uring_group or a seccomp filter)" : "");
+	probe = io_uring_get_probe_ring(&ring);
+	ok = probe && io_uring_opcode_supported(probe, IORING_OP_MSG_RING);
+	if (probe)
+		io_uring_free_probe(probe);
+	io_uring_queue_exit(&ring);
+	return ok ? 0 : tp_fail(err, -EOPNOTSUPP,
+				"this kernel has no IORING_OP_MSG_RING (Linux 5.18 or later)");
 }
+#endif
 
-static int shm_spin_prepare(const struct tp_params *p, struct tp_conn **c,
-			    struct tp_peer_fds *peers, char *err)
-{
-	return shm_prepare_spin(p, SHM_DEFAULT_SPIN_NS, c, peers, err);
-}
+/* One ops table per (spin, wake-up) variant. */
+#define SHM_VARIANT(sym, tname, spin, wake, probe_fn)                                   \
+	static int sym##_prepare(const struct tp_params *p,                   \
+				 struct tp_conn **c, struct tp_peer_fds *peers, \
+				 char *err)                                   \
+	{                                                                     \
+		return shm_prepare_with(p, spin, wake, c, peers, err);        \
+	}                                                                     \
+	static int sym##_attach(const struct tp_params *p, enum tp_role role, \
+				const int *fds, int n, struct tp_conn **c,    \
+				char *err)                                    \
+	{                                                                     \
+		return shm_attach_with(p, spin, wake, role, fds, n, c, err);  \
+	}                                                                     \
+	const struct transport_ops sym##_ops = {                              \
+		.name = tname,                                                \
+		.probe = probe_fn,                                            \
+		.prepare = sym##_prepare,                                     \
+		.connect = shm_connect,                                       \
+		.attach = sym##_attach,                                       \
+		.call = shm_call,                                             \
+		.recv = shm_recv,                                             \
+		.reply = shm_reply,                                           \
+		.publish = shm_publish,                                       \
+		.release = shm_release,                                       \
+		.close = shm_close,                                           \
+	}
 
-static int shm_spin_attach(const struct tp_params *p, enum tp_role role,
-			   const int *fds, int n, struct tp_conn **c, char *err)
-{
-	return shm_attach_spin(p, SHM_DEFAULT_SPIN_NS, role, fds, n, c, err);
-}
-
-const struct transport_ops shm_ops = {
-	.name = "shm",
-	.prepare = shm_prepare,
-	.connect = shm_connect,
-	.attach = shm_attach,
-	.call = shm_call,
-	.recv = shm_recv,
-	.reply = shm_reply,
-	.publish = shm_publish,
-	.release = shm_release,
-	.close = shm_close,
+SHM_VARIANT(shm, "shm", 0, WAKE_FUTEX, NULL);
+SHM_VARIANT(shm_spin, "shm-spin", SHM_DEFAULT_SPIN_NS, WAKE_FUTEX, NULL);
+SHM_VARIANT(eventfd, "eventfd", 0, WAKE_EVENTFD, NULL);
+#ifdef HAVE_LIBURING
+SHM_VARIANT(io_uring_msg_ring, "io-uring-msg-ring", 0, WAKE_MSG_RING, msg_ring_probe);
+#else
+const struct transport_ops io_uring_msg_ring_ops = {
+	.name = "io-uring-msg-ring",
+	.unavailable = "built without liburing (apt-get install liburing-dev, then npm run build)",
 };
-
-const struct transport_ops shm_spin_ops = {
-	.name = "shm-spin",
-	.prepare = shm_spin_prepare,
-	.connect = shm_connect,
-	.attach = shm_spin_attach,
-	.call = shm_call,
-	.recv = shm_recv,
-	.reply = shm_reply,
-	.publish = shm_publish,
-	.release = shm_release,
-	.close = shm_close,
-};
+#endif
