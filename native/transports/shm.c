@@ -37,8 +37,9 @@
  *    subscriber i holds eventfds i and i + 1).
  *  - msg-ring: IORING_OP_MSG_RING.  Each side owns an io_uring and sleeps
  *    in io_uring_wait_cqe_timeout(); the sender posts a CQE into the
- *    receiver's ring (one io_uring_enter).  The peer creates its ring and
- *    hands the ring fd to the harness over a socketpair (SCM_RIGHTS).  The
+ *    receiver's ring (one io_uring_enter).  The harness creates every ring
+ *    (an io_uring fd cannot travel over SCM_RIGHTS, but it is inherited);
+ *    each peer maps its own from the io_uring_params in a memfd.  The
  *    publisher wakes every sleeping subscriber with one io_uring_enter
  *    carrying one MSG_RING SQE per sleeper.
  */
@@ -56,7 +57,6 @@
 #include <sys/mman.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #ifdef HAVE_LIBURING
@@ -109,8 +109,6 @@ struct tp_conn {
 				 * msg-ring: the peer's ring (RPC) */
 	int *targets;		/* publisher: eventfd 0 / every subscriber's ring */
 	unsigned n_targets;
-	int *handoff;		/* msg-ring, harness: sockets the peers' ring fds
-				 * arrive on (one per peer) */
 	uint32_t *sub_waiting;	/* broadcast, not futex: one word per subscriber */
 #ifdef HAVE_LIBURING
 	struct io_uring uring;	/* msg-ring: the ring we sleep on / submit from */
@@ -365,82 +363,52 @@ static int new_eventfd(char *err)
 }
 
 #ifdef HAVE_LIBURING
-static int uring_open(struct tp_conn *c, char *err)
-{
-	int rc = io_uring_queue_init(8, &c->uring, 0);
+#define URING_ENTRIES 8
 
+static int uring_open(struct tp_conn *c, struct io_uring_params *p, char *err)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = io_uring_queue_init_params(URING_ENTRIES, &c->uring, p);
 	if (rc < 0)
 		return tp_fail(err, rc, "io_uring_setup: %s", strerror(-rc));
 	c->have_uring = 1;
 	return 0;
 }
 
-static int send_fd(int sock, int fd)
+/* A ring for a peer: created here (an io_uring fd cannot be passed over
+ * SCM_RIGHTS, but it is inherited like any fd), mapped by the peer. */
+static int peer_ring(char *err)
 {
-	char dummy = 'R';
-	struct iovec iov = { &dummy, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	memset(&u, 0, sizeof(u));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char dummy;
-	struct iovec iov = { &dummy, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
+	struct io_uring_params p;
 	int fd;
 
-	if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
-		return errno ? -errno : -EPROTO;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	memset(&p, 0, sizeof(p));
+	fd = io_uring_setup(URING_ENTRIES, &p);
+	if (fd < 0)
+		return tp_fail(err, fd, "io_uring_setup: %s", strerror(-fd));
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		close(fd);
+		return tp_fail(err, -errno, "fcntl: %s", strerror(errno));
+	}
 	return fd;
 }
 
-/* Harness: one socketpair per peer; the peer sends its ring fd back. */
-static int handoff_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
-			   unsigned n, char *err)
+/* The io_uring_params the peers need to map their rings (every ring here
+ * is created alike), in a small memfd. */
+static int params_fd(const struct io_uring_params *p, char *err)
 {
-	unsigned i;
-	int sp[2], rc;
+	int fd = memfd_create("ipcbench-uring-params", MFD_CLOEXEC);
 
-	c->handoff = malloc(n * sizeof(int));
-	if (!c->handoff)
-		return tp_fail(err, -ENOMEM, "out of memory");
-	for (i = 0; i < n; i++)
-		c->handoff[i] = -1;
-	c->n_targets = n;
-	for (i = 0; i < n; i++) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
-			return tp_fail(err, -errno, "socketpair: %s", strerror(errno));
-		c->handoff[i] = sp[0];
-		rc = give(&peers[i], sp[1], err);
-		close(sp[1]);
-		if (rc)
-			return rc;
+	if (fd < 0 || pwrite(fd, p, sizeof(*p), 0) != (ssize_t)sizeof(*p)) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return tp_fail(err, -e, "memfd: %s", strerror(e));
 	}
-	return 0;
+	return fd;
 }
 #endif
 
@@ -496,16 +464,38 @@ static int wake_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 	}
 #ifdef HAVE_LIBURING
 	if (c->wake == WAKE_MSG_RING) {
-		rc = uring_open(c, err);
+		struct io_uring_params p;
+		int pfd;
+
+		rc = uring_open(c, &p, err);	/* ours: we sleep on it, submit from it */
 		if (rc)
 			return rc;
-		if (!c->ring) {
-			/* the server posts into our ring */
-			rc = give(&peers[0], c->uring.ring_fd, err);
-			if (rc)
-				return rc;
+		c->targets = malloc(n * sizeof(int));
+		if (!c->targets)
+			return tp_fail(err, -ENOMEM, "out of memory");
+		c->n_targets = n;
+		for (i = 0; i < n; i++)
+			c->targets[i] = -1;
+		pfd = params_fd(&p, err);
+		if (pfd < 0)
+			return pfd;
+		/* peer i: [shared memory, its ring, (RPC: our ring,) params] */
+		for (i = 0, rc = 0; !rc && i < n; i++) {
+			c->targets[i] = peer_ring(err);
+			if (c->targets[i] < 0) {
+				rc = c->targets[i];
+				break;
+			}
+			rc = give(&peers[i], c->targets[i], err);
+			if (!rc && !c->ring)
+				rc = give(&peers[i], c->uring.ring_fd, err);
+			if (!rc)
+				rc = give(&peers[i], pfd, err);
 		}
-		return handoff_prepare(c, peers, n, err);
+		close(pfd);
+		if (!rc && !c->ring)
+			c->out_fd = c->targets[0];
+		return rc;
 	}
 #endif
 	return c->wake == WAKE_FUTEX ? 0 :
@@ -531,57 +521,35 @@ static int wake_attach(struct tp_conn *c, const int *fds, int n_fds,
 	}
 #ifdef HAVE_LIBURING
 	if (c->wake == WAKE_MSG_RING) {
-		int need = c->ring ? 2 : 3, rc;
+		int need = c->ring ? 3 : 4, rc, k;
+		struct io_uring_params p;
 
 		if (n_fds != need)
 			return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
 				       need, n_fds);
-		rc = uring_open(c, err);
-		if (!rc && (rc = send_fd(fds[need - 1], c->uring.ring_fd)))
-			tp_fail(err, rc, "hand our ring to the harness: %s",
-				strerror(-rc));
+		if (pread(fds[need - 1], &p, sizeof(p), 0) != (ssize_t)sizeof(p))
+			rc = tp_fail(err, -EINVAL, "no io_uring parameters in fd %d",
+				     fds[need - 1]);
+		else
+			rc = io_uring_queue_mmap(fds[1], &p, &c->uring);
+		if (rc < 0 && err && !err[0])
+			tp_fail(err, rc, "map our io_uring: %s", strerror(-rc));
 		close(fds[need - 1]);
+		if (rc < 0) {
+			for (k = 1; k < need - 1; k++)
+				close(fds[k]);
+			return rc;
+		}
+		c->have_uring = 1;	/* owns fds[1] now */
+		/* io_uring_queue_mmap leaves features unset; without
+		 * IORING_FEAT_EXT_ARG every timed wait would cost a timeout SQE */
+		c->uring.features = p.features;
 		if (!c->ring)
-			c->out_fd = fds[1];	/* the harness's ring */
-		return rc;
+			c->out_fd = fds[2];	/* the harness's ring */
+		return 0;
 	}
 #endif
 	return tp_fail(err, -ENOSYS, "built without liburing");
-}
-
-/* Harness side, peers ready: collect the peers' ring fds (msg-ring). */
-static int wake_connect(struct tp_conn *c, char *err)
-{
-#ifdef HAVE_LIBURING
-	unsigned i;
-
-	if (c->wake != WAKE_MSG_RING || !c->handoff)
-		return 0;
-	if (!c->targets) {
-		c->targets = malloc(c->n_targets * sizeof(int));
-		if (!c->targets)
-			return tp_fail(err, -ENOMEM, "out of memory");
-		for (i = 0; i < c->n_targets; i++)
-			c->targets[i] = -1;
-	}
-	for (i = 0; i < c->n_targets; i++) {
-		int fd = recv_fd(c->handoff[i]);
-
-		if (fd < 0)
-			return tp_fail(err, fd, "the peer did not hand over its ring: %s",
-				       strerror(-fd));
-		c->targets[i] = fd;
-		close(c->handoff[i]);
-		c->handoff[i] = -1;
-	}
-	if (!c->ring)
-		c->out_fd = c->targets[0];
-	return 0;
-#else
-	(void)c;
-	(void)err;
-	return 0;
-#endif
 }
 
 static void wake_close(struct tp_conn *c)
@@ -595,11 +563,7 @@ static void wake_close(struct tp_conn *c)
 	for (i = 0; c->targets && i < c->n_targets; i++)
 		if (c->targets[i] >= 0)
 			close(c->targets[i]);
-	for (i = 0; c->handoff && i < c->n_targets; i++)
-		if (c->handoff[i] >= 0)
-			close(c->handoff[i]);
 	free(c->targets);
-	free(c->handoff);
 #ifdef HAVE_LIBURING
 	if (c->have_uring)
 		io_uring_queue_exit(&c->uring);
@@ -852,10 +816,9 @@ static int shm_attach_with(const struct tp_params *p, unsigned spin,
 
 static int shm_connect(struct tp_conn *c, char *err)
 {
-	int rc = wake_connect(c, err);
-
-	if (rc || c->ring)
-		return rc;
+	(void)err;
+	if (c->ring)
+		return 0;
 	c->in_seen = __atomic_load_n(&c->inbox->seq, __ATOMIC_ACQUIRE);
 	return 0;
 }
