@@ -16,7 +16,7 @@ import { ioUring, ioUringMsgRing } from './io-uring.js';
 import { kdbus, kdbusMemfd } from './kdbus.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [nullTransport, pipe, fifo, unixStream, unixSeqpacket, tcp, udp, ioUring, posixMq, sysvMsg, shm, shmSpin, eventfd, ioUringMsgRing, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, nullTransport, fifo, tcp, udp, ioUring, posixMq, sysvMsg, eventfd, ioUringMsgRing, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);
