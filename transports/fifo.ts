@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fifo: named pipes. Each channel gets its own 0700 directory under the run's private directory, holding one
 // fifo (0600) per direction or per subscriber; the peer opens its ends by name, then the names are unlinked
 // (native/transports/fifo.c). The run directory is removed at teardown, so nothing stays on disk.
@@ -5,7 +6,8 @@ import type { Transport } from './types.js';
 
 export const fifo: Transport = {
   name: 'fifo',
-  nativeName: 'fifo',
+  native: 'fifo',
+  order: 13,
   description: 'named pipes (mkfifo) in the private run directory, one per direction / per subscriber',
   workloads: ['rpc', 'broadcast'],
   async probe() {
@@ -15,3 +17,5 @@ export const fifo: Transport = {
     return { address: ctx.dir };
   },
 };
+
+export const transports = [fifo];

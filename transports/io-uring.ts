@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // io-uring: the unix-stream exchange (a socketpair per pair / per subscriber) driven through io_uring (liburing):
 // one io_uring_enter per round trip and side, one for a whole fan-out. io-uring-msg-ring: shm's mailbox woken
 // with IORING_OP_MSG_RING (a CQE posted into the receiver's ring) instead of a futex. Availability is checked at
@@ -25,7 +26,8 @@ export function ioUringProbe(disabled: number | undefined, release: string): Pro
 
 export const ioUring: Transport = {
   name: 'io-uring',
-  nativeName: 'io-uring',
+  native: 'io-uring',
+  order: 16,
   description: 'the unix-stream exchange through io_uring (liburing): send + recv in one io_uring_enter',
   workloads: ['rpc', 'broadcast'],
   async probe() {
@@ -35,10 +37,13 @@ export const ioUring: Transport = {
 
 export const ioUringMsgRing: Transport = {
   name: 'io-uring-msg-ring',
-  nativeName: 'io-uring-msg-ring',
+  native: 'io-uring-msg-ring',
+  order: 23,
   description: 'shm mailbox / ring woken with IORING_OP_MSG_RING (CQE posted into the receiver ring) instead of futex',
   workloads: ['rpc', 'broadcast'],
   async probe() {
     return ioUringProbe(ioUringSysctl(), os.release());
   },
 };
+
+export const transports = [ioUring, ioUringMsgRing];

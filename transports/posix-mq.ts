@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // posix-mq: POSIX message queues. The harness creates each queue (0600, mq_msgsize = the case's message size,
 // mq_maxmsg = 2) and unlinks its name at once; the peer inherits the queue descriptor, so nothing can be left in
 // /dev/mqueue. RPC: a request and a reply queue; broadcast: one queue per subscriber. Sizes above the kernel's
@@ -60,7 +61,8 @@ export function mqSkipReason(c: { workload: Workload; size: number; subscribers:
 
 export const posixMq: Transport = {
   name: 'posix-mq',
-  nativeName: 'posix-mq',
+  native: 'posix-mq',
+  order: 17,
   description: 'POSIX message queues (mq_timedsend / mq_timedreceive), one per direction / per subscriber',
   workloads: ['rpc', 'broadcast'],
   async probe() {
@@ -72,3 +74,5 @@ export const posixMq: Transport = {
     return mqSkipReason(c, readMqLimits());
   },
 };
+
+export const transports = [posixMq];

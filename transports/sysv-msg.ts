@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sysv-msg: System V message queues. One private queue (IPC_PRIVATE, 0600) per channel, multiplexed by message
 // type (RPC: 1 = request, 2 = reply; broadcast: type i + 1 for subscriber i). The harness removes it with
 // IPC_RMID on close and on every failure path; a watcher thread removes it when a case is aborted, which is what
@@ -38,7 +39,8 @@ export function sysvSkipReason(size: number, limits: SysvLimits | undefined): st
 
 export const sysvMsg: Transport = {
   name: 'sysv-msg',
-  nativeName: 'sysv-msg',
+  native: 'sysv-msg',
+  order: 18,
   description: 'System V message queues (msgsnd / msgrcv), one queue per channel, addressed by message type',
   workloads: ['rpc', 'broadcast'],
   async probe() {
@@ -50,3 +52,5 @@ export const sysvMsg: Transport = {
     return sysvSkipReason(c.size, readSysvLimits());
   },
 };
+
+export const transports = [sysvMsg];

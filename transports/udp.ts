@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // udp: one datagram per message over loopback; connected sockets (a connected UDP socket only accepts its
 // peer's datagrams). Broadcast: one publisher socket sendto()s every interested subscriber. A message must fit
 // one datagram; larger sizes are skipped with the reason.
@@ -14,7 +15,8 @@ export function udpSkipReason(size: number): string | undefined {
 
 export const udp: Transport = {
   name: 'udp',
-  nativeName: 'udp',
+  native: 'udp',
+  order: 15,
   description: 'UDP over loopback, one datagram per message (sizes up to 65507 B)',
   workloads: ['rpc', 'broadcast'],
   async probe() {
@@ -24,3 +26,5 @@ export const udp: Transport = {
     return udpSkipReason(c.size);
   },
 };
+
+export const transports = [udp];

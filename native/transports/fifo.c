@@ -267,3 +267,5 @@ const struct transport_ops fifo_ops = {
 	.publish = fd_publish,
 	.close = fd_close,
 };
+
+TRANSPORT_REGISTER(fifo_ops);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* ipcbench-pkg-config: liburing (liburing-dev) */
 /*
  * io-uring: the unix-stream exchange (one AF_UNIX SOCK_STREAM socketpair
  * per client/server pair or per subscriber) driven through io_uring
@@ -30,7 +31,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBURING
 #include <liburing.h>
 
 #define OP_SEND 0
@@ -423,11 +423,4 @@ const struct transport_ops io_uring_ops = {
 	.close = uring_close,
 };
 
-#else
-
-const struct transport_ops io_uring_ops = {
-	.name = "io-uring",
-	.unavailable = "built without liburing (apt-get install liburing-dev, then npm run build)",
-};
-
-#endif
+TRANSPORT_REGISTER(io_uring_ops);

@@ -111,3 +111,5 @@ const struct transport_ops null_ops = {
 	.reply = null_reply,
 	.close = null_close,
 };
+
+TRANSPORT_REGISTER(null_ops);

@@ -309,3 +309,5 @@ const struct transport_ops posix_mq_ops = {
 	.publish = mq_publish,
 	.close = mq_conn_close,
 };
+
+TRANSPORT_REGISTER(posix_mq_ops);

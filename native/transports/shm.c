@@ -35,18 +35,15 @@
  *    publisher wakes subscriber 0 if it sleeps, and each subscriber, when
  *    it takes a message, wakes subscriber i + 1 if that one sleeps (so
  *    subscriber i holds eventfds i and i + 1).
- *  - msg-ring: IORING_OP_MSG_RING.  Each side owns an io_uring and sleeps
- *    in io_uring_wait_cqe_timeout(); the sender posts a CQE into the
- *    receiver's ring (one io_uring_enter).  The harness creates every ring
- *    (an io_uring fd cannot travel over SCM_RIGHTS, but it is inherited);
- *    each peer maps its own from the io_uring_params in a memfd.  The
- *    publisher wakes every sleeping subscriber with one io_uring_enter
- *    carrying one MSG_RING SQE per sleeper.
+ *  - external (shm.h): another file supplies the wake-up
+ *    (io-uring-msg-ring.c: IORING_OP_MSG_RING); the publisher queues one
+ *    wake-up per sleeping subscriber and flushes them together.
  */
 #define _GNU_SOURCE
 #include "../core/clock.h"
 #include "../core/payload.h"
 #include "../core/transport.h"
+#include "shm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,11 +56,10 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#ifdef HAVE_LIBURING
-#include <liburing.h>
-#endif
 
-#define SHM_DEFAULT_SPIN_NS 20000u
+/* shm-spin: how long a receiver polls before it sleeps (the variant shows
+ * what busy-waiting buys and costs); exported to TS as "spinNs". */
+#define SHM_SPIN_NS 20000u
 #define SHM_WAIT_SLICE_NS 200000000ll	/* re-check abort flags this often */
 #define CACHELINE 64
 
@@ -95,8 +91,10 @@ struct ring {
 enum shm_wake {
 	WAKE_FUTEX,
 	WAKE_EVENTFD,
-	WAKE_MSG_RING,
+	WAKE_EXTERNAL,
 };
+
+enum shm_variant { SHM_PLAIN, SHM_SPIN, SHM_EVENTFD };
 
 #define RING_MAX_BYTES (64ull << 20)
 #define RING_MAX_SLOTS 64
@@ -105,15 +103,13 @@ struct tp_conn {
 	struct tp_params params;
 	enum shm_wake wake;
 	int in_fd;		/* eventfd: the one we sleep on */
-	int out_fd;		/* eventfd: the peer's / the next subscriber's;
-				 * msg-ring: the peer's ring (RPC) */
-	int *targets;		/* publisher: eventfd 0 / every subscriber's ring */
+	int out_fd;		/* eventfd: the peer's / the next subscriber's */
+	int *targets;		/* publisher: eventfd 0 */
 	unsigned n_targets;
 	uint32_t *sub_waiting;	/* broadcast, not futex: one word per subscriber */
-#ifdef HAVE_LIBURING
-	struct io_uring uring;	/* msg-ring: the ring we sleep on / submit from */
-	int have_uring;
-#endif
+	const struct shm_waker *waker;	/* WAKE_EXTERNAL */
+	void *wstate;
+	uint64_t spin_ns;	/* shm-spin: bounded poll before sleeping */
 	struct ring *ring;	/* broadcast only */
 	uint64_t next;		/* subscriber: next message number to read */
 	uint64_t reading_version;
@@ -140,7 +136,8 @@ static long futex(uint32_t *uaddr, int op, uint32_t val,
 	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
 }
 
-/* Wake whoever sleeps on seq: a futex wake, or a nudge to target_fd. */
+/* Nudge a sleeper: write to its eventfd, or queue an external wake-up
+ * (target_fd is then the target's index). */
 static void wake_fd(struct tp_conn *c, int target_fd)
 {
 	uint64_t one = 1;
@@ -153,30 +150,14 @@ static void wake_fd(struct tp_conn *c, int target_fd)
 		}
 		return;
 	}
-#ifdef HAVE_LIBURING
-	if (c->wake == WAKE_MSG_RING) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&c->uring);
-
-		if (!sqe) {
-			io_uring_submit(&c->uring);
-			sqe = io_uring_get_sqe(&c->uring);
-		}
-		if (sqe) {
-			io_uring_prep_msg_ring(sqe, target_fd, 0, 1, 0);
-			sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
-		}
-	}
-#endif
+	if (c->wake == WAKE_EXTERNAL)
+		c->waker->wake(c->wstate, (unsigned)target_fd);
 }
 
 static void wake_flush(struct tp_conn *c)
 {
-#ifdef HAVE_LIBURING
-	if (c->wake == WAKE_MSG_RING)
-		io_uring_submit(&c->uring);
-#else
-	(void)c;
-#endif
+	if (c->wake == WAKE_EXTERNAL)
+		c->waker->flush(c->wstate);
 }
 
 static void post(struct tp_conn *c, struct mailbox *box)
@@ -188,7 +169,7 @@ static void post(struct tp_conn *c, struct mailbox *box)
 		futex(&box->seq, FUTEX_WAKE, INT_MAX, NULL);
 		return;
 	}
-	wake_fd(c, c->out_fd);
+	wake_fd(c, c->wake == WAKE_EXTERNAL ? 0 : c->out_fd);
 	wake_flush(c);
 }
 
@@ -207,28 +188,18 @@ static void sleep_once(struct tp_conn *c, uint32_t *seq, uint32_t seen)
 		}
 		return;
 	}
-#ifdef HAVE_LIBURING
-	if (c->wake == WAKE_MSG_RING) {
-		struct __kernel_timespec ts = { 0, SHM_WAIT_SLICE_NS };
-		struct io_uring_cqe *cqe;
-		unsigned head, n = 0;
-
-		if (io_uring_wait_cqe_timeout(&c->uring, &cqe, &ts) == 0) {
-			io_uring_for_each_cqe(&c->uring, head, cqe)
-				n++;
-			io_uring_cq_advance(&c->uring, n);
-		}
+	if (c->wake == WAKE_EXTERNAL) {
+		c->waker->sleep(c->wstate, SHM_WAIT_SLICE_NS);
 		return;
 	}
-#endif
 	futex(seq, FUTEX_WAIT, seen, &slice);
 }
 
 static int wait_for(struct tp_conn *c, uint32_t *seq, uint32_t *waiting,
 		    uint32_t seen)
 {
-	if (c->params.spin_ns) {
-		uint64_t until = clock_now_ns() + c->params.spin_ns;
+	if (c->spin_ns) {
+		uint64_t until = clock_now_ns() + c->spin_ns;
 
 		do {
 			for (int i = 0; i < 64; i++) {
@@ -362,56 +333,6 @@ static int new_eventfd(char *err)
 	return fd < 0 ? tp_fail(err, -errno, "eventfd: %s", strerror(errno)) : fd;
 }
 
-#ifdef HAVE_LIBURING
-#define URING_ENTRIES 8
-
-static int uring_open(struct tp_conn *c, struct io_uring_params *p, char *err)
-{
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	rc = io_uring_queue_init_params(URING_ENTRIES, &c->uring, p);
-	if (rc < 0)
-		return tp_fail(err, rc, "io_uring_setup: %s", strerror(-rc));
-	c->have_uring = 1;
-	return 0;
-}
-
-/* A ring for a peer: created here (an io_uring fd cannot be passed over
- * SCM_RIGHTS, but it is inherited like any fd), mapped by the peer. */
-static int peer_ring(char *err)
-{
-	struct io_uring_params p;
-	int fd;
-
-	memset(&p, 0, sizeof(p));
-	fd = io_uring_setup(URING_ENTRIES, &p);
-	if (fd < 0)
-		return tp_fail(err, fd, "io_uring_setup: %s", strerror(-fd));
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		close(fd);
-		return tp_fail(err, -errno, "fcntl: %s", strerror(errno));
-	}
-	return fd;
-}
-
-/* The io_uring_params the peers need to map their rings (every ring here
- * is created alike), in a small memfd. */
-static int params_fd(const struct io_uring_params *p, char *err)
-{
-	int fd = memfd_create("ipcbench-uring-params", MFD_CLOEXEC);
-
-	if (fd < 0 || pwrite(fd, p, sizeof(*p), 0) != (ssize_t)sizeof(*p)) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return tp_fail(err, -e, "memfd: %s", strerror(e));
-	}
-	return fd;
-}
-#endif
-
 /* Harness side: create the wake-up objects for n peers (RPC: n = 1). */
 static int wake_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 			unsigned n, char *err)
@@ -462,44 +383,9 @@ static int wake_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 		free(e);
 		return rc;
 	}
-#ifdef HAVE_LIBURING
-	if (c->wake == WAKE_MSG_RING) {
-		struct io_uring_params p;
-		int pfd;
-
-		rc = uring_open(c, &p, err);	/* ours: we sleep on it, submit from it */
-		if (rc)
-			return rc;
-		c->targets = malloc(n * sizeof(int));
-		if (!c->targets)
-			return tp_fail(err, -ENOMEM, "out of memory");
-		c->n_targets = n;
-		for (i = 0; i < n; i++)
-			c->targets[i] = -1;
-		pfd = params_fd(&p, err);
-		if (pfd < 0)
-			return pfd;
-		/* peer i: [shared memory, its ring, (RPC: our ring,) params] */
-		for (i = 0, rc = 0; !rc && i < n; i++) {
-			c->targets[i] = peer_ring(err);
-			if (c->targets[i] < 0) {
-				rc = c->targets[i];
-				break;
-			}
-			rc = give(&peers[i], c->targets[i], err);
-			if (!rc && !c->ring)
-				rc = give(&peers[i], c->uring.ring_fd, err);
-			if (!rc)
-				rc = give(&peers[i], pfd, err);
-		}
-		close(pfd);
-		if (!rc && !c->ring)
-			c->out_fd = c->targets[0];
-		return rc;
-	}
-#endif
-	return c->wake == WAKE_FUTEX ? 0 :
-	       tp_fail(err, -ENOSYS, "built without liburing");
+	if (c->wake == WAKE_EXTERNAL)
+		return c->waker->prepare(c->wstate, peers, n, !c->ring, err);
+	return 0;
 }
 
 /* Peer side: take the wake-up objects from the inherited fds[1..]. */
@@ -519,37 +405,7 @@ static int wake_attach(struct tp_conn *c, const int *fds, int n_fds,
 		c->out_fd = need == 3 ? fds[2] : -1;
 		return 0;
 	}
-#ifdef HAVE_LIBURING
-	if (c->wake == WAKE_MSG_RING) {
-		int need = c->ring ? 3 : 4, rc, k;
-		struct io_uring_params p;
-
-		if (n_fds != need)
-			return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
-				       need, n_fds);
-		if (pread(fds[need - 1], &p, sizeof(p), 0) != (ssize_t)sizeof(p))
-			rc = tp_fail(err, -EINVAL, "no io_uring parameters in fd %d",
-				     fds[need - 1]);
-		else
-			rc = io_uring_queue_mmap(fds[1], &p, &c->uring);
-		if (rc < 0 && err && !err[0])
-			tp_fail(err, rc, "map our io_uring: %s", strerror(-rc));
-		close(fds[need - 1]);
-		if (rc < 0) {
-			for (k = 1; k < need - 1; k++)
-				close(fds[k]);
-			return rc;
-		}
-		c->have_uring = 1;	/* owns fds[1] now */
-		/* io_uring_queue_mmap leaves features unset; without
-		 * IORING_FEAT_EXT_ARG every timed wait would cost a timeout SQE */
-		c->uring.features = p.features;
-		if (!c->ring)
-			c->out_fd = fds[2];	/* the harness's ring */
-		return 0;
-	}
-#endif
-	return tp_fail(err, -ENOSYS, "built without liburing");
+	return c->waker->attach(c->wstate, fds + 1, n_fds - 1, !c->ring, err);
 }
 
 static void wake_close(struct tp_conn *c)
@@ -564,10 +420,9 @@ static void wake_close(struct tp_conn *c)
 		if (c->targets[i] >= 0)
 			close(c->targets[i]);
 	free(c->targets);
-#ifdef HAVE_LIBURING
-	if (c->have_uring)
-		io_uring_queue_exit(&c->uring);
-#endif
+	if (c->wake == WAKE_EXTERNAL && c->wstate)
+		c->waker->close(c->wstate);
+	free(c->wstate);
 }
 
 static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
@@ -586,7 +441,7 @@ static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 	return rc ? rc : wake_prepare(c, peers, c->params.subscribers, err);
 }
 
-static int shm_publish(struct tp_conn *c, const void *data, size_t len,
+int shm_publish(struct tp_conn *c, const void *data, size_t len,
 		       const uint8_t *interested)
 {
 	struct ring *r = c->ring;
@@ -617,11 +472,11 @@ static int shm_publish(struct tp_conn *c, const void *data, size_t len,
 		if (__atomic_load_n(&c->sub_waiting[0], __ATOMIC_SEQ_CST))
 			wake_fd(c, c->targets[0]);
 		break;
-	case WAKE_MSG_RING:
-		/* one SQE per sleeper, one io_uring_enter for all */
-		for (i = 0; i < c->n_targets; i++) {
+	case WAKE_EXTERNAL:
+		/* one wake-up per sleeper, delivered together */
+		for (i = 0; i < c->params.subscribers; i++) {
 			if (__atomic_load_n(&c->sub_waiting[i], __ATOMIC_SEQ_CST)) {
-				wake_fd(c, c->targets[i]);
+				wake_fd(c, (int)i);
 				woke++;
 			}
 		}
@@ -693,7 +548,7 @@ static int ring_release(struct tp_conn *c, const struct tp_msg *msg)
 	       c->reading_version ? 0 : -ESTALE;
 }
 
-static void shm_close(struct tp_conn *c)
+void shm_close(struct tp_conn *c)
 {
 	if (!c)
 		return;
@@ -705,27 +560,34 @@ static void shm_close(struct tp_conn *c)
 	free(c);
 }
 
-static struct tp_conn *conn_new(const struct tp_params *p, unsigned spin,
-				enum shm_wake wake)
+static struct tp_conn *conn_new(const struct tp_params *p,
+				const struct shm_waker *w)
 {
 	struct tp_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->params = *p;
-	/* a spinning variant spins for its default unless told otherwise;
-	 * the others never spin */
-	c->params.spin_ns = spin ? (p->spin_ns ? p->spin_ns : spin) : 0;
-	c->wake = wake;
 	c->memfd = c->in_fd = c->out_fd = -1;
+	if (w) {
+		c->wake = WAKE_EXTERNAL;
+		c->waker = w;
+		c->wstate = calloc(1, w->state_size ? w->state_size : 1);
+		if (!c->wstate) {
+			free(c);
+			return NULL;
+		}
+		return c;
+	}
+	c->spin_ns = p->variant == SHM_SPIN ? SHM_SPIN_NS : 0;
+	c->wake = p->variant == SHM_EVENTFD ? WAKE_EVENTFD : WAKE_FUTEX;
 	return c;
 }
 
-static int shm_prepare_with(const struct tp_params *p, unsigned spin,
-			    enum shm_wake wake, struct tp_conn **out,
-			    struct tp_peer_fds *peers, char *err)
+int shm_prepare_ext(const struct tp_params *p, const struct shm_waker *w,
+		    struct tp_conn **out, struct tp_peer_fds *peers, char *err)
 {
-	struct tp_conn *c = conn_new(p, spin, wake);
+	struct tp_conn *c = conn_new(p, w);
 	int fd, rc;
 
 	if (!c)
@@ -773,17 +635,16 @@ fail:
 	return rc;
 }
 
-static int shm_attach_with(const struct tp_params *p, unsigned spin,
-			   enum shm_wake wake, enum tp_role role,
-			   const int *fds, int n_fds, struct tp_conn **out,
-			   char *err)
+int shm_attach_ext(const struct tp_params *p, const struct shm_waker *w,
+		   enum tp_role role, const int *fds, int n_fds,
+		   struct tp_conn **out, char *err)
 {
 	struct tp_conn *c;
 	int rc;
 
 	if (n_fds < 1)
 		return tp_fail(err, -EINVAL, "expected inherited fds, got none");
-	c = conn_new(p, spin, wake);
+	c = conn_new(p, w);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	if (role == TP_ROLE_SUBSCRIBER) {
@@ -814,7 +675,7 @@ static int shm_attach_with(const struct tp_params *p, unsigned spin,
 	return 0;
 }
 
-static int shm_connect(struct tp_conn *c, char *err)
+int shm_connect(struct tp_conn *c, char *err)
 {
 	(void)err;
 	if (c->ring)
@@ -846,7 +707,7 @@ static int take(struct tp_conn *c, struct tp_msg *msg)
 	return 0;
 }
 
-static int shm_call(struct tp_conn *c, const void *req, size_t len,
+int shm_call(struct tp_conn *c, const void *req, size_t len,
 		    struct tp_msg *reply)
 {
 	int rc = send_to(c, req, len);
@@ -854,78 +715,60 @@ static int shm_call(struct tp_conn *c, const void *req, size_t len,
 	return rc ? rc : take(c, reply);
 }
 
-static int shm_recv(struct tp_conn *c, struct tp_msg *msg)
+int shm_recv(struct tp_conn *c, struct tp_msg *msg)
 {
 	return c->ring ? ring_recv(c, msg) : take(c, msg);
 }
 
-static int shm_release(struct tp_conn *c, const struct tp_msg *msg)
+int shm_release(struct tp_conn *c, const struct tp_msg *msg)
 {
 	return c->ring ? ring_release(c, msg) : 0;
 }
 
-static int shm_reply(struct tp_conn *c, const void *data, size_t len)
+int shm_reply(struct tp_conn *c, const void *data, size_t len)
 {
 	return send_to(c, data, len);
 }
 
-#ifdef HAVE_LIBURING
-/* MSG_RING came with Linux 5.18; io_uring itself may be switched off. */
-static int msg_ring_probe(char *err)
+static int shm_prepare(const struct tp_params *p, struct tp_conn **out,
+		       struct tp_peer_fds *peers, char *err)
 {
-	struct io_uring ring;
-	struct io_uring_probe *probe;
-	int rc = io_uring_queue_init(2, &ring, 0), ok;
-
-	if (rc < 0)
-		return tp_fail(err, rc, "io_uring_setup: %s%s", strerror(-rc),
-			       rc == -EPERM ? " (disabled by /proc/sys/kernel/io_uring_disabled, io_uring_group or a seccomp filter)" : "");
-	probe = io_uring_get_probe_ring(&ring);
-	ok = probe && io_uring_opcode_supported(probe, IORING_OP_MSG_RING);
-	if (probe)
-		io_uring_free_probe(probe);
-	io_uring_queue_exit(&ring);
-	return ok ? 0 : tp_fail(err, -EOPNOTSUPP,
-				"this kernel has no IORING_OP_MSG_RING (Linux 5.18 or later)");
+	return shm_prepare_ext(p, NULL, out, peers, err);
 }
-#endif
 
-/* One ops table per (spin, wake-up) variant. */
-#define SHM_VARIANT(sym, tname, spin, wake, probe_fn)                                   \
-	static int sym##_prepare(const struct tp_params *p,                   \
-				 struct tp_conn **c, struct tp_peer_fds *peers, \
-				 char *err)                                   \
-	{                                                                     \
-		return shm_prepare_with(p, spin, wake, c, peers, err);        \
-	}                                                                     \
-	static int sym##_attach(const struct tp_params *p, enum tp_role role, \
-				const int *fds, int n, struct tp_conn **c,    \
-				char *err)                                    \
-	{                                                                     \
-		return shm_attach_with(p, spin, wake, role, fds, n, c, err);  \
-	}                                                                     \
-	const struct transport_ops sym##_ops = {                              \
-		.name = tname,                                                \
-		.probe = probe_fn,                                            \
-		.prepare = sym##_prepare,                                     \
-		.connect = shm_connect,                                       \
-		.attach = sym##_attach,                                       \
-		.call = shm_call,                                             \
-		.recv = shm_recv,                                             \
-		.reply = shm_reply,                                           \
-		.publish = shm_publish,                                       \
-		.release = shm_release,                                       \
-		.close = shm_close,                                           \
-	}
+static int shm_attach(const struct tp_params *p, enum tp_role role,
+		      const int *fds, int n_fds, struct tp_conn **out,
+		      char *err)
+{
+	return shm_attach_ext(p, NULL, role, fds, n_fds, out, err);
+}
 
-SHM_VARIANT(shm, "shm", 0, WAKE_FUTEX, NULL);
-SHM_VARIANT(shm_spin, "shm-spin", SHM_DEFAULT_SPIN_NS, WAKE_FUTEX, NULL);
-SHM_VARIANT(eventfd, "eventfd", 0, WAKE_EVENTFD, NULL);
-#ifdef HAVE_LIBURING
-SHM_VARIANT(io_uring_msg_ring, "io-uring-msg-ring", 0, WAKE_MSG_RING, msg_ring_probe);
-#else
-const struct transport_ops io_uring_msg_ring_ops = {
-	.name = "io-uring-msg-ring",
-	.unavailable = "built without liburing (apt-get install liburing-dev, then npm run build)",
+/* The variants differ only in how a receiver waits (enum shm_variant). */
+static const char *const shm_variants[] = {
+	[SHM_PLAIN] = "shm",
+	[SHM_SPIN] = "shm-spin",
+	[SHM_EVENTFD] = "eventfd",
+	NULL,
 };
-#endif
+
+static const struct tp_limit shm_limits[] = {
+	{ "spinNs", SHM_SPIN_NS },
+	{ NULL, 0 },
+};
+
+const struct transport_ops shm_ops = {
+	.name = "shm",
+	.variants = shm_variants,
+	.limits = shm_limits,
+	.prepare = shm_prepare,
+	.connect = shm_connect,
+	.attach = shm_attach,
+	.call = shm_call,
+	.recv = shm_recv,
+	.reply = shm_reply,
+	.publish = shm_publish,
+	.release = shm_release,
+	.close = shm_close,
+};
+
+TRANSPORT_REGISTER(shm_ops);

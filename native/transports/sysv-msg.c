@@ -296,3 +296,5 @@ const struct transport_ops sysv_msg_ops = {
 	.publish = sysv_publish,
 	.close = sysv_close,
 };
+
+TRANSPORT_REGISTER(sysv_msg_ops);

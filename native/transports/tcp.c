@@ -133,3 +133,5 @@ const struct transport_ops tcp_ops = {
 	.publish = fd_publish,
 	.close = fd_close,
 };
+
+TRANSPORT_REGISTER(tcp_ops);

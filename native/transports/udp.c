@@ -263,3 +263,5 @@ const struct transport_ops udp_ops = {
 	.publish = udp_publish,
 	.close = udp_close,
 };
+
+TRANSPORT_REGISTER(udp_ops);
