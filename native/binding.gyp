@@ -3,14 +3,19 @@
     "core_sources": [
       "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
       "transports/fdstream.c", "transports/shm.c", "transports/binder.c",
-      "transports/kdbus.c",
+      "transports/kdbus.c", "transports/varlink.c", "transports/zeromq.c", "transports/iceoryx.c",
       "workloads/rpc.c", "workloads/broadcast.c"
     ],
     "warnings": ["-Wall", "-Wextra", "-O2", "-g"],
     # D-Bus clients are optional: built only where their -dev packages are installed, so that the
     # build still succeeds without them (native/core/registry.c lists them under the same defines).
     "have_sdbus%": "<!(pkg-config --exists libsystemd && echo 1 || echo 0)",
-    "have_libdbus%": "<!(pkg-config --exists dbus-1 && echo 1 || echo 0)"
+    "have_libdbus%": "<!(pkg-config --exists dbus-1 && echo 1 || echo 0)",
+    # zeromq.c / iceoryx.c compile to an "unavailable" stub without their headers. Debian's iceoryx ships no
+    # pkg-config file (only CMake), so its versioned include directory is looked up instead.
+    "have_zmq%": "<!(pkg-config --exists libzmq && echo 1 || echo 0)",
+    "iceoryx_inc%": "<!(sh -c 'ls -d /usr/include/iceoryx/v*/ 2>/dev/null | sort -V | tail -1')",
+    "have_iceoryx%": "<!(sh -c 'ls -d /usr/include/iceoryx/v*/iceoryx_binding_c 2>/dev/null | grep -q . && echo 1 || echo 0')"
   },
   "targets": [
     {
@@ -25,6 +30,16 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "libraries": ["-lpthread", "-lm"],
       "conditions": [
+        ["have_zmq==1", {
+          "defines": ["HAVE_ZMQ"],
+          "cflags": ["<!@(pkg-config --cflags libzmq)"],
+          "libraries": ["<!@(pkg-config --libs libzmq)"]
+        }],
+        ["have_iceoryx==1", {
+          "defines": ["HAVE_ICEORYX"],
+          "cflags": ["-isystem", "<(iceoryx_inc)"],
+          "libraries": ["-liceoryx_binding_c"]
+        }],
         ["have_sdbus==1", {
           "sources": ["transports/dbus-sdbus.c"],
           "defines": ["HAVE_SDBUS"],
@@ -47,6 +62,16 @@
       "cflags_c": ["-std=gnu11"],
       "libraries": ["-lpthread", "-lm"],
       "conditions": [
+        ["have_zmq==1", {
+          "defines": ["HAVE_ZMQ"],
+          "cflags": ["<!@(pkg-config --cflags libzmq)"],
+          "libraries": ["<!@(pkg-config --libs libzmq)"]
+        }],
+        ["have_iceoryx==1", {
+          "defines": ["HAVE_ICEORYX"],
+          "cflags": ["-isystem", "<(iceoryx_inc)"],
+          "libraries": ["-liceoryx_binding_c"]
+        }],
         ["have_sdbus==1", {
           "sources": ["transports/dbus-sdbus.c"],
           "defines": ["HAVE_SDBUS"],

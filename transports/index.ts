@@ -6,9 +6,12 @@ import { dbusBroker, dbusBrokerLibdbus, dbusBrokerMemfd } from './dbus-broker.js
 import { dbusP2p } from './dbus-p2p.js';
 import { binder } from './binder.js';
 import { kdbus, kdbusMemfd } from './kdbus.js';
+import { zeromq } from './zeromq.js';
+import { varlink } from './varlink.js';
+import { iceoryx } from './iceoryx.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd, zeromq, varlink, iceoryx];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);

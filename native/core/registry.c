@@ -13,6 +13,9 @@ extern const struct transport_ops shm_ops;
 extern const struct transport_ops shm_spin_ops;
 extern const struct transport_ops binder_ops;	/* a stub where <linux/android/binder.h> is missing */
 extern const struct transport_ops kdbus_ops, kdbus_memfd_ops;	/* stubs off Linux */
+extern const struct transport_ops varlink_ops;
+extern const struct transport_ops zeromq_ops;	/* a stub without libzmq */
+extern const struct transport_ops iceoryx_ops;	/* a stub without iceoryx */
 #ifdef HAVE_SDBUS	/* binding.gyp: only where libsystemd is installed */
 extern const struct transport_ops dbus_sdbus_ops;
 extern const struct transport_ops dbus_sdbus_memfd_ops;
@@ -30,6 +33,9 @@ static const struct transport_ops *const registry[] = {
 	&shm_spin_ops,
 	&binder_ops,
 	&kdbus_ops, &kdbus_memfd_ops,
+	&zeromq_ops,
+	&varlink_ops,
+	&iceoryx_ops,
 #ifdef HAVE_SDBUS
 	&dbus_sdbus_ops,
 	&dbus_sdbus_memfd_ops,
