@@ -124,15 +124,33 @@ async function logTail(path: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The supervisor: starts RouDi, prints its pid, and stops it when our pipe closes (we exited). */
-const SUPERVISOR = 'iox-roudi -c "$1" -m on -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"; read x; kill -TERM "$r" 2>/dev/null; wait "$r"';
+/**
+ * The supervisor (sh, own process group): starts RouDi, prints its pid, and when our pipe closes (this process
+ * exited) stops it. iox-roudi 2.0.3 aborts at SIGTERM if a registered process is already dead (kill() fails with
+ * ESRCH), leaving its sockets and shared memory, and Node does not unregister at exit; so the supervisor first waits
+ * ROUDI_FORGET_S for RouDi's monitoring to drop dead processes (keep-alive timeout 1.5 s), then stops it, then
+ * removes whatever a crashed RouDi left, under RouDi's own lock so that a RouDi started meanwhile is never touched.
+ */
+export const ROUDI_FORGET_S = 3;
+export const ROUDI_LOCK = '/tmp/iox-unique-roudi.lock';
+export const ROUDI_LEFTOVERS = ['/tmp/roudi', '/tmp/roudi.lock', '/dev/shm/iceoryx_mgmt'];
+const SUPERVISOR = [
+  'iox-roudi -c "$1" -m on -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"',
+  'read x',
+  `sleep ${ROUDI_FORGET_S}; kill -TERM "$r" 2>/dev/null; wait "$r"`,
+  // only if RouDi did not remove its lock itself (flock would create it); nobody holds it once ours is dead
+  `[ -e ${ROUDI_LOCK} ] && flock -n ${ROUDI_LOCK} rm -f ${ROUDI_LEFTOVERS.join(' ')} "/dev/shm/$(id -gn)" ${ROUDI_LOCK} 2>/dev/null`,
+  // runtime files of registered processes that are gone (this one included), as sweepRuntimeFiles() does
+  'for f in /tmp/ipcbench-[hp][0-9]*; do p=${f#/tmp/ipcbench-?}; p=${p%.lock}; case $p in *[!0-9]*|"") continue;; esac; [ -O "$f" ] && ! kill -0 "$p" 2>/dev/null && rm -f "$f"; done',
+  'exit 0',
+].join('\n');
 
 async function startOnce(ctx: SetupContext, roudi: string, config: string, logPath: string): Promise<RoudiState | 'busy'> {
   const old = process.umask(0o077);
   let sup: ChildProcess;
   try {
     // own process group: a Ctrl-C at the terminal must not reach RouDi while we are still registered with it
-    sup = spawn('sh', ['-c', SUPERVISOR.replace('iox-roudi', roudi.replace(/'/g, '')), 'ipcbench-roudi', config, logPath], {
+    sup = spawn('sh', ['-c', SUPERVISOR.replace('iox-roudi', roudi.replace(/[^\w/.-]/g, '')), 'ipcbench-roudi', config, logPath], {
       stdio: ['pipe', 'pipe', 'ignore'],
       env: cleanEnv(),
       detached: true,
@@ -206,8 +224,8 @@ async function startRoudi(ctx: SetupContext): Promise<RoudiState> {
 /**
  * Every process that registers with RouDi gets a socket /tmp/<runtime name> and a lock beside it (fixed prefix in
  * iceoryx 2.0); a process removes them when it exits normally, not when it is killed (a crashed or killed peer), and
- * the harness's own are left by Node's exit. native/transports/iceoryx.c names them "ipcbench-h<pid>" (harness) and
- * "ipcbench-p<pid>" (peer); remove ours whose process is gone (and, at exit, this process's own).
+ * the harness's own are left when Node is killed. native/transports/iceoryx.c names them "ipcbench-h<pid>" (harness)
+ * and "ipcbench-p<pid>" (peer); remove ours whose process is gone. The supervisor does the same after we exited.
  */
 export function sweepRuntimeFiles(dir = '/tmp', self?: number): string[] {
   const removed: string[] = [];
@@ -235,8 +253,6 @@ export function sweepRuntimeFiles(dir = '/tmp', self?: number): string[] {
   return removed;
 }
 
-let sweepAtExit = false;
-
 function envOf(s: RoudiState): TransportEnv {
   return { address: `roudi-${s.pid}`, daemonPids: [s.pid], version: `${s.version}, private RouDi`, state: s };
 }
@@ -255,10 +271,6 @@ export const iceoryx: Transport = {
   async setup(ctx) {
     if (current && !current.exited && alive(current.pid)) return envOf(current);
     current = await startRoudi(ctx);
-    if (!sweepAtExit) {
-      sweepAtExit = true;
-      process.once('exit', () => sweepRuntimeFiles('/tmp', process.pid));
-    }
     return envOf(current);
   },
   // RouDi outlives the run only until this process exits (see the header); the next setup() reuses it. What
