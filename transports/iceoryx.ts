@@ -14,10 +14,10 @@
 //   read/write (0660), not 0600; our own runtime sockets are created 0600.
 // - A process registers with RouDi once, for its whole life (no unregister call in the C binding), and RouDi
 //   SIGTERMs every still-registered process when it is stopped. Stopping RouDi while the harness lives would
-//   therefore signal the harness itself. So RouDi lives as long as the harness process: a small supervisor (sh)
-//   holds a pipe from us; when the harness exits (normally, on Ctrl-C, or killed), the runtime unregisters on exit,
-//   the pipe closes, and the supervisor stops RouDi with SIGTERM, which removes its shared memory and sockets.
-//   Several runs in one process share that RouDi; teardown() keeps it for the next setup().
+//   therefore signal the harness itself. So RouDi lives as long as the harness process: the harness stops it while
+//   exiting, right after the iceoryx runtime has unregistered (an atexit handler in the native part), and waits for
+//   it; a small supervisor (sh) watching our pid does it instead when the harness is killed. Several runs in
+//   one process share that RouDi; teardown() keeps it for the next setup().
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -125,19 +125,22 @@ async function logTail(path: string): Promise<string> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The supervisor (sh, own process group): starts RouDi, prints its pid, and when our pipe closes (this process
- * exited) stops it. iox-roudi 2.0.3 aborts at SIGTERM if a registered process is already dead (kill() fails with
- * ESRCH), leaving its sockets and shared memory, and Node does not unregister at exit; so the supervisor first waits
- * ROUDI_FORGET_S for RouDi's monitoring to drop dead processes (keep-alive timeout 1.5 s), then stops it, then
- * removes whatever a crashed RouDi left, under RouDi's own lock so that a RouDi started meanwhile is never touched.
+ * The supervisor (sh, own process group): starts RouDi and prints its pid. Normally the harness stops RouDi itself
+ * while exiting (native/transports/iceoryx.c, an atexit handler that runs after the iceoryx runtime has
+ * unregistered), so the CLI's exit means RouDi is gone. If the harness dies without that (killed), the supervisor,
+ * watching our pid, stops RouDi. iox-roudi 2.0.3 aborts at SIGTERM when a registered process is already dead
+ * (kill() fails with ESRCH) and then leaves its sockets and shared memory, so both remove what is left under
+ * RouDi's own lock (a RouDi started meanwhile holds it and is never touched).
  */
-export const ROUDI_FORGET_S = 3;
 export const ROUDI_LOCK = '/tmp/iox-unique-roudi.lock';
 export const ROUDI_LEFTOVERS = ['/tmp/roudi', '/tmp/roudi.lock', '/dev/shm/iceoryx_mgmt'];
 const SUPERVISOR = [
+  'ulimit -c 0; cd /',
   'iox-roudi -c "$1" -m on -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"',
-  'read x',
-  `sleep ${ROUDI_FORGET_S}; kill -TERM "$r" 2>/dev/null; wait "$r"`,
+  // Node closes our pipes while exiting, before its exit handlers have run: watch its pid instead (no polling
+  // forks: tail checks once a second)
+  'tail --pid="$3" -f /dev/null',
+  '(sleep 3; kill -KILL "$r" 2>/dev/null) & k=$!; kill -TERM "$r" 2>/dev/null; wait "$r"; kill "$k" 2>/dev/null',
   // only if RouDi did not remove its lock itself (flock would create it); nobody holds it once ours is dead
   `[ -e ${ROUDI_LOCK} ] && flock -n ${ROUDI_LOCK} rm -f ${ROUDI_LEFTOVERS.join(' ')} "/dev/shm/$(id -gn)" ${ROUDI_LOCK} 2>/dev/null`,
   // runtime files of registered processes that are gone (this one included), as sweepRuntimeFiles() does
@@ -150,8 +153,8 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
   let sup: ChildProcess;
   try {
     // own process group: a Ctrl-C at the terminal must not reach RouDi while we are still registered with it
-    sup = spawn('sh', ['-c', SUPERVISOR.replace('iox-roudi', roudi.replace(/[^\w/.-]/g, '')), 'ipcbench-roudi', config, logPath], {
-      stdio: ['pipe', 'pipe', 'ignore'],
+    sup = spawn('sh', ['-c', SUPERVISOR.replace('iox-roudi', roudi.replace(/[^\w/.-]/g, '')), 'ipcbench-roudi', config, logPath, String(process.pid)], {
+      stdio: ['ignore', 'pipe', 'ignore'],
       env: cleanEnv(),
       detached: true,
     });
@@ -178,19 +181,17 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
     const log = await readFile(logPath, 'utf8').catch(() => '');
     if (log.includes('RouDi is ready for clients')) break;
     if (!alive(pid)) {
-      sup.stdin!.destroy();
       if (/Could not acquire lock|ROUDI_STILL_RUNNING/.test(log)) return 'busy';
       throw new Error(`iox-roudi exited during start-up: ${await logTail(logPath)}`);
     }
     if (ctx.signal.aborted || Date.now() > deadline) {
-      sup.stdin!.destroy(); // the supervisor stops RouDi
+      process.kill(pid, 'SIGTERM'); // not registered yet: nobody to signal back
       throw new Error(ctx.signal.aborted ? 'RouDi start interrupted' : `iox-roudi not ready within ${START_TIMEOUT_MS} ms`);
     }
     await sleep(50);
   }
   // nothing keeps the event loop alive for RouDi: it ends with this process
   sup.unref();
-  (sup.stdin as unknown as { unref?: () => void }).unref?.();
   return state;
 }
 

@@ -43,10 +43,14 @@
 #include "dbus-chanid.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +68,8 @@
 #define ICX_QUEUE 16			/* subscriber queue: closed loop needs 1-2 */
 #define ICX_SERVICE "ipcbench"
 #define ICX_ROUDI_SOCKET "/tmp/roudi"	/* fixed in iceoryx 2.0 (IOX_UDS_SOCKET_PATH_PREFIX + "roudi") */
+#define ICX_ROUDI_LOCK "/tmp/iox-unique-roudi.lock"
+#define ICX_ROUDI_STOP_MS 3000
 #define ICX_MAX_PORTS 2
 
 struct tp_conn {
@@ -85,6 +91,80 @@ struct tp_conn {
 /* ---- the process's one runtime ---- */
 
 static char joined[128];	/* the RouDi this process registered with */
+static pid_t roudi_pid;		/* the harness's private RouDi ("roudi-<pid>") */
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Running (not gone, not a zombie its supervisor has yet to reap)? */
+static int pid_running(pid_t pid)
+{
+	char path[64], buf[256], *paren;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+/*
+ * At exit, after the iceoryx runtime's own destructor has unregistered this
+ * process (atexit handlers run in reverse order, and this one is registered
+ * before iox_runtime_init()), stop our RouDi and wait for it: it would
+ * SIGTERM a process still registered, so this is the first moment it can
+ * be stopped without signalling the harness.  iox-roudi 2.0.3 aborts when
+ * a registered peer is already dead (a killed peer its monitoring has not
+ * dropped yet) and then leaves its files: remove them under its lock.  The
+ * supervisor in transports/iceoryx.ts does the same if we never get here.
+ */
+static void roudi_stop_at_exit(void)
+{
+	unsigned waited = 0;
+	struct group *g;
+	char seg[300];
+	int fd;
+
+	if (roudi_pid <= 0 || !pid_running(roudi_pid))
+		return;
+	kill(roudi_pid, SIGTERM);
+	while (pid_running(roudi_pid) && waited < ICX_ROUDI_STOP_MS) {
+		sleep_ms(10);
+		waited += 10;
+	}
+	if (pid_running(roudi_pid)) {
+		/* still waiting for some registered process: we are not one
+		 * any more, so nobody is left to signal back */
+		kill(roudi_pid, SIGKILL);
+		for (waited = 0; pid_running(roudi_pid) && waited < 1000; waited += 10)
+			sleep_ms(10);
+	}
+	fd = open(ICX_ROUDI_LOCK, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;	/* it removed everything itself */
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		unlink(ICX_ROUDI_SOCKET);
+		unlink(ICX_ROUDI_SOCKET ".lock");
+		unlink("/dev/shm/iceoryx_mgmt");
+		g = getgrgid(getgid());
+		if (g && snprintf(seg, sizeof(seg), "/dev/shm/%s", g->gr_name) < (int)sizeof(seg))
+			unlink(seg);
+		unlink(ICX_ROUDI_LOCK);
+	}
+	close(fd);
+}
 
 static int join_roudi(const struct tp_params *p, const char *side, char *err)
 {
@@ -105,6 +185,10 @@ static int join_roudi(const struct tp_params *p, const char *side, char *err)
 		return tp_fail(err, -ENOENT, "RouDi is not running (no %s)", ICX_ROUDI_SOCKET);
 	if (st.st_uid != getuid())
 		return tp_fail(err, -EPERM, "%s belongs to another user's RouDi", ICX_ROUDI_SOCKET);
+	if (!strncmp(p->address, "roudi-", 6) && !strcmp(side, "h")) {
+		roudi_pid = (pid_t)atoi(p->address + 6);
+		atexit(roudi_stop_at_exit);	/* runs after the runtime's destructor */
+	}
 	iox_set_loglevel(Iceoryx_LogLevel_Error);
 	snprintf(name, sizeof(name), "ipcbench-%s%d", side, (int)getpid());
 	/* its socket (/tmp/<name>) is born owner-only */
@@ -196,13 +280,6 @@ static int icx_alloc(const struct tp_params *p, enum tp_role role,
 	c->params.address = NULL;
 	*out = c;
 	return 0;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { 0, (long)ms * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 /* Wait until every subscriber of c is SUBSCRIBED. */
