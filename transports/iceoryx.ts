@@ -10,7 +10,7 @@
 // - Its names are compiled in: the socket /tmp/roudi, the locks /tmp/roudi.lock and /tmp/iox-unique-roudi.lock, the
 //   shared memory /dev/shm/iceoryx_mgmt and /dev/shm/<group>, and a socket /tmp/<runtime name> per registered
 //   process. There is no domain id in 2.0, so only one RouDi can run per machine: setup() waits (up to
-//   SERIALIZE_TIMEOUT_MS) while another RouDi holds the lock, and says so. RouDi creates them owner+group
+//   serializeTimeoutMs()) while another RouDi holds the lock, and says so. RouDi creates them owner+group
 //   read/write (0660), not 0600; our own runtime sockets are created 0600.
 // - A process registers with RouDi once, for its whole life (no unregister call in the C binding), and RouDi
 //   SIGTERMs every still-registered process when it is stopped. Stopping RouDi while the harness lives would
@@ -19,7 +19,7 @@
 //   it; a small supervisor (sh) watching our pid does it instead when the harness is killed. Several runs in
 //   one process share that RouDi; teardown() keeps it for the next setup().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cleanEnv, formatBytes, nativeProbe, output, which } from './dbus-bus.js';
@@ -27,8 +27,11 @@ import type { Probe, SetupContext, Transport, TransportEnv } from './types.js';
 
 /** Fixed in iceoryx 2.0 (IOX_UDS_SOCKET_PATH_PREFIX + "roudi"). */
 export const ROUDI_SOCKET = '/tmp/roudi';
-/** How long setup() waits for another run's RouDi (one per machine) before giving up. */
-export const SERIALIZE_TIMEOUT_MS = 120_000;
+/** How long setup() waits for another run's RouDi (one per machine) before giving up; $IPCBENCH_ICEORYX_WAIT_MS. */
+export function serializeTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.IPCBENCH_ICEORYX_WAIT_MS);
+  return Number.isInteger(v) && v >= 0 ? v : 120_000;
+}
 /** RouDi reserves and initialises ~80 MB of shared memory: seconds on a loaded machine. */
 export const START_TIMEOUT_MS = 60_000;
 
@@ -98,12 +101,22 @@ interface RoudiState {
 /** The RouDi this process started (one per process, see above). */
 let current: RoudiState | undefined;
 
+/** Running: not gone, and not a zombie its supervisor has yet to reap (kill(pid, 0) succeeds on those). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return false;
+  }
+}
+
+/** Stop a supervisor that never got a usable RouDi: its whole process group (sh, RouDi, tail). */
+function killGroup(sup: ChildProcess): void {
+  try {
+    process.kill(-sup.pid!, 'SIGKILL');
+  } catch {
+    /* gone */
   }
 }
 
@@ -181,11 +194,19 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
     const log = await readFile(logPath, 'utf8').catch(() => '');
     if (log.includes('RouDi is ready for clients')) break;
     if (!alive(pid)) {
+      killGroup(sup);
       if (/Could not acquire lock|ROUDI_STILL_RUNNING/.test(log)) return 'busy';
       throw new Error(`iox-roudi exited during start-up: ${await logTail(logPath)}`);
     }
     if (ctx.signal.aborted || Date.now() > deadline) {
-      process.kill(pid, 'SIGTERM'); // not registered yet: nobody to signal back
+      // nobody registered yet, so a SIGTERM signals nobody back and lets RouDi remove its files
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      for (let i = 0; i < 40 && alive(pid); i++) await sleep(50);
+      killGroup(sup);
       throw new Error(ctx.signal.aborted ? 'RouDi start interrupted' : `iox-roudi not ready within ${START_TIMEOUT_MS} ms`);
     }
     await sleep(50);
@@ -207,7 +228,7 @@ async function startRoudi(ctx: SetupContext): Promise<RoudiState> {
   const config = join(ctx.dir, 'roudi.toml');
   const logPath = join(ctx.dir, 'roudi.log');
   await writeFile(config, roudiConfig(maxMessage()), { mode: 0o600 });
-  const deadline = Date.now() + SERIALIZE_TIMEOUT_MS;
+  const deadline = Date.now() + serializeTimeoutMs();
   let told = false;
   for (;;) {
     const got = await startOnce(ctx, roudi, config, logPath);
@@ -217,7 +238,7 @@ async function startRoudi(ctx: SetupContext): Promise<RoudiState> {
       told = true;
     }
     if (ctx.signal.aborted) throw new Error('interrupted while waiting for another RouDi to stop');
-    if (Date.now() > deadline) throw new Error(`another RouDi kept running for ${SERIALIZE_TIMEOUT_MS / 1000} s (iceoryx 2.0 allows one per machine)`);
+    if (Date.now() > deadline) throw new Error(`another RouDi kept running for ${Math.round(serializeTimeoutMs() / 1000)} s (iceoryx 2.0 allows one per machine)`);
     await sleep(1000);
   }
 }
