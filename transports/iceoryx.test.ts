@@ -7,7 +7,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../bench/native.js';
+import { REPO_ROOT } from '../common/addon.js';
 import { readResultFile } from '../bench/result.js';
 import { headerVersion, iceoryx, iceoryxSkipReason, maxMessage, ROUDI_LOCK, ROUDI_SOCKET, roudiConfig, sweepRuntimeFiles } from './iceoryx.js';
 

@@ -94,7 +94,6 @@ interface RoudiState {
   pid: number;
   supervisor: ChildProcess;
   logPath: string;
-  exited?: string;
   version: string;
 }
 
@@ -149,7 +148,9 @@ export const ROUDI_LOCK = '/tmp/iox-unique-roudi.lock';
 export const ROUDI_LEFTOVERS = ['/tmp/roudi', '/tmp/roudi.lock', '/dev/shm/iceoryx_mgmt'];
 const SUPERVISOR = [
   'ulimit -c 0; cd /',
-  'iox-roudi -c "$1" -m on -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"',
+  // detached from us (the outer sh exits at once): RouDi and its watcher are not our children, see daemonUntilExit
+  '(',
+  'iox-roudi -c "$1" -m on -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"; exec >/dev/null',
   // Node closes our pipes while exiting, before its exit handlers have run: watch its pid instead (no polling
   // forks: tail checks once a second)
   'tail --pid="$3" -f /dev/null',
@@ -158,6 +159,7 @@ const SUPERVISOR = [
   `[ -e ${ROUDI_LOCK} ] && flock -n ${ROUDI_LOCK} rm -f ${ROUDI_LEFTOVERS.join(' ')} "/dev/shm/$(id -gn)" ${ROUDI_LOCK} 2>/dev/null`,
   // runtime files of registered processes that are gone (this one included), as sweepRuntimeFiles() does
   'for f in /tmp/ipcbench-[hp][0-9]*; do p=${f#/tmp/ipcbench-?}; p=${p%.lock}; case $p in *[!0-9]*|"") continue;; esac; [ -O "$f" ] && ! kill -0 "$p" 2>/dev/null && rm -f "$f"; done',
+  ') &',
   'exit 0',
 ].join('\n');
 
@@ -165,7 +167,7 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
   const old = process.umask(0o077);
   let sup: ChildProcess;
   try {
-    // own process group: a Ctrl-C at the terminal must not reach RouDi while we are still registered with it
+    // own session and process group: a Ctrl-C at the terminal must not reach RouDi while we are registered with it
     sup = spawn('sh', ['-c', SUPERVISOR.replace('iox-roudi', roudi.replace(/[^\w/.-]/g, '')), 'ipcbench-roudi', config, logPath, String(process.pid)], {
       stdio: ['ignore', 'pipe', 'ignore'],
       env: cleanEnv(),
@@ -182,13 +184,11 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
       if (buf.includes('\n') && Number.isInteger(n) && n > 0) resolve(n);
     });
     sup.once('error', reject);
-    sup.once('exit', () => reject(new Error('the RouDi supervisor exited at once')));
+    sup.stdout!.once('end', () => reject(new Error('the RouDi supervisor did not start iox-roudi')));
   });
   sup.stdout!.destroy();
+  sup.unref();
   const state: RoudiState = { pid, supervisor: sup, logPath, version: await iceoryxVersion() };
-  sup.once('exit', () => {
-    state.exited ??= 'iox-roudi stopped';
-  });
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const log = await readFile(logPath, 'utf8').catch(() => '');
@@ -211,8 +211,6 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
     }
     await sleep(50);
   }
-  // nothing keeps the event loop alive for RouDi: it ends with this process
-  sup.unref();
   return state;
 }
 
@@ -281,17 +279,20 @@ function envOf(s: RoudiState): TransportEnv {
 
 export const iceoryx: Transport = {
   name: 'iceoryx',
-  nativeName: 'iceoryx',
+  native: 'iceoryx',
+  order: 62,
   description: 'iceoryx zero-copy pub/sub in shared memory, private RouDi; RPC as a request/response topic pair',
+  daemonUntilExit:
+    'iceoryx 2.0 registers a process with RouDi for its whole life and RouDi SIGTERMs every registered process when stopped, so the harness stops its RouDi while exiting (right after unregistering), not at teardown',
   workloads: ['rpc', 'broadcast'],
   async probe(): Promise<Probe> {
-    const missing = nativeProbe('iceoryx', 'libiceoryx-binding-c-dev libiceoryx-posh-dev');
+    const missing = nativeProbe('iceoryx');
     if (missing) return missing;
     if (!which('iox-roudi')) return { available: false, reason: 'iox-roudi not installed (apt-get install iceoryx)' };
     return { available: true, version: await iceoryxVersion() };
   },
   async setup(ctx) {
-    if (current && !current.exited && alive(current.pid)) return envOf(current);
+    if (current && alive(current.pid)) return envOf(current);
     current = await startRoudi(ctx);
     return envOf(current);
   },
@@ -303,8 +304,10 @@ export const iceoryx: Transport = {
   check(env) {
     const s = env.state as RoudiState | undefined;
     if (!s) return undefined;
-    if (s.exited || !alive(s.pid)) return s.exited ?? 'iox-roudi exited';
+    if (!alive(s.pid)) return 'iox-roudi exited';
     return undefined;
   },
   skipReason: (c) => iceoryxSkipReason(c),
 };
+
+export const transports = [iceoryx];

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
-import { native, PEER_PATH } from '../bench/native.js';
+import { native, PEER_PATH } from '../common/addon.js';
 import { VARLINK_VERSION, varlink } from './varlink.js';
 
 const MAX_MSG = 4096;

@@ -11,13 +11,16 @@ export const VARLINK_VERSION = 'varlink (ipcbench implementation)';
 
 export const varlink: Transport = {
   name: 'varlink',
-  nativeName: 'varlink',
+  native: 'varlink',
+  order: 61,
   description: 'Varlink: NUL-terminated JSON over AF_UNIX, payload as base64; broadcast as "more" replies',
   workloads: ['rpc', 'broadcast'],
   async probe() {
-    return nativeProbe('varlink', 'nothing: it is built in') ?? { available: true, version: VARLINK_VERSION };
+    return nativeProbe('varlink') ?? { available: true, version: VARLINK_VERSION };
   },
   async setup() {
     return { version: VARLINK_VERSION };
   },
 };
+
+export const transports = [varlink];

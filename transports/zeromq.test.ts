@@ -6,7 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../bench/native.js';
+import { REPO_ROOT } from '../common/addon.js';
 import { readResultFile } from '../bench/result.js';
 import { endpointSkipReason, IPC_PATH_MAX, zeromq } from './zeromq.js';
 

@@ -27,11 +27,12 @@ export function endpointSkipReason(dir: string | undefined): string | undefined 
 
 export const zeromq: Transport = {
   name: 'zeromq',
-  nativeName: 'zeromq',
+  native: 'zeromq',
+  order: 60,
   description: 'libzmq REQ/REP over ipc:// for RPC; PUB/SUB with subscription prefixes (filtering in libzmq)',
   workloads: ['rpc', 'broadcast'],
   async probe(): Promise<Probe> {
-    return nativeProbe('zeromq', 'libzmq3-dev') ?? { available: true, version: await zmqVersion() };
+    return nativeProbe('zeromq') ?? { available: true, version: await zmqVersion() };
   },
   async setup(ctx) {
     const reason = endpointSkipReason(ctx.dir);
@@ -39,3 +40,5 @@ export const zeromq: Transport = {
     return { address: ctx.dir, version: await zmqVersion() };
   },
 };
+
+export const transports = [zeromq];

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* ipcbench-include: iceoryx/v* iceoryx_binding_c/runtime.h -liceoryx_binding_c (libiceoryx-binding-c-dev libiceoryx-posh-dev) */
 /*
  * iceoryx: Eclipse iceoryx 2.0 publish/subscribe through its C binding
  * (Debian's libiceoryx-binding-c-dev), with a RouDi daemon that
@@ -38,8 +39,6 @@
 #define _GNU_SOURCE
 #include "../core/payload.h"
 #include "../core/transport.h"
-
-#ifdef HAVE_ICEORYX
 #include "dbus-chanid.h"
 
 #include <errno.h>
@@ -538,11 +537,4 @@ const struct transport_ops iceoryx_ops = {
 	.close = icx_close,
 };
 
-#else /* !HAVE_ICEORYX */
-
-const struct transport_ops iceoryx_ops = {
-	.name = "iceoryx",
-	.unavailable = "built without iceoryx (apt-get install libiceoryx-binding-c-dev libiceoryx-posh-dev iceoryx, then npm run build)",
-};
-
-#endif
+TRANSPORT_REGISTER(iceoryx_ops);

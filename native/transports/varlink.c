@@ -923,3 +923,5 @@ const struct transport_ops varlink_ops = {
 	.publish = vl_publish,
 	.close = vl_close,
 };
+
+TRANSPORT_REGISTER(varlink_ops);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* ipcbench-pkg-config: libzmq (libzmq3-dev) */
 /*
  * zeromq: libzmq sockets over ipc:// endpoints in the run's private 0700
  * directory (tp_params.address, set by transports/zeromq.ts).
@@ -26,8 +27,6 @@
 #define _GNU_SOURCE
 #include "../core/payload.h"
 #include "../core/transport.h"
-
-#ifdef HAVE_ZMQ
 #include "dbus-chanid.h"
 
 #include <errno.h>
@@ -386,11 +385,4 @@ const struct transport_ops zeromq_ops = {
 	.close = zq_close,
 };
 
-#else /* !HAVE_ZMQ */
-
-const struct transport_ops zeromq_ops = {
-	.name = "zeromq",
-	.unavailable = "built without libzmq (apt-get install libzmq3-dev pkg-config, then npm run build)",
-};
-
-#endif
+TRANSPORT_REGISTER(zeromq_ops);
