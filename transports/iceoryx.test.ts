@@ -81,9 +81,13 @@ test('iceoryx through the CLI: RPC and broadcast at two sizes, corruption caught
   const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-iceoryx-test-'));
   const tmp = join(dir, 'tmp');
   await mkdir(tmp, { mode: 0o700 });
-  const env = { IPCBENCH_ENV: 'host', TMPDIR: tmp };
+  // another run's RouDi (one per machine in iceoryx 2.0, e.g. the conformance test's, which lives as long as its
+  // process) would make us wait: give up quickly and skip instead
+  const env = { IPCBENCH_ENV: 'host', TMPDIR: tmp, IPCBENCH_ICEORYX_WAIT_MS: '20000' };
+  const busy = (stderr: string) => /another RouDi kept running/.test(stderr);
   try {
-    const ok = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72,8232', '--broadcast-sizes', '72,8232', '--subscribers', '3', '--uninterested', '1', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'out')], { reject: false, env, timeout: 240_000 });
+    const ok = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72,8232', '--broadcast-sizes', '72,8232', '--subscribers', '2', '--uninterested', '1', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'out')], { reject: false, env, timeout: 240_000 });
+    if (busy(ok.stderr + ok.stdout)) return t.skip('another RouDi held the machine');
     assert.equal(ok.exitCode, 1, ok.stderr);
     const doc = await readResultFile(join(dir, 'out', (await readdir(join(dir, 'out')))[0]!));
     assert.equal(doc.cases.length, 4);
@@ -93,6 +97,7 @@ test('iceoryx through the CLI: RPC and broadcast at two sizes, corruption caught
       assert.match(c.transportVersion!, /^iceoryx \d/);
     }
     const clean = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72', '--broadcast-sizes', '72', '--subscribers', '2', ...FAST, '--out', join(dir, 'clean')], { reject: false, env, timeout: 240_000 });
+    if (busy(clean.stderr + clean.stdout)) return t.skip('another RouDi held the machine');
     assert.equal(clean.exitCode, 0, clean.stderr);
     const doc2 = await readResultFile(join(dir, 'clean', (await readdir(join(dir, 'clean')))[0]!));
     const daemons = doc2.cases.flatMap((c) => c.repetitions.flatMap((r) => r.cpu.filter((p) => p.role === 'daemon').map((p) => p.pid)));
