@@ -150,7 +150,7 @@ const SUPERVISOR = [
   'ulimit -c 0; cd /',
   // detached from us (the outer sh exits at once): RouDi and its watcher are not our children, see daemonUntilExit
   '(',
-  'iox-roudi -c "$1" -m on -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"; exec >/dev/null',
+  'iox-roudi -c "$1" -m off -l warning >"$2" 2>&1 </dev/null & r=$!; echo "$r"; exec >/dev/null',
   // Node closes our pipes while exiting, before its exit handlers have run: watch its pid instead (no polling
   // forks: tail checks once a second)
   'tail --pid="$3" -f /dev/null',

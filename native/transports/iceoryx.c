@@ -125,8 +125,8 @@ static int pid_running(pid_t pid)
  * before iox_runtime_init()), stop our RouDi and wait for it: it would
  * SIGTERM a process still registered, so this is the first moment it can
  * be stopped without signalling the harness.  iox-roudi 2.0.3 aborts when
- * a registered peer is already dead (a killed peer its monitoring has not
- * dropped yet) and then leaves its files: remove them under its lock.  The
+ * a registered peer is already dead (a killed peer: monitoring is off) and
+ * then leaves its files: remove them under its lock.  The
  * supervisor in transports/iceoryx.ts does the same if we never get here.
  */
 static void roudi_stop_at_exit(void)
