@@ -339,23 +339,46 @@ function eachEncoding(node: unknown, fn: (enc: Record<string, unknown>) => void)
  * transport of the chart in registry order (no "… n entries" cut), and bars follow the registry order.
  */
 function pinTransportColours(spec: Record<string, unknown>, present: readonly string[]): void {
-  eachEncoding(spec, (enc) => {
-    const color = enc['color'] as Record<string, unknown> | undefined;
+  // A colour encoding on a layered spec is inherited by every layer; move it into the layers, so that only one
+  // layer carries the colour range below (layers with their own data would otherwise each bring one, and vega
+  // warns about the conflict).
+  const unit = (spec['spec'] ?? spec) as Record<string, unknown>;
+  const mark = unit['mark'] as Record<string, unknown> | undefined;
+  if (mark && typeof mark === 'object' && mark['point'] && !unit['layer']) {
+    // A line with points is two marks inside vega-lite; spell them out as layers (same reason as below).
+    const { point, ...line } = mark;
+    unit['layer'] = [{ mark: line }, { mark: { type: 'point', ...(typeof point === 'object' ? point : {}) } }];
+    delete unit['mark'];
+  }
+  const enc = unit['encoding'] as Record<string, unknown> | undefined;
+  if (Array.isArray(unit['layer']) && enc?.['color']) {
+    for (const layer of unit['layer'] as Record<string, unknown>[]) {
+      const own = (layer['encoding'] ??= {}) as Record<string, unknown>;
+      if (!('color' in own)) own['color'] = structuredClone(enc['color']);
+    }
+    delete enc['color'];
+  }
+  let first = true;
+  eachEncoding(spec, (e) => {
+    const color = e['color'] as Record<string, unknown> | undefined;
     if (color && color['field'] === 'transport') {
-      // The colour channel reads "NN|name" (registry position first), so the scale's default ascending domain
-      // is the registry order, and the colour range is read from the rows' colour field in that same order.
+      // The colour channel reads "NNN|name" (registry position first), so the scale's ascending domain is the
+      // registry order; the colours come from the rows' colour field, sorted the same way.
       color['field'] = 'colourKey';
-      color['scale'] = { range: { field: 'colour' } };
+      if (first) color['scale'] = { range: { field: 'colour' } };
+      else delete color['scale'];
+      first = false;
       color['legend'] = {
         ...((color['legend'] as object | undefined) ?? {}),
         labelExpr: "slice(datum.label, indexof(datum.label, '|') + 1)",
+        description: 'colour legend of the transports in this panel',
         symbolLimit: present.length + 1,
         labelLimit: 140,
         symbolOpacity: 1,
         symbolType: 'circle',
       };
     }
-    const x = enc['x'] as Record<string, unknown> | undefined;
+    const x = e['x'] as Record<string, unknown> | undefined;
     if (x && x['field'] === 'transport') x['sort'] = [...present];
   });
 }
