@@ -102,6 +102,12 @@ const INIT = `
   charts.forEach(function (el) {
     var id = el.getAttribute('data-chart');
     var spec = JSON.parse(document.getElementById('spec-' + id).textContent);
+    // On a narrow screen the headline chart shrinks its panels to fit (axis and legend take about 190 px);
+    // the small multiples keep their size and scroll inside their box.
+    if (el.hasAttribute('data-fit') && spec.spec && el.clientWidth < spec.spec.width + 200) {
+      spec.spec.width = Math.max(140, el.clientWidth - 200);
+      spec.columns = 1;
+    }
     vegaEmbed(el, spec, { renderer: 'svg', actions: false })
       .then(function (res) { window.ipcbenchViews[id] = res.view; el.setAttribute('data-rendered', 'ok'); })
       .catch(function (err) {
@@ -216,7 +222,7 @@ function findingsSection(findings: readonly Finding[]): string {
 
 function figure(c: Chart): string {
   return `<figure id="fig-${c.id}">
-<div class="vis" id="chart-${c.id}" data-chart="${c.id}"></div>
+<div class="vis" id="chart-${c.id}" data-chart="${c.id}"${c.id === 'headline' ? ' data-fit' : ''}></div>
 <figcaption>${escapeHtml(c.description)}</figcaption>
 <script type="application/json" id="spec-${c.id}">${jsonForScript(c.spec)}</script>
 </figure>`;
@@ -251,7 +257,11 @@ ${model.runs.length > 1 ? `Charts and the summary show the last run per environm
 <p class="env">${h(environmentLine(model.detailRuns))}</p>
 ${tcg ? `<p class="note"><strong>Emulated figures.</strong> ${h(TCG_NOTE)}</p>` : ''}
 <noscript><p class="note">JavaScript is off: the findings and tables are complete; the charts need JavaScript.</p></noscript>
-<nav><ul>
+`);
+
+  parts.push(findingsSection(findings));
+  // The contents come after the findings: the page opens with what was found.
+  parts.push(`<nav><ul>
 <li><a href="#findings">Findings</a></li>
 ${headline ? `<li><a href="#fig-headline">${h(headline.title)}</a></li>` : ''}
 ${others.map((c) => `<li><a href="#fig-${c.id}">${h(c.title)}</a></li>`).join('\n')}
@@ -259,8 +269,6 @@ ${others.map((c) => `<li><a href="#fig-${c.id}">${h(c.title)}</a></li>`).join('\
 <li><a href="#host">Runs and host</a></li><li><a href="#warnings">Warnings</a></li>
 ${hasTrend ? '<li><a href="#trend">Trend table</a></li>' : ''}
 </ul></nav>`);
-
-  parts.push(findingsSection(findings));
 
   parts.push(`<h2 id="charts">Charts</h2>`);
   if (headline) parts.push(figure(headline));

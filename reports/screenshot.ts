@@ -30,7 +30,7 @@ export async function screenshot(html: string, png: string, o: ShotOptions): Pro
   });
   try {
     const page = await context.newPage();
-    await page.goto(`file://${resolve(html)}`);
+    await page.goto(`file://${resolve(html)}`, { timeout: 180_000 });
     await page.waitForFunction(() => [...document.querySelectorAll('[data-chart]')].every((e) => e.hasAttribute('data-rendered')), null, { timeout: 120_000 });
     if (o.clip?.length) {
       const box = await page.evaluate((ids) => {
