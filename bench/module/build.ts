@@ -92,6 +92,10 @@ export interface BuiltModule {
   built: boolean;
 }
 
+function hasPahole(): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, 'pahole')));
+}
+
 function runMake(args: string[], signal?: AbortSignal): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile('make', args, { encoding: 'utf8', maxBuffer: 32 << 20, signal }, (err, stdout, stderr) => {
@@ -158,7 +162,11 @@ async function compile(src: string, dir: string, tree: string, release: string, 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (const f of sourceFiles(src)) copyFileSync(join(src, f), join(dir, f));
-  const r = await runMake(['-C', tree, `M=${dir}`, 'modules'], o.signal);
+  // Kernels that ship vmlinux with their headers (Debian 6.12) add BTF type info to modules with pahole; it
+  // only serves BPF introspection, so without pahole build without it rather than fail
+  const btf = hasPahole() ? [] : ['CONFIG_DEBUG_INFO_BTF_MODULES='];
+  if (btf.length && existsSync(join(tree, 'vmlinux'))) o.log?.('module build: pahole is not installed (apt-get install dwarves): building without BTF type info');
+  const r = await runMake(['-C', tree, `M=${dir}`, ...btf, 'modules'], o.signal);
   writeFileSync(join(dir, 'build.log'), r.output, { mode: 0o644 });
   if (r.code !== 0 || !existsSync(ko)) {
     const tail = r.output.trim().split('\n').slice(-15).join('\n');

@@ -82,6 +82,8 @@ export interface LoadOptions {
 /** Load our kdbus module. Returns what happened, in one line. */
 export async function loadKdbus(o: LoadOptions = {}): Promise<string> {
   if (moduleLoaded('kdbus')) return `kdbus: already loaded (/dev/kdbus/control ${existsSync('/dev/kdbus/control') ? 'present' : 'missing'})`;
+  const refusal = loadRefusal(o.policy ?? readModulePolicy(), 'kdbus');
+  if (refusal) throw refusal;
   const release = osRelease();
   const ko = o.ko ?? findKdbusModule(release);
   if (!ko)
@@ -90,8 +92,6 @@ export async function loadKdbus(o: LoadOptions = {}): Promise<string> {
       'ipcbench module build kdbus (as your user; needs the kernel headers)',
     );
   if (!existsSync(ko)) throw new ModuleError(`${ko} does not exist`, undefined, 2);
-  const refusal = loadRefusal(o.policy ?? readModulePolicy(), 'kdbus');
-  if (refusal) throw refusal;
   const r = await cmd('insmod', [ko]);
   if (!r.ok) {
     const why = /Key was rejected|Required key not available/i.test(r.out)
