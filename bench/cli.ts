@@ -13,6 +13,7 @@ import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } fro
 import { Runner } from './runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
+import { registerModuleCommands } from './module/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 
@@ -184,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       code = envCommand(Boolean(o.json));
     });
   registerLabCommands(program);
+  registerModuleCommands(program);
   registerReportCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -2,6 +2,7 @@
 // CI per metric of bench/metrics.ts).
 // Every output format (HTML, SVG, Markdown, CSV, JSON) reads this, so they cannot disagree.
 import { caseLabel, readResultFile, type CaseKey, type CaseResult, type ResultDocument } from '../bench/result.js';
+import { kernelFactsLine } from '../bench/kernel-facts.js';
 import type { Interval } from '../bench/stats.js';
 
 export interface LoadedRun {
@@ -120,7 +121,12 @@ export const TCG_NOTE =
 
 /** One line naming the environment(s) behind a chart or table, e.g. "environment: host (build-7, Xeon…)". */
 export function environmentLine(runs: readonly LoadedRun[]): string {
-  const parts = runs.map((r) => `${r.doc.host.env} (${r.doc.host.hostname}, ${r.doc.host.cpuModel}, kernel ${r.doc.host.kernel})`);
+  // the kernel's facts that change IPC costs (preemption, HZ, mitigations, user namespaces) beside each environment
+  const parts = runs.map((r) => {
+    const k = r.doc.host.kernelFacts;
+    const kernel = k ? kernelFactsLine(k) : `kernel ${r.doc.host.kernel}`;
+    return `${r.doc.host.env} (${r.doc.host.hostname}, ${r.doc.host.cpuModel}, ${kernel})`;
+  });
   return `environment: ${[...new Set(parts)].join(' · ')}`;
 }
 
