@@ -2,7 +2,7 @@
 // ipcbench command line. Declares flags only; options.ts validates, runner.ts measures, format.ts prints.
 // Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 130 interrupted).
 import { Command, CommanderError, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { join } from 'node:path';
 import { collectHost, preflightWarnings } from './host.js';
 import { UsageError, EXIT } from '../common/errors.js';
 import { summaryText } from './format.js';
@@ -16,6 +16,7 @@ import { registerLabCommands } from './lab/command.js';
 import { registerModuleCommands } from './module/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
+import { bundle, findingsSummary, planLab, RunProgress, runLabPart, type LabPart } from './everywhere.js';
 
 const EXAMPLES = `
 Examples:
@@ -50,6 +51,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--json', 'print the complete result document on stdout (the table goes to stderr)')
     .option('--fail-fast', 'stop at the first errored case')
     .option('--no-progress', 'no progress bar')
+    .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp());
 }
@@ -58,7 +60,7 @@ async function defaultTransports(): Promise<string[]> {
   return (await probeAll()).filter((s) => s.available).map((s) => s.name);
 }
 
-async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
+async function runCommand(flags: RawRunFlags & { lab?: boolean }, argv: string[]): Promise<number> {
   const explicit = Boolean(flags.transports);
   const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
   await ensureWritableDir(opts.out);
@@ -90,42 +92,42 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const tty = process.stderr.isTTY && opts.progress;
-  const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
-  let lastLine = 0;
+  // One run, every environment: the lab part (bench/everywhere.ts) follows the host part when it has work.
+  const lab = planLab(flags, opts, explicit ? opts.transports : TRANSPORT_NAMES, doc.transports, host.env);
+  const progress = new RunProgress(opts.progress);
   for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const runner = new Runner(opts, doc, controller.signal, {
-    onProgress: (done, total, label) => {
-      if (bar) {
-        if (!bar.isActive) bar.start(total, 0, { label });
-        bar.update(done, { label });
-      } else if (opts.progress && Date.now() - lastLine > 2000) {
-        lastLine = Date.now();
-        process.stderr.write(`[${done}/${total}] ${label}\n`);
-      }
-    },
-    log: (m) => {
-      if (bar?.isActive) bar.stop();
-      process.stderr.write(`${m}\n`);
-    },
+    onProgress: (done, total, label) => progress.update(done, total, label),
+    log: (m) => progress.log(m),
     onSave: (d) => writer.save(d),
   });
+  let labPart: LabPart | undefined;
   try {
     await runner.run();
+    doc.finishedAt = new Date().toISOString();
+    doc.complete = !controller.signal.aborted;
+    if (controller.signal.aborted) doc.interrupted = true;
+    if (lab.run && !controller.signal.aborted) {
+      labPart = await runLabPart(lab.plan, opts.out, progress, controller.signal);
+      if (labPart.failure) {
+        doc.warnings.push(`lab: not run: ${labPart.failure}`);
+        progress.log(`lab: not run: ${labPart.failure} (the host results are complete; --no-lab skips the lab)`);
+      }
+    }
   } finally {
-    bar?.stop();
+    progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  doc.finishedAt = new Date().toISOString();
-  doc.complete = !controller.signal.aborted;
-  if (controller.signal.aborted) doc.interrupted = true;
   await writer.save(doc);
-  const text = summaryText(doc, writer.path);
+  const files = lab.run ? (await bundle(opts.out, runId, writer.path, labPart)).files : [writer.path];
+  const docs = [{ file: files[0]!, doc }, ...(labPart?.document ? [{ file: files[1]!, doc: labPart.document }] : [])];
+  const text = docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') + findingsSummary(docs) + (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
   if (opts.json) {
     process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify(docs.length > 1 ? docs.map((d) => d.doc) : doc, null, 1)}\n`);
   } else process.stdout.write(`${text}\n`);
+  if (labPart?.document?.cases.some((c) => c.state === 'errored') && !controller.signal.aborted) return EXIT.casesFailed;
   if (controller.signal.aborted) return EXIT.interrupted;
   return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
 }

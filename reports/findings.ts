@@ -170,8 +170,9 @@ function whyMissing(model: ReportModel, transport: string): string {
   const statuses = model.detailRuns.flatMap((r) => r.doc.transports.filter((t) => t.name === transport).map((t) => ({ env: r.doc.host.env, ...t })));
   const reasons = statuses.filter((s) => !s.available).map((s) => `${s.env}: ${s.reason ?? 'unavailable'}`);
   const failed = model.detail.filter((r) => r.key.transport === transport && r.state !== 'ok' && r.reason).map((r) => `${r.env}: ${r.state}: ${r.reason}`);
-  const all = [...new Set([...reasons, ...failed])];
-  if (all.length) return `${transport} has no results (${all.slice(0, 2).join('; ')})`;
+  const lab = model.runs.flatMap((r) => r.doc.warnings.filter((w) => w.startsWith('lab: ')));
+  const all = [...new Set([...reasons, ...failed, ...lab])];
+  if (all.length) return `${transport} has no results (${all.slice(0, 3).join('; ')})`;
   return `${transport} was not part of this run`;
 }
 
