@@ -23,6 +23,7 @@ import {
   harrellDavis,
   hierarchicalBootstrapCI,
   bootstrapCI,
+  mad,
   mean,
   median,
   mulberry32,
@@ -49,6 +50,93 @@ const CONFIGS: Config[] = [
   { name: 'd60-w0', duration: 60, warmup: 0, placement: 'same-core,cross-core', sizes: '64,64K' },
   { name: 'd60-w100', duration: 60, warmup: 100, placement: 'same-core,cross-core', sizes: '64,64K' },
 ];
+
+const INTERLEAVED: Config[] = [
+  { name: 'i-d20-w20', duration: 20, warmup: 20, placement: 'same-core,cross-core', sizes: '64,64K' },
+  { name: 'i-d60-w0', duration: 60, warmup: 0, placement: 'same-core,cross-core', sizes: '64,64K' },
+  { name: 'i-d60-w20', duration: 60, warmup: 20, placement: 'same-core,cross-core', sizes: '64,64K' },
+  { name: 'i-d150-w20', duration: 150, warmup: 20, placement: 'same-core,cross-core', sizes: '64,64K' },
+];
+
+function optionsFor(c: Config, list: string[], reps: number) {
+  return parseRunOptions(
+    {
+      ...DEFAULTS,
+      transports: list.join(','),
+      workloads: 'rpc',
+      sizes: c.sizes,
+      placement: c.placement,
+      repetitions: String(reps),
+      minRepetitions: String(reps),
+      ciTarget: '0',
+      duration: String(c.duration),
+      warmup: String(c.warmup),
+    },
+    TRANSPORT_NAMES,
+    TRANSPORT_NAMES,
+    headerSize(),
+  );
+}
+
+function emptyDoc(runId: string, opts: object, list: string[]): ResultDocument {
+  return {
+    schema: SCHEMA_NAME,
+    schemaVersion: SCHEMA_VERSION,
+    runId,
+    startedAt: new Date().toISOString(),
+    complete: false,
+    argv: [],
+    options: { ...opts },
+    host: collectHost(),
+    warnings: [],
+    transports: list.map((name) => ({ name, available: true })),
+    cases: [],
+  };
+}
+
+/**
+ * The configurations interleaved round by round (2 repetitions of every case per configuration per round), so
+ * that the machine's load hits all of them alike; every repetition's wall-clock cost is recorded from the
+ * runner's progress ticks.
+ */
+async function collectInterleaved(dir: string, rounds: number, transports: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const available = new Set((await probeAll()).filter((s) => s.available).map((s) => s.name));
+  const list = transports.split(',').filter((t) => available.has(t));
+  const docs = new Map<string, ResultDocument>();
+  const costs = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const c of INTERLEAVED) {
+      const opts = optionsFor(c, list, 2);
+      const doc = emptyDoc(`variance-${c.name}`, opts, list);
+      let last = performance.now();
+      const ticks: number[] = costs.get(c.name) ?? [];
+      await new Runner(opts, doc, new AbortController().signal, {
+        onProgress: () => {
+          const now = performance.now();
+          ticks.push(now - last);
+          last = now;
+        },
+      }).run();
+      costs.set(c.name, ticks);
+      const all = docs.get(c.name);
+      if (!all) docs.set(c.name, doc);
+      else
+        for (const k of doc.cases) {
+          const into = all.cases.find((x) => caseLabel(x.key) === caseLabel(k.key))!;
+          into.repetitions.push(...k.repetitions.map((x, i) => ({ ...x, index: r * 2 + i })));
+        }
+    }
+    process.stderr.write(`round ${r + 1}/${rounds}, load ${os.loadavg()[0]!.toFixed(2)}\n`);
+  }
+  for (const [name, doc] of docs) {
+    const ticks = costs.get(name)!;
+    (doc.options as Record<string, unknown>).studyRepMs = ticks;
+    (doc.options as Record<string, unknown>).studyWallMs = ticks.reduce((a, b) => a + b, 0);
+    doc.complete = true;
+    await writeFile(join(dir, `${name}.json`), JSON.stringify(doc));
+  }
+}
 
 async function collect(dir: string, reps: number, transports: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -155,11 +243,13 @@ async function analyze(dir: string): Promise<void> {
     const doc = JSON.parse(await readFile(join(dir, f), 'utf8')) as ResultDocument;
     const o = doc.options as Record<string, number>;
     const repsTotal = doc.cases.reduce((a, c) => a + c.repetitions.length, 0);
-    const perRep = (o.studyWallMs as number) / repsTotal;
+    const repMs = (o as unknown as { studyRepMs?: number[] }).studyRepMs;
+    const perRep = repMs ? median(repMs) : (o.studyWallMs as number) / repsTotal;
     process.stdout.write(
-      `\n## ${doc.runId}: duration ${o.durationMs} ms, warm-up ${o.warmupMs} ms; ${repsTotal} repetitions in ${((o.studyWallMs as number) / 1000).toFixed(1)} s = ${perRep.toFixed(0)} ms per repetition; load ${doc.host.loadAverage[0]} before\n`,
+      `\n## ${doc.runId}: duration ${o.durationMs} ms, warm-up ${o.warmupMs} ms; ${repsTotal} repetitions in ${((o.studyWallMs as number) / 1000).toFixed(1)} s = ${perRep.toFixed(0)} ms per repetition (${repMs ? 'median of the timed repetitions' : 'wall / repetitions'}); load ${doc.host.loadAverage[0]} before\n`,
     );
-    process.stdout.write('case | n | between CV | within SE | first/rest | lag-1 | CI± median (flat) | CI± hierarchical | precision/s\n');
+    process.stdout.write('case | n | between CV | robust CV | within SE | first/rest | lag-1 | CI± median (flat) | CI± hierarchical | CI± for 1 s of repetitions\n');
+    const perSecond: number[] = [];
     for (const c of doc.cases) {
       if (c.state !== 'ok' || c.repetitions.length < 4) {
         process.stdout.write(`${caseLabel(c.key)} | ${c.state} ${c.reason ?? ''}\n`);
@@ -171,13 +261,16 @@ async function analyze(dir: string): Promise<void> {
       const flat = relativeHalfWidth(bootstrapCI(v, median, { resamples: 1000 }));
       const reps = c.repetitions.map((r) => ({ value: r.latency.p50, distribution: r.latency.histogram ? distributionFromHdr(r.latency.histogram) : undefined }));
       const hier = relativeHalfWidth(hierarchicalBootstrapCI(reps, median, { resamples: 1000 }));
-      // precision per second of machine time: 1 / (CV² · seconds per repetition)
-      const pps = 1 / (cv * cv * (perRep / 1000));
+      const rcv = mad(v) / median(v);
+      // the half-width one second of this configuration's repetitions would give (1/√n scaling of the measured one)
+      const pps = hier * Math.sqrt((v.length * perRep) / 1000);
+      perSecond.push(pps);
       process.stdout.write(
-        `${caseLabel(c.key)} | ${v.length} | ${pct(cv)} | ${pct(withinSe(c))} | ${first.toFixed(3)} | ${lag1(v).toFixed(2)} | ${pct(flat)} | ${pct(hier)} | ${pps.toFixed(0)}\n`,
+        `${caseLabel(c.key)} | ${v.length} | ${pct(cv)} | ${pct(rcv)} | ${pct(withinSe(c))} | ${first.toFixed(3)} | ${lag1(v).toFixed(2)} | ${pct(flat)} | ${pct(hier)} | ${pct(pps)}\n`,
       );
     }
-    if (doc.runId.endsWith('d60-w20')) {
+    process.stdout.write(`median over cases of the CI± one second of repetitions buys: ${pct(median(perSecond))}\n`);
+    if (doc.runId.endsWith('-d60-w20')) {
       process.stdout.write('\nestimators on subsamples of n repetitions (median CI± / coverage of the full-sample median):\n');
       for (const n of [5, 8, 12]) {
         const agg: Record<string, { hw: number[]; cov: number[] }> = {};
@@ -206,10 +299,11 @@ async function analyze(dir: string): Promise<void> {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { reps: { type: 'string', default: '20' }, transports: { type: 'string', default: 'pipe,unix-stream,shm,dbus-broker' } },
+  options: { rounds: { type: 'string', default: '8' }, reps: { type: 'string', default: '20' }, transports: { type: 'string', default: 'pipe,unix-stream,shm,dbus-broker' } },
 });
 const [cmd, dir] = positionals;
 if (cmd === 'collect' && dir) await collect(dir, Number(values.reps), values.transports!);
+else if (cmd === 'interleaved' && dir) await collectInterleaved(dir, Number(values.rounds), values.transports!);
 else if (cmd === 'analyze' && dir) await analyze(dir);
 else {
   process.stderr.write('usage: variance collect|analyze <dir> [--reps N] [--transports list]\n');
