@@ -39,9 +39,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
     .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
     .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
+    .option('--budget <time>', 'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts', DEFAULTS.budget)
     .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
-    .option('--min-repetitions <n>', 'repetitions before early stop may apply', DEFAULTS.minRepetitions)
-    .option('--ci-target <percent>', 'stop early when the 95% CI half-width of the median p50 is under this (0 = never)', DEFAULTS.ciTarget)
+    .option('--min-repetitions <n>', 'repetitions every case gets first (with --budget 0: before early stop may apply)', DEFAULTS.minRepetitions)
+    .option('--ci-target <percent>', 'precision target: 95% CI half-width of the median p50 (cases missing it are marked; 0 = none)', DEFAULTS.ciTarget)
     .option('-d, --duration <ms>', 'timed part of each repetition', DEFAULTS.duration)
     .option('--warmup <ms>', 'untimed warm-up in each repetition', DEFAULTS.warmup)
     .option('--timeout <ms>', 'a repetition still running this long after its planned end is killed', DEFAULTS.timeout)
@@ -108,6 +109,7 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
       process.stderr.write(`${m}\n`);
     },
     onSave: (d) => writer.save(d),
+    budgetStartMs: 0,
   });
   try {
     await runner.run();

@@ -12,6 +12,8 @@ import { allReady, Peer } from './peers.js';
 import { procCpuDelta, readProcCpu, type ProcCpu } from './procstat.js';
 import { caseLabel, type CaseKey, type CaseResult, type Latency, type ProcessCpu, type Repetition, type ResultDocument, type Summary } from './result.js';
 import { bootstrapMedianCI, relativeHalfWidth } from './stats.js';
+import { runBudgetedLoop, type BudgetedCase } from './budgeted.js';
+import { p50Interval, precisionOf } from './case-precision.js';
 import { findTransport } from '../transports/index.js';
 import type { Transport, TransportEnv } from '../transports/types.js';
 
@@ -21,6 +23,11 @@ export interface RunnerHooks {
   log?: (message: string) => void;
   /** Called after every group with the document so far (the writer saves it). */
   onSave?: (doc: ResultDocument) => Promise<void>;
+  /**
+   * performance.now() at which the --budget clock started (default: when run() starts). The CLI passes 0, the
+   * process start, so that the budget bounds the whole command, not only the measuring.
+   */
+  budgetStartMs?: number;
 }
 
 interface LiveEnv {
@@ -82,7 +89,12 @@ export function summarize(reps: readonly Repetition[], seed = 1): Summary {
   const out: Summary = {};
   for (const [name, pick] of Object.entries(SUMMARY_METRICS)) {
     const values = reps.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
-    if (values.length) out[name] = bootstrapMedianCI(values, 0.95, 2000, seed);
+    if (!values.length) continue;
+    if (name === 'p50' && values.length >= 2) {
+      // the hierarchical interval (repetitions, then operations): the one the precision target is judged by
+      const ci = p50Interval(reps, seed, 2000);
+      out[name] = { median: ci.median, low: ci.low, high: ci.high, n: ci.n };
+    } else out[name] = bootstrapMedianCI(values, 0.95, 2000, seed);
   }
   return out;
 }
@@ -113,6 +125,7 @@ export class Runner {
   }
 
   async run(): Promise<ResultDocument> {
+    if (this.opts.budgetMs > 0) return this.runBudgeted();
     const groups = expandMatrix(this.opts, this.doc.host.env);
     const total = groups.reduce((n, g) => n + g.keys.length * this.opts.repetitions, 0);
     let done = 0;
@@ -132,6 +145,100 @@ export class Runner {
     } finally {
       await this.teardownAll();
     }
+    this.markPrecision(this.doc.cases);
+    const measured = this.doc.cases.filter((c) => c.precision);
+    if (measured.length)
+      this.doc.precision = { target: this.opts.ciTarget, met: measured.filter((c) => c.precision!.met).length, measured: measured.length, budgetMs: 0, elapsedMs: 0, budgetExhausted: false };
+    return this.doc;
+  }
+
+  /** Flag every measured case with whether its median p50 met --ci-target. */
+  private markPrecision(cases: CaseResult[]): void {
+    if (!(this.opts.ciTarget > 0)) return;
+    for (const c of cases) if (c.state === 'ok' && c.repetitions.length) c.precision = precisionOf(c.repetitions, this.opts.ciTarget, this.opts.seed);
+  }
+
+  /**
+   * --budget: every case of the whole matrix in one pool, rounds of repetitions chosen by bench/budget.ts (all
+   * cases in matrix order in every round, so transports and cases stay interleaved), results saved after each round.
+   */
+  private async runBudgeted(): Promise<ResultDocument> {
+    const started = this.hooks.budgetStartMs ?? performance.now();
+    // what is left to do after the last repetition (summaries, saving), kept out of the budget
+    const reserveMs = 3000;
+    const keys = expandMatrix(this.opts, this.doc.host.env).flatMap((g) => g.keys);
+    const states = keys.map((key) => ({
+      key,
+      transport: findTransport(key.transport)!,
+      result: { key, state: 'ok', startedAt: new Date().toISOString(), repetitions: [] } as CaseResult,
+    }));
+    const pool: BudgetedCase[] = states.map((s) => ({ repetitions: s.result.repetitions, finished: false, spentMs: 0 }));
+    for (const [i, s] of states.entries()) {
+      const reason = await this.skipReason(s.key, s.transport);
+      if (reason) {
+        s.result.state = reason.state;
+        s.result.reason = reason.reason;
+        pool[i]!.finished = true;
+      }
+    }
+    this.doc.cases.push(...states.map((s) => s.result));
+    let done = 0;
+    const planned = () => pool.reduce((n, c) => n + (c.finished ? c.repetitions.length : Math.max(c.repetitions.length + 1, this.opts.minRepetitions)), 0);
+    let loop: Awaited<ReturnType<typeof runBudgetedLoop>> | undefined;
+    try {
+      loop = await runBudgetedLoop(pool, {
+        budgetMs: Math.max(0, this.opts.budgetMs - reserveMs - (performance.now() - started)),
+        target: this.opts.ciTarget,
+        minRepetitions: this.opts.minRepetitions,
+        maxRepetitions: this.opts.repetitions,
+        seed: this.opts.seed,
+        signal: this.signal,
+        now: () => performance.now(),
+        run: async (i, r) => {
+          const s = states[i]!;
+          const live = await this.envFor(s.transport);
+          if ('failed' in live) {
+            s.result.state = 'errored';
+            s.result.reason = live.failed;
+            return { ok: false, reason: live.failed };
+          }
+          s.result.transportVersion = live.env.version;
+          const outcome = await this.runRepetition(s.key, s.transport, live.env, r);
+          if (!outcome.ok && !this.signal.aborted) {
+            s.result.state = 'errored';
+            s.result.reason = `repetition ${r + 1}: ${outcome.reason}`;
+          }
+          return outcome;
+        },
+        onRepetition: (i) => this.hooks.onProgress?.(++done, Math.max(done, planned()), caseLabel(states[i]!.key)),
+        onRound: async () => {
+          await this.hooks.onSave?.(this.doc);
+          if (this.opts.failFast && states.some((s) => s.result.state === 'errored')) {
+            this.log('stopping at the first errored case (--fail-fast)');
+            for (const c of pool) c.finished = true;
+          }
+        },
+      });
+    } finally {
+      await this.teardownAll();
+    }
+    for (const s of states) {
+      if (s.result.repetitions.length) s.result.summary = summarize(s.result.repetitions, this.opts.seed);
+      if (s.result.state === 'ok' && s.result.repetitions.length === 0) {
+        s.result.state = 'errored';
+        s.result.reason = 'interrupted before any repetition finished';
+      }
+    }
+    this.markPrecision(this.doc.cases);
+    const measured = this.doc.cases.filter((c) => c.precision);
+    this.doc.precision = {
+      target: this.opts.ciTarget,
+      met: measured.filter((c) => c.precision!.met).length,
+      measured: measured.length,
+      budgetMs: this.opts.budgetMs,
+      elapsedMs: Math.round(performance.now() - started),
+      budgetExhausted: loop?.budgetExhausted ?? false,
+    };
     return this.doc;
   }
 
