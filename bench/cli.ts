@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { collectHost, preflightWarnings } from './host.js';
-import { UsageError, EXIT } from './errors.js';
+import { UsageError, EXIT } from '../common/errors.js';
 import { summaryText } from './format.js';
 import { NativeMissingError, headerSize } from './native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';

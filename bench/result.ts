@@ -6,10 +6,9 @@ import { z } from 'zod';
 export const SCHEMA_NAME = 'ipcbench-result';
 export const SCHEMA_VERSION = 1;
 
-export const WORKLOADS = ['rpc', 'broadcast'] as const;
-export const PLACEMENTS = ['same-core', 'cross-core', 'unpinned'] as const;
-export const ENVIRONMENTS = ['host', 'lab-tcg', 'lab-kvm'] as const;
-export const ROLES = ['client', 'server', 'publisher', 'subscriber', 'daemon'] as const;
+import { ENVIRONMENTS, LOOP_MODES, PLACEMENTS, ROLES, WORKLOADS, type CaseKey } from '../common/vocabulary.js';
+
+export { ENVIRONMENTS, PLACEMENTS, ROLES, WORKLOADS, type CaseKey };
 
 export const caseKeySchema = z.object({
   transport: z.string(),
@@ -19,11 +18,10 @@ export const caseKeySchema = z.object({
   subscribers: z.number().int().nonnegative(),
   uninterested: z.number().int().nonnegative(),
   placement: z.enum(PLACEMENTS),
-  mode: z.enum(['closed', 'open']),
+  mode: z.enum(LOOP_MODES),
   rate: z.number().nonnegative(),
   env: z.enum(ENVIRONMENTS),
-});
-export type CaseKey = z.infer<typeof caseKeySchema>;
+}) satisfies z.ZodType<CaseKey>;
 
 export const latencySchema = z.object({
   count: z.number(),

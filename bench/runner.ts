@@ -472,20 +472,20 @@ export class Runner {
   private async runRpcRepetition(key: CaseKey, t: Transport, env: TransportEnv, index: number, handles: number[], peers: Peer[]): Promise<RepOutcome> {
     const clientCpus: number[] = [];
     for (let i = 0; i < key.concurrency; i++) {
-      const ch = prepareChannel({ transport: t.nativeName, maxMsg: key.size, spinNs: t.spinNs, address: env.address });
+      const ch = prepareChannel({ transport: t.native, variant: t.variant, maxMsg: key.size, address: env.address });
       handles.push(ch.handle);
       this.liveHandles.add(ch.handle);
       const cpus = rpcCpus(key.placement, i, this.cpus);
       clientCpus.push(cpus.client);
       this.startPeer(
         {
-          transport: t.nativeName,
+          transport: t.native,
+          variant: t.variant,
           role: 'server',
           fds: ch.peers[0]!,
           maxMsg: key.size,
           cpu: cpus.server,
           address: env.address,
-          spinNs: t.spinNs,
           fault: this.opts.fault,
           extraArgs: t.peerArgs?.(env),
         },
@@ -544,20 +544,20 @@ export class Runner {
     const n = key.subscribers;
     // the last K subscribers are the uninterested ones
     const interested = Array.from({ length: n }, (_, i) => i < n - key.uninterested);
-    const ch = prepareChannel({ transport: t.nativeName, maxMsg: key.size, spinNs: t.spinNs, subscribers: n, address: env.address });
+    const ch = prepareChannel({ transport: t.native, variant: t.variant, maxMsg: key.size, subscribers: n, address: env.address });
     handles.push(ch.handle);
     this.liveHandles.add(ch.handle);
     const lateNs = key.mode === 'open' ? Math.round(1e9 / key.rate) : 0;
     for (let i = 0; i < n; i++) {
       this.startPeer(
         {
-          transport: t.nativeName,
+          transport: t.native,
+          variant: t.variant,
           role: 'subscriber',
           fds: ch.peers[i]!,
           maxMsg: key.size,
           cpu: broadcastCpus(key.placement, i, this.cpus).subscriber,
           address: env.address,
-          spinNs: t.spinNs,
           subscribers: n,
           index: i,
           interested: interested[i]!,

@@ -76,25 +76,36 @@ uint64_t num64(const Napi::Object &o, const char *key, uint64_t def)
 	return (uint64_t)v.As<Napi::Number>().DoubleValue();
 }
 
+/* transports() -> [{name, variants[], broadcast, limits{}, unavailable?}] */
 Napi::Value Transports(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	Napi::Array out = Napi::Array::New(env);
-	uint32_t i = 0;
+	size_t n;
+	const transport_ops *const *all = transport_all(&n);
 
-	for (auto t = transport_all(); *t; t++) {
+	for (size_t i = 0; i < n; i++) {
+		const transport_ops *t = all[i];
 		Napi::Object o = Napi::Object::New(env);
+		Napi::Array variants = Napi::Array::New(env);
+		Napi::Object limits = Napi::Object::New(env);
 
-		o.Set("name", (*t)->name);
-		o.Set("broadcast", (*t)->publish != nullptr);
-		if ((*t)->unavailable)
-			o.Set("unavailable", (*t)->unavailable);
-		out.Set(i++, o);
+		for (uint32_t k = 0; t->variants && t->variants[k]; k++)
+			variants.Set(k, t->variants[k]);
+		for (const tp_limit *l = t->limits; l && l->name; l++)
+			limits.Set(l->name, (double)l->value);
+		o.Set("name", t->name);
+		o.Set("variants", variants);
+		o.Set("broadcast", t->publish != nullptr);
+		o.Set("limits", limits);
+		if (t->unavailable)
+			o.Set("unavailable", t->unavailable);
+		out.Set((uint32_t)i, o);
 	}
 	return out;
 }
 
-/* prepare({transport, maxMsg, spinNs?, subscribers?, address?})
+/* prepare({transport, variant?, maxMsg, subscribers?, address?})
  *   -> {handle, peers: number[][]} */
 Napi::Value Prepare(const Napi::CallbackInfo &info)
 {
@@ -108,10 +119,15 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 		throw Napi::Error::New(env, "unknown native transport: " + name);
 	if (ops->unavailable)
 		throw Napi::Error::New(env, name + ": " + ops->unavailable);
+	std::string variant = o.Get("variant").IsString() ?
+		o.Get("variant").As<Napi::String>().Utf8Value() : "";
+	int vi = transport_variant(ops, variant.c_str());
+	if (vi < 0)
+		throw Napi::Error::New(env, name + ": no variant '" + variant + "'");
 	Channel *ch = new Channel();
 	ch->ops = ops;
 	ch->params.max_msg = num64(o, "maxMsg", 0);
-	ch->params.spin_ns = (unsigned)num64(o, "spinNs", 0);
+	ch->params.variant = (unsigned)vi;
 	ch->params.subscribers = (unsigned)num64(o, "subscribers", 0);
 	ch->params.abort = &ch->abort_flag;
 	if (o.Get("address").IsString()) {
