@@ -15,6 +15,7 @@ import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
+import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
 
 const EXAMPLES = `
 Examples:
@@ -51,6 +52,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--fail-fast', 'stop at the first errored case')
     .option('--no-progress', 'no progress bar')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
+    .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp());
 }
 
@@ -58,7 +60,13 @@ async function defaultTransports(): Promise<string[]> {
   return (await probeAll()).filter((s) => s.available).map((s) => s.name);
 }
 
-async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
+async function runCommand(flags: RawRunFlags & { plugin?: string[] }, argv: string[]): Promise<number> {
+  // --plugin: the user's transport(s), loaded and checked before anything runs; alone unless --transports adds others
+  const plugins = (flags.plugin ?? []).map((a) => {
+    const { file, name } = parsePluginArg(a);
+    return loadPluginTransport(file, name).name;
+  });
+  if (plugins.length) flags = { ...flags, transports: [...plugins, ...(flags.transports ? [flags.transports] : [])].join(',') };
   const explicit = Boolean(flags.transports);
   const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
   await ensureWritableDir(opts.out);

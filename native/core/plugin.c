@@ -270,24 +270,6 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 	void *h;
 	int i;
 
-	if (!valid_name(name)) {
-		tp_fail(err, -EINVAL, "bad plug-in name '%s' (use a-z, 0-9, '-', '_', '.')", name ? name : "");
-		return NULL;
-	}
-	for (i = 0; i < PLUGIN_SLOTS; i++) {
-		if (slots[i].used && !strcmp(slots[i].name, name)) {
-			if (!strcmp(slots[i].path, path))
-				return &slots[i].ops;	/* already loaded */
-			tp_fail(err, -EEXIST, "plug-in name '%s' is taken by %s", name, slots[i].path);
-			return NULL;
-		}
-		if (!slots[i].used && !s)
-			s = &slots[i];
-	}
-	if (!s) {
-		tp_fail(err, -ENOSPC, "at most %d plug-ins per run", PLUGIN_SLOTS);
-		return NULL;
-	}
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		tp_fail(err, -ENOEXEC, "%s: cannot load it as a shared library: %s", path, dlerror());
@@ -298,26 +280,22 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 		tp_fail(err, -ENOENT,
 			"%s is not an ipcbench transport plug-in: it does not export %s() (see transport-plugin.h)",
 			path, IPCBENCH_PLUGIN_SYMBOL);
-		dlclose(h);
-		return NULL;
+		goto fail;
 	}
 	pl = fn();
 	if (!pl) {
 		tp_fail(err, -EINVAL, "%s: %s() returned NULL", path, IPCBENCH_PLUGIN_SYMBOL);
-		dlclose(h);
-		return NULL;
+		goto fail;
 	}
 	if (pl->abi_version != IPCBENCH_PLUGIN_ABI_VERSION) {
 		tp_fail(err, -EPROTO,
 			"%s: plug-in ABI version %u, but this ipcbench speaks version %u: rebuild the plug-in against this ipcbench's transport-plugin.h",
 			path, pl->abi_version, IPCBENCH_PLUGIN_ABI_VERSION);
-		dlclose(h);
-		return NULL;
+		goto fail;
 	}
 	if (pl->struct_size < offsetof(struct ipcbench_transport_plugin, close) + sizeof(pl->close)) {
 		tp_fail(err, -EPROTO, "%s: struct_size %u is smaller than ABI version 1's table", path, pl->struct_size);
-		dlclose(h);
-		return NULL;
+		goto fail;
 	}
 	if (!HAS(pl, prepare))
 		missing = "prepare";
@@ -335,8 +313,30 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 		missing = HAS(pl, call) ? "reply (it has call)" : "call (it has reply)";
 	if (missing) {
 		tp_fail(err, -EINVAL, "%s: the plug-in lacks %s()", path, missing);
-		dlclose(h);
-		return NULL;
+		goto fail;
+	}
+	if (!name || !*name)
+		name = pl->name;	/* its own name unless told another */
+	if (!valid_name(name)) {
+		tp_fail(err, -EINVAL, "%s: bad plug-in name '%s' (use a-z, 0-9, '-', '_', '.'; at most %d characters)",
+			path, name ? name : "", NAME_MAX_LEN - 1);
+		goto fail;
+	}
+	for (i = 0; i < PLUGIN_SLOTS; i++) {
+		if (slots[i].used && !strcmp(slots[i].name, name)) {
+			if (slots[i].handle == h) {
+				dlclose(h);	/* the same library again */
+				return &slots[i].ops;
+			}
+			tp_fail(err, -EEXIST, "plug-in name '%s' is taken by %s", name, slots[i].path);
+			goto fail;
+		}
+		if (!slots[i].used && !s)
+			s = &slots[i];
+	}
+	if (!s) {
+		tp_fail(err, -ENOSPC, "at most %d plug-ins per run", PLUGIN_SLOTS);
+		goto fail;
 	}
 	memset(s, 0, sizeof(*s));
 	s->used = 1;
@@ -359,4 +359,7 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 	if (HAS(pl, release))
 		s->ops.release = ad_release;
 	return &s->ops;
+fail:
+	dlclose(h);
+	return NULL;
 }

@@ -7,8 +7,9 @@
 
 struct ipcbench_transport_plugin;
 
-/* dlopen() path, check its ABI and operations, register it as `name`.
- * NULL with a one-line reason in err (TP_ERR_LEN) on failure. */
+/* dlopen() path, check its ABI and operations, register it as `name` (NULL
+ * or "": the plug-in's own name).  NULL with a one-line reason in err
+ * (TP_ERR_LEN) on failure. */
 const struct transport_ops *plugin_load(const char *path, const char *name,
 					char *err);
 /* A loaded plug-in registered as name, or NULL. */
