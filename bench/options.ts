@@ -1,7 +1,7 @@
 // The CLI only declares flags; this file turns their strings into one validated, typed RunOptions value.
 import { UsageError } from '../common/errors.js';
 import { PLACEMENTS, WORKLOADS, type Placement, type Workload } from '../common/vocabulary.js';
-import { parseDuration } from './budget.js';
+import { parseDuration } from './runner/budget.js';
 
 function parseBudget(text: string): number {
   const ms = parseDuration(text);

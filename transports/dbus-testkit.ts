@@ -99,7 +99,6 @@ export async function runRpcOnce(
     });
     a.closePeerFds(ch.handle);
     const run = a.runRpc([ch.handle], {
-      size: o.size,
       warmupNs: 10e6,
       durationNs: o.durationMs * 1e6,
       maxOps: o.maxOps,

@@ -17,7 +17,7 @@ import { headerSize } from '../native.js';
 import { DEFAULTS, parseRunOptions } from '../options.js';
 import { probeAll } from '../probe.js';
 import { caseLabel, SCHEMA_NAME, SCHEMA_VERSION, type CaseResult, type ResultDocument } from '../result.js';
-import { Runner } from '../runner.js';
+import { Runner } from '../runner/runner.js';
 import {
   distributionFromHdr,
   harrellDavis,

@@ -3,9 +3,9 @@
 // target or the budget is spent. The runner supplies how one repetition of one case is run (the executor); this
 // file only decides what runs next and keeps the books.
 import { nextRound, type CaseProgress } from './budget.js';
-import { p50Interval } from './case-precision.js';
-import type { Repetition } from './result.js';
-import { relativeHalfWidth } from './statistics/index.js';
+import { p50Interval } from '../case-precision.js';
+import type { Repetition } from '../result.js';
+import { relativeHalfWidth } from '../statistics/index.js';
 
 export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: string };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runBudgetedLoop, type BudgetedCase, type RepOutcome } from './budgeted.js';
-import type { Repetition } from './result.js';
+import type { Repetition } from '../result.js';
 
 function rep(index: number, p50: number): Repetition {
   return {
