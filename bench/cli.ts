@@ -16,6 +16,8 @@ import { registerLabCommands } from './lab/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
+import { registerGateCommands } from './gate/command.js';
+import { registerTrendCommand } from '../reports/trend-command.js';
 
 const EXAMPLES = `
 Examples:
@@ -106,6 +108,7 @@ async function runCommand(flags: RawRunFlags & { plugin?: string[] }, argv: stri
     onProgress: (done, total, label) => {
       if (bar) {
         if (!bar.isActive) bar.start(total, 0, { label });
+        bar.setTotal(total); // the time budget re-plans the total as cases converge
         bar.update(done, { label });
       } else if (opts.progress && Date.now() - lastLine > 2000) {
         lastLine = Date.now();
@@ -195,6 +198,10 @@ export async function main(argv: string[]): Promise<number> {
     });
   registerLabCommands(program);
   registerReportCommands(program);
+  registerGateCommands(program, addRunOptions, (c) => {
+    code = c;
+  });
+  registerTrendCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -103,7 +103,8 @@ export function gateVerdicts(
   for (const base of baseline.cases) {
     const id = keyOf(base);
     const c = cand.get(id);
-    const label = caseLabel({ ...base.key, transport: base.key.transport === c?.key.transport ? base.key.transport : `${base.key.transport}→${c?.key.transport ?? '?'}` });
+    // one transport per side: the case without the side names ("rpc 64B same-core")
+    const label = withTransport ? caseLabel(base.key) : caseLabel(base.key).split(' ').slice(1).join(' ');
     if (!c) {
       notCompared.push({ case: id, label, why: 'not measured for the candidate' });
       continue;
