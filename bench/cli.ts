@@ -18,6 +18,9 @@ import { registerModuleCommands } from './module/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 import { bundle, findingsSummary, planLab, RunProgress, runLabPart, type LabPart } from './everywhere.js';
+import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
+import { registerGateCommands } from './gate/command.js';
+import { registerTrendCommand } from '../reports/trend-command.js';
 
 const EXAMPLES = `
 Examples:
@@ -42,9 +45,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
     .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
     .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
+    .option('--budget <time>', 'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts', DEFAULTS.budget)
     .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
-    .option('--min-repetitions <n>', 'repetitions before early stop may apply', DEFAULTS.minRepetitions)
-    .option('--ci-target <percent>', 'stop early when the 95% CI half-width of the median p50 is under this (0 = never)', DEFAULTS.ciTarget)
+    .option('--min-repetitions <n>', 'repetitions every case gets first (with --budget 0: before early stop may apply)', DEFAULTS.minRepetitions)
+    .option('--ci-target <percent>', 'precision target: 95% CI half-width of the median p50 (cases missing it are marked; 0 = none)', DEFAULTS.ciTarget)
     .option('-d, --duration <ms>', 'timed part of each repetition', DEFAULTS.duration)
     .option('--warmup <ms>', 'untimed warm-up in each repetition', DEFAULTS.warmup)
     .option('--timeout <ms>', 'a repetition still running this long after its planned end is killed', DEFAULTS.timeout)
@@ -54,6 +58,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--no-progress', 'no progress bar')
     .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
+    .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
     .addOption(new Option('--max-ops <n>', 'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)').hideHelp());
 }
@@ -62,7 +67,13 @@ async function defaultTransports(): Promise<string[]> {
   return (await probeAll()).filter((s) => s.available).map((s) => s.name);
 }
 
-async function runCommand(flags: RawRunFlags & { lab?: boolean }, argv: string[]): Promise<number> {
+async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[] }, argv: string[]): Promise<number> {
+  // --plugin: the user's transport(s), loaded and checked before anything runs; alone unless --transports adds others
+  const plugins = (flags.plugin ?? []).map((a) => {
+    const { file, name } = parsePluginArg(a);
+    return loadPluginTransport(file, name).name;
+  });
+  if (plugins.length) flags = { ...flags, transports: [...plugins, ...(flags.transports ? [flags.transports] : [])].join(',') };
   const explicit = Boolean(flags.transports);
   const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
   await ensureWritableDir(opts.out);
@@ -104,6 +115,7 @@ async function runCommand(flags: RawRunFlags & { lab?: boolean }, argv: string[]
     onSave: async (d) => {
       await writer.save(d);
     },
+    budgetStartMs: 0,
   });
   let labPart: LabPart | undefined;
   try {
@@ -201,6 +213,10 @@ export async function main(argv: string[]): Promise<number> {
   registerLabCommands(program);
   registerModuleCommands(program);
   registerReportCommands(program);
+  registerGateCommands(program, addRunOptions, (c) => {
+    code = c;
+  });
+  registerTrendCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -40,6 +40,8 @@ export interface Transport {
   readonly native: string;
   /** Which of the native transport's variants (its .variants list), when it has several. */
   readonly variant?: string;
+  /** A plug-in (bench/plugin-transport.ts): the shared library the harness and the peers load. */
+  readonly plugin?: string;
   readonly description: string;
   readonly workloads: readonly Workload[];
   /** Why a workload missing from `workloads` cannot be offered (shown as the skip reason). */
