@@ -28,8 +28,6 @@ export function prepareChannel(o: Parameters<Addon['prepare']>[0]): ReturnType<A
 export async function runRpc(handles: number[], o: Parameters<Addon['runRpc']>[1]): Promise<RpcRecord> {
   if (handles.length === 0 || o.cpus.length !== handles.length)
     throw new TypeError(`Expected one CPU per channel but received ${o.cpus.length} for ${handles.length}`);
-  if (!Number.isInteger(o.size) || o.size < headerSize())
-    throw new TypeError(`Expected an integer >= ${headerSize()} for size but received ${o.size}`);
   const where = new Error();
   try {
     return await native().runRpc(handles, o);
@@ -39,8 +37,6 @@ export async function runRpc(handles: number[], o: Parameters<Addon['runRpc']>[1
 }
 
 export async function runBroadcast(handle: number, o: Parameters<Addon['runBroadcast']>[1]): Promise<BroadcastRecord> {
-  if (!Number.isInteger(o.size) || o.size < headerSize())
-    throw new TypeError(`Expected an integer >= ${headerSize()} for size but received ${o.size}`);
   const where = new Error();
   try {
     return await native().runBroadcast(handle, o);

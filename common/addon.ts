@@ -78,12 +78,11 @@ export interface Addon {
   release(handle: number): void;
   runRpc(
     handles: number[],
-    o: { size: number; warmupNs: number; durationNs: number; maxOps?: number; seed?: number; cpus: number[] },
+    o: { warmupNs: number; durationNs: number; maxOps?: number; seed?: number; cpus: number[] },
   ): Promise<RpcRecord>;
   runBroadcast(
     handle: number,
     o: {
-      size: number;
       interested: boolean[];
       warmupNs: number;
       durationNs: number;

@@ -2,7 +2,7 @@
   "variables": {
     "core_sources": [
       "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
-      "workloads/rpc.c", "workloads/broadcast.c",
+      "workloads/rpc.c", "workloads/broadcast.c", "workloads/run.c",
       # every native/transports/*.c whose pkg-config packages exist, plus a generated file registering the
       # others as unavailable: adding a transport adds a file there and nothing here (tools/transports.mjs)
       "<!@(node tools/transports.mjs sources)"

@@ -17,7 +17,7 @@ import { headerSize } from '../bench/native.js';
 import { DEFAULTS, parseRunOptions } from '../bench/options.js';
 import { probeAll } from '../bench/probe.js';
 import { SCHEMA_NAME, SCHEMA_VERSION, type CaseResult, type ResultDocument } from '../bench/result.js';
-import { Runner } from '../bench/runner.js';
+import { Runner } from '../bench/runner/runner.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from './index.js';
 
 const SIZES = '64,16K';

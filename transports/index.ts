@@ -2,16 +2,22 @@
 // The registry of transports, by convention: every module in this directory that exports `transports` (see
 // types.ts TransportModule) is registered; adding a transport adds a file and edits nothing here. Order = the
 // transports' `order`, then name (the order of tables and charts).
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Transport, TransportModule } from './types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXT = /\.(js|ts)$/.exec(fileURLToPath(import.meta.url))?.[0] ?? '.js';
 
+// Compiled (dist/transports/*.js): tsc never deletes the output of a removed source, so in a checkout only modules
+// whose transports/*.ts still exists count.
+const SOURCE = join(HERE, '..', '..', 'transports');
+const fromSource = EXT === '.js' && existsSync(join(SOURCE, 'index.ts'));
+
 function isModuleFile(f: string): boolean {
-  return f.endsWith(EXT) && !f.endsWith(`.d${EXT}`) && !/\.test\.|^index\.|^types\./.test(f);
+  if (!f.endsWith(EXT) || f.endsWith(`.d${EXT}`) || /\.test\.|^index\.|^types\./.test(f)) return false;
+  return !fromSource || existsSync(join(SOURCE, f.replace(/\.js$/, '.ts')));
 }
 
 async function load(): Promise<Transport[]> {

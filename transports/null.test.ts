@@ -13,7 +13,7 @@ test('null echoes verified replies with no peer process and no descriptors to in
   const ch = prepareChannel({ transport: 'null', maxMsg: 4096 });
   try {
     assert.deepEqual(ch.peers, [[]]);
-    const r = await runRpc([ch.handle], { size: 4096, warmupNs: 0, durationNs: 60e9, maxOps: 1000, cpus: [-1] });
+    const r = await runRpc([ch.handle], { warmupNs: 0, durationNs: 60e9, maxOps: 1000, cpus: [-1] });
     assert.equal(r.error, 0, r.reason);
     assert.equal(r.ops, 1000);
   } finally {
