@@ -142,7 +142,8 @@ for (const t of TRANSPORTS) {
       }
     });
 
-    test('teardown leaves no process and no file behind', () => {
+    const until = t.daemonUntilExit ? ` (its daemon lives on, detached, until the process exits: ${t.daemonUntilExit})` : '';
+    test(`teardown leaves no process and no file behind${until}`, () => {
       assert.deepEqual(descendants(), []);
       assert.deepEqual(readdirSync(tmp), []);
     });

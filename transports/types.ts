@@ -55,6 +55,10 @@ export interface Transport {
   /** Workloads where the peer's fault injection (--fault corrupt) cannot corrupt what the checker sees, with the
    *  reason; the conformance test (transports/conformance.test.ts) skips its integrity-fault check for those. */
   readonly noCorruptionInjection?: Partial<Record<Workload, string>>;
+  /** A daemon setup() starts that cannot be stopped while the harness process lives, with the reason: teardown()
+   *  keeps it (the next setup() reuses it) and the harness stops it while exiting. It must not be a child of the
+   *  harness and must be gone once the harness has exited (the transport's own test checks that through the CLI). */
+  readonly daemonUntilExit?: string;
   /** Is it usable here, and why not. Must be cheap and must not leave anything behind. */
   probe(): Promise<Probe>;
   /** Start daemons / create the bus. Called once per run before the first case of this transport. */
