@@ -42,7 +42,7 @@ export function kernelsUnderTest(env = process.env.IPCBENCH_LAB_KERNELS): Kernel
 }
 
 const wanted = new Set(kernelsUnderTest());
-const skipFor = (id: KernelId) => skipAll || (wanted.has(id) ? false : `${id} not in IPCBENCH_LAB_KERNELS (and not built): skipped`);
+const skipFor = (id: KernelId) => skipAll || (wanted.has(id) ? false : `${id} not selected (IPCBENCH_LAB_KERNELS=${process.env.IPCBENCH_LAB_KERNELS ?? ''}${id === 'ipcbench-6.12' ? '; by default only once built' : ''})`);
 
 const RUN_ARGS = [
   '--transports', 'kdbus,binder,unix-stream', '--workloads', 'rpc,broadcast', '--sizes', '64', '--broadcast-sizes', '64',

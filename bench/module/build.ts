@@ -164,8 +164,9 @@ async function compile(src: string, dir: string, tree: string, release: string, 
   for (const f of sourceFiles(src)) copyFileSync(join(src, f), join(dir, f));
   // Kernels that ship vmlinux with their headers (Debian 6.12) add BTF type info to modules with pahole; it
   // only serves BPF introspection, so without pahole build without it rather than fail
-  const btf = hasPahole() ? [] : ['CONFIG_DEBUG_INFO_BTF_MODULES='];
-  if (btf.length && existsSync(join(tree, 'vmlinux'))) o.log?.('module build: pahole is not installed (apt-get install dwarves): building without BTF type info');
+  const wantsBtf = /^CONFIG_DEBUG_INFO_BTF_MODULES=y$/m.test(readText(join(tree, '.config')) ?? '') && existsSync(join(tree, 'vmlinux'));
+  const btf = wantsBtf && !hasPahole() ? ['CONFIG_DEBUG_INFO_BTF_MODULES='] : [];
+  if (btf.length) o.log?.('module build: pahole is not installed (apt-get install dwarves): building without BTF type info');
   const r = await runMake(['-C', tree, `M=${dir}`, ...btf, 'modules'], o.signal);
   writeFileSync(join(dir, 'build.log'), r.output, { mode: 0o644 });
   if (r.code !== 0 || !existsSync(ko)) {
