@@ -5,10 +5,10 @@ import { dbusDaemon, dbusDaemonLibdbus, dbusDaemonMemfd } from './dbus-daemon.js
 import { dbusBroker, dbusBrokerLibdbus, dbusBrokerMemfd } from './dbus-broker.js';
 import { dbusP2p } from './dbus-p2p.js';
 import { binder } from './binder.js';
-import { kdbus, kdbusMemfd } from './kdbus.js';
+import { kdbus, kdbusMemfd, kdbusMeta, kdbusName } from './kdbus.js';
 import type { Transport } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
+export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd, kdbusMeta, kdbusName];
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);

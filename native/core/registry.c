@@ -12,7 +12,8 @@ extern const struct transport_ops unix_seqpacket_ops;
 extern const struct transport_ops shm_ops;
 extern const struct transport_ops shm_spin_ops;
 extern const struct transport_ops binder_ops;	/* a stub where <linux/android/binder.h> is missing */
-extern const struct transport_ops kdbus_ops, kdbus_memfd_ops;	/* stubs off Linux */
+extern const struct transport_ops kdbus_ops, kdbus_memfd_ops, kdbus_meta_ops,
+	kdbus_name_ops;	/* stubs off Linux */
 #ifdef HAVE_SDBUS	/* binding.gyp: only where libsystemd is installed */
 extern const struct transport_ops dbus_sdbus_ops;
 extern const struct transport_ops dbus_sdbus_memfd_ops;
@@ -29,7 +30,7 @@ static const struct transport_ops *const registry[] = {
 	&shm_ops,
 	&shm_spin_ops,
 	&binder_ops,
-	&kdbus_ops, &kdbus_memfd_ops,
+	&kdbus_ops, &kdbus_memfd_ops, &kdbus_meta_ops, &kdbus_name_ops,
 #ifdef HAVE_SDBUS
 	&dbus_sdbus_ops,
 	&dbus_sdbus_memfd_ops,

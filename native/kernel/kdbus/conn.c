@@ -65,6 +65,8 @@ static void kdbus_conn_release(struct kref *kref)
 		kdbus_queue_entry_free(e);
 	WARN_ON(!list_empty(&conn->replies));
 	kdbus_pool_deinit(&conn->pool);
+	kdbus_meta_free(conn->meta);
+	kdbus_nsctx_put(&conn->ns);
 	kdbus_bus_put(conn->bus);
 	kfree(conn);
 }
@@ -273,6 +275,7 @@ void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type)
 	m.notify.type = type;
 	m.ts_hdr.size = KDBUS_ITEM_HEADER_SIZE + sizeof(m.ts);
 	m.ts_hdr.type = KDBUS_ITEM_TIMESTAMP;
+	m.ts.seqnum = kdbus_meta_seqnum();
 	m.ts.monotonic_ns = ktime_get_ns();
 	m.ts.realtime_ns = ktime_get_real_ns();
 	kdbus_conn_enqueue_kernel(caller, &m, sizeof(m));
@@ -446,8 +449,8 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	kref_get(&bus->kref);
 	conn->bus = bus;
 	conn->flags = cmd->flags;
-	conn->attach_send = cmd->attach_flags_send;
-	conn->attach_recv = cmd->attach_flags_recv;
+	conn->attach_send = kdbus_attach_norm(cmd->attach_flags_send);
+	conn->attach_recv = kdbus_attach_norm(cmd->attach_flags_recv);
 	conn->uid = current_euid();
 	conn->privileged = uid_eq(conn->uid, bus->uid) ||
 			   capable(CAP_IPC_OWNER);
@@ -463,10 +466,18 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	INIT_DELAYED_WORK(&conn->timeout_work, kdbus_conn_timeout_work);
 	conn->next_deadline = U64_MAX;
 	conn->id = atomic64_inc_return(&kdbus_last_id);
+	kdbus_nsctx_init(&conn->ns);
 
 	ret = kdbus_pool_init(&conn->pool, cmd->pool_size);
 	if (ret)
 		goto err_put;
+	/* the process items CONN_INFO reports (spec 24.2) */
+	conn->meta = kdbus_meta_new();
+	if (!conn->meta) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	kdbus_meta_collect_proc(conn->meta, KDBUS_ATTACH_PROC);
 
 	/* the HELLO result slice: the bus bloom parameters (spec 7 rule 5) */
 	bloom_item.hdr.size = sizeof(bloom_item);
@@ -757,9 +768,9 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 				goto out;
 			*seen = true;
 			if (it->type == KDBUS_ITEM_ATTACH_FLAGS_SEND)
-				send = it->data[0];
+				send = kdbus_attach_norm(it->data[0]);
 			else
-				recv = it->data[0];
+				recv = kdbus_attach_norm(it->data[0]);
 			break;
 		}
 		case KDBUS_ITEM_NAME:
@@ -773,7 +784,7 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		goto out;
-	/* stored only: this module attaches no metadata (spec 19.5) */
+	/* later SENDs and queries only (spec 24.3 rule 6) */
 	WRITE_ONCE(conn->attach_send, send);
 	WRITE_ONCE(conn->attach_recv, recv);
 out:

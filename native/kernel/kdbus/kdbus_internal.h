@@ -20,6 +20,8 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
+#include <linux/sched.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
@@ -71,6 +73,7 @@ void kdbus_args_negotiate(struct kdbus_args *a, const u64 *types, size_t n);
 int kdbus_item_string(const struct kdbus_item *it, const char **str);
 bool kdbus_name_is_valid(const char *name, size_t len);
 int kdbus_check_attach(u64 v);
+u64 kdbus_attach_norm(u64 v);
 
 /* ---- pool.c ----------------------------------------------------------- */
 
@@ -104,6 +107,73 @@ int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma);
 bool kdbus_file_is_shmem(struct file *f);
 int kdbus_pool_module_init(void);
 void kdbus_pool_module_exit(void);
+
+/* ---- meta.c ----------------------------------------------------------- */
+
+/* I of spec 24.3: attached whenever the receiver asks */
+#define KDBUS_ATTACH_IMPLICIT	(KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS | \
+				 KDBUS_ATTACH_PIDS | KDBUS_ATTACH_NAMES | \
+				 KDBUS_ATTACH_CONN_DESCRIPTION)
+/* the items taken from the task rather than the connection */
+#define KDBUS_ATTACH_PROC	(KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS | \
+				 KDBUS_ATTACH_AUXGROUPS | KDBUS_ATTACH_TID_COMM | \
+				 KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE | \
+				 KDBUS_ATTACH_CMDLINE | KDBUS_ATTACH_CGROUP | \
+				 KDBUS_ATTACH_CAPS | KDBUS_ATTACH_SECLABEL | \
+				 KDBUS_ATTACH_AUDIT)
+
+/* The namespaces a receiver pinned at HELLO (spec 24.5 rule 1). */
+struct kdbus_nsctx {
+	struct user_namespace *user_ns;
+	struct pid_namespace *pid_ns;
+	struct path root;
+};
+
+struct kdbus_meta {
+	u64 collected;			/* attach bits looked at */
+	struct kdbus_timestamp ts;
+	const struct cred *cred;	/* CREDS, AUXGROUPS, CAPS */
+	struct pid *pid, *tid, *ppid;
+	char tid_comm[TASK_COMM_LEN];
+	char pid_comm[TASK_COMM_LEN];
+	char *exe;			/* relative to root */
+	struct path root;
+	bool have_root;
+	char *cmdline;
+	size_t cmdline_len;
+	char *cgroup;
+	char *seclabel;
+	bool have_audit;
+	kuid_t loginuid;
+	u32 sessionid;
+	bool faked_creds, faked_pids;	/* HELLO CREDS / PIDS (spec 24.4) */
+	kuid_t fake_uid[4];
+	kgid_t fake_gid[4];
+	u8 *names;			/* packed struct kdbus_name, 8-aligned */
+	size_t names_len;
+	char description[KDBUS_NAME_MAX_LEN + 1];
+	/* emission cache */
+	void *emit_buf;
+	size_t emit_size, emit_len;
+	u64 emit_mask;
+	struct kdbus_nsctx emit_ns;
+};
+
+struct kdbus_conn;
+
+u64 kdbus_meta_seqnum(void);
+u64 kdbus_meta_module_mask(void);
+u64 kdbus_meta_msg_mask(const struct kdbus_conn *dst,
+			const struct kdbus_conn *src);
+struct kdbus_meta *kdbus_meta_new(void);
+void kdbus_meta_free(struct kdbus_meta *m);
+int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask);
+int kdbus_meta_collect_conn(struct kdbus_meta *m, struct kdbus_conn *conn,
+			    u64 mask);
+int kdbus_meta_emit(struct kdbus_meta *m, u64 mask,
+		    const struct kdbus_nsctx *ns, const void **out, size_t *len);
+void kdbus_nsctx_init(struct kdbus_nsctx *ns);
+void kdbus_nsctx_put(struct kdbus_nsctx *ns);
 
 /* ---- main.c: buses ---------------------------------------------------- */
 
@@ -177,6 +247,8 @@ struct kdbus_conn {
 	kuid_t uid;
 	bool privileged;		/* bus owner or CAP_IPC_OWNER */
 	char description[KDBUS_NAME_MAX_LEN + 1];
+	struct kdbus_nsctx ns;		/* pinned at HELLO */
+	struct kdbus_meta *meta;	/* HELLO snapshot, for CONN_INFO */
 
 	/* under bus->rwsem */
 	struct hlist_node hentry;
@@ -256,5 +328,6 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
 void kdbus_names_release_all(struct kdbus_conn *conn);
 struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
 					   const char *name);
+int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len);
 
 #endif /* KDBUS_INTERNAL_H */

@@ -101,6 +101,18 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 	return false;
 }
 
+static bool kdbus_name_entry_primary(struct kdbus_name_entry *n,
+				     struct kdbus_conn *conn)
+{
+	return n->owner == conn;
+}
+
+static u64 kdbus_name_entry_flags(struct kdbus_name_entry *n,
+				  struct kdbus_conn *conn)
+{
+	return n->flags | KDBUS_NAME_PRIMARY;
+}
+
 /* Remove entries with @cookie; bus rwsem held for writing. */
 static unsigned int kdbus_match_remove_cookie(struct kdbus_conn *conn,
 					      u64 cookie)
@@ -462,4 +474,43 @@ void kdbus_names_release_all(struct kdbus_conn *conn)
 
 	list_for_each_entry_safe(n, tmp, &conn->names, conn_entry)
 		kdbus_name_free(conn, n);
+}
+
+/**
+ * kdbus_names_pack() - the names @conn primarily owns, as kdbus_name records
+ * @conn:	connection, bus rwsem held
+ * @out:	set to a kmalloc'ed buffer of 8-aligned records, or NULL
+ * @len:	set to its length
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len)
+{
+	struct kdbus_name_entry *n;
+	size_t total = 0, pos = 0;
+	u8 *buf;
+
+	*out = NULL;
+	*len = 0;
+	list_for_each_entry(n, &conn->names, conn_entry)
+		if (kdbus_name_entry_primary(n, conn))
+			total += KDBUS_ALIGN8(8 + strlen(n->name) + 1);
+	if (!total)
+		return 0;
+	buf = kzalloc(total, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	list_for_each_entry(n, &conn->names, conn_entry) {
+		struct kdbus_name *kn = (void *)(buf + pos);
+		size_t l = strlen(n->name);
+
+		if (!kdbus_name_entry_primary(n, conn))
+			continue;
+		kn->flags = kdbus_name_entry_flags(n, conn);
+		memcpy(kn->name, n->name, l + 1);
+		pos += KDBUS_ALIGN8(8 + l + 1);
+	}
+	*out = buf;
+	*len = pos;
+	return 0;
 }

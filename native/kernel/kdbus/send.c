@@ -49,6 +49,8 @@ struct kdbus_kmsg {
 	struct kdbus_kmsg_memfds *mf;	/* allocated on the first memfd */
 	const struct kdbus_bloom_filter *bloom;
 	const char *dst_name;
+	struct kdbus_conn *src;
+	struct kdbus_meta *meta;	/* NULL: nobody wants metadata */
 };
 
 static const u8 kdbus_zeros[8];
@@ -60,6 +62,7 @@ static void kdbus_kmsg_free(struct kdbus_kmsg *km)
 	for (i = 0; i < km->n_memfds; i++)
 		fput(km->mf->files[i]);
 	kfree(km->mf);
+	kdbus_meta_free(km->meta);
 	if (km->segs != km->seg_inline)
 		kfree(km->segs);
 	if (km->iov != km->iov_inline)
@@ -143,6 +146,7 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	int ret;
 
 	km->msg = msg;
+	km->src = conn;
 	km->segs = km->seg_inline;
 	km->iov = km->iov_inline;
 
@@ -257,16 +261,49 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	return 0;
 }
 
-/* Write the staged message into @dst's pool at @off: the single copy. */
+/* Shift the PAYLOAD_OFF offsets of the staged header by @delta. */
+static void kdbus_kmsg_shift(struct kdbus_kmsg *km, s64 delta)
+{
+	struct kdbus_item *it;
+
+	kdbus_items_foreach(it, km->msg->items,
+			    km->hdr_size - sizeof(struct kdbus_msg)) {
+		struct kdbus_vec *v = (void *)it->data;
+
+		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && v->offset != ~0ULL)
+			v->offset += delta;
+	}
+}
+
+/*
+ * Write the staged message into @dst's pool at @off: the single copy.
+ * @meta/@meta_len: this receiver's metadata items, placed between the
+ * sender's items and the payload (spec 11), which moves by @meta_len.
+ */
 static int kdbus_kmsg_write(struct kdbus_conn *dst, struct kdbus_kmsg *km,
-			    size_t off)
+			    size_t off, const void *meta, size_t meta_len)
 {
 	struct kdbus_pool *pool = &dst->pool;
-	size_t pos = off + km->hdr_size;
+	size_t pos = off + km->hdr_size + meta_len;
+	size_t end = off + km->slice_size + meta_len;
 	unsigned int i = 0, u = 0;
 	int ret;
 
+	if (meta_len) {
+		/* the header is ours (staged per SEND, one writer): patch
+		 * it for this receiver and restore it afterwards
+		 */
+		km->msg->size = km->hdr_size + meta_len;
+		kdbus_kmsg_shift(km, meta_len);
+	}
 	ret = kdbus_pool_write_kvec(pool, off, km->msg, km->hdr_size);
+	if (meta_len) {
+		km->msg->size = km->hdr_size;
+		kdbus_kmsg_shift(km, -(s64)meta_len);
+		if (!ret)
+			ret = kdbus_pool_write_kvec(pool, off + km->hdr_size,
+						    meta, meta_len);
+	}
 	while (!ret && i < km->n_segs) {
 		if (km->segs[i].user) {
 			struct iov_iter iter;
@@ -289,9 +326,40 @@ static int kdbus_kmsg_write(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 		}
 	}
 	/* stale bytes of an earlier message must not show in the padding */
-	if (!ret && pos < off + km->slice_size)
-		ret = kdbus_pool_write_kvec(pool, pos, kdbus_zeros,
-					    off + km->slice_size - pos);
+	if (!ret && pos < end)
+		ret = kdbus_pool_write_kvec(pool, pos, kdbus_zeros, end - pos);
+	return ret;
+}
+
+/*
+ * Collect, in the sender's context, the metadata of @mask: the union of
+ * what this message's receivers will get.  Nothing happens for 0.
+ */
+static int kdbus_kmsg_collect(struct kdbus_kmsg *km, u64 mask)
+{
+	struct kdbus_meta *m;
+	int ret;
+
+	mask &= ~(km->meta ? km->meta->collected : 0);
+	if (!mask)
+		return 0;
+	if (!km->meta) {
+		km->meta = kdbus_meta_new();
+		if (!km->meta)
+			return -ENOMEM;
+	}
+	m = km->meta;
+	if (mask & KDBUS_ATTACH_TIMESTAMP) {
+		m->ts.seqnum = kdbus_meta_seqnum();
+		m->ts.monotonic_ns = ktime_get_ns();
+		m->ts.realtime_ns = ktime_get_real_ns();
+		m->collected |= KDBUS_ATTACH_TIMESTAMP;
+	}
+	ret = kdbus_meta_collect_proc(m, mask & KDBUS_ATTACH_PROC);
+	if (!ret)
+		ret = kdbus_meta_collect_conn(m, km->src, mask &
+					      (KDBUS_ATTACH_NAMES |
+					       KDBUS_ATTACH_CONN_DESCRIPTION));
 	return ret;
 }
 
@@ -304,17 +372,26 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 			 struct kdbus_queue_entry **out)
 {
 	struct kdbus_queue_entry *e;
+	const void *meta = NULL;
+	size_t meta_len = 0;
 	struct kdbus_slice *s;
 	unsigned int i;
 	int ret;
 
+	if (km->meta) {
+		ret = kdbus_meta_emit(km->meta,
+				      kdbus_meta_msg_mask(dst, km->src),
+				      &dst->ns, &meta, &meta_len);
+		if (ret)
+			return ret;
+	}
 	e = kmalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
-	ret = kdbus_conn_reserve(dst, km->slice_size, !out, &s);
+	ret = kdbus_conn_reserve(dst, km->slice_size + meta_len, !out, &s);
 	if (ret)
 		goto err;
-	ret = kdbus_kmsg_write(dst, km, s->off);
+	ret = kdbus_kmsg_write(dst, km, s->off, meta, meta_len);
 	if (ret) {
 		kdbus_conn_cancel(dst, s, !out);
 		goto err;
@@ -342,6 +419,7 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 	struct kdbus_bus *bus = conn->bus;
 	struct kdbus_conn **dsts, *c;
 	unsigned int n = 0, i;
+	u64 mask = 0;
 
 	down_read(&bus->rwsem);
 	dsts = kmalloc_array(bus->n_conns ?: 1, sizeof(*dsts), GFP_KERNEL);
@@ -360,9 +438,15 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 			continue;
 		kdbus_conn_get(c);
 		dsts[n++] = c;
+		mask |= kdbus_meta_msg_mask(c, conn);
 	}
 	up_read(&bus->rwsem);
 
+	/* once for all receivers; a failure only costs the metadata */
+	if (kdbus_kmsg_collect(km, mask)) {
+		kdbus_meta_free(km->meta);
+		km->meta = NULL;
+	}
 	for (i = 0; i < n; i++) {
 		int ret = kdbus_deliver(dsts[i], km, NULL);
 
@@ -563,6 +647,9 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 	if (ret)
 		return ret > 0 ? 0 : ret;
 
+	ret = kdbus_kmsg_collect(km, kdbus_meta_msg_mask(dst, conn));
+	if (ret)
+		goto out;
 	if (!expect && msg->cookie_reply && !signal) {
 		ret = kdbus_send_reply(conn, dst, km);
 		goto out;

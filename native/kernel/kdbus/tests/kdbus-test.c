@@ -12,6 +12,7 @@
 #include "../kdbus-uapi.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -1535,25 +1536,50 @@ received:
 	return 0;
 }
 
+#include "conformance.c"
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
+	const char *group;
 } tests[] = {
-	{ "framing", test_framing },
-	{ "hello-pool", test_hello_pool },
-	{ "unicast-sync-reply", test_unicast },
-	{ "timeouts-dead-peer", test_timeouts },
-	{ "broadcast-bloom", test_broadcast },
-	{ "memfd-seals", test_memfd },
-	{ "pool-full", test_pool_full },
-	{ "names", test_names },
-	{ "fuzz", test_fuzz },
+	{ "framing", test_framing, "base" },
+	{ "hello-pool", test_hello_pool, "base" },
+	{ "unicast-sync-reply", test_unicast, "base" },
+	{ "timeouts-dead-peer", test_timeouts, "base" },
+	{ "broadcast-bloom", test_broadcast, "base" },
+	{ "memfd-seals", test_memfd, "base" },
+	{ "pool-full", test_pool_full, "base" },
+	{ "names", test_names, "base" },
+	/* shared/kdbus-abi-full.md section 35, by line number */
+	{ "c01-negotiate-flags", c01_negotiate_flags, "kinds" },
+	{ "c02-negotiate-items", c02_negotiate_items, "kinds" },
+	{ "c07-no-bus-required-mask", c07_no_bus_required_mask, "kinds" },
+	{ "c08-meta-creds-implicit", c08_meta_creds_implicit, "metadata" },
+	{ "c09-meta-recv-zero", c09_meta_recv_zero, "metadata" },
+	{ "c10-meta-send-mask", c10_meta_send_mask, "metadata" },
+	{ "c11-meta-pids", c11_meta_pids, "metadata" },
+	{ "c12-meta-auxgroups", c12_meta_auxgroups, "metadata" },
+	{ "c13-meta-names", c13_meta_names, "metadata" },
+	{ "c14-meta-description", c14_meta_description, "metadata" },
+	{ "c15-meta-caps", c15_meta_caps, "metadata" },
+	{ "c16-meta-optional-items", c16_meta_optional_items, "metadata" },
+	{ "c17-meta-timestamp-seqnum", c17_meta_timestamp_seqnum, "metadata" },
+	{ "c18-meta-per-receiver", c18_meta_per_receiver, "metadata" },
+	{ "c19-meta-snapshot-at-send", c19_meta_snapshot_at_send, "metadata" },
+	{ "c20-meta-faked-creds", c20_meta_faked_creds, "metadata" },
+	{ "c21-faked-unprivileged", c21_faked_unprivileged, "metadata" },
+	{ "c22-meta-namespaces", c22_meta_namespaces, "metadata" },
+	{ "fuzz", test_fuzz, "base" },
 };
+
+#define N_TESTS (sizeof(tests) / sizeof(tests[0]))
 
 int main(int argc, char **argv)
 {
-	size_t i;
-	int k, ran = 0;
+	int st[N_TESTS], k, ran = 0, notimpl_n = 0, env_n = 0;
+	const char *groups[N_TESTS];
+	size_t i, j, n_groups = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	for (k = 1; k < argc; k++) {
@@ -1564,21 +1590,58 @@ int main(int argc, char **argv)
 		else
 			break;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		int want = k >= argc, j, rc;
+	for (i = 0; i < N_TESTS; i++) {
+		int want = k >= argc, jj, rc;
 
-		for (j = k; j < argc; j++)
-			if (!strcmp(argv[j], tests[i].name))
+		st[i] = -2;
+		for (jj = k; jj < argc; jj++)
+			if (!strcmp(argv[jj], tests[i].name) ||
+			    !strcmp(argv[jj], tests[i].group))
 				want = 1;
 		if (!want)
 			continue;
 		current = tests[i].name;
+		skip_reason[0] = '\0';
 		rc = tests[i].fn();
-		printf("%s %s\n", rc ? "FAIL" : "ok  ", tests[i].name);
+		st[i] = rc;
+		if (rc == NOTIMPL)
+			printf("SKIP %s (not implemented: %s)\n", tests[i].name,
+			       skip_reason);
+		else if (rc == ENVSKIP)
+			printf("SKIP %s (environment: %s)\n", tests[i].name,
+			       skip_reason);
+		else
+			printf("%s %s\n", rc ? "FAIL" : "ok  ", tests[i].name);
 		fflush(stdout);
-		failures += rc != 0;
+		failures += rc != 0 && rc != NOTIMPL && rc != ENVSKIP;
+		notimpl_n += rc == NOTIMPL;
+		env_n += rc == ENVSKIP;
 		ran++;
 	}
-	printf("%d of %d tests failed\n", failures, ran);
+	/* per group: passed / not implemented / environment / failed */
+	for (i = 0; i < N_TESTS; i++) {
+		for (j = 0; j < n_groups; j++)
+			if (!strcmp(groups[j], tests[i].group))
+				break;
+		if (j == n_groups)
+			groups[n_groups++] = tests[i].group;
+	}
+	for (j = 0; j < n_groups; j++) {
+		int p = 0, n = 0, e = 0, f = 0;
+
+		for (i = 0; i < N_TESTS; i++) {
+			if (strcmp(tests[i].group, groups[j]) || st[i] == -2)
+				continue;
+			p += st[i] == 0;
+			n += st[i] == NOTIMPL;
+			e += st[i] == ENVSKIP;
+			f += st[i] != 0 && st[i] != NOTIMPL && st[i] != ENVSKIP;
+		}
+		if (p + n + e + f)
+			printf("group %-10s %2d passed, %2d not implemented, %d environment, %d failed\n",
+			       groups[j], p, n, e, f);
+	}
+	printf("%d of %d tests failed (%d not implemented, %d skipped for the environment)\n",
+	       failures, ran, notimpl_n, env_n);
 	return failures ? 1 : 0;
 }
