@@ -22,6 +22,16 @@
 /* IDs are never reused (spec 5.1); one counter for the whole module. */
 static atomic64_t kdbus_last_id = ATOMIC64_INIT(0);
 
+/**
+ * kdbus_next_id() - the next connection or bus ID
+ *
+ * Return: a nonzero ID, never returned before.
+ */
+u64 kdbus_next_id(void)
+{
+	return atomic64_inc_return(&kdbus_last_id);
+}
+
 static void kdbus_reply_release(struct kref *kref)
 {
 	struct kdbus_reply *r = container_of(kref, struct kdbus_reply, kref);
@@ -224,8 +234,16 @@ void kdbus_conn_lost(struct kdbus_conn *dst)
 	wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
 }
 
-/* A kernel message (spec 12): not quota-counted, lost if it does not fit. */
-static void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
+/**
+ * kdbus_conn_enqueue_kernel() - queue a kernel message (spec 12)
+ * @dst:	receiver
+ * @buf:	the whole message
+ * @size:	its size
+ *
+ * Not quota-counted (the kernel has its own slot); counted as lost if it
+ * does not fit.
+ */
+void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
 				      size_t size)
 {
 	struct kdbus_queue_entry *e;
@@ -465,7 +483,7 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	init_waitqueue_head(&conn->wait);
 	INIT_DELAYED_WORK(&conn->timeout_work, kdbus_conn_timeout_work);
 	conn->next_deadline = U64_MAX;
-	conn->id = atomic64_inc_return(&kdbus_last_id);
+	conn->id = kdbus_next_id();
 	kdbus_nsctx_init(&conn->ns);
 
 	ret = kdbus_pool_init(&conn->pool, cmd->pool_size);
@@ -511,6 +529,13 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	bus->n_conns++;
 	up_write(&bus->rwsem);
 
+	{
+		LIST_HEAD(notify);
+
+		kdbus_notify_id(&notify, KDBUS_ITEM_ID_ADD, conn->id,
+				conn->flags);
+		kdbus_notify_flush(bus, &notify);
+	}
 	cmd->bus_flags = bus->flags;
 	cmd->id = conn->id;
 	cmd->offset = s->off;
@@ -596,6 +621,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	struct kdbus_reply *r, *rtmp;
 	LIST_HEAD(queue);
 	LIST_HEAD(replies);
+	LIST_HEAD(notify);
+	bool was_linked;
 
 	mutex_lock(&conn->lock);
 	if (conn->dead) {
@@ -631,15 +658,21 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	}
 
 	down_write(&bus->rwsem);
+	was_linked = conn->linked;
 	if (conn->linked) {
 		hash_del(&conn->hentry);
 		list_del_init(&conn->bus_entry);
 		conn->linked = false;
 		bus->n_conns--;
 	}
-	kdbus_names_release_all(conn);
+	/* name notifications first, then ID_REMOVE (spec 26.5 rule 2) */
+	kdbus_names_release_all(conn, &notify);
+	if (was_linked)
+		kdbus_notify_id(&notify, KDBUS_ITEM_ID_REMOVE, conn->id,
+				conn->flags);
 	kdbus_match_flush(conn);
 	up_write(&bus->rwsem);
+	kdbus_notify_flush(bus, &notify);
 
 	kdbus_conn_fail_callers(conn);
 	return 0;

@@ -170,6 +170,8 @@ void kdbus_meta_free(struct kdbus_meta *m);
 int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask);
 int kdbus_meta_collect_conn(struct kdbus_meta *m, struct kdbus_conn *conn,
 			    u64 mask);
+size_t kdbus_meta_write_buf(const struct kdbus_meta *m, u64 mask,
+			   const struct kdbus_nsctx *ns, void *buf);
 int kdbus_meta_emit(struct kdbus_meta *m, u64 mask,
 		    const struct kdbus_nsctx *ns, const void **out, size_t *len);
 void kdbus_nsctx_init(struct kdbus_nsctx *ns);
@@ -191,6 +193,9 @@ struct kdbus_bus {
 	kgid_t gid;
 	int minor;
 	struct kdbus_node_dev *node;
+	u64 id;				/* from the connection ID counter */
+	u64 attach_flags;		/* B: BUS_MAKE ATTACH_FLAGS_SEND */
+	struct kdbus_meta *meta;	/* the creator, at BUS_MAKE */
 
 	struct rw_semaphore rwsem;
 	bool dead;			/* under rwsem */
@@ -201,6 +206,7 @@ struct kdbus_bus {
 };
 
 void kdbus_bus_put(struct kdbus_bus *bus);
+u64 kdbus_next_id(void);
 
 /* ---- conn.c ------------------------------------------------------------ */
 
@@ -308,14 +314,66 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp);
 
 /* ---- match.c ----------------------------------------------------------- */
 
+bool kdbus_match_kernel(struct kdbus_conn *dst, const struct kdbus_item *n);
+
+/* ---- names.c ----------------------------------------------------------- */
+
+/* A registered well-known name: exists while it has owners. */
 struct kdbus_name_entry {
 	struct hlist_node hentry;	/* bus->name_hash */
-	struct list_head conn_entry;	/* owner->names */
-	struct kdbus_conn *owner;	/* no ref: unlinked before owner dies */
-	u64 flags;
+	struct list_head owners;	/* kdbus_name_owner; primary first */
 	u32 hash;
 	char name[];
 };
+
+/* One connection's entry in a name's owner list (spec 25.1). */
+struct kdbus_name_owner {
+	struct list_head name_entry;	/* name->owners */
+	struct list_head conn_entry;	/* conn->names, acquisition order */
+	struct kdbus_name_entry *name;
+	struct kdbus_conn *conn;	/* no ref: unlinked before it dies */
+	u64 flags;			/* stored ALLOW_REPLACEMENT | QUEUE */
+};
+
+static inline struct kdbus_name_owner *
+kdbus_name_first(struct kdbus_name_entry *n)
+{
+	return list_first_entry(&n->owners, struct kdbus_name_owner,
+				name_entry);
+}
+
+static inline struct kdbus_conn *kdbus_name_primary(struct kdbus_name_entry *n)
+{
+	return kdbus_name_first(n)->conn;
+}
+
+static inline bool kdbus_name_owner_primary(struct kdbus_name_owner *o)
+{
+	return kdbus_name_first(o->name) == o;
+}
+
+/* ---- query.c ----------------------------------------------------------- */
+
+int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp);
+
+/* ---- notify.c ---------------------------------------------------------- */
+
+struct kdbus_notify {
+	struct list_head entry;
+	size_t size;
+	struct kdbus_item *item;	/* the notification item in msg */
+	struct kdbus_msg msg;		/* followed by its items */
+};
+
+void kdbus_notify_id(struct list_head *list, u64 type, u64 id, u64 flags);
+void kdbus_notify_name(struct list_head *list, u64 type, u64 old_id,
+		       u64 old_flags, u64 new_id, u64 new_flags,
+		       const char *name);
+void kdbus_notify_flush(struct kdbus_bus *bus, struct list_head *list);
+void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
+			       size_t size);
 
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp);
@@ -325,7 +383,7 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 			const struct kdbus_bloom_filter *bloom);
 int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
-void kdbus_names_release_all(struct kdbus_conn *conn);
+void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify);
 struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
 					   const char *name);
 int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len);

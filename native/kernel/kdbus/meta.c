@@ -468,6 +468,24 @@ static void kdbus_meta_write(const struct kdbus_meta *m, u64 mask,
 }
 
 /**
+ * kdbus_meta_write_buf() - write (or measure) items without the cache
+ * @m:		snapshot, not modified (may be shared)
+ * @mask:	items wanted
+ * @ns:		the reader's namespaces
+ * @buf:	destination, or NULL to measure
+ *
+ * Return: the length written (or needed), 8-aligned.
+ */
+size_t kdbus_meta_write_buf(const struct kdbus_meta *m, u64 mask,
+			    const struct kdbus_nsctx *ns, void *buf)
+{
+	struct kdbus_emit e = { .buf = buf };
+
+	kdbus_meta_write(m, mask & m->collected, ns, &e);
+	return e.pos;
+}
+
+/**
  * kdbus_meta_emit() - the metadata items for one receiver
  * @m:		snapshot (its emission cache is updated)
  * @mask:	the receiver's effective mask

@@ -631,9 +631,10 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 
 		if (!n)
 			ret = -ESRCH;
-		else if (msg->dst_id && msg->dst_id != n->owner->id)
+		else if (msg->dst_id &&
+			 msg->dst_id != kdbus_name_primary(n)->id)
 			ret = -EREMCHG;
-		dst = n ? n->owner : NULL;
+		dst = n ? kdbus_name_primary(n) : NULL;
 	} else {
 		dst = kdbus_bus_find_conn(bus, msg->dst_id);
 		if (!dst)

@@ -808,3 +808,1063 @@ static int c22_meta_namespaces(void)
 	 */
 	return notimpl("namespace test (CLONE_NEWUSER|CLONE_NEWPID receivers) not written yet");
 }
+
+/* ---- names (lines 23 to 37) and notifications (38 to 46) -------------------- */
+
+struct note {
+	uint64_t type;
+	uint64_t id, flags;		/* ID_* */
+	uint64_t old_id, old_flags;	/* NAME_* */
+	uint64_t new_id, new_flags;
+	char name[256];
+	int n_notify, n_ts, n_other;
+	const struct kdbus_msg *msg;
+};
+
+/* RECV the next message, which must be a kernel notification; FREEs it. */
+static int recv_note(struct conn *c, struct note *n)
+{
+	const struct kdbus_item *it;
+	struct rmsg r;
+	int ret;
+
+	memset(n, 0, sizeof(*n));
+	ret = recv_msg(c, &r);
+	if (ret)
+		return ret;
+	n->msg = r.msg;
+	for (it = r.msg->items; (uint8_t *)it < (uint8_t *)r.msg + r.msg->size;
+	     it = (void *)((uint8_t *)it + ALIGN8(it->size))) {
+		if (it->type >= KDBUS_ITEM_NAME_ADD && it->type <= KDBUS_ITEM_REPLY_DEAD) {
+			n->n_notify++;
+			n->type = it->type;
+			if (it->type == KDBUS_ITEM_ID_ADD || it->type == KDBUS_ITEM_ID_REMOVE) {
+				const struct kdbus_notify_id_change *x = (const void *)it->data;
+
+				n->id = x->id;
+				n->flags = x->flags;
+			} else if (it->type <= KDBUS_ITEM_NAME_CHANGE) {
+				const struct kdbus_notify_name_change *x = (const void *)it->data;
+
+				n->old_id = x->old_id.id;
+				n->old_flags = x->old_id.flags;
+				n->new_id = x->new_id.id;
+				n->new_flags = x->new_id.flags;
+				snprintf(n->name, sizeof(n->name), "%s", x->name);
+			}
+		} else if (it->type == KDBUS_ITEM_TIMESTAMP) {
+			n->n_ts++;
+		} else {
+			n->n_other++;
+		}
+	}
+	if (r.msg->src_id != 0)
+		ret = -EPROTO;
+	free_off(c, r.offset);
+	return ret;
+}
+
+static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type, uint64_t id)
+{
+	struct buf b;
+	struct kdbus_cmd_match *m = buf_init(&b, sizeof(*m));
+	struct kdbus_notify_id_change x = { id, 0 };
+
+	m->cookie = cookie;
+	buf_item(&b, type, &x, sizeof(x));
+	buf_done(&b);
+	return call(c->fd, KDBUS_CMD_MATCH_ADD, b.w);
+}
+
+static int match_name_rule(struct conn *c, uint64_t cookie, uint64_t type,
+			   uint64_t old_id, uint64_t new_id, const char *name)
+{
+	struct buf b;
+	struct kdbus_cmd_match *m = buf_init(&b, sizeof(*m));
+	uint8_t p[32 + 256] = { 0 };
+	struct kdbus_notify_name_change *x = (void *)p;
+	size_t len = sizeof(*x);
+
+	m->cookie = cookie;
+	x->old_id.id = old_id;
+	x->new_id.id = new_id;
+	if (name) {
+		strcpy(x->name, name);
+		len += strlen(name) + 1;
+	}
+	buf_item(&b, type, p, len);
+	buf_done(&b);
+	return call(c->fd, KDBUS_CMD_MATCH_ADD, b.w);
+}
+
+static int match_empty(struct conn *c, uint64_t cookie)
+{
+	struct buf b;
+	struct kdbus_cmd_match *m = buf_init(&b, sizeof(*m));
+
+	m->cookie = cookie;
+	return call(c->fd, KDBUS_CMD_MATCH_ADD, b.w);
+}
+
+/* A fresh bus with @n connections; the last one watches everything. */
+static int names_setup(char *name, size_t len, int *bus, struct conn *c, int n)
+{
+	int i;
+
+	if (bus_make(name, len, bus))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (hello(name, &c[i]))
+			return -1;
+	return match_empty(&c[n - 1], 1000);
+}
+
+static void names_teardown(int bus, struct conn *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		conn_close(&c[i]);
+	close(bus);
+}
+
+#define ACQ(c, nm, f, rf) name_cmd((c), KDBUS_CMD_NAME_ACQUIRE, (nm), (f), (rf))
+#define REL(c, nm) name_cmd((c), KDBUS_CMD_NAME_RELEASE, (nm), 0, NULL)
+#define NOQUEUE(c) ({ struct rmsg _r; recv_msg((c), &_r) == -EAGAIN; })
+
+static int c23_name_acquire_free(void)
+{
+	char bn[64];
+	struct conn c[2];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 2) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, &rf) == 0);
+	CHECK(rf == (KDBUS_NAME_PRIMARY | KDBUS_NAME_ACQUIRED));
+	CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_NAME_ADD);
+	CHECK(n.old_id == 0 && n.old_flags == 0 && n.new_id == c[0].id &&
+	      n.new_flags == KDBUS_NAME_PRIMARY && !strcmp(n.name, "org.n.a"));
+	CHECK(NOQUEUE(&c[1]));
+	names_teardown(bus, c, 2);
+	return 0;
+}
+
+/* The flags c reports for a name through OWNED_NAME metadata (or -1). */
+static int64_t owned_flags(struct conn *from, struct conn *to, const char *name)
+{
+	const struct kdbus_item *it;
+	struct rmsg r;
+	int64_t f = -1;
+	int i;
+
+	if (update_attach(to, KDBUS_ITEM_ATTACH_FLAGS_RECV, KDBUS_ATTACH_NAMES) ||
+	    ping(from, to, &r))
+		return -1;
+	for (i = 0; (it = msg_item(r.msg, KDBUS_ITEM_OWNED_NAME, i)); i++) {
+		const struct kdbus_name *kn = (const void *)it->data;
+
+		if (!strcmp(kn->name, name))
+			f = (int64_t)kn->flags;
+	}
+	free_off(to, r.offset);
+	update_attach(to, KDBUS_ITEM_ATTACH_FLAGS_RECV, 0);
+	return f;
+}
+
+static int c24_name_reacquire(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, &rf) == 0);
+	CHECK(recv_note(&c[2], &n) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", KDBUS_NAME_ALLOW_REPLACEMENT, &rf) == 0);
+	CHECK(rf == (KDBUS_NAME_PRIMARY | KDBUS_NAME_ALLOW_REPLACEMENT));
+	CHECK(NOQUEUE(&c[2]));
+	/* the stored flags changed (LIST is checked in c52) */
+	CHECK(owned_flags(&c[0], &c[1], "org.n.a") ==
+	      (int64_t)(KDBUS_NAME_PRIMARY | KDBUS_NAME_ALLOW_REPLACEMENT));
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c25_name_queue(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(recv_note(&c[2], &n) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, &rf) == 0);
+	CHECK(rf == (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_ACQUIRED | KDBUS_NAME_QUEUE));
+	CHECK(NOQUEUE(&c[2]));		/* queue-only change: silent */
+	CHECK(REL(&c[0], "org.n.a") == 0);
+	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_NAME_CHANGE);
+	CHECK(n.old_id == c[0].id && n.new_id == c[1].id &&
+	      (n.new_flags & KDBUS_NAME_PRIMARY));
+	CHECK(ACQ(&c[1], "org.n.a", 0, &rf) == 0 && (rf & KDBUS_NAME_PRIMARY));
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c26_name_queue_repeat(void)
+{
+	char bn[64];
+	struct conn c[4];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 4) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, &rf) == 0);
+	CHECK(rf == (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_QUEUE));
+	CHECK(recv_note(&c[3], &n) == 0 && n.type == KDBUS_ITEM_NAME_ADD);
+	CHECK(REL(&c[0], "org.n.a") == 0);
+	/* c1 kept its place ahead of c2 */
+	CHECK(recv_note(&c[3], &n) == 0 && n.new_id == c[1].id);
+	names_teardown(bus, c, 4);
+	return 0;
+}
+
+static int c27_name_eexist(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	uint64_t rf = 77;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(recv_note(&c[2], &n) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", 0, &rf) == -EEXIST && rf == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) == -EEXIST);
+	CHECK(NOQUEUE(&c[2]));
+	CHECK(REL(&c[1], "org.n.a") == -EADDRINUSE);
+	CHECK(ACQ(&c[0], "org.n.a", 0, &rf) == 0 && rf == KDBUS_NAME_PRIMARY);
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c28_name_leave_queue(void)
+{
+	char bn[64];
+	struct conn c[3];
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", 0, &rf) == 0);
+	CHECK(!(rf & (KDBUS_NAME_PRIMARY | KDBUS_NAME_IN_QUEUE)));
+	CHECK(REL(&c[1], "org.n.a") == -EADDRINUSE);	/* no entry left */
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c29_name_replace(void)
+{
+	char bn[64];
+	struct conn c[4];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 4) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", KDBUS_NAME_ALLOW_REPLACEMENT, NULL) == 0);
+	CHECK(recv_note(&c[3], &n) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, &rf) == 0);
+	CHECK(rf == (KDBUS_NAME_PRIMARY | KDBUS_NAME_ACQUIRED));
+	CHECK(recv_note(&c[3], &n) == 0 && n.type == KDBUS_ITEM_NAME_CHANGE &&
+	      n.old_id == c[0].id && n.new_id == c[1].id);
+	/* c1 does not allow replacement: queue or EEXIST */
+	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) == -EEXIST);
+	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING | KDBUS_NAME_QUEUE,
+		  &rf) == 0 && (rf & KDBUS_NAME_IN_QUEUE));
+	CHECK(NOQUEUE(&c[3]));
+	names_teardown(bus, c, 4);
+	return 0;
+}
+
+static int c30_name_replaced_owner(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	/* with QUEUE: second, and back when the replacer releases */
+	CHECK(ACQ(&c[0], "org.n.a", KDBUS_NAME_ALLOW_REPLACEMENT | KDBUS_NAME_QUEUE,
+		  NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) == 0);
+	CHECK(recv_note(&c[2], &n) == 0 && recv_note(&c[2], &n) == 0);
+	CHECK(n.old_id == c[0].id && (n.old_flags & KDBUS_NAME_IN_QUEUE));
+	CHECK(REL(&c[1], "org.n.a") == 0);
+	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_NAME_CHANGE &&
+	      n.new_id == c[0].id);
+	/* without QUEUE: gone */
+	CHECK(ACQ(&c[0], "org.n.b", KDBUS_NAME_ALLOW_REPLACEMENT, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.b", KDBUS_NAME_REPLACE_EXISTING, NULL) == 0);
+	CHECK(REL(&c[0], "org.n.b") == -EADDRINUSE);
+	CHECK(REL(&c[1], "org.n.b") == 0);
+	CHECK(REL(&c[1], "org.n.b") == -ESRCH);
+	(void)rf;
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c31_name_jump_queue(void)
+{
+	char bn[64];
+	struct conn c[4];
+	struct note n;
+	uint64_t rf;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 4) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", KDBUS_NAME_ALLOW_REPLACEMENT, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, &rf) == 0);
+	CHECK(rf == KDBUS_NAME_PRIMARY);	/* not a new entry */
+	CHECK(recv_note(&c[3], &n) == 0 && recv_note(&c[3], &n) == 0);
+	CHECK(n.type == KDBUS_ITEM_NAME_CHANGE && n.new_id == c[2].id);
+	names_teardown(bus, c, 4);
+	return 0;
+}
+
+static int c32_name_fifo(void)
+{
+	char bn[64];
+	struct conn c[5];
+	struct note n;
+	int bus, i;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 5) == 0);
+	for (i = 0; i < 4; i++)
+		CHECK(ACQ(&c[i], "org.n.a", i ? KDBUS_NAME_QUEUE : 0, NULL) == 0);
+	CHECK(recv_note(&c[4], &n) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK(REL(&c[i], "org.n.a") == 0);
+		CHECK(recv_note(&c[4], &n) == 0 && n.new_id == c[i + 1].id);
+	}
+	names_teardown(bus, c, 5);
+	return 0;
+}
+
+static int c33_name_limit(void)
+{
+	char bn[64], nm[64];
+	struct conn c[2];
+	int bus, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0 && hello(bn, &c[1]) == 0);
+	CHECK(ACQ(&c[1], "org.n.other", 0, NULL) == 0);
+	for (i = 0; i < 255; i++) {
+		snprintf(nm, sizeof(nm), "org.n.x%d", i);
+		CHECK(ACQ(&c[0], nm, 0, NULL) == 0);
+	}
+	/* the 256th entry is a queued one; the 257th fails */
+	CHECK(ACQ(&c[0], "org.n.other", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[0], "org.n.y", 0, NULL) == -E2BIG);
+	CHECK(REL(&c[0], "org.n.x0") == 0);
+	CHECK(ACQ(&c[0], "org.n.y", 0, NULL) == 0);
+	names_teardown(bus, c, 2);
+	return 0;
+}
+
+static int c34_name_release(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	CHECK(REL(&c[0], "org.n.none") == -ESRCH);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(REL(&c[1], "org.n.a") == -EADDRINUSE);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(recv_note(&c[2], &n) == 0);
+	CHECK(REL(&c[1], "org.n.a") == 0);
+	CHECK(NOQUEUE(&c[2]));
+	CHECK(REL(&c[0], "org.n.a") == 0);
+	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_NAME_REMOVE &&
+	      n.old_id == c[0].id && n.new_id == 0 && n.new_flags == 0);
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c35_name_disconnect(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	uint64_t id;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(ACQ(&c[0], "org.n.b", 0, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(recv_note(&c[2], &n) == 0 && recv_note(&c[2], &n) == 0);
+	id = c[0].id;
+	conn_close(&c[0]);
+	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_NAME_CHANGE &&
+	      n.old_id == id && n.new_id == c[1].id);
+	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_NAME_REMOVE);
+	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_ID_REMOVE &&
+	      n.id == id);
+	names_teardown(bus, c + 1, 2);
+	return 0;
+}
+
+static int c36_name_bad_flags(void)
+{
+	char bn[64];
+	struct conn c[1];
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 1ull << 3, NULL) == -EINVAL);	/* IN_QUEUE */
+	CHECK(ACQ(&c[0], "org.n.a", 1ull << 40, NULL) == -EINVAL);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(name_cmd(&c[0], KDBUS_CMD_NAME_RELEASE, "org.n.a",
+		       KDBUS_NAME_QUEUE, NULL) == -EINVAL);
+	CHECK(REL(&c[0], "org.n.a") == 0);
+	names_teardown(bus, c, 1);
+	return 0;
+}
+
+static int c37_name_own_policy(void)
+{
+	char name[64];
+	int bus, fd, ok;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	ok = neg_flags(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello)) &
+	     KDBUS_HELLO_POLICY_HOLDER;
+	close(fd);
+	close(bus);
+	if (!ok)
+		return notimpl("HELLO POLICY_HOLDER not reported by negotiation");
+	CHECK(0);
+	return 0;
+}
+
+static int c38_notify_id(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	uint64_t id;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0);
+	CHECK(match_id_rule(&c[0], 1, KDBUS_ITEM_ID_ADD, KDBUS_MATCH_ID_ANY) == 0);
+	CHECK(match_id_rule(&c[0], 2, KDBUS_ITEM_ID_REMOVE, KDBUS_MATCH_ID_ANY) == 0);
+	CHECK(hello(bn, &c[1]) == 0);	/* HELLO flags ACCEPT_FD */
+	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_ID_ADD &&
+	      n.id == c[1].id && n.flags == KDBUS_HELLO_ACCEPT_FD);
+	CHECK(hello_meta(bn, &c[2], 0, 0, NULL) == 0);
+	CHECK(recv_note(&c[0], &n) == 0 && n.id == c[2].id && n.flags == KDBUS_HELLO_ACCEPT_FD);
+	id = c[1].id;
+	conn_close(&c[1]);
+	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_ID_REMOVE &&
+	      n.id == id && n.flags == KDBUS_HELLO_ACCEPT_FD);
+	CHECK(NOQUEUE(&c[0]));
+	conn_close(&c[0]);
+	conn_close(&c[2]);
+	close(bus);
+	return 0;
+}
+
+static int c39_notify_specific(void)
+{
+	char bn[64];
+	struct conn c[4];
+	struct note n;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0 && hello(bn, &c[1]) == 0 && hello(bn, &c[2]) == 0);
+	/* c0: only c1's removal and NAME_ADD of org.n.want; c3 ANY NAME_ADD */
+	CHECK(match_id_rule(&c[0], 1, KDBUS_ITEM_ID_REMOVE, c[1].id) == 0);
+	CHECK(match_name_rule(&c[0], 2, KDBUS_ITEM_NAME_ADD, KDBUS_MATCH_ID_ANY,
+			      KDBUS_MATCH_ID_ANY, "org.n.want") == 0);
+	CHECK(hello(bn, &c[3]) == 0);
+	CHECK(match_name_rule(&c[3], 1, KDBUS_ITEM_NAME_ADD, KDBUS_MATCH_ID_ANY,
+			      KDBUS_MATCH_ID_ANY, NULL) == 0);
+	CHECK(ACQ(&c[2], "org.n.other", 0, NULL) == 0);
+	CHECK(ACQ(&c[2], "org.n.want", 0, NULL) == 0);
+	CHECK(recv_note(&c[0], &n) == 0 && !strcmp(n.name, "org.n.want"));
+	CHECK(recv_note(&c[3], &n) == 0 && !strcmp(n.name, "org.n.other"));
+	CHECK(recv_note(&c[3], &n) == 0 && !strcmp(n.name, "org.n.want"));
+	conn_close(&c[2]);	/* NAME_REMOVE x2, ID_REMOVE of c2: none match */
+	CHECK(NOQUEUE(&c[0]) && NOQUEUE(&c[3]));
+	conn_close(&c[1]);
+	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_ID_REMOVE);
+	/* a NAME_* rule with a specific new id */
+	CHECK(match_name_rule(&c[3], 2, KDBUS_ITEM_NAME_ADD, KDBUS_MATCH_ID_ANY,
+			      c[0].id, NULL) == 0);
+	CHECK(ACQ(&c[0], "org.n.z", 0, NULL) == 0);
+	CHECK(recv_note(&c[3], &n) == 0 && n.new_id == c[0].id);
+	CHECK(NOQUEUE(&c[3]));	/* matched by two entries, queued once */
+	/* validation */
+	CHECK(match_name_rule(&c[3], 3, KDBUS_ITEM_NAME_ADD, 0, 0, "bad") == -EINVAL);
+	conn_close(&c[0]);
+	conn_close(&c[3]);
+	close(bus);
+	return 0;
+}
+
+static int c40_notify_shape(void)
+{
+	char bn[64];
+	struct conn c[2];
+	struct note n;
+	int bus;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 2) == 0);
+	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+	CHECK(recv_note(&c[1], &n) == 0);
+	CHECK(n.msg->src_id == 0 && n.msg->payload_type == 0 &&
+	      n.msg->dst_id == KDBUS_DST_ID_BROADCAST &&
+	      n.msg->flags == KDBUS_MSG_SIGNAL);
+	CHECK(n.n_notify == 1 && n.n_ts == 1 && n.n_other == 0);
+	names_teardown(bus, c, 2);
+	return 0;
+}
+
+static int c41_notify_match_entry(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct note n;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0 && hello(bn, &c[1]) == 0);
+	CHECK(match_add(&c[0], 1, NULL, 0, 1, KDBUS_MATCH_ID_ANY) == 0);
+	CHECK(match_empty(&c[1], 1) == 0);
+	CHECK(hello(bn, &c[2]) == 0);
+	CHECK(ACQ(&c[2], "org.n.a", 0, NULL) == 0);
+	CHECK(NOQUEUE(&c[0]));
+	CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_ID_ADD);
+	CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_NAME_ADD);
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c42_reply_notify_unmatched(void)
+{
+	char bn[64];
+	struct conn c[2];
+	struct msgspec s;
+	struct note n;
+	int bus, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0 && hello(bn, &c[1]) == 0);
+	s = spec_to(c[1].id, "x", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 4242;
+	s.timeout_or_reply = now_ns() + 20000000ull;	/* 20 ms */
+	CHECK(send_msg(&c[0], &s, NULL) == 0);
+	for (i = 0; i < 300 && recv_note(&c[0], &n) == -EAGAIN; i++)
+		usleep(10000);
+	CHECK(n.type == KDBUS_ITEM_REPLY_TIMEOUT && n.msg);
+	s.cookie = 4343;
+	s.timeout_or_reply = now_ns() + 60ull * 1000000000ull;
+	CHECK(send_msg(&c[0], &s, NULL) == 0);
+	conn_close(&c[1]);
+	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_REPLY_DEAD);
+	names_teardown(bus, c, 1);
+	return 0;
+}
+
+static int c43_notify_no_monitor(void)
+{
+	char name[64];
+	int bus, fd, ok;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	ok = neg_flags(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello)) &
+	     KDBUS_HELLO_MONITOR;
+	close(fd);
+	close(bus);
+	if (!ok)
+		return notimpl("HELLO MONITOR not reported by negotiation");
+	CHECK(0);
+	return 0;
+}
+
+static int c44_notify_before_return(void)
+{
+	char bn[64];
+	struct conn c[2];
+	struct note n;
+	int bus, i;
+
+	CHECK(names_setup(bn, sizeof(bn), &bus, c, 2) == 0);
+	for (i = 0; i < 50; i++) {
+		CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
+		CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_NAME_ADD);
+		CHECK(REL(&c[0], "org.n.a") == 0);
+		CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_NAME_REMOVE);
+	}
+	names_teardown(bus, c, 2);
+	return 0;
+}
+
+static int c45_notify_dropped(void)
+{
+	char bn[64];
+	struct conn a, full;
+	struct kdbus_cmd_recv rc = { .size = sizeof(rc) };
+	struct rmsg r;
+	char big[1024];
+	int bus, n = 0;
+
+	memset(big, 'x', sizeof(big));
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0);
+	CHECK(hello_sized(bn, &full, 4096) == 0);
+	CHECK(match_empty(&full, 1) == 0);
+	/* fill the pool with received, never freed messages, down to less
+	 * than the smallest message (less than any notification)
+	 */
+	{
+		static const size_t sizes[] = { 1024, 256, 64, 8, 1 };
+		size_t k;
+
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			for (;;) {
+				struct msgspec s = spec_to(full.id, big, sizes[k]);
+
+				if (send_msg(&a, &s, NULL))
+					break;
+				CHECK(recv_msg(&full, &r) == 0);
+				CHECK(++n < 200);
+			}
+		}
+	}
+	CHECK(n > 0);
+	CHECK(ACQ(&a, "org.n.a", 0, NULL) == 0);	/* NAME_ADD: lost */
+	CHECK(call(full.fd, KDBUS_CMD_RECV, &rc) == -EAGAIN);
+	CHECK(rc.dropped_msgs >= 1 &&
+	      (rc.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS));
+	conn_close(&a);
+	conn_close(&full);
+	close(bus);
+	return 0;
+}
+
+static int c46_notify_activator(void)
+{
+	char name[64];
+	int bus, fd, ok;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	ok = neg_flags(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello)) &
+	     KDBUS_HELLO_ACTIVATOR;
+	close(fd);
+	close(bus);
+	if (!ok)
+		return notimpl("HELLO ACTIVATOR not reported by negotiation");
+	CHECK(0);
+	return 0;
+}
+
+/* ---- queries (lines 47 to 55) ------------------------------------------------ */
+
+static int conn_info(struct conn *c, uint64_t id, const char *name,
+		     uint64_t attach, const struct kdbus_info **info,
+		     uint64_t *off)
+{
+	struct buf b;
+	struct kdbus_cmd_info *ci = buf_init(&b, sizeof(*ci));
+	int ret;
+
+	ci->id = id;
+	ci->attach_flags = attach;
+	if (name)
+		buf_str(&b, KDBUS_ITEM_NAME, name);
+	buf_done(&b);
+	ret = call(c->fd, KDBUS_CMD_CONN_INFO, b.w);
+	if (ret)
+		return ret;
+	*off = ci->offset;
+	*info = (const void *)(c->pool + ci->offset);
+	if ((*info)->size != ci->info_size)
+		return -EPROTO;
+	return 0;
+}
+
+static const struct kdbus_item *info_item(const struct kdbus_info *in,
+					  uint64_t type, int n)
+{
+	const struct kdbus_item *it;
+
+	for (it = in->items; (const uint8_t *)it < (const uint8_t *)in + in->size;
+	     it = (const void *)((const uint8_t *)it + ALIGN8(it->size)))
+		if (it->type == type && n-- == 0)
+			return it;
+	return NULL;
+}
+
+static int c47_conn_info(void)
+{
+	char bn[64];
+	struct conn c[2];
+	const struct kdbus_info *in;
+	uint64_t off;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0);
+	CHECK(hello_meta(bn, &c[1], 0, 0, NULL) == 0);
+	CHECK(conn_info(&c[0], c[1].id, NULL, 0, &in, &off) == 0);
+	CHECK(in->id == c[1].id && in->flags == KDBUS_HELLO_ACCEPT_FD &&
+	      in->size == 24);
+	CHECK(free_off(&c[0], off) == 0);
+	CHECK(free_off(&c[0], off) == -ENXIO);
+	/* a connection may query itself */
+	CHECK(conn_info(&c[0], c[0].id, NULL, 0, &in, &off) == 0 &&
+	      in->id == c[0].id);
+	CHECK(free_off(&c[0], off) == 0);
+	CHECK(ACQ(&c[1], "org.q.a", 0, NULL) == 0);
+	CHECK(ACQ(&c[0], "org.q.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(conn_info(&c[0], 0, "org.q.a", 0, &in, &off) == 0 &&
+	      in->id == c[1].id);
+	CHECK(free_off(&c[0], off) == 0);
+	names_teardown(bus, c, 2);
+	return 0;
+}
+
+static int c48_conn_info_errors(void)
+{
+	char bn[64];
+	struct conn c[1];
+	const struct kdbus_info *in;
+	uint64_t off;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0);
+	CHECK(conn_info(&c[0], 0, NULL, 0, &in, &off) == -EINVAL);
+	CHECK(conn_info(&c[0], 0, "bad", 0, &in, &off) == -EINVAL);
+	CHECK(conn_info(&c[0], c[0].id + 1000, NULL, 0, &in, &off) == -ENXIO);
+	CHECK(conn_info(&c[0], 0, "org.q.none", 0, &in, &off) == -ESRCH);
+	CHECK(conn_info(&c[0], c[0].id, NULL, 1ull << 20, &in, &off) == -EINVAL);
+	names_teardown(bus, c, 1);
+	return 0;
+}
+
+static int c49_conn_info_meta(void)
+{
+	char bn[64];
+	struct conn c[2];
+	const struct kdbus_info *in;
+	const struct kdbus_item *it;
+	uint64_t off;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0);
+	CHECK(hello_meta(bn, &c[1], 0, 0, "target") == 0);
+	CHECK(ACQ(&c[1], "org.q.a", 0, NULL) == 0);
+	CHECK(conn_info(&c[0], c[1].id, NULL, _KDBUS_ATTACH_ANY, &in, &off) == 0);
+	it = info_item(in, KDBUS_ITEM_CONN_DESCRIPTION, 0);
+	CHECK(it && !strcmp((const char *)it->data, "target"));
+	it = info_item(in, KDBUS_ITEM_OWNED_NAME, 0);
+	CHECK(it && !strcmp(((const struct kdbus_name *)it->data)->name, "org.q.a"));
+	CHECK(info_item(in, KDBUS_ITEM_CREDS, 0) && info_item(in, KDBUS_ITEM_PIDS, 0));
+	/* S = 0: only the implicit items, never a TIMESTAMP */
+	CHECK(!info_item(in, KDBUS_ITEM_PID_COMM, 0) && !info_item(in, KDBUS_ITEM_EXE, 0) &&
+	      !info_item(in, KDBUS_ITEM_TIMESTAMP, 0));
+	CHECK(free_off(&c[0], off) == 0);
+	/* names at query time; S raised by UPDATE */
+	CHECK(REL(&c[1], "org.q.a") == 0);
+	CHECK(update_attach(&c[1], KDBUS_ITEM_ATTACH_FLAGS_SEND, KDBUS_ATTACH_PID_COMM) == 0);
+	CHECK(conn_info(&c[0], c[1].id, NULL, _KDBUS_ATTACH_ANY, &in, &off) == 0);
+	CHECK(!info_item(in, KDBUS_ITEM_OWNED_NAME, 0) && info_item(in, KDBUS_ITEM_PID_COMM, 0));
+	CHECK(free_off(&c[0], off) == 0);
+	/* Q limits too */
+	CHECK(conn_info(&c[0], c[1].id, NULL, KDBUS_ATTACH_PIDS, &in, &off) == 0);
+	CHECK(info_item(in, KDBUS_ITEM_PIDS, 0) && !info_item(in, KDBUS_ITEM_CREDS, 0));
+	CHECK(((const struct kdbus_pids *)info_item(in, KDBUS_ITEM_PIDS, 0)->data)->pid ==
+	      (uint64_t)getpid());
+	CHECK(free_off(&c[0], off) == 0);
+	names_teardown(bus, c, 2);
+	return 0;
+}
+
+static int c50_bus_creator_info(void)
+{
+	struct kdbus_bloom_parameter bp = { BLOOM_SIZE, 1 };
+	char bn[64], path[256];
+	struct buf b;
+	struct kdbus_cmd_info *ci;
+	const struct kdbus_info *in;
+	const struct kdbus_item *it;
+	struct conn c;
+	int fd, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		snprintf(path, sizeof(path), "%s/control", base);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		CHECK(fd >= 0);
+		{
+			struct kdbus_cmd *mk = buf_init(&b, sizeof(*mk));
+
+			mk->flags = KDBUS_MAKE_ACCESS_WORLD;
+		}
+		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &bp, sizeof(bp));
+		snprintf(bn, sizeof(bn), "%u-t%d-creator%d", geteuid(), (int)getpid(), pass);
+		buf_str(&b, KDBUS_ITEM_MAKE_NAME, bn);
+		if (pass)
+			buf_u64(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND, KDBUS_ATTACH_CREDS);
+		CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == 0);
+		CHECK(hello(bn, &c) == 0);
+		ci = buf_init(&b, sizeof(*ci));
+		ci->attach_flags = _KDBUS_ATTACH_ANY;
+		CHECK(call(c.fd, KDBUS_CMD_BUS_CREATOR_INFO, b.w) == 0);
+		in = (const void *)(c.pool + ci->offset);
+		CHECK(in->size == ci->info_size && in->id != 0 &&
+		      in->flags == KDBUS_MAKE_ACCESS_WORLD);
+		it = in->items;
+		CHECK(it->type == KDBUS_ITEM_MAKE_NAME && !strcmp((const char *)it->data, bn));
+		CHECK(!!info_item(in, KDBUS_ITEM_CREDS, 0) == pass);
+		CHECK(!info_item(in, KDBUS_ITEM_PIDS, 0));
+		CHECK(free_off(&c, ci->offset) == 0);
+		/* the query's mask limits too */
+		ci = buf_init(&b, sizeof(*ci));
+		ci->attach_flags = KDBUS_ATTACH_PIDS;
+		CHECK(call(c.fd, KDBUS_CMD_BUS_CREATOR_INFO, b.w) == 0);
+		in = (const void *)(c.pool + ci->offset);
+		CHECK(!info_item(in, KDBUS_ITEM_CREDS, 0));
+		CHECK(free_off(&c, ci->offset) == 0);
+		conn_close(&c);
+		close(fd);
+	}
+	return 0;
+}
+
+struct listed {
+	uint64_t id, flags;
+	int has_name;
+	uint64_t name_flags;
+	char name[256];
+};
+
+static int do_list(struct conn *c, uint64_t flags, struct listed *out, int max,
+		   int *n)
+{
+	struct kdbus_cmd_list cl = { sizeof(cl), flags, 0, 0, 0 };
+	const uint8_t *p, *end;
+	int ret;
+
+	*n = 0;
+	ret = call(c->fd, KDBUS_CMD_LIST, &cl);
+	if (ret)
+		return ret;
+	if (!cl.list_size)
+		return cl.offset == c->pool_size && free_off(c, cl.offset) == 0 ?
+		       0 : -EPROTO;
+	p = c->pool + cl.offset;
+	end = p + cl.list_size;
+	while (p < end && *n < max) {
+		const struct kdbus_info *in = (const void *)p;
+		const struct kdbus_item *it = info_item(in, KDBUS_ITEM_OWNED_NAME, 0);
+		struct listed *l = &out[(*n)++];
+
+		memset(l, 0, sizeof(*l));
+		l->id = in->id;
+		l->flags = in->flags;
+		if (it) {
+			const struct kdbus_name *kn = (const void *)it->data;
+
+			l->has_name = 1;
+			l->name_flags = kn->flags;
+			snprintf(l->name, sizeof(l->name), "%s", kn->name);
+		}
+		p += ALIGN8(in->size);
+	}
+	return free_off(c, cl.offset);
+}
+
+static int count_listed(const struct listed *l, int n, uint64_t id, const char *name)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (l[i].id == id && (name ? l[i].has_name && !strcmp(l[i].name, name) :
+					     !l[i].has_name))
+			k++;
+	return k;
+}
+
+static int c51_list_unique(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct listed l[16];
+	int bus, n, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK(hello(bn, &c[i]) == 0);
+	CHECK(ACQ(&c[1], "org.q.a", 0, NULL) == 0);
+	CHECK(do_list(&c[0], KDBUS_LIST_UNIQUE, l, 16, &n) == 0);
+	CHECK(n == 3);
+	for (i = 0; i < 3; i++)
+		CHECK(count_listed(l, n, c[i].id, NULL) == 1 &&
+		      l[i].flags == KDBUS_HELLO_ACCEPT_FD);
+	CHECK(l[0].id < l[1].id && l[1].id < l[2].id);
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c52_list_names(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct listed l[16];
+	int bus, n, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK(hello(bn, &c[i]) == 0);
+	CHECK(ACQ(&c[0], "org.q.a", KDBUS_NAME_ALLOW_REPLACEMENT, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.q.a", KDBUS_NAME_QUEUE, NULL) == 0);
+	CHECK(ACQ(&c[1], "org.q.b", 0, NULL) == 0);
+	CHECK(do_list(&c[2], KDBUS_LIST_NAMES, l, 16, &n) == 0);
+	CHECK(n == 2 && count_listed(l, n, c[0].id, "org.q.a") == 1 &&
+	      count_listed(l, n, c[1].id, "org.q.b") == 1);
+	for (i = 0; i < n; i++)
+		if (l[i].id == c[0].id)
+			CHECK(l[i].name_flags == (KDBUS_NAME_PRIMARY |
+						  KDBUS_NAME_ALLOW_REPLACEMENT));
+	CHECK(do_list(&c[2], KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED, l, 16, &n) == 0);
+	CHECK(n == 3 && count_listed(l, n, c[1].id, "org.q.a") == 1);
+	for (i = 0; i < n; i++)
+		if (l[i].id == c[1].id && !strcmp(l[i].name, "org.q.a"))
+			CHECK(l[i].name_flags == (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_QUEUE));
+	CHECK(do_list(&c[2], KDBUS_LIST_QUEUED, l, 16, &n) == 0 && n == 1);
+	/* no activators on this bus: ACTIVATORS alone lists nothing */
+	CHECK(do_list(&c[2], KDBUS_LIST_ACTIVATORS, l, 16, &n) == 0 && n == 0);
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c53_list_unique_names(void)
+{
+	char bn[64];
+	struct conn c[3];
+	struct listed l[16];
+	int bus, n, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	for (i = 0; i < 3; i++)
+		CHECK(hello(bn, &c[i]) == 0);
+	CHECK(ACQ(&c[0], "org.q.a", 0, NULL) == 0);
+	CHECK(ACQ(&c[0], "org.q.b", 0, NULL) == 0);
+	CHECK(do_list(&c[2], KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES, l, 16, &n) == 0);
+	CHECK(n == 4 && count_listed(l, n, c[0].id, NULL) == 0 &&
+	      count_listed(l, n, c[1].id, NULL) == 1 &&
+	      count_listed(l, n, c[2].id, NULL) == 1);
+	/* one connection's records are contiguous */
+	CHECK(l[0].id == c[0].id && l[1].id == c[0].id);
+	names_teardown(bus, c, 3);
+	return 0;
+}
+
+static int c54_list_flags(void)
+{
+	char bn[64];
+	struct conn c[1];
+	struct listed l[4];
+	int bus, n;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &c[0]) == 0);
+	CHECK(do_list(&c[0], 1ull << 4, l, 4, &n) == -EINVAL);
+	CHECK(do_list(&c[0], 0, l, 4, &n) == 0 && n == 0);
+	names_teardown(bus, c, 1);
+	return 0;
+}
+
+static int c55_query_pool(void)
+{
+	char bn[64], big[1024];
+	struct conn a, t;
+	struct listed l[4];
+	const struct kdbus_info *in;
+	struct rmsg r;
+	uint64_t off;
+	int bus, n = 0, k = 0;
+
+	memset(big, 'q', sizeof(big));
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0);
+	CHECK(hello_sized(bn, &t, 8192) == 0);
+	/* queue quota exhausted (pool/2 queued): queries still succeed */
+	for (;;) {
+		struct msgspec s = spec_to(t.id, big, sizeof(big));
+		int ret = send_msg(&a, &s, NULL);
+
+		if (ret) {
+			CHECK(ret == -ENOBUFS);
+			break;
+		}
+		CHECK(++k < 20);
+	}
+	CHECK(do_list(&t, KDBUS_LIST_UNIQUE, l, 4, &n) == 0 && n == 2);
+	CHECK(conn_info(&t, a.id, NULL, 0, &in, &off) == 0);
+	CHECK(free_off(&t, off) == 0);
+	/* pool full of unfreed slices: EXFULL */
+	while (recv_msg(&t, &r) == 0)
+		;
+	for (;;) {
+		struct msgspec s = spec_to(t.id, big, 200);
+
+		if (send_msg(&a, &s, NULL))
+			break;
+		CHECK(recv_msg(&t, &r) == 0);
+		CHECK(++k < 100);
+	}
+	while (conn_info(&t, a.id, NULL, 0, &in, &off) == 0)
+		CHECK(++k < 200);	/* takes what small ranges are left */
+	CHECK(conn_info(&t, a.id, NULL, 0, &in, &off) == -EXFULL);
+	CHECK(do_list(&t, KDBUS_LIST_UNIQUE, l, 4, &n) == -EXFULL);
+	conn_close(&a);
+	conn_close(&t);
+	close(bus);
+	return 0;
+}
