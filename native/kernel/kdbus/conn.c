@@ -338,12 +338,25 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 		return;
 	}
 	list_for_each_entry_safe(r, tmp, &conn->replies, entry) {
-		if (r->sync)
+		/* a sync caller times itself out, unless a signal made it
+		 * leave: then the tracker (and a reply kept with it) goes
+		 * silently at the deadline (spec 29.5 rule 4)
+		 */
+		if (r->sync && (!r->interrupted ||
+				r->state == KDBUS_REPLY_CLAIMED)) {
+			if (r->interrupted && r->deadline_ns < next)
+				next = max(r->deadline_ns, now + 1);
 			continue;
+		}
 		if (r->deadline_ns <= now) {
 			list_move_tail(&r->entry, &expired);
 			r->linked = false;
 			conn->n_replies--;
+			if (r->sync && r->msg) {
+				kdbus_pool_release(&conn->pool, r->msg->slice);
+				kdbus_queue_entry_free(r->msg);
+				r->msg = NULL;
+			}
 		} else if (r->deadline_ns < next) {
 			next = r->deadline_ns;
 		}
@@ -356,7 +369,9 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 
 	list_for_each_entry_safe(r, tmp, &expired, entry) {
 		list_del(&r->entry);
-		kdbus_notify_reply(conn, r->cookie, KDBUS_ITEM_REPLY_TIMEOUT);
+		if (!r->sync)
+			kdbus_notify_reply(conn, r->cookie,
+					   KDBUS_ITEM_REPLY_TIMEOUT);
 		kdbus_reply_put(r);
 	}
 }
@@ -575,10 +590,14 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 		list_for_each_entry_safe(r, tmp, &c->replies, entry) {
 			if (r->callee_id != conn->id)
 				continue;
+			/* a replier is copying: it finishes the tracker */
+			if (r->state != KDBUS_REPLY_PENDING)
+				continue;
 			list_del(&r->entry);
 			r->linked = false;
 			c->n_replies--;
 			if (r->sync) {
+				/* an interrupted one just goes (spec 29.5 r5) */
 				r->state = KDBUS_REPLY_DONE;
 				r->err = -EPIPE;
 				kdbus_reply_put(r);	/* the list's ref */
@@ -601,6 +620,56 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 		kdbus_conn_put(r->notify);
 		kdbus_reply_put(r);
 	}
+}
+
+/**
+ * kdbus_conn_drop_call() - a queued call was dropped by its callee (DROP)
+ * @callee:	the connection that dropped it
+ * @caller_id:	who made the call
+ * @cookie:	its cookie
+ *
+ * Ends the caller's wait like a dead callee would (spec 29.2 rule 2):
+ * EPIPE for a synchronous caller, REPLY_DEAD for an asynchronous one.
+ */
+void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie)
+{
+	struct kdbus_bus *bus = callee->bus;
+	struct kdbus_reply *r, *found = NULL;
+	struct kdbus_conn *c;
+
+	down_read(&bus->rwsem);
+	c = kdbus_bus_find_conn(bus, caller_id);
+	if (c)
+		kdbus_conn_get(c);
+	up_read(&bus->rwsem);
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	list_for_each_entry(r, &c->replies, entry) {
+		if (r->callee_id == callee->id && r->cookie == cookie &&
+		    r->state == KDBUS_REPLY_PENDING) {
+			found = r;
+			break;
+		}
+	}
+	if (found) {
+		list_del(&found->entry);
+		found->linked = false;
+		c->n_replies--;
+		if (found->sync) {
+			found->state = KDBUS_REPLY_DONE;
+			found->err = -EPIPE;
+		}
+	}
+	mutex_unlock(&c->lock);
+	if (found) {
+		if (found->sync)
+			wake_up_all(&c->wait);
+		else
+			kdbus_notify_reply(c, cookie, KDBUS_ITEM_REPLY_DEAD);
+		kdbus_reply_put(found);		/* the list's */
+	}
+	kdbus_conn_put(c);
 }
 
 /**
@@ -750,7 +819,9 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 		/* offset == pool_size is "no slice": a successful no-op */
 		s = cmd->offset < conn->pool.size ?
 		    kdbus_pool_find(&conn->pool, cmd->offset) : NULL;
-		if (!s || !s->user)
+		if (s && !s->user && s->peeked)
+			s->peeked = false;	/* the message stays queued */
+		else if (!s || !s->user)
 			ret = -ENXIO;
 		else
 			kdbus_pool_release(&conn->pool, s);
@@ -866,16 +937,34 @@ u64 kdbus_recv_install(struct kdbus_conn *conn,
 	return rflags;
 }
 
+/* The entry RECV takes (spec 29.3); conn->lock held. */
+static struct kdbus_queue_entry *kdbus_recv_pick(struct kdbus_conn *conn,
+						 bool prio, s64 max)
+{
+	struct kdbus_queue_entry *e, *best = NULL;
+
+	if (!prio)
+		return list_first_entry_or_null(&conn->queue,
+						struct kdbus_queue_entry, entry);
+	/* lowest value, oldest first among equals */
+	list_for_each_entry(e, &conn->queue, entry)
+		if (!best || e->priority < best->priority)
+			best = e;
+	return best && best->priority <= max ? best : NULL;
+}
+
 /**
- * kdbus_cmd_recv() - KDBUS_CMD_RECV: dequeue the oldest message
+ * kdbus_cmd_recv() - KDBUS_CMD_RECV (spec 10, 29)
  * @conn:	connection
  * @argp:	user pointer to struct kdbus_cmd_recv
  *
- * Never blocks.  The slice becomes user-held until FREE; memfds are
- * installed as new descriptors in the caller.
+ * Never blocks.  Plain RECV dequeues (FIFO, or by priority with
+ * USE_PRIORITY); the slice becomes user-held until FREE and memfds are
+ * installed in the caller.  PEEK reports the next message and leaves it
+ * queued; DROP discards it (a dropped call ends its caller's wait).
  *
- * Return: 0, -EAGAIN on an empty queue, -EOPNOTSUPP for PEEK, DROP and
- * USE_PRIORITY, -ECONNRESET, or a framing error.
+ * Return: 0, -EAGAIN if nothing is (eligible) queued, -EINVAL for PEEK|DROP
+ * or DROP|USE_PRIORITY, -ECONNRESET, or a framing error.
  */
 int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 {
@@ -885,6 +974,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	struct kdbus_queue_entry *e;
 	struct kdbus_cmd_recv *cmd;
 	struct kdbus_args a;
+	bool peek, drop;
 	struct {
 		u64 dropped_msgs;
 		struct kdbus_msg_info msg;
@@ -894,19 +984,13 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_parse_simple(&a, argp, sizeof(*cmd), known);
 	if (ret < 0 && !a.buf)
 		return ret;
-	if (ret > 0) {
-		if (put_user(0ULL, &u->flags))	/* none implemented */
-			return kdbus_args_finish(&a, -EFAULT);
-		return kdbus_args_finish(&a, 0);
-	}
 	if (ret)
-		return kdbus_args_finish(&a, ret);
+		return kdbus_args_finish(&a, ret < 0 ? ret : 0);
 	cmd = a.buf;
-	if ((cmd->flags & KDBUS_RECV_DROP) &&
-	    (cmd->flags & KDBUS_RECV_USE_PRIORITY))
+	peek = cmd->flags & KDBUS_RECV_PEEK;
+	drop = cmd->flags & KDBUS_RECV_DROP;
+	if (drop && (peek || (cmd->flags & KDBUS_RECV_USE_PRIORITY)))
 		return kdbus_args_finish(&a, -EINVAL);
-	if (cmd->flags & known)
-		return kdbus_args_finish(&a, -EOPNOTSUPP);
 
 	mutex_lock(&conn->lock);
 	if (conn->dead) {
@@ -915,22 +999,36 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	}
 	res.dropped_msgs = conn->dropped;
 	conn->dropped = 0;
-	e = list_first_entry_or_null(&conn->queue, struct kdbus_queue_entry,
-				     entry);
+	e = kdbus_recv_pick(conn, cmd->flags & KDBUS_RECV_USE_PRIORITY,
+			    cmd->priority);
+	if (e && peek) {
+		e->slice->peeked = true;
+		res.msg.offset = e->slice->off;
+		res.msg.msg_size = e->msg_size;
+		e = NULL;
+		mutex_unlock(&conn->lock);
+		goto done;
+	}
 	if (e) {
 		list_del(&e->entry);
 		WRITE_ONCE(conn->queue_len, conn->queue_len - 1);
 		kdbus_conn_unaccount(conn, e->slice, e->quota);
-		if (!e->n_memfds)
+		e->slice->peeked = false;
+		if (drop)
+			kdbus_pool_release(&conn->pool, e->slice);
+		else if (!e->n_memfds)
 			e->slice->user = true;
 	}
 	mutex_unlock(&conn->lock);
 
-	if (res.dropped_msgs)
-		cmd->return_flags |= KDBUS_RECV_RETURN_DROPPED_MSGS;
 	if (!e) {
 		res.msg.offset = conn->pool.size;
 		ret = -EAGAIN;
+	} else if (drop) {
+		res.msg.offset = conn->pool.size;
+		if (e->call_src)
+			kdbus_conn_drop_call(conn, e->call_src, e->call_cookie);
+		kdbus_queue_entry_free(e);
 	} else {
 		if (e->n_memfds) {
 			res.msg.return_flags = kdbus_recv_install(conn, e);
@@ -942,6 +1040,9 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 		res.msg.msg_size = e->msg_size;
 		kdbus_queue_entry_free(e);
 	}
+done:
+	if (res.dropped_msgs)
+		cmd->return_flags |= KDBUS_RECV_RETURN_DROPPED_MSGS;
 	if (copy_to_user(&u->dropped_msgs, &res, sizeof(res)) && !ret)
 		ret = -EFAULT;
 	return kdbus_args_finish(&a, ret);

@@ -84,6 +84,7 @@ struct kdbus_slice {
 	size_t size;
 	bool free;
 	bool user;		/* published to userspace, released by FREE */
+	bool peeked;		/* queued, shown by PEEK: FREE only unmarks */
 };
 
 struct kdbus_pool {
@@ -212,7 +213,7 @@ u64 kdbus_next_id(void);
 
 enum kdbus_reply_state {
 	KDBUS_REPLY_PENDING,	/* on caller->replies, waiting */
-	KDBUS_REPLY_CLAIMED,	/* taken off the list by a replier, copying */
+	KDBUS_REPLY_CLAIMED,	/* a replier is copying (sync: still linked) */
 	KDBUS_REPLY_DONE,	/* result (or error) filled in */
 };
 
@@ -226,6 +227,7 @@ struct kdbus_reply {
 	u64 cookie;
 	u64 deadline_ns;
 	bool sync;
+	bool interrupted;		/* sync wait hit a signal (spec 29.5) */
 	bool linked;			/* on caller->replies, under its lock */
 	enum kdbus_reply_state state;	/* under caller->lock */
 	int err;
@@ -238,6 +240,9 @@ struct kdbus_queue_entry {
 	struct kdbus_slice *slice;
 	u64 msg_size;
 	bool quota;			/* counted against the sender quota */
+	s64 priority;			/* the sender's; kernel messages 0 */
+	u64 call_src;			/* a call: its caller's ID, else 0 */
+	u64 call_cookie;
 	unsigned int n_memfds;
 	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
 	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS];	/* of kdbus_memfd.fd */
@@ -299,6 +304,7 @@ void kdbus_reply_put(struct kdbus_reply *r);
 void kdbus_conn_arm_timeout(struct kdbus_conn *conn, u64 deadline);
 void kdbus_conn_timeout_work(struct work_struct *work);
 void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type);
+void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie);
 int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
 		       struct kdbus_slice **out);
 void kdbus_conn_cancel(struct kdbus_conn *dst, struct kdbus_slice *s,

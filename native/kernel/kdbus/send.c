@@ -158,8 +158,8 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 		return -EBADMSG;
 	if (bcast && msg->timeout_ns)
 		return -ENOTUNIQ;
-	if (expect && !msg->timeout_ns)
-		return -EINVAL;
+	if (expect && (!msg->timeout_ns || !msg->cookie))
+		return -EINVAL;	/* cookie 0: spec 29.6 */
 	if (expect && signal)
 		return -ENOTUNIQ;
 	if (sync && !expect)
@@ -399,6 +399,13 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 	e->slice = s;
 	e->msg_size = s->size;
 	e->quota = !out;
+	e->priority = km->msg->priority;
+	e->call_src = 0;
+	e->call_cookie = 0;
+	if (km->msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+		e->call_src = km->src->id;
+		e->call_cookie = km->msg->cookie;
+	}
 	e->n_memfds = km->n_memfds;
 	for (i = 0; i < km->n_memfds; i++) {
 		e->memfds[i] = get_file(km->mf->files[i]);
@@ -469,7 +476,8 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	mutex_lock(&dst->lock);
 	list_for_each_entry(r, &dst->replies, entry) {
 		if (r->callee_id == conn->id &&
-		    r->cookie == km->msg->cookie_reply) {
+		    r->cookie == km->msg->cookie_reply &&
+		    r->state == KDBUS_REPLY_PENDING) {
 			found = r;
 			break;
 		}
@@ -478,17 +486,20 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		mutex_unlock(&dst->lock);
 		return -EBADSLT;
 	}
-	list_del(&found->entry);
-	found->linked = false;
-	dst->n_replies--;
 	if (!found->sync) {
+		list_del(&found->entry);
+		found->linked = false;
+		dst->n_replies--;
 		mutex_unlock(&dst->lock);
 		kdbus_reply_put(found);
 		return kdbus_deliver(dst, km, NULL);
 	}
-	/* the caller waits for DONE once it sees CLAIMED, so it cannot go
-	 * away while we copy (and copying may fault: no lock held)
+	/* a sync tracker stays linked (an interrupted caller finds it when
+	 * it restarts, spec 29.5); CLAIMED keeps other repliers and the
+	 * timeout away while we copy, and the caller waits for DONE, so it
+	 * cannot go away meanwhile (copying may fault: no lock held)
 	 */
+	kref_get(&found->kref);
 	found->state = KDBUS_REPLY_CLAIMED;
 	mutex_unlock(&dst->lock);
 
@@ -564,12 +575,27 @@ static void kdbus_reply_unlink(struct kdbus_conn *conn, struct kdbus_reply *r)
 		kdbus_reply_put(r);
 }
 
-/* Block until the reply, the deadline, a signal or a dead peer. */
+/* Unlink @r (conn->lock held); the caller then drops the list's ref. */
+static void kdbus_reply_unlink_locked(struct kdbus_conn *conn,
+				      struct kdbus_reply *r)
+{
+	list_del(&r->entry);
+	r->linked = false;
+	conn->n_replies--;
+}
+
+/*
+ * Block until the reply, the deadline, a signal or a dead peer.  A signal
+ * leaves the tracker linked and marked interrupted, with its deadline, and
+ * returns -ERESTARTSYS: restarted (SA_RESTART) or repeated, the same SEND
+ * finds it and waits on without sending again (spec 29.5).
+ */
 static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 			   struct kdbus_msg_info *info)
 {
 	struct kdbus_queue_entry *e;
 	u64 now = ktime_get_ns();
+	bool linked;
 	long ret = 0;
 
 	/* a timer-wheel timeout, not an hrtimer: armed on every call, it
@@ -582,13 +608,18 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 
 	mutex_lock(&conn->lock);
 	if (r->state == KDBUS_REPLY_PENDING) {
-		/* sync trackers are PENDING exactly while linked */
-		list_del(&r->entry);
-		r->linked = false;
-		conn->n_replies--;
+		if (ret < 0 && r->linked) {
+			r->interrupted = true;
+			kdbus_conn_arm_timeout(conn, r->deadline_ns);
+			mutex_unlock(&conn->lock);
+			return -ERESTARTSYS;
+		}
+		linked = r->linked;
+		if (linked)
+			kdbus_reply_unlink_locked(conn, r);
 		mutex_unlock(&conn->lock);
-		kdbus_reply_put(r);	/* the list's */
-		/* no transparent restart: the tracker is gone (docs/kdbus.md) */
+		if (linked)
+			kdbus_reply_put(r);	/* the list's */
 		return ret < 0 ? -EINTR : -ETIMEDOUT;
 	}
 	mutex_unlock(&conn->lock);
@@ -599,7 +630,12 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 	ret = r->err;
 	e = r->msg;
 	r->msg = NULL;
+	linked = r->linked;
+	if (linked)
+		kdbus_reply_unlink_locked(conn, r);
 	mutex_unlock(&conn->lock);
+	if (linked)
+		kdbus_reply_put(r);	/* the list's */
 	if (e) {
 		info->offset = e->slice->off;
 		info->msg_size = e->msg_size;
@@ -609,6 +645,27 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 		kdbus_queue_entry_free(e);
 	}
 	return ret;
+}
+
+/* An interrupted synchronous call of ours to @dst with @cookie, or NULL. */
+static struct kdbus_reply *kdbus_reply_resume(struct kdbus_conn *conn,
+					      struct kdbus_conn *dst,
+					      u64 cookie)
+{
+	struct kdbus_reply *r;
+
+	mutex_lock(&conn->lock);
+	list_for_each_entry(r, &conn->replies, entry) {
+		if (r->sync && r->interrupted && r->callee_id == dst->id &&
+		    r->cookie == cookie) {
+			r->interrupted = false;
+			kref_get(&r->kref);
+			mutex_unlock(&conn->lock);
+			return r;
+		}
+	}
+	mutex_unlock(&conn->lock);
+	return NULL;
 }
 
 static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
@@ -654,6 +711,14 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 	if (!expect && msg->cookie_reply && !signal) {
 		ret = kdbus_send_reply(conn, dst, km);
 		goto out;
+	}
+	if (sync) {
+		r = kdbus_reply_resume(conn, dst, msg->cookie);
+		if (r) {
+			/* restarted after a signal: nothing is sent again */
+			ret = kdbus_sync_wait(conn, r, info);
+			goto out;
+		}
 	}
 	/* spec 15: TALK */
 	if (!conn->privileged && !uid_eq(conn->uid, dst->uid)) {

@@ -1868,3 +1868,427 @@ static int c55_query_pool(void)
 	close(bus);
 	return 0;
 }
+
+/* ---- RECV extensions (lines 66 to 70) ---------------------------------------- */
+
+static int recv_flags(struct conn *c, uint64_t flags, int64_t prio,
+		      struct kdbus_cmd_recv *out)
+{
+	struct kdbus_cmd_recv rc = { .size = sizeof(rc), .flags = flags,
+				     .priority = prio };
+	int ret = call(c->fd, KDBUS_CMD_RECV, &rc);
+
+	if (out)
+		*out = rc;
+	return ret;
+}
+
+static int send_prio(struct conn *from, struct conn *to, const char *d, int64_t prio)
+{
+	struct buf mb;
+	struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
+	struct kdbus_vec v = { strlen(d), { (uintptr_t)d } };
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+
+	m->dst_id = to->id;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = 1;
+	m->priority = prio;
+	buf_item(&mb, KDBUS_ITEM_PAYLOAD_VEC, &v, sizeof(v));
+	cmd.msg_address = (uintptr_t)m;
+	return call(from->fd, KDBUS_CMD_SEND, &cmd);
+}
+
+static char first_byte(struct conn *c, uint64_t off)
+{
+	const struct kdbus_msg *m = (const void *)(c->pool + off);
+	const struct kdbus_item *it = msg_item(m, KDBUS_ITEM_PAYLOAD_OFF, 0);
+
+	return it ? (char)((const uint8_t *)m)[((const struct kdbus_vec *)it->data)->offset] : 0;
+}
+
+static int c66_recv_peek(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv r1, r2, r3;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(send_prio(&a, &b, "p", 0) == 0);
+	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &r1) == 0);
+	CHECK(first_byte(&b, r1.msg.offset) == 'p');
+	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &r2) == 0);
+	CHECK(free_off(&b, r2.msg.offset) == 0);	/* only drops the hold */
+	CHECK(recv_flags(&b, 0, 0, &r3) == 0);
+	CHECK(r1.msg.offset == r2.msg.offset && r2.msg.offset == r3.msg.offset);
+	CHECK(first_byte(&b, r3.msg.offset) == 'p');
+	CHECK(free_off(&b, r3.msg.offset) == 0);
+	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &r1) == -EAGAIN);
+	CHECK(recv_flags(&b, KDBUS_RECV_PEEK | KDBUS_RECV_DROP, 0, &r1) == -EINVAL);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+struct caller_arg {
+	struct conn *c;
+	uint64_t dst;
+	int ret;
+};
+
+static void *sync_caller(void *p)
+{
+	struct caller_arg *a = p;
+	struct msgspec s = spec_to(a->dst, "call", 4);
+	struct kdbus_msg_info info;
+
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 555;
+	s.timeout_or_reply = now_ns() + 30ull * 1000000000ull;
+	s.send_flags = KDBUS_SEND_SYNC_REPLY;
+	a->ret = send_msg(a->c, &s, &info);
+	return NULL;
+}
+
+static int c67_recv_drop(void)
+{
+	char bn[64];
+	struct conn a, b, d;
+	struct kdbus_cmd_recv rc;
+	struct caller_arg ca;
+	struct msgspec s;
+	struct note n;
+	pthread_t t;
+	struct pollfd pfd;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0 && hello(bn, &d) == 0);
+	CHECK(send_prio(&a, &b, "1", 0) == 0 && send_prio(&a, &b, "2", 0) == 0);
+	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0);
+	CHECK(rc.msg.offset == b.pool_size && rc.msg.msg_size == 0);
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0 && first_byte(&b, rc.msg.offset) == '2');
+	CHECK(free_off(&b, rc.msg.offset) == 0);
+	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == -EAGAIN);
+	/* an async call dropped: REPLY_DEAD */
+	s = spec_to(b.id, "c", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 77;
+	s.timeout_or_reply = now_ns() + 30ull * 1000000000ull;
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0);
+	CHECK(recv_note(&a, &n) == 0 && n.type == KDBUS_ITEM_REPLY_DEAD &&
+	      n.msg->cookie_reply == 77);
+	/* a sync call dropped: EPIPE */
+	ca.c = &d;
+	ca.dst = b.id;
+	CHECK(pthread_create(&t, NULL, sync_caller, &ca) == 0);
+	pfd.fd = b.fd;
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 10000) == 1);
+	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0);
+	pthread_join(t, NULL);
+	CHECK(ca.ret == -EPIPE);
+	conn_close(&a);
+	conn_close(&b);
+	conn_close(&d);
+	close(bus);
+	return 0;
+}
+
+static int c68_drop_priority(void)
+{
+	char bn[64];
+	struct conn a;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0);
+	CHECK(recv_flags(&a, KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY, 0, NULL) == -EINVAL);
+	conn_close(&a);
+	close(bus);
+	return 0;
+}
+
+static int c69_recv_priority(void)
+{
+	static const struct { const char *d; int64_t p; } q[] = {
+		{ "a", 5 }, { "b", -3 }, { "c", 5 }, { "d", -3 }, { "e", 0 },
+	};
+	static const char order[] = "bdeca";
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int bus, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	for (i = 0; i < 5; i++)
+		CHECK(send_prio(&a, &b, q[i].d, q[i].p) == 0);
+	/* below every queued value: nothing taken */
+	CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, -4, &rc) == -EAGAIN);
+	/* plain RECV is FIFO */
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0 && first_byte(&b, rc.msg.offset) == 'a');
+	CHECK(free_off(&b, rc.msg.offset) == 0);
+	CHECK(send_prio(&a, &b, "a", 5) == 0);
+	/* now b, d (-3), e (0), c, a (5, c older) */
+	for (i = 0; i < 5; i++) {
+		char want = order[i];
+
+		CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, INT64_MAX, &rc) == 0);
+		CHECK(first_byte(&b, rc.msg.offset) == want);
+		CHECK(free_off(&b, rc.msg.offset) == 0);
+	}
+	CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, INT64_MAX, &rc) == -EAGAIN);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c70_dropped_counter(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int bus, i, k;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0);
+	CHECK(hello_sized(bn, &b, 4096) == 0);
+	CHECK(match_all_user(&b) == 0);
+	/* broadcasts beyond b's queue quota are lost and counted */
+	for (i = 0; i < 40; i++)
+		CHECK(bcast(&a) == 0);
+	for (k = 0; recv_flags(&b, 0, 0, &rc) == 0; k++) {
+		if (k == 0)
+			CHECK(rc.dropped_msgs > 0 &&
+			      (rc.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS));
+		else
+			CHECK(rc.dropped_msgs == 0 &&
+			      !(rc.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS));
+		CHECK(free_off(&b, rc.msg.offset) == 0);
+	}
+	CHECK(k > 0 && k < 40);
+	/* EAGAIN reports it too */
+	for (i = 0; i < 40; i++)
+		CHECK(bcast(&a) == 0);
+	for (k = 0; recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0; k++)
+		if (k == 0)
+			CHECK(rc.dropped_msgs > 0);
+	CHECK(recv_flags(&b, 0, 0, &rc) == -EAGAIN && rc.dropped_msgs == 0);
+	for (i = 0; i < 40; i++)
+		CHECK(bcast(&a) == 0);
+	while (recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0 && rc.dropped_msgs)
+		;
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+/* ---- synchronous calls (lines 71 to 75) -------------------------------------- */
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	got_signal = 1;
+}
+
+struct callee_arg {
+	struct conn *c;
+	pthread_t caller;
+	int reply;	/* reply after signalling */
+	int received;
+};
+
+static void *signalling_callee(void *p)
+{
+	struct callee_arg *a = p;
+	struct pollfd pfd = { a->c->fd, POLLIN, 0 };
+	struct rmsg r;
+	struct msgspec s;
+
+	if (poll(&pfd, 1, 10000) != 1 || recv_msg(a->c, &r))
+		return NULL;
+	a->received++;
+	pthread_kill(a->caller, SIGUSR1);
+	usleep(100000);
+	if (a->reply) {
+		s = spec_to(r.msg->src_id, "re", 2);
+		s.timeout_or_reply = r.msg->cookie;
+		send_msg(a->c, &s, NULL);
+	}
+	free_off(a->c, r.offset);
+	return NULL;
+}
+
+static int sync_call_cookie(struct conn *c, uint64_t dst, uint64_t cookie,
+			    uint64_t deadline, struct kdbus_msg_info *info)
+{
+	struct msgspec s = spec_to(dst, "call", 4);
+
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = cookie;
+	s.timeout_or_reply = deadline;
+	s.send_flags = KDBUS_SEND_SYNC_REPLY;
+	return send_msg(c, &s, info);
+}
+
+static int set_handler(int restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
+static int c71_sync_sa_restart(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct callee_arg ca = { 0 };
+	struct kdbus_msg_info info;
+	pthread_t t;
+	int bus, ret;
+
+	CHECK(set_handler(1) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	ca.c = &b;
+	ca.caller = pthread_self();
+	ca.reply = 1;
+	got_signal = 0;
+	CHECK(pthread_create(&t, NULL, signalling_callee, &ca) == 0);
+	ret = sync_call_cookie(&a, b.id, 901, now_ns() + 30ull * 1000000000ull, &info);
+	pthread_join(t, NULL);
+	CHECK(got_signal && ca.received == 1);
+	CHECK(ret == 0 && first_byte(&a, info.offset) == 'r');
+	CHECK(free_off(&a, info.offset) == 0);
+	CHECK(NOQUEUE(&b));
+	signal(SIGUSR1, SIG_DFL);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c72_sync_eintr_repeat(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct callee_arg ca = { 0 };
+	struct kdbus_msg_info info;
+	uint64_t deadline = now_ns() + 30ull * 1000000000ull;
+	pthread_t t;
+	int bus, ret;
+
+	CHECK(set_handler(0) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	ca.c = &b;
+	ca.caller = pthread_self();
+	ca.reply = 1;
+	got_signal = 0;
+	CHECK(pthread_create(&t, NULL, signalling_callee, &ca) == 0);
+	ret = sync_call_cookie(&a, b.id, 902, deadline, &info);
+	pthread_join(t, NULL);	/* the reply arrived meanwhile */
+	CHECK(got_signal && ret == -EINTR);
+	CHECK(NOQUEUE(&a));	/* kept with the call, not queued */
+	ret = sync_call_cookie(&a, b.id, 902, deadline, &info);
+	CHECK(ret == 0 && first_byte(&a, info.offset) == 'r');
+	CHECK(free_off(&a, info.offset) == 0);
+	CHECK(ca.received == 1 && NOQUEUE(&b));
+	signal(SIGUSR1, SIG_DFL);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c73_sync_interrupted_deadline(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct callee_arg ca = { 0 };
+	struct kdbus_msg_info info;
+	uint64_t deadline;
+	pthread_t t;
+	int bus, ret;
+
+	CHECK(set_handler(0) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	ca.c = &b;
+	ca.caller = pthread_self();
+	deadline = now_ns() + 2000000000ull;	/* 2 s */
+	CHECK(pthread_create(&t, NULL, signalling_callee, &ca) == 0);
+	ret = sync_call_cookie(&a, b.id, 903, deadline, &info);
+	pthread_join(t, NULL);
+	CHECK(ret == -EINTR);
+	while (now_ns() < deadline + 300000000ull)
+		usleep(50000);
+	CHECK(NOQUEUE(&a));	/* no REPLY_TIMEOUT */
+	CHECK(sync_call_cookie(&a, b.id, 903, deadline, &info) == -ETIMEDOUT);
+	CHECK(ca.received == 1 && NOQUEUE(&b));
+	signal(SIGUSR1, SIG_DFL);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c74_timeouts(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_msg_info info;
+	struct msgspec s;
+	struct note n;
+	int bus, i;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	s = spec_to(b.id, "x", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 1234;
+	s.timeout_or_reply = now_ns() + 50000000ull;
+	CHECK(send_msg(&a, &s, NULL) == 0);
+	for (i = 0; i < 300 && recv_note(&a, &n) == -EAGAIN; i++)
+		usleep(10000);
+	CHECK(n.msg && n.type == KDBUS_ITEM_REPLY_TIMEOUT && n.msg->cookie_reply == 1234);
+	CHECK(sync_call_cookie(&a, b.id, 1235, now_ns() + 50000000ull, &info) == -ETIMEDOUT);
+	usleep(100000);
+	CHECK(NOQUEUE(&a));
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c75_cookie_zero(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct msgspec s;
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	s = spec_to(b.id, "x", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 0;
+	s.timeout_or_reply = now_ns() + 1000000000ull;
+	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}

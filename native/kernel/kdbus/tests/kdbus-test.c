@@ -499,17 +499,20 @@ static int test_framing(void)
 	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
 	close(fd);
 
-	/* unimplemented commands and RECV flags say so */
+	/* queries and RECV flags (the conformance tests go further) */
 	CHECK(hello(name, &c) == 0);
 	{
 		struct kdbus_cmd_info info = { sizeof(info), 0, 0, 0, 0, 0, 0 };
+		struct kdbus_cmd_list list = { sizeof(list), 0, 0, 0, 0 };
 		struct kdbus_cmd_recv r = { .size = sizeof(r), .flags = KDBUS_RECV_PEEK };
 
-		CHECK(call(c.fd, KDBUS_CMD_CONN_INFO, &info) == -EOPNOTSUPP);
-		CHECK(call(c.fd, KDBUS_CMD_LIST, &info) == -EOPNOTSUPP);
-		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EOPNOTSUPP);
+		CHECK(call(c.fd, KDBUS_CMD_CONN_INFO, &info) == -EINVAL);
+		CHECK(call(c.fd, KDBUS_CMD_LIST, &list) == 0 && list.list_size == 0);
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EAGAIN);
 		r.flags = KDBUS_FLAG_NEGOTIATE;
-		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == 0 && r.flags == 0);
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == 0 &&
+		      r.flags == (KDBUS_RECV_PEEK | KDBUS_RECV_DROP |
+				  KDBUS_RECV_USE_PRIORITY));
 		r.flags = KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY;
 		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EINVAL);
 		CHECK(call(c.fd, KDBUS_CMD_HELLO, b.w) == -EBADFD);
@@ -1603,6 +1606,16 @@ static const struct {
 	{ "c53-list-unique-names", c53_list_unique_names, "queries" },
 	{ "c54-list-flags", c54_list_flags, "queries" },
 	{ "c55-query-pool", c55_query_pool, "queries" },
+	{ "c66-recv-peek", c66_recv_peek, "recv" },
+	{ "c67-recv-drop", c67_recv_drop, "recv" },
+	{ "c68-drop-priority", c68_drop_priority, "recv" },
+	{ "c69-recv-priority", c69_recv_priority, "recv" },
+	{ "c70-dropped-counter", c70_dropped_counter, "recv" },
+	{ "c71-sync-sa-restart", c71_sync_sa_restart, "sync" },
+	{ "c72-sync-eintr-repeat", c72_sync_eintr_repeat, "sync" },
+	{ "c73-sync-interrupted-deadline", c73_sync_interrupted_deadline, "sync" },
+	{ "c74-timeouts", c74_timeouts, "sync" },
+	{ "c75-cookie-zero", c75_cookie_zero, "sync" },
 	{ "fuzz", test_fuzz, "base" },
 };
 
