@@ -136,20 +136,38 @@ test('a peer killed mid-call: per-case errors, the other transport still runs, d
   }
 });
 
-test('flood with small bus quotas: dbus-broker drops the publisher (errored, with the reason), dbus-daemon throttles it (ok, nothing lost); no hang, no leak', { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' }, async () => {
+// Under an open-loop flood with 1 MiB quotas, which outcome a bus reaches depends on scheduling: dbus-broker
+// disconnects the publisher once its quota is exceeded (usual when the machine is busy, the subscribers fall
+// behind), or the subscribers keep up and every signal arrives (usual on a quiet machine); dbus-daemon throttles
+// the publisher, and may reject a signal to a subscriber whose queue is full. So this asserts what holds in every
+// outcome: each case ends ok or errored (never hangs); ok means every expected delivery arrived intact or was
+// counted lost, nothing duplicated or corrupted; errored carries the reason the bus gave; no bus or peer remains.
+test('flood with small bus quotas: each bus ends in a clear state (ok and every message accounted for, or errored with the reason), no hang, no leak', { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' }, async () => {
   const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-flood-'));
   try {
     const r = await cli(
       ['run', '-t', 'dbus-daemon,dbus-broker', '-w', 'broadcast', '--broadcast-sizes', '64K', '--subscribers', '3', '--uninterested', '1', '--mode', 'open', '--rate', '20000', '-p', 'unpinned', '-r', '1', '-d', '300', '--timeout', '15000', '--json', '--no-progress', '-o', tmp],
       { ...process.env, TMPDIR: tmp, IPCBENCH_DBUS_QUEUE_BYTES: String(MiB) },
     );
-    const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string; repetitions: { lost?: number }[] }[] };
-    const byName = new Map(doc.cases.map((c) => [c.key.transport, c]));
-    const broker = byName.get('dbus-broker')!;
-    assert.equal(broker.state, 'errored');
-    assert.match(broker.reason!, /Connection reset by peer/);
-    const daemon = byName.get('dbus-daemon')!;
-    assert.equal(daemon.state, 'ok', daemon.reason);
+    type Delivery = { expected: number; delivered: number; lost: number; duplicated: number; corrupted: number };
+    const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string; repetitions: { delivery?: Delivery }[] }[] };
+    assert.deepEqual(doc.cases.map((c) => c.key.transport).sort(), ['dbus-broker', 'dbus-daemon']);
+    for (const c of doc.cases) {
+      const name = c.key.transport;
+      if (c.state === 'ok') {
+        assert.equal(c.repetitions.length, 1, `${name}: one repetition`);
+        const d = c.repetitions[0]!.delivery!;
+        assert.ok(d.expected > 0, `${name}: something was published`);
+        assert.equal(d.corrupted, 0, `${name}: nothing corrupted`);
+        assert.equal(d.duplicated, 0, `${name}: nothing duplicated`);
+        assert.ok(d.delivered <= d.expected, `${name}: ${d.delivered} delivered of ${d.expected}`);
+        assert.ok(d.delivered + d.lost >= d.expected, `${name}: every expected delivery arrived or was counted lost (${JSON.stringify(d)})`);
+      } else {
+        assert.equal(c.state, 'errored', `${name}: ${c.state} ${c.reason}`);
+        assert.match(c.reason!, /^repetition 1: .*(Connection reset by peer|timed out after 15000 ms)/, `${name}: ${c.reason}`);
+      }
+    }
+    assert.equal(r.code, doc.cases.some((c) => c.state === 'errored') ? 1 : 0, r.stderr);
     assert.deepEqual(await processesMentioning(tmp), []);
   } finally {
     await rm(tmp, { recursive: true, force: true });
