@@ -17,7 +17,7 @@ tree=$(node dist/bench/cli.js lab build --variant "$variant" --print-tree)
 # one directory per source checkout too: worktrees building at once must
 # not share objects
 tag=$(printf %s "$src" | md5sum | cut -c1-8)
-build=${XDG_CACHE_HOME:-$HOME/.cache}/ipcbench/kdbus-build/$variant-$tag
+build=${XDG_CACHE_HOME:-$HOME/.cache}/ipcbench/kdbus-build/${IPCBENCH_LAB_KERNEL:-ipcbench-6.1}-$variant-$tag
 mkdir -p "$build"
 cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$build"/
 # without Module.symvers (the lab builds no in-tree modules) modpost cannot
