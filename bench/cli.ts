@@ -4,13 +4,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { collectHost, preflightWarnings } from './host.js';
-import { UsageError, EXIT } from './errors.js';
+import { UsageError, EXIT } from '../common/errors.js';
 import { summaryText } from './format.js';
 import { NativeMissingError, headerSize } from './native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
 import { probeAll } from './probe.js';
 import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner.js';
+import { Runner } from './runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
 import { registerReportCommands } from '../reports/commands.js';

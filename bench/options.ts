@@ -1,10 +1,9 @@
 // The CLI only declares flags; this file turns their strings into one validated, typed RunOptions value.
-import { PLACEMENTS } from './result.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../common/errors.js';
+import { PLACEMENTS, WORKLOADS, type Placement, type Workload } from '../common/vocabulary.js';
 
-export type Workload = 'rpc' | 'broadcast';
-export type Placement = (typeof PLACEMENTS)[number];
-export const WORKLOAD_NAMES: readonly Workload[] = ['rpc', 'broadcast'];
+export type { Placement, Workload };
+export const WORKLOAD_NAMES: readonly Workload[] = WORKLOADS;
 
 export interface RunOptions {
   transports: string[];

@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from '../common/errors.js';
 import type { ResultDocument } from './result.js';
 
 export function newRunId(now = new Date()): string {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { native, PEER_PATH, type RpcRecord } from '../bench/native.js';
+import { native, PEER_PATH, resolveNative, type RpcRecord } from '../common/addon.js';
 import type { SetupContext } from './types.js';
 
 export async function tempContext(tag: string): Promise<SetupContext & { abort: AbortController }> {
@@ -15,10 +15,11 @@ export async function tempContext(tag: string): Promise<SetupContext & { abort: 
   return { dir, signal: abort.signal, log: () => {}, abort };
 }
 
-/** Is the native part built with this D-Bus transport? (tests skip, with the reason, when not) */
+/** Is the native part built with this D-Bus transport or variant? (tests skip, with the reason, when not) */
 export function nativeHas(name: string): boolean {
   try {
-    return native().transports().some((t) => t.name === name);
+    const n = resolveNative(name);
+    return n !== undefined && !native().transports().find((t) => t.name === n.native)?.unavailable;
   } catch {
     return false;
   }
@@ -79,9 +80,12 @@ export async function runRpcOnce(
   o: { size: number; durationMs: number; maxOps?: number; during?: () => void | Promise<void> },
 ): Promise<RpcRun> {
   const a = native();
-  const ch = a.prepare({ transport: nativeName, maxMsg: o.size, address });
+  const nat = resolveNative(nativeName);
+  if (!nat) throw new Error(`no native transport or variant called ${nativeName}`);
+  const ch = a.prepare({ transport: nat.native, variant: nat.variant, maxMsg: o.size, address });
   const fds = ch.peers[0]!;
-  const args = ['--transport', nativeName, '--role', 'server', '--max-msg', String(o.size)];
+  const args = ['--transport', nat.native, '--role', 'server', '--max-msg', String(o.size)];
+  if (nat.variant) args.push('--variant', nat.variant);
   if (address) args.push('--address', address);
   if (fds.length) args.push('--fds', fds.map((_, i) => String(i + 3)).join(','));
   const peer = spawn(PEER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds] });
@@ -95,7 +99,6 @@ export async function runRpcOnce(
     });
     a.closePeerFds(ch.handle);
     const run = a.runRpc([ch.handle], {
-      size: o.size,
       warmupNs: 10e6,
       durationNs: o.durationMs * 1e6,
       maxOps: o.maxOps,

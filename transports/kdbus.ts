@@ -12,15 +12,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { nativeLimit } from '../common/addon.js';
 import type { Probe, Transport, TransportEnv } from './types.js';
 
 /** Our module's character-device layout (spec 2.2); the original mounted kdbusfs at /sys/fs/kdbus. */
 export const DEFAULT_KDBUS_BASE = '/dev/kdbus';
 export const ORIGINAL_KDBUS_BASE = '/sys/fs/kdbus';
-/** KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE: the most PAYLOAD_VEC bytes one message may carry (spec 18). */
-export const KDBUS_VEC_MAX = 2 * 1024 * 1024;
-/** KDBUS_USER_MAX_BUSES: buses per user (spec 18); the native side makes one bus per channel. */
-export const KDBUS_USER_MAX_BUSES = 16;
+/** KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE: the most PAYLOAD_VEC bytes one message may carry (spec 18), from kdbus.c. */
+export const kdbusVecMax = (): number => nativeLimit('kdbus', 'payloadVecMax');
+/** KDBUS_USER_MAX_BUSES: buses per user (spec 18); the native side makes one bus per channel. From kdbus.c. */
+export const kdbusUserMaxBuses = (): number => nativeLimit('kdbus', 'userMaxBuses');
 
 function hasControl(base: string): boolean {
   try {
@@ -49,33 +50,36 @@ function kdbusVersion(base: string): string {
 
 /** Why a case cannot run, or undefined. Exported for the tests. */
 export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: number; concurrency?: number }): string | undefined {
-  if (!memfd && c.size > KDBUS_VEC_MAX)
-    return `kdbus copies at most ${KDBUS_VEC_MAX} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
-  if (c.workload === 'rpc' && (c.concurrency ?? 1) > KDBUS_USER_MAX_BUSES)
-    return `every pair gets its own bus and kdbus allows ${KDBUS_USER_MAX_BUSES} buses per user`;
+  if (!memfd && c.size > kdbusVecMax())
+    return `kdbus copies at most ${kdbusVecMax()} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
+  if (c.workload === 'rpc' && (c.concurrency ?? 1) > kdbusUserMaxBuses())
+    return `every pair gets its own bus and kdbus allows ${kdbusUserMaxBuses()} buses per user`;
   return undefined;
 }
 
-/** How the variants differ (the native side has the same table, keyed by name). */
+/** How the variants differ: one native transport (native/transports/kdbus.c), the variant is a parameter. */
 export interface KdbusVariant {
   name: string;
+  order: number;
   memfd: boolean;
   workloads: readonly ('rpc' | 'broadcast')[];
   description: string;
 }
 
 export const KDBUS_VARIANTS: readonly KdbusVariant[] = [
-  { name: 'kdbus', memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast; no metadata' },
-  { name: 'kdbus-memfd', memfd: true, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI with every payload in a sealed memfd passed by reference' },
-  { name: 'kdbus-meta', memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus with the metadata sd-bus requested attached to every message (creds, pids, comms, exe, cmdline, caps, ...)' },
-  { name: 'kdbus-name', memfd: false, workloads: ['rpc'], description: 'kdbus RPC addressed to a well-known name (DST_NAME): the kernel name lookup on every call' },
+  { name: 'kdbus', order: 50, memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast; no metadata' },
+  { name: 'kdbus-memfd', order: 51, memfd: true, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI with every payload in a sealed memfd passed by reference' },
+  { name: 'kdbus-meta', order: 52, memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus with the metadata sd-bus requested attached to every message (creds, pids, comms, exe, cmdline, caps, ...)' },
+  { name: 'kdbus-name', order: 53, memfd: false, workloads: ['rpc'], description: 'kdbus RPC addressed to a well-known name (DST_NAME): the kernel name lookup on every call' },
 ];
 
 function make(v: KdbusVariant): Transport {
   const { name, memfd, description } = v;
   return {
     name,
-    nativeName: name,
+    native: 'kdbus',
+    variant: name,
+    order: v.order,
     description,
     workloads: [...v.workloads],
     async probe(): Promise<Probe> {
@@ -104,3 +108,5 @@ export const kdbus = variant('kdbus');
 export const kdbusMemfd = variant('kdbus-memfd');
 export const kdbusMeta = variant('kdbus-meta');
 export const kdbusName = variant('kdbus-name');
+
+export const transports = [kdbus, kdbusMemfd, kdbusMeta, kdbusName];

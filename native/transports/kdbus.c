@@ -705,59 +705,64 @@ static int kd_publish(struct tp_conn *c, const void *data, size_t len,
 	return rc;
 }
 
-#define KD_VARIANT(sym, tname, memfd)   /* memfd: the kd_variant */         \
-	static int sym##_prepare(const struct tp_params *p,                   \
-				 struct tp_conn **c, struct tp_peer_fds *peers, \
-				 char *err)                                   \
-	{                                                                     \
-		return kd_prepare_mode(p, &kd_modes[memfd], c, peers, err);   \
-	}                                                                     \
-	static int sym##_attach(const struct tp_params *p, enum tp_role role, \
-				const int *fds, int n, struct tp_conn **c,    \
-				char *err)                                    \
-	{                                                                     \
-		return kd_attach_mode(p, &kd_modes[memfd], role, fds, n, c,   \
-				      err);                                   \
-	}                                                                     \
-	const struct transport_ops sym##_ops = {                              \
-		.name = tname,                                                \
-		.prepare = sym##_prepare,                                     \
-		.connect = kd_connect,                                        \
-		.attach = sym##_attach,                                       \
-		.call = kd_call,                                              \
-		.recv = kd_recv,                                              \
-		.reply = kd_reply,                                            \
-		.publish = kd_publish,                                        \
-		.close = kd_close,                                            \
-	}
+/* The variants are one transport with a mode (tp_params.variant indexes
+ * kd_modes and this list). */
+static const char *const kd_variants[] = {
+	[KD_VEC] = "kdbus",
+	[KD_MEMFD] = "kdbus-memfd",
+	[KD_META] = "kdbus-meta",
+	[KD_NAME] = "kdbus-name",
+	NULL,
+};
 
-KD_VARIANT(kdbus, "kdbus", KD_VEC);
-KD_VARIANT(kdbus_memfd, "kdbus-memfd", KD_MEMFD);
-KD_VARIANT(kdbus_meta, "kdbus-meta", KD_META);
-KD_VARIANT(kdbus_name, "kdbus-name", KD_NAME);
+/* Exported to TS (transports/kdbus.ts) for its skip reasons. */
+static const struct tp_limit kd_limits[] = {
+	{ "payloadVecMax", KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE },
+	{ "userMaxBuses", KDBUS_USER_MAX_BUSES },
+	{ NULL, 0 },
+};
+
+static const struct kd_mode *kd_mode_of(const struct tp_params *p)
+{
+	return &kd_modes[p->variant < sizeof(kd_modes) / sizeof(kd_modes[0]) ?
+			 p->variant : KD_VEC];
+}
+
+static int kd_prepare(const struct tp_params *p, struct tp_conn **c,
+		      struct tp_peer_fds *peers, char *err)
+{
+	return kd_prepare_mode(p, kd_mode_of(p), c, peers, err);
+}
+
+static int kd_attach(const struct tp_params *p, enum tp_role role,
+		     const int *fds, int n, struct tp_conn **c, char *err)
+{
+	return kd_attach_mode(p, kd_mode_of(p), role, fds, n, c, err);
+}
+
+const struct transport_ops kdbus_ops = {
+	.name = "kdbus",
+	.variants = kd_variants,
+	.limits = kd_limits,
+	.prepare = kd_prepare,
+	.connect = kd_connect,
+	.attach = kd_attach,
+	.call = kd_call,
+	.recv = kd_recv,
+	.reply = kd_reply,
+	.publish = kd_publish,
+	.close = kd_close,
+};
 
 #else /* !IPCBENCH_HAVE_KDBUS */
 
-/* Built where <linux/types.h> is missing: the transports stay in the
- * registry (the same everywhere) and say why they cannot run. */
+/* Built where <linux/types.h> is missing: the transport stays in the
+ * registry (the same everywhere) and says why it cannot run. */
 const struct transport_ops kdbus_ops = {
 	.name = "kdbus",
 	.unavailable = "kdbus needs Linux and its <linux/types.h>",
 };
 
-const struct transport_ops kdbus_memfd_ops = {
-	.name = "kdbus-memfd",
-	.unavailable = "kdbus needs Linux and its <linux/types.h>",
-};
-
-const struct transport_ops kdbus_meta_ops = {
-	.name = "kdbus-meta",
-	.unavailable = "kdbus needs Linux and its <linux/types.h>",
-};
-
-const struct transport_ops kdbus_name_ops = {
-	.name = "kdbus-name",
-	.unavailable = "kdbus needs Linux and its <linux/types.h>",
-};
-
 #endif /* IPCBENCH_HAVE_KDBUS */
+
+TRANSPORT_REGISTER(kdbus_ops);
