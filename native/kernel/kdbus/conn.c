@@ -61,6 +61,15 @@ void kdbus_queue_entry_free(struct kdbus_queue_entry *e)
 	for (i = 0; i < e->n_memfds; i++)
 		if (e->memfds[i])
 			fput(e->memfds[i]);
+	for (i = 0; i < e->n_fds; i++)
+		if (e->fds[i])
+			fput(e->fds[i]);
+	if (e->fds_dst) {
+		mutex_lock(&e->fds_dst->lock);
+		e->fds_dst->fds_inflight -= e->n_fds;
+		mutex_unlock(&e->fds_dst->lock);
+		kdbus_conn_put(e->fds_dst);
+	}
 	kfree(e);
 }
 
@@ -352,11 +361,9 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 			list_move_tail(&r->entry, &expired);
 			r->linked = false;
 			conn->n_replies--;
-			if (r->sync && r->msg) {
+			/* the kept reply's slice; the entry goes with r */
+			if (r->sync && r->msg)
 				kdbus_pool_release(&conn->pool, r->msg->slice);
-				kdbus_queue_entry_free(r->msg);
-				r->msg = NULL;
-			}
 		} else if (r->deadline_ns < next) {
 			next = r->deadline_ns;
 		}
@@ -898,7 +905,7 @@ out:
 /* ---- RECV ---------------------------------------------------------------- */
 
 /**
- * kdbus_recv_install() - install the memfds of a dequeued message
+ * kdbus_recv_install() - install the memfds and FDS of a dequeued message
  * @conn:	the receiving connection; runs in its owner's context
  * @e:		the message; installed files are taken out of it
  *
@@ -909,30 +916,38 @@ out:
 u64 kdbus_recv_install(struct kdbus_conn *conn,
 			      struct kdbus_queue_entry *e)
 {
-	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS];
+	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS + KDBUS_MSG_MAX_FDS];
+	struct file **files[KDBUS_MSG_MAX_MEMFD_ITEMS + KDBUS_MSG_MAX_FDS];
+	unsigned int i, n = 0;
 	u64 rflags = 0;
-	unsigned int i;
 
-	for (i = 0; i < e->n_memfds; i++) {
+	/* memfds, then FDS entries: number every descriptor first */
+	for (i = 0; i < e->n_memfds + e->n_fds; i++) {
+		bool memfd = i < e->n_memfds;
+		size_t pos = memfd ? e->memfd_pos[i] :
+			     e->fds_pos + 4 * (i - e->n_memfds);
+		struct file **f = memfd ? &e->memfds[i] :
+				  &e->fds[i - e->n_memfds];
 		s32 fd = get_unused_fd_flags(O_CLOEXEC);
 
 		if (fd < 0)
 			fd = -1;
-		if (kdbus_pool_write_kvec(&conn->pool,
-					  e->slice->off + e->memfd_pos[i],
+		if (kdbus_pool_write_kvec(&conn->pool, e->slice->off + pos,
 					  &fd, sizeof(fd)) && fd >= 0) {
 			put_unused_fd(fd);
 			fd = -1;
 		}
 		if (fd < 0)
 			rflags |= KDBUS_RECV_RETURN_INCOMPLETE_FDS;
-		fds[i] = fd;
+		fds[n] = fd;
+		files[n++] = f;
 	}
-	for (i = 0; i < e->n_memfds; i++) {
+	/* spec 22.3: fd_install() only after every number is written */
+	for (i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		fd_install(fds[i], e->memfds[i]);	/* consumes the ref */
-		e->memfds[i] = NULL;
+		fd_install(fds[i], *files[i]);	/* consumes the ref */
+		*files[i] = NULL;
 	}
 	return rflags;
 }
@@ -1016,7 +1031,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 		e->slice->peeked = false;
 		if (drop)
 			kdbus_pool_release(&conn->pool, e->slice);
-		else if (!e->n_memfds)
+		else if (!e->n_memfds && !e->n_fds)
 			e->slice->user = true;
 	}
 	mutex_unlock(&conn->lock);
@@ -1030,7 +1045,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 			kdbus_conn_drop_call(conn, e->call_src, e->call_cookie);
 		kdbus_queue_entry_free(e);
 	} else {
-		if (e->n_memfds) {
+		if (e->n_memfds || e->n_fds) {
 			res.msg.return_flags = kdbus_recv_install(conn, e);
 			mutex_lock(&conn->lock);
 			e->slice->user = true;

@@ -106,6 +106,7 @@ int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
 			  struct iov_iter *iter);
 int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma);
 bool kdbus_file_is_shmem(struct file *f);
+bool kdbus_file_is_kdbus(struct file *f);
 int kdbus_pool_module_init(void);
 void kdbus_pool_module_exit(void);
 
@@ -243,6 +244,10 @@ struct kdbus_queue_entry {
 	s64 priority;			/* the sender's; kernel messages 0 */
 	u64 call_src;			/* a call: its caller's ID, else 0 */
 	u64 call_cookie;
+	unsigned int n_fds;		/* FDS item (spec 28) */
+	struct file *fds[KDBUS_MSG_MAX_FDS];
+	size_t fds_pos;			/* of the FDS payload in the message */
+	struct kdbus_conn *fds_dst;	/* whose in-flight count it holds */
 	unsigned int n_memfds;
 	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
 	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS];	/* of kdbus_memfd.fd */
@@ -279,6 +284,7 @@ struct kdbus_conn {
 	unsigned int quota_msgs;	/* reserved or queued user messages */
 	size_t quota_bytes;
 	u64 dropped;
+	unsigned int fds_inflight;	/* FDS queued here (spec 28.2 rule 7) */
 	struct list_head replies;	/* calls this connection made */
 	unsigned int n_replies;
 	u64 next_deadline;		/* earliest async deadline armed */

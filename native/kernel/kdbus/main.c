@@ -524,6 +524,17 @@ static const struct file_operations kdbus_fops = {
 	.llseek = noop_llseek,
 };
 
+/**
+ * kdbus_file_is_kdbus() - is @f one of our nodes (spec 28.2 rule 3)
+ * @f:		file
+ *
+ * Return: true for control, endpoint, owner and connection descriptors.
+ */
+bool kdbus_file_is_kdbus(struct file *f)
+{
+	return f->f_op == &kdbus_fops;
+}
+
 static int __init kdbus_init(void)
 {
 	int ret;

@@ -2292,3 +2292,492 @@ static int c75_cookie_zero(void)
 	close(bus);
 	return 0;
 }
+
+/* ---- file descriptors (lines 56 to 63) --------------------------------------- */
+
+static int send_fds(struct conn *from, uint64_t dst, uint64_t flags,
+		    const int *fds, int n, uint64_t cookie, uint64_t reply,
+		    uint64_t send_flags, struct kdbus_msg_info *info)
+{
+	struct buf mb;
+	struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
+	struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
+	int ret;
+
+	m->dst_id = dst;
+	m->flags = flags;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = cookie;
+	m->timeout_ns = reply;
+	buf_item(&mb, KDBUS_ITEM_FDS, fds, 4 * (size_t)n);
+	if (flags & KDBUS_MSG_SIGNAL) {
+		struct kdbus_item *it = buf_item(&mb, KDBUS_ITEM_BLOOM_FILTER, NULL,
+						 8 + BLOOM_SIZE);
+		(void)it;
+	}
+	cmd.flags = send_flags;
+	cmd.msg_address = (uintptr_t)m;
+	ret = call(from->fd, KDBUS_CMD_SEND, &cmd);
+	if (info)
+		*info = cmd.reply;
+	return ret;
+}
+
+/* The FDS entries of the message at @off. */
+static int msg_fds(struct conn *c, uint64_t off, int *out, int max)
+{
+	const struct kdbus_msg *m = (const void *)(c->pool + off);
+	const struct kdbus_item *it = msg_item(m, KDBUS_ITEM_FDS, 0);
+	int i, n;
+
+	if (!it)
+		return -1;
+	n = (int)((it->size - 16) / 4);
+	for (i = 0; i < n && i < max; i++)
+		out[i] = ((const int32_t *)it->data)[i];
+	return n;
+}
+
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static int fds_supported(void)
+{
+	char bn[64];
+	struct conn a;
+	int bus, ok = 0;
+
+	if (bus_make(bn, sizeof(bn), &bus))
+		return 0;
+	if (!hello(bn, &a)) {
+		ok = neg_msg_item(a.fd, KDBUS_ITEM_FDS);
+		conn_close(&a);
+	}
+	close(bus);
+	return ok;
+}
+
+#define NEED_FDS() do { if (!fds_supported()) \
+	return notimpl("FDS message item zeroed by negotiation"); } while (0)
+
+static int c56_fds_install(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int p[2], mf, bus, got[3], n, i, fds[3];
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	mf = make_memfd(4096, 0);
+	CHECK(mf >= 0);
+	fds[0] = p[0];
+	fds[1] = p[1];
+	fds[2] = mf;
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(send_fds(&a, b.id, 0, fds, 3, 1, 0, 0, NULL) == 0);
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0);
+	CHECK(!(rc.msg.return_flags & KDBUS_RECV_RETURN_INCOMPLETE_FDS));
+	n = msg_fds(&b, rc.msg.offset, got, 3);
+	CHECK(n == 3);
+	for (i = 0; i < 3; i++) {
+		CHECK(got[i] >= 0 && got[i] != fds[i] && same_file(got[i], fds[i]));
+		CHECK(fcntl(got[i], F_GETFD) & FD_CLOEXEC);
+		close(got[i]);
+	}
+	CHECK(free_off(&b, rc.msg.offset) == 0);
+	close(p[0]);
+	close(p[1]);
+	close(mf);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c57_fds_no_accept(void)
+{
+	struct hello_opts o = { 0, 0, 0, NULL, 0 };
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int p[2], bus;
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello_ex(bn, &b, &o) == 0);
+	CHECK(send_fds(&a, b.id, 0, p, 1, 1, 0, 0, NULL) == -ECOMM);
+	CHECK(recv_flags(&b, 0, 0, &rc) == -EAGAIN && rc.dropped_msgs == 0);
+	CHECK(match_all_user(&b) == 0);
+	CHECK(send_fds(&a, b.id, KDBUS_MSG_SIGNAL, p, 1, 1, 0, 0, NULL) == 0);
+	CHECK(recv_flags(&b, 0, 0, &rc) == -EAGAIN && rc.dropped_msgs == 1);
+	close(p[0]);
+	close(p[1]);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c58_fds_kinds(void)
+{
+	char bn[64], path[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int fds[17], sv[2], p[2], bus, i, opath, file;
+
+	NEED_FDS();
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(pipe(p) == 0);
+	for (i = 0; i < 17; i++)
+		fds[i] = p[0];
+	CHECK(send_fds(&a, b.id, 0, fds, 17, 1, 0, 0, NULL) == -EMFILE);
+	fds[0] = 1000;	/* closed */
+	CHECK(send_fds(&a, b.id, 0, fds, 1, 1, 0, 0, NULL) == -EBADF);
+	CHECK(send_fds(&a, b.id, 0, &a.fd, 1, 1, 0, 0, NULL) == -EOPNOTSUPP);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(send_fds(&a, b.id, 0, sv, 1, 1, 0, 0, NULL) == -EOPNOTSUPP);
+	CHECK(recv_flags(&b, 0, 0, &rc) == -EAGAIN);
+	snprintf(path, sizeof(path), "/proc/self/status");
+	opath = open(path, O_PATH | O_CLOEXEC);
+	file = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(opath >= 0 && file >= 0);
+	fds[0] = p[1];
+	fds[1] = opath;
+	fds[2] = file;
+	CHECK(send_fds(&a, b.id, 0, fds, 3, 1, 0, 0, NULL) == 0);
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0);
+	{
+		int got[3];
+
+		CHECK(msg_fds(&b, rc.msg.offset, got, 3) == 3);
+		for (i = 0; i < 3; i++)
+			CHECK(got[i] >= 0 && close(got[i]) == 0);
+	}
+	CHECK(free_off(&b, rc.msg.offset) == 0);
+	close(sv[0]);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+	close(opath);
+	close(file);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c59_fds_broadcast(void)
+{
+	char bn[64];
+	struct conn a;
+	int p[2], bus;
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0);
+	CHECK(send_fds(&a, KDBUS_DST_ID_BROADCAST, KDBUS_MSG_SIGNAL, p, 1, 1, 0,
+		       0, NULL) == -ENOTUNIQ);
+	close(p[0]);
+	close(p[1]);
+	conn_close(&a);
+	close(bus);
+	return 0;
+}
+
+static int c60_fds_inflight(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int p[2], fds[16], bus, i, got[16];
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	for (i = 0; i < 16; i++)
+		fds[i] = p[0];
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(send_fds(&a, b.id, 0, fds, 10, 1, 0, 0, NULL) == 0);
+	CHECK(send_fds(&a, b.id, 0, fds, 6, 1, 0, 0, NULL) == 0);
+	CHECK(send_fds(&a, b.id, 0, fds, 1, 1, 0, 0, NULL) == -EMFILE);
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0);
+	CHECK(msg_fds(&b, rc.msg.offset, got, 16) == 10);
+	for (i = 0; i < 10; i++)
+		close(got[i]);
+	CHECK(free_off(&b, rc.msg.offset) == 0);
+	CHECK(send_fds(&a, b.id, 0, fds, 1, 1, 0, 0, NULL) == 0);
+	close(p[0]);
+	close(p[1]);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int rlimit_child(void *arg)
+{
+	struct conn *b = arg;
+	struct kdbus_cmd_recv rc;
+	struct rlimit rl;
+	int got[2], hi = -1, i;
+
+	/* no descriptor number left */
+	for (i = 0; i < 4096; i++) {
+		int fd = dup(0);
+
+		if (fd < 0)
+			break;
+		hi = fd;
+	}
+	if (hi < 0)
+		return -1;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)hi + 1;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	if (recv_flags(b, 0, 0, &rc))
+		return -1;
+	if (!(rc.msg.return_flags & KDBUS_RECV_RETURN_INCOMPLETE_FDS))
+		return -1;
+	if (msg_fds(b, rc.msg.offset, got, 2) != 2 || got[0] != -1 || got[1] != -1)
+		return -1;
+	return 0;
+}
+
+static int c61_fds_rlimit(void)
+{
+	char bn[64];
+	struct conn a, b;
+	int p[2], bus;
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(send_fds(&a, b.id, 0, p, 2, 1, 0, 0, NULL) == 0);
+	CHECK(in_child(rlimit_child, &b) == 0);
+	close(p[0]);
+	close(p[1]);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c62_fds_peek_drop(void)
+{
+	char bn[64], ch;
+	struct conn a, b;
+	struct kdbus_cmd_recv rc;
+	int p[2], bus, got[1], before, after;
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(send_fds(&a, b.id, 0, &p[1], 1, 1, 0, 0, NULL) == 0);
+	close(p[1]);	/* the queued message holds the only write end */
+	before = dup(0);
+	close(before);
+	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &rc) == 0);
+	CHECK(msg_fds(&b, rc.msg.offset, got, 1) == 1 && got[0] == -1);
+	after = dup(0);
+	close(after);
+	CHECK(before == after);	/* nothing was installed */
+	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0);
+	/* the write end is gone with the message: EOF */
+	CHECK(read(p[0], &ch, 1) == 0);
+	close(p[0]);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+struct fd_replier {
+	struct conn *c;
+	int fd;
+	int ret;
+};
+
+static void *fd_reply_thread(void *arg)
+{
+	struct fd_replier *f = arg;
+	struct pollfd pfd = { f->c->fd, POLLIN, 0 };
+	struct rmsg r;
+
+	f->ret = -1;
+	if (poll(&pfd, 1, 10000) != 1 || recv_msg(f->c, &r))
+		return NULL;
+	f->ret = send_fds(f->c, r.msg->src_id, 0, &f->fd, 1, 2, r.msg->cookie, 0, NULL);
+	free_off(f->c, r.offset);
+	return NULL;
+}
+
+static int c63_fds_sync_reply(void)
+{
+	struct hello_opts o = { 0, 0, 0, NULL, 0 };
+	char bn[64];
+	struct conn a, b, n;
+	struct kdbus_msg_info info;
+	struct fd_replier fr;
+	pthread_t t;
+	int p[2], bus, got[1];
+
+	NEED_FDS();
+	CHECK(pipe(p) == 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0 && hello_ex(bn, &n, &o) == 0);
+	fr.c = &b;
+	fr.fd = p[0];
+	CHECK(pthread_create(&t, NULL, fd_reply_thread, &fr) == 0);
+	CHECK(sync_call_cookie(&a, b.id, 61, now_ns() + 30ull * 1000000000ull, &info) == 0);
+	pthread_join(t, NULL);
+	CHECK(fr.ret == 0);
+	CHECK(msg_fds(&a, info.offset, got, 1) == 1 && got[0] >= 0 &&
+	      same_file(got[0], p[0]));
+	close(got[0]);
+	CHECK(free_off(&a, info.offset) == 0);
+	/* caller without ACCEPT_FD */
+	CHECK(pthread_create(&t, NULL, fd_reply_thread, &fr) == 0);
+	CHECK(sync_call_cookie(&n, b.id, 62, now_ns() + 30ull * 1000000000ull, &info) == -EREMOTEIO);
+	pthread_join(t, NULL);
+	CHECK(fr.ret == -ECOMM);
+	close(p[0]);
+	close(p[1]);
+	conn_close(&a);
+	conn_close(&b);
+	conn_close(&n);
+	close(bus);
+	return 0;
+}
+
+/* ---- CANCEL_FD (lines 64 and 65) --------------------------------------------- */
+
+/* A call with @n CANCEL_FD items carrying @fd. */
+static int send_cancel(struct conn *c, uint64_t dst, uint64_t cookie, int sync,
+		       int fd, int n)
+{
+	struct buf mb, cb;
+	struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
+	struct kdbus_cmd_send *cmd = buf_init(&cb, sizeof(*cmd));
+	int32_t v = fd;
+	int i;
+
+	m->dst_id = dst;
+	m->flags = KDBUS_MSG_EXPECT_REPLY;
+	m->payload_type = KDBUS_PAYLOAD_DBUS;
+	m->cookie = cookie;
+	m->timeout_ns = now_ns() + 30ull * 1000000000ull;
+	buf_done(&mb);
+	cmd->flags = sync ? KDBUS_SEND_SYNC_REPLY : 0;
+	cmd->msg_address = (uintptr_t)m;
+	for (i = 0; i < n; i++)
+		buf_item(&cb, KDBUS_ITEM_CANCEL_FD, &v, sizeof(v));
+	buf_done(&cb);
+	return call(c->fd, KDBUS_CMD_SEND, cb.w);
+}
+
+static int cancel_supported(void)
+{
+	char bn[64];
+	struct conn a;
+	int bus, ok = 0;
+
+	if (bus_make(bn, sizeof(bn), &bus))
+		return 0;
+	if (!hello(bn, &a)) {
+		ok = neg_item(a.fd, KDBUS_CMD_SEND, sizeof(struct kdbus_cmd_send),
+			      KDBUS_ITEM_CANCEL_FD);
+		conn_close(&a);
+	}
+	close(bus);
+	return ok;
+}
+
+struct canceller {
+	struct conn *callee;
+	int efd;
+};
+
+static void *cancel_thread(void *p)
+{
+	struct canceller *k = p;
+	struct pollfd pfd = { k->callee->fd, POLLIN, 0 };
+	uint64_t one = 1;
+
+	if (poll(&pfd, 1, 10000) == 1)
+		(void)!write(k->efd, &one, sizeof(one));
+	return NULL;
+}
+
+static int c64_cancel_fd(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct canceller k;
+	struct msgspec s;
+	struct rmsg r;
+	pthread_t t;
+	int bus, efd;
+
+	if (!cancel_supported())
+		return notimpl("CANCEL_FD item zeroed by negotiation");
+	efd = eventfd(0, EFD_CLOEXEC);
+	CHECK(efd >= 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	k.callee = &b;
+	k.efd = efd;
+	CHECK(pthread_create(&t, NULL, cancel_thread, &k) == 0);
+	CHECK(send_cancel(&a, b.id, 31, 1, efd, 1) == -ECANCELED);
+	pthread_join(t, NULL);
+	/* the call stays queued; its reply finds no tracker */
+	CHECK(recv_msg(&b, &r) == 0 && r.msg->cookie == 31);
+	s = spec_to(a.id, "r", 1);
+	s.timeout_or_reply = 31;
+	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);
+	CHECK(free_off(&b, r.offset) == 0);
+	/* already readable: ECANCELED at once */
+	CHECK(send_cancel(&a, b.id, 32, 1, efd, 1) == -ECANCELED);
+	CHECK(NOQUEUE(&a));	/* no REPLY_TIMEOUT or other notification */
+	close(efd);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+static int c65_cancel_fd_rules(void)
+{
+	char bn[64];
+	struct conn a, b;
+	struct rmsg r;
+	int bus, efd;
+
+	if (!cancel_supported())
+		return notimpl("CANCEL_FD item zeroed by negotiation");
+	efd = eventfd(0, EFD_CLOEXEC);
+	CHECK(efd >= 0);
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
+	CHECK(send_cancel(&a, b.id, 41, 0, 1000, 1) == 0);	/* async: ignored */
+	CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
+	CHECK(send_cancel(&a, b.id, 42, 1, efd, 2) == -EINVAL);
+	CHECK(send_cancel(&a, b.id, 43, 1, 1000, 1) == -EBADF);
+	CHECK(NOQUEUE(&b));	/* nothing was sent */
+	close(efd);
+	conn_close(&a);
+	conn_close(&b);
+	close(bus);
+	return 0;
+}

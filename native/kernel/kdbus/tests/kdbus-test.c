@@ -23,7 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -224,6 +228,8 @@ struct msgspec {
 	const uint64_t *bloom;	/* BLOOM_SIZE bytes */
 	uint64_t generation;
 	const char *dst_name;
+	const int *fds;		/* n_fds > 0: add an FDS item */
+	int n_fds;
 };
 
 /* Returns -errno; *reply filled for sync calls. */
@@ -259,6 +265,8 @@ static int send_msg(struct conn *c, const struct msgspec *s,
 	}
 	if (s->dst_name)
 		buf_str(&mb, KDBUS_ITEM_DST_NAME, s->dst_name);
+	if (s->n_fds > 0)
+		buf_item(&mb, KDBUS_ITEM_FDS, s->fds, 4 * (size_t)s->n_fds);
 	buf_done(&mb);
 	cmd.size = sizeof(cmd);
 	cmd.flags = s->send_flags;
@@ -1270,7 +1278,8 @@ static const unsigned long fuzz_cmds[] = {
 
 static const uint64_t fuzz_types[] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x1000,
-	0x100d, 0x2000, 0x8000, 0x8003, 0x8005, 0x8006, ~0ull,
+	0x1001, 0x1002, 0x100b, 0x100d, 0x2000, 0x8000, 0x8001, 0x8002,
+	0x8003, 0x8004, 0x8005, 0x8006, ~0ull,
 };
 
 static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
@@ -1330,6 +1339,47 @@ static void fuzz_fill(struct buf *b, uint8_t *scratch, int memfd, uint64_t dst)
 	}
 }
 
+static int fuzz_fds[20];
+
+/* Close what a received message installed: FDS entries and memfds. */
+static int msg_fds(struct conn *c, uint64_t off, int *out, int max);
+
+static void fuzz_close_memfd(struct conn *c, uint64_t off)
+{
+	const struct kdbus_msg *m = (const void *)(c->pool + off);
+	const struct kdbus_item *it;
+
+	for (it = m->items; (const uint8_t *)it < (const uint8_t *)m + m->size;
+	     it = (const void *)((const uint8_t *)it + ALIGN8(it->size)))
+		if (it->type == KDBUS_ITEM_PAYLOAD_MEMFD &&
+		    ((const struct kdbus_memfd *)it->data)->fd >= 0)
+			close(((const struct kdbus_memfd *)it->data)->fd);
+}
+
+static void fuzz_drain_fds(struct conn *c, uint64_t off)
+{
+	int got[16], n, k;
+
+	if (off >= c->pool_size)
+		return;
+	n = msg_fds(c, off, got, 16);
+	for (k = 0; k < n && k < 16; k++)
+		if (got[k] >= 0)
+			close(got[k]);
+	fuzz_close_memfd(c, off);
+	free_off(c, off);
+}
+
+static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type, uint64_t id);
+static int match_name_rule(struct conn *c, uint64_t cookie, uint64_t type,
+			   uint64_t old_id, uint64_t new_id, const char *name);
+static int update_attach(struct conn *c, uint64_t type, uint64_t v);
+static int conn_info(struct conn *c, uint64_t id, const char *name,
+		     uint64_t attach, const struct kdbus_info **info,
+		     uint64_t *off);
+static int recv_flags(struct conn *c, uint64_t flags, int64_t prio,
+		      struct kdbus_cmd_recv *out);
+
 /* A well-framed command with plausible but random semantics, so the fuzz
  * also reaches routing, quotas, matches and names, not only the parser. */
 static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
@@ -1345,11 +1395,70 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 		mask[i] = rnd() % 4 ? 0 : 1ull << (rnd() % 64);
 		filter[i] = rnd() % 2 ? rnd() : 0;
 	}
-	switch (rnd() % 8) {
+	switch (rnd() % 16) {
 	case 0:
 		return match_add(c, rnd() % 4, rnd() % 2 ? mask : NULL,
 				 BLOOM_SIZE * (1 + rnd() % 3), (int)(rnd() % 2),
 				 rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
+	case 8:	/* notification rules, sometimes for a name */
+		if (rnd() % 2)
+			return match_id_rule(c, rnd() % 4, KDBUS_ITEM_ID_ADD + rnd() % 2,
+					     rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
+		return match_name_rule(c, rnd() % 4, KDBUS_ITEM_NAME_ADD + rnd() % 3,
+				       KDBUS_MATCH_ID_ANY, rnd() % 2 ? c->id :
+				       KDBUS_MATCH_ID_ANY, rnd() % 2 ? names[rnd() % 3] : NULL);
+	case 9:	/* random metadata masks, ANY included */
+		return update_attach(c, KDBUS_ITEM_ATTACH_FLAGS_SEND + rnd() % 2,
+				     rnd() % 8 ? rnd() & _KDBUS_ATTACH_ALL :
+				     rnd() % 2 ? _KDBUS_ATTACH_ANY : rnd());
+	case 10: {	/* queries; results are kept or freed like messages */
+		const struct kdbus_info *in;
+		struct kdbus_cmd_list cl = { sizeof(cl), rnd() % 32, 0, 0, 0 };
+		struct kdbus_cmd_info ci = { sizeof(ci), 0, 0, 0, rnd() % 4 ? _KDBUS_ATTACH_ANY : rnd(), 0, 0 };
+		uint64_t off;
+		int ret;
+
+		switch (rnd() % 3) {
+		case 0:
+			ret = conn_info(c, rnd() % 2 ? other->id : rnd() % 64,
+					rnd() % 2 ? names[rnd() % 3] : NULL,
+					rnd() % 4 ? _KDBUS_ATTACH_ALL : rnd(), &in, &off);
+			break;
+		case 1:
+			ret = call(c->fd, KDBUS_CMD_LIST, &cl);
+			off = cl.offset;
+			break;
+		default:
+			ret = call(c->fd, KDBUS_CMD_BUS_CREATOR_INFO, &ci);
+			off = ci.offset;
+			break;
+		}
+		if (!ret) {
+			if (rnd() % 4)
+				free_off(c, off);
+			else
+				offs[rnd() % 8] = off;
+		}
+		return ret;
+	}
+	case 11: {	/* PEEK / DROP / priorities */
+		struct kdbus_cmd_recv rc;
+		int ret = recv_flags(c, rnd() % 8, (int64_t)(rnd() % 5) - 2, &rc);
+		int got[16], n, k;
+
+		if (ret)
+			return ret;
+		if (!(rc.msg.offset < c->pool_size))
+			return 0;	/* DROP */
+		if (!(rc.flags & KDBUS_RECV_PEEK)) {
+			n = msg_fds(c, rc.msg.offset, got, 16);
+			for (k = 0; k < n && k < 16; k++)
+				if (got[k] >= 0)
+					close(got[k]);
+			fuzz_close_memfd(c, rc.msg.offset);
+		}
+		return rnd() % 4 ? free_off(c, rc.msg.offset) : 0;
+	}
 	case 1: {
 		struct kdbus_cmd_match m = { sizeof(m), 0, 0, rnd() % 4 };
 
@@ -1394,7 +1503,17 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 	s.generation = rnd() % 4;
 	if (rnd() % 4 == 0)
 		s.dst_name = names[rnd() % 3];
-	return send_msg(c, &s, &info);
+	if (rnd() % 4 == 0) {	/* FDs in flight, also when receivers die */
+		s.fds = fuzz_fds;
+		s.n_fds = (int)(rnd() % 20);
+	}
+	{
+		int ret = send_msg(c, &s, &info);
+
+		if (!ret && s.send_flags)
+			fuzz_drain_fds(c, info.offset);
+		return ret;
+	}
 }
 
 struct fuzz_peer {
@@ -1427,7 +1546,12 @@ static void *fuzz_thread(void *p)
 			s.bloom = filter;
 		}
 		if (send_msg(f->c, &s, &info) == 0 && s.send_flags)
-			free_off(f->c, info.offset);
+			fuzz_drain_fds(f->c, info.offset);
+		/* name queues change under the broadcasts */
+		if ((f->rng >> 20) % 4 == 0)
+			name_cmd(f->c, (f->rng >> 24) % 2 ? KDBUS_CMD_NAME_ACQUIRE :
+				 KDBUS_CMD_NAME_RELEASE, "org.a.b",
+				 (f->rng >> 26) % 8, NULL);
 	}
 	return NULL;
 }
@@ -1448,6 +1572,14 @@ static int test_fuzz(void)
 	CHECK(scratch != MAP_FAILED && cmd);
 	memfd = make_memfd(8192, rnd() % 2);
 	rng_state ^= (uint64_t)getpid() << 20;
+	{
+		int pp[2], k;
+
+		CHECK(pipe(pp) == 0);
+		for (k = 0; k < 20; k++)
+			fuzz_fds[k] = k % 3 == 0 ? pp[0] : k % 3 == 1 ? pp[1] :
+				      k == 17 ? 1000 : memfd;
+	}
 	while (now_ns() < end) {
 		struct fuzz_peer peer = { &p, 0, 0, rnd() };
 		uint64_t offs[8] = { 0 };
@@ -1496,8 +1628,14 @@ received:
 				struct rmsg r;
 
 				while (recv_msg(rc, &r) == 0) {
+					int got[16], nf, k;
+
 					if (r.memfd >= 0)
 						close(r.memfd);
+					nf = msg_fds(rc, r.offset, got, 16);
+					for (k = 0; k < nf && k < 16; k++)
+						if (got[k] >= 0)
+							close(got[k]);
 					/* reply to calls now and then */
 					if (r.msg->flags & KDBUS_MSG_EXPECT_REPLY &&
 					    rnd() % 2) {
@@ -1534,6 +1672,8 @@ received:
 	}
 	printf("  fuzz: %lu ioctls in %u s, %lu succeeded\n", n, fuzz_seconds, ok);
 	close(memfd);
+	close(fuzz_fds[0]);
+	close(fuzz_fds[1]);
 	free(cmd);
 	munmap(scratch, 8192 + sizeof(struct buf) * 2);
 	return 0;
@@ -1606,6 +1746,16 @@ static const struct {
 	{ "c53-list-unique-names", c53_list_unique_names, "queries" },
 	{ "c54-list-flags", c54_list_flags, "queries" },
 	{ "c55-query-pool", c55_query_pool, "queries" },
+	{ "c56-fds-install", c56_fds_install, "fds" },
+	{ "c57-fds-no-accept", c57_fds_no_accept, "fds" },
+	{ "c58-fds-kinds", c58_fds_kinds, "fds" },
+	{ "c59-fds-broadcast", c59_fds_broadcast, "fds" },
+	{ "c60-fds-inflight", c60_fds_inflight, "fds" },
+	{ "c61-fds-rlimit", c61_fds_rlimit, "fds" },
+	{ "c62-fds-peek-drop", c62_fds_peek_drop, "fds" },
+	{ "c63-fds-sync-reply", c63_fds_sync_reply, "fds" },
+	{ "c64-cancel-fd", c64_cancel_fd, "cancel" },
+	{ "c65-cancel-fd-rules", c65_cancel_fd_rules, "cancel" },
 	{ "c66-recv-peek", c66_recv_peek, "recv" },
 	{ "c67-recv-drop", c67_recv_drop, "recv" },
 	{ "c68-drop-priority", c68_drop_priority, "recv" },
