@@ -15,6 +15,7 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/socket.h>
+#include <net/sock.h>
 #include <linux/ktime.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
