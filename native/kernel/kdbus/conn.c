@@ -83,6 +83,13 @@ static void kdbus_conn_release(struct kref *kref)
 	list_for_each_entry_safe(e, tmp, &conn->queue, entry)
 		kdbus_queue_entry_free(e);
 	WARN_ON(!list_empty(&conn->replies));
+	{
+		struct kdbus_quota_user *u, *utmp;
+
+		/* reservations in flight when it died are never given back */
+		list_for_each_entry_safe(u, utmp, &conn->quota_users, entry)
+			kfree(u);
+	}
 	kdbus_pool_deinit(&conn->pool);
 	kdbus_meta_free(conn->meta);
 	kdbus_nsctx_put(&conn->ns);
@@ -137,6 +144,65 @@ struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id)
 	return NULL;
 }
 
+/* ---- per-user accounting (spec 33.1): connections in the domain -------- */
+
+struct kdbus_user_acct {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int conns;
+};
+
+static DEFINE_SPINLOCK(kdbus_users_lock);
+static DEFINE_HASHTABLE(kdbus_users, 6);
+
+/* Charge one connection to @uid; -EMFILE beyond 1024 in the domain. */
+static int kdbus_user_charge(kuid_t uid)
+{
+	struct kdbus_user_acct *u, *fresh;
+	u32 key = __kuid_val(uid);
+	int ret = 0;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&kdbus_users_lock);
+	hash_for_each_possible(kdbus_users, u, node, key)
+		if (uid_eq(u->uid, uid))
+			break;
+	if (!u) {
+		u = fresh;
+		fresh = NULL;
+		u->uid = uid;
+		hash_add(kdbus_users, &u->node, key);
+	}
+	if (u->conns >= KDBUS_USER_MAX_CONN)
+		ret = -EMFILE;
+	else
+		u->conns++;
+	spin_unlock(&kdbus_users_lock);
+	kfree(fresh);
+	return ret;
+}
+
+static void kdbus_user_uncharge(kuid_t uid)
+{
+	struct kdbus_user_acct *u, *gone = NULL;
+	u32 key = __kuid_val(uid);
+
+	spin_lock(&kdbus_users_lock);
+	hash_for_each_possible(kdbus_users, u, node, key) {
+		if (!uid_eq(u->uid, uid))
+			continue;
+		if (!--u->conns) {
+			hash_del(&u->node);
+			gone = u;
+		}
+		break;
+	}
+	spin_unlock(&kdbus_users_lock);
+	kfree(gone);
+}
+
 /* ---- queue ------------------------------------------------------------- */
 
 /**
@@ -144,15 +210,29 @@ struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id)
  * @dst:	destination connection (caller holds a reference)
  * @size:	slice size
  * @quota:	count it against the queue quota (user messages on the queue)
+ * @sender:	the sending user, charged when @quota
  * @out:	the reserved slice, private to the caller
  *
  * Return: 0; -ECONNRESET if @dst is gone; -ENOBUFS if the queue quota is
- * exhausted (spec 8.4: at most 256 messages and pool/2 bytes queued);
+ * exhausted (spec 8.4: at most 256 messages per sending user and pool/2
+ * bytes queued);
  * -EXFULL if no free range is big enough; -ENOMEM.
  */
-int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
-		       struct kdbus_slice **out)
+static struct kdbus_quota_user *kdbus_quota_user(struct kdbus_conn *dst,
+						 kuid_t uid)
 {
+	struct kdbus_quota_user *u;
+
+	list_for_each_entry(u, &dst->quota_users, entry)
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
+		       kuid_t sender, struct kdbus_slice **out)
+{
+	struct kdbus_quota_user *u = NULL;
 	struct kdbus_slice *s;
 	int ret = 0;
 
@@ -162,19 +242,37 @@ int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
 		ret = -ECONNRESET;
 		goto out;
 	}
-	if (quota && (dst->quota_msgs >= KDBUS_CONN_MAX_MSGS ||
-		      dst->quota_bytes + size > dst->pool.size / 2)) {
-		ret = -ENOBUFS;
-		goto out;
+	if (quota) {
+		u = kdbus_quota_user(dst, sender);
+		if ((u && u->msgs >= KDBUS_CONN_MAX_MSGS) ||
+		    dst->quota_bytes + size > dst->pool.size / 2) {
+			ret = -ENOBUFS;
+			goto out;
+		}
+		if (!u) {
+			u = kzalloc(sizeof(*u), GFP_KERNEL);
+			if (!u) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			u->uid = sender;
+			list_add(&u->entry, &dst->quota_users);
+		}
 	}
 	s = kdbus_pool_alloc(&dst->pool, size);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s);
+		if (u && !u->msgs) {
+			list_del(&u->entry);
+			kfree(u);
+		}
 		goto out;
 	}
 	if (quota) {
+		u->msgs++;
 		dst->quota_msgs++;
 		dst->quota_bytes += s->size;
+		s->quota_uid = sender;
 	}
 	*out = s;
 out:
@@ -185,9 +283,16 @@ out:
 static void kdbus_conn_unaccount(struct kdbus_conn *dst, struct kdbus_slice *s,
 				 bool quota)
 {
-	if (quota) {
-		dst->quota_msgs--;
-		dst->quota_bytes -= s->size;
+	struct kdbus_quota_user *u;
+
+	if (!quota)
+		return;
+	dst->quota_msgs--;
+	dst->quota_bytes -= s->size;
+	u = kdbus_quota_user(dst, s->quota_uid);
+	if (u && !--u->msgs) {
+		list_del(&u->entry);
+		kfree(u);
 	}
 }
 
@@ -261,7 +366,7 @@ void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		goto lost;
-	if (kdbus_conn_reserve(dst, size, false, &s))
+	if (kdbus_conn_reserve(dst, size, false, GLOBAL_ROOT_UID, &s))
 		goto lost_free;
 	if (kdbus_pool_write_kvec(&dst->pool, s->off, buf, size)) {
 		kdbus_conn_cancel(dst, s, false);
@@ -419,11 +524,10 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 			  KDBUS_HELLO_MONITOR;
 	struct kdbus_cmd_hello *cmd;
 	const char *desc = NULL;
-	struct kdbus_conn *conn, *c;
+	struct kdbus_conn *conn;
 	struct kdbus_slice *s;
 	struct kdbus_item *it;
 	struct kdbus_args a;
-	unsigned int n_user = 0;
 	struct {
 		struct kdbus_item hdr;
 		struct kdbus_bloom_parameter bloom;
@@ -492,6 +596,7 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	conn->attach_send = kdbus_attach_norm(cmd->attach_flags_send);
 	conn->attach_recv = kdbus_attach_norm(cmd->attach_flags_recv);
 	conn->uid = current_euid();
+	conn->acct_uid = current_uid();
 	conn->privileged = uid_eq(conn->uid, bus->uid) ||
 			   capable(CAP_IPC_OWNER);
 	if (desc)
@@ -501,6 +606,7 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	INIT_LIST_HEAD(&conn->queue);
 	INIT_LIST_HEAD(&conn->replies);
 	INIT_LIST_HEAD(&conn->bus_entry);
+	INIT_LIST_HEAD(&conn->quota_users);
 	mutex_init(&conn->lock);
 	init_waitqueue_head(&conn->wait);
 	INIT_DELAYED_WORK(&conn->timeout_work, kdbus_conn_timeout_work);
@@ -524,7 +630,8 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	bloom_item.hdr.type = KDBUS_ITEM_BLOOM_PARAMETER;
 	bloom_item.bloom.size = bus->bloom_size;
 	bloom_item.bloom.n_hash = bus->bloom_n_hash;
-	ret = kdbus_conn_reserve(conn, sizeof(bloom_item), false, &s);
+	ret = kdbus_conn_reserve(conn, sizeof(bloom_item), false,
+				 GLOBAL_ROOT_UID, &s);
 	if (ret)
 		goto err_put;
 	ret = kdbus_pool_write_kvec(&conn->pool, s->off, &bloom_item,
@@ -538,13 +645,10 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 		ret = -ESHUTDOWN;
 		goto err_unlock;
 	}
-	list_for_each_entry(c, &bus->conns, bus_entry)
-		if (uid_eq(c->uid, conn->uid))
-			n_user++;
-	if (n_user >= KDBUS_USER_MAX_CONN) {
-		ret = -EMFILE;
+	/* every connection counts, on every bus (spec 33.2) */
+	ret = kdbus_user_charge(conn->acct_uid);
+	if (ret)
 		goto err_unlock;
-	}
 	hash_add(bus->conn_hash, &conn->hentry, conn->id);
 	list_add_tail(&conn->bus_entry, &bus->conns);
 	conn->linked = true;
@@ -743,9 +847,11 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	}
 	/* name notifications first, then ID_REMOVE (spec 26.5 rule 2) */
 	kdbus_names_release_all(conn, &notify);
-	if (was_linked)
+	if (was_linked) {
 		kdbus_notify_id(&notify, KDBUS_ITEM_ID_REMOVE, conn->id,
 				conn->flags);
+		kdbus_user_uncharge(conn->acct_uid);
+	}
 	kdbus_match_flush(conn);
 	up_write(&bus->rwsem);
 	kdbus_notify_flush(bus, &notify);

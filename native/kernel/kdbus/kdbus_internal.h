@@ -85,6 +85,7 @@ struct kdbus_slice {
 	bool free;
 	bool user;		/* published to userspace, released by FREE */
 	bool peeked;		/* queued, shown by PEEK: FREE only unmarks */
+	kuid_t quota_uid;	/* quota-counted: the sending user */
 };
 
 struct kdbus_pool {
@@ -253,6 +254,13 @@ struct kdbus_queue_entry {
 	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS];	/* of kdbus_memfd.fd */
 };
 
+/* Queued messages of one sending user at one destination (spec 8.4 r3). */
+struct kdbus_quota_user {
+	struct list_head entry;
+	kuid_t uid;
+	unsigned int msgs;
+};
+
 struct kdbus_conn {
 	struct kref kref;
 	struct kdbus_bus *bus;		/* ref held */
@@ -261,6 +269,7 @@ struct kdbus_conn {
 	u64 attach_send;
 	u64 attach_recv;
 	kuid_t uid;
+	kuid_t acct_uid;		/* charged: the opener's real uid */
 	bool privileged;		/* bus owner or CAP_IPC_OWNER */
 	char description[KDBUS_NAME_MAX_LEN + 1];
 	struct kdbus_nsctx ns;		/* pinned at HELLO */
@@ -282,6 +291,7 @@ struct kdbus_conn {
 	struct list_head queue;
 	unsigned int queue_len;		/* entries on queue (poll reads it) */
 	unsigned int quota_msgs;	/* reserved or queued user messages */
+	struct list_head quota_users;	/* kdbus_quota_user: per sending uid */
 	size_t quota_bytes;
 	u64 dropped;
 	unsigned int fds_inflight;	/* FDS queued here (spec 28.2 rule 7) */
@@ -312,7 +322,7 @@ void kdbus_conn_timeout_work(struct work_struct *work);
 void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type);
 void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie);
 int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
-		       struct kdbus_slice **out);
+		       kuid_t sender, struct kdbus_slice **out);
 void kdbus_conn_cancel(struct kdbus_conn *dst, struct kdbus_slice *s,
 		       bool quota);
 int kdbus_conn_enqueue(struct kdbus_conn *dst, struct kdbus_queue_entry *e);

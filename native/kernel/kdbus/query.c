@@ -18,7 +18,7 @@ static int kdbus_query_publish(struct kdbus_conn *conn, const void *buf,
 	struct kdbus_slice *s;
 	int ret;
 
-	ret = kdbus_conn_reserve(conn, len, false, &s);
+	ret = kdbus_conn_reserve(conn, len, false, GLOBAL_ROOT_UID, &s);
 	if (ret)
 		return ret;
 	ret = kdbus_pool_write_kvec(&conn->pool, s->off, buf, len);

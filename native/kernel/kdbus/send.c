@@ -452,7 +452,8 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 		kdbus_conn_get(dst);
 		e->fds_dst = dst;
 	}
-	ret = kdbus_conn_reserve(dst, km->slice_size + meta_len, !out, &s);
+	ret = kdbus_conn_reserve(dst, km->slice_size + meta_len, !out,
+				 km->src->uid, &s);
 	if (ret)
 		goto err;
 	ret = kdbus_kmsg_write(dst, km, s->off, meta, meta_len);

@@ -1766,6 +1766,10 @@ static const struct {
 	{ "c73-sync-interrupted-deadline", c73_sync_interrupted_deadline, "sync" },
 	{ "c74-timeouts", c74_timeouts, "sync" },
 	{ "c75-cookie-zero", c75_cookie_zero, "sync" },
+	{ "c103-conn-limit", c103_conn_limit, "quotas" },
+	{ "c104-queue-per-user", c104_queue_per_user, "quotas" },
+	{ "c105-kernel-slot", c105_kernel_slot, "quotas" },
+	{ "c106-match-limit", c106_match_limit, "quotas" },
 	{ "fuzz", test_fuzz, "base" },
 };
 
