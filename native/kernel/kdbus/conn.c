@@ -563,6 +563,12 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 			break;
 		case KDBUS_ITEM_NAME:
 		case KDBUS_ITEM_POLICY_ACCESS:
+			/* spec 23.4 check 2 comes before support */
+			if (!(cmd->flags & (KDBUS_HELLO_ACTIVATOR |
+					    KDBUS_HELLO_POLICY_HOLDER)))
+				goto out;
+			ret = -EOPNOTSUPP;
+			goto out;
 		case KDBUS_ITEM_CREDS:
 		case KDBUS_ITEM_PIDS:
 		case KDBUS_ITEM_SECLABEL:

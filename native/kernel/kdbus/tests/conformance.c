@@ -2958,3 +2958,250 @@ static int c106_match_limit(void)
 	close(bus);
 	return 0;
 }
+
+/* ---- the rest of the kinds (3 to 6), policy (76 to 85), endpoints (86 to
+ * 92), activators (93 to 98), monitors (99 to 102) --------------------------- */
+
+static int hello_flag_supported(uint64_t flag)
+{
+	char name[64];
+	int bus, fd;
+	uint64_t f;
+
+	if (bus_make(name, sizeof(name), &bus))
+		return 0;
+	fd = ep_open(name);
+	f = fd >= 0 ? neg_flags(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello)) : 0;
+	if (fd >= 0)
+		close(fd);
+	close(bus);
+	return f != ~0ull && (f & flag);
+}
+
+#define NEED_HELLO_FLAG(flag, what) do { if (!hello_flag_supported(flag)) \
+	return notimpl("HELLO " what " not reported by negotiation"); } while (0)
+
+static int c03_hello_two_kinds(void)
+{
+	char name[64];
+	struct buf b;
+	struct kdbus_cmd_hello *h;
+	int bus, fd;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = POOL_SIZE;
+	h->flags = KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	h->flags = KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	h->flags = KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_ACTIVATOR;
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	close(fd);
+	close(bus);
+	return 0;
+}
+
+static int c04_hello_unprivileged(void)
+{
+	NEED_HELLO_FLAG(KDBUS_HELLO_MONITOR, "MONITOR");
+	CHECK(0);
+	return 0;
+}
+
+static int c05_hello_name_item(void)
+{
+	char name[64];
+	struct buf b;
+	struct kdbus_cmd_hello *h;
+	int bus, fd;
+
+	CHECK(bus_make(name, sizeof(name), &bus) == 0);
+	fd = ep_open(name);
+	CHECK(fd >= 0);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = POOL_SIZE;
+	buf_str(&b, KDBUS_ITEM_NAME, "org.k.a");
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	close(fd);
+	close(bus);
+	return 0;
+}
+
+static int c06_kinds_commands(void)
+{
+	NEED_HELLO_FLAG(KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_MONITOR |
+			KDBUS_HELLO_POLICY_HOLDER, "ACTIVATOR/MONITOR/POLICY_HOLDER");
+	CHECK(0);
+	return 0;
+}
+
+static int c76_policy_default_talk(void)
+{
+	char bn[64];
+	struct conn p, u, u2;
+	int bus;
+
+	if (geteuid() != 0)
+		return envskip("needs root to make connections of other uids");
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &p) == 0);
+	CHECK(conn_as(bn, 1000, &u) == 0 && conn_as(bn, 1000, &u2) == 0);
+	CHECK(send_prio(&u, &p, "x", 0) == -EPERM);
+	CHECK(send_prio(&u, &u2, "y", 0) == 0);
+	CHECK(send_prio(&p, &u, "z", 0) == 0);	/* the bus owner may */
+	conn_close(&p);
+	conn_close(&u);
+	conn_close(&u2);
+	close(bus);
+	return 0;
+}
+
+static int c78_policy_reply_window(void)
+{
+	char bn[64];
+	struct conn p, u;
+	struct msgspec s;
+	struct rmsg r;
+	int bus;
+
+	if (geteuid() != 0)
+		return envskip("needs root to make connections of other uids");
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &p) == 0);
+	CHECK(conn_as(bn, 1000, &u) == 0);
+	/* p calls u; u may not TALK to p, but its reply is accepted */
+	s = spec_to(u.id, "c", 1);
+	s.flags = KDBUS_MSG_EXPECT_REPLY;
+	s.cookie = 71;
+	s.timeout_or_reply = now_ns() + 30ull * 1000000000ull;
+	CHECK(send_msg(&p, &s, NULL) == 0);
+	CHECK(recv_msg(&u, &r) == 0 && free_off(&u, r.offset) == 0);
+	CHECK(send_prio(&u, &p, "x", 0) == -EPERM);
+	s = spec_to(p.id, "r", 1);
+	s.timeout_or_reply = 71;
+	CHECK(send_msg(&u, &s, NULL) == 0);
+	CHECK(recv_msg(&p, &r) == 0 && r.msg->cookie_reply == 71);
+	CHECK(free_off(&p, r.offset) == 0);
+	conn_close(&p);
+	conn_close(&u);
+	close(bus);
+	return 0;
+}
+
+static int c79_policy_broadcast(void)
+{
+	char bn[64];
+	struct conn p, u, p2;
+	struct kdbus_cmd_recv rc;
+	int bus;
+
+	if (geteuid() != 0)
+		return envskip("needs root to make connections of other uids");
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &p) == 0 && hello(bn, &p2) == 0);
+	CHECK(conn_as(bn, 1000, &u) == 0);
+	CHECK(match_all_user(&u) == 0 && match_all_user(&p2) == 0);
+	CHECK(bcast(&p) == 0);
+	/* u (uid 1000) may not TALK to p (uid 0): skipped, not counted */
+	CHECK(recv_flags(&u, 0, 0, &rc) == -EAGAIN && rc.dropped_msgs == 0);
+	CHECK(recv_flags(&p2, 0, 0, &rc) == 0 && free_off(&p2, rc.msg.offset) == 0);
+	conn_close(&p);
+	conn_close(&p2);
+	conn_close(&u);
+	close(bus);
+	return 0;
+}
+
+static int need_policy(void)
+{
+	NEED_HELLO_FLAG(KDBUS_HELLO_POLICY_HOLDER, "POLICY_HOLDER");
+	CHECK(0);
+	return 0;
+}
+
+static int c77_policy_talk_grant(void) { return need_policy(); }
+static int c80_policy_user_group(void) { return need_policy(); }
+static int c81_policy_wildcard(void) { return need_policy(); }
+static int c82_policy_holder_unique(void) { return need_policy(); }
+static int c83_policy_update_atomic(void) { return need_policy(); }
+static int c84_policy_item_order(void) { return need_policy(); }
+
+static int c85_policy_update_ordinary(void)
+{
+	char bn[64];
+	struct conn a;
+	struct buf b;
+	struct kdbus_policy_access pa = { KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE, 0 };
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &a) == 0);
+	buf_init(&b, sizeof(struct kdbus_cmd));
+	buf_str(&b, KDBUS_ITEM_NAME, "org.p.a");
+	buf_item(&b, KDBUS_ITEM_POLICY_ACCESS, &pa, sizeof(pa));
+	buf_done(&b);
+	CHECK(call(a.fd, KDBUS_CMD_UPDATE, b.w) == -EOPNOTSUPP);
+	conn_close(&a);
+	close(bus);
+	return 0;
+}
+
+static int need_endpoints(void)
+{
+	char bn[64];
+	struct buf b;
+	int bus, fd, ret;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	fd = ep_open(bn);
+	CHECK(fd >= 0);
+	{
+		struct kdbus_cmd *k = buf_init(&b, sizeof(*k));
+
+		k->flags = KDBUS_FLAG_NEGOTIATE;
+	}
+	ret = call(fd, KDBUS_CMD_ENDPOINT_MAKE, b.w);
+	close(fd);
+	close(bus);
+	if (ret == -EOPNOTSUPP)
+		return notimpl("ENDPOINT_MAKE returns EOPNOTSUPP");
+	CHECK(0);
+	return 0;
+}
+
+static int c86_endpoint_make(void) { return need_endpoints(); }
+static int c87_endpoint_empty_policy(void) { return need_endpoints(); }
+static int c88_endpoint_grant(void) { return need_endpoints(); }
+static int c89_endpoint_notify_see(void) { return need_endpoints(); }
+static int c90_endpoint_kinds(void) { return need_endpoints(); }
+static int c91_endpoint_close(void) { return need_endpoints(); }
+static int c92_endpoint_update_badfd(void) { return need_endpoints(); }
+
+static int need_activators(void)
+{
+	NEED_HELLO_FLAG(KDBUS_HELLO_ACTIVATOR, "ACTIVATOR");
+	CHECK(0);
+	return 0;
+}
+
+static int c93_activator_queue(void) { return need_activators(); }
+static int c94_activator_unique(void) { return need_activators(); }
+static int c95_activator_handover(void) { return need_activators(); }
+static int c96_activator_sync_call(void) { return need_activators(); }
+static int c97_activator_take_back(void) { return need_activators(); }
+static int c98_activator_fds_dropped(void) { return need_activators(); }
+
+static int need_monitors(void)
+{
+	NEED_HELLO_FLAG(KDBUS_HELLO_MONITOR, "MONITOR");
+	CHECK(0);
+	return 0;
+}
+
+static int c99_monitor_traffic(void) { return need_monitors(); }
+static int c100_monitor_meta_fds(void) { return need_monitors(); }
+static int c101_monitor_invisible(void) { return need_monitors(); }
+static int c102_monitor_drops(void) { return need_monitors(); }
