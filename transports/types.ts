@@ -42,6 +42,13 @@ export interface Transport {
   readonly variant?: string;
   readonly description: string;
   readonly workloads: readonly Workload[];
+  /** Why a workload missing from `workloads` cannot be offered (shown as the skip reason). */
+  readonly unsupported?: Partial<Record<Workload, string>>;
+  /**
+   * The far side lives in the harness itself (null: an in-process echo): the runner starts no peer process, and
+   * the client thread's CPU is the whole cost. Faults injected into peers (--fault) cannot apply.
+   */
+  readonly inProcess?: boolean;
   /** Position in tables and charts (lower first; ties by name): 10s pipes and sockets, 20s shared memory,
    *  30s D-Bus, 40s Binder, 50s kdbus; a transport without one goes last. */
   readonly order?: number;
