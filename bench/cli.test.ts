@@ -24,7 +24,7 @@ async function ipcbench(args: string[], timeoutMs = 60_000) {
 
 /** No ipcbench-peer started with this (unusual) --max-msg is still alive. */
 function peersAlive(size: number): string[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('pgrep', ['-af', `ipcbench-peer .*--max-msg ${size}( |$)`]).toString();
   } catch {

@@ -9,11 +9,12 @@ import { toBencherMetricFormat, toGithubActionBenchmark } from './export.js';
 import { METRICS } from './metrics.js';
 import { DEFAULT_REFERENCE } from './model.js';
 import { REPORT_FORMATS, UsageError, writeReport, type ReportFormat } from './report.js';
+import { EXIT } from '../common/errors.js';
 import { MissingOptionalPackageError } from './svg.js';
 
 export const EXIT_OK = 0;
 export const EXIT_REGRESSION = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_USAGE = EXIT.usage;
 
 function percent(value: string): number {
   const n = Number(value.replace(/%$/, ''));

@@ -45,7 +45,11 @@ function descendants(): number[] {
   }
   const out: number[] = [];
   const walk = (pid: number) => {
-    for (const [child, ppid] of parent) if (ppid === pid) out.push(child), walk(child);
+    for (const [child, ppid] of parent)
+      if (ppid === pid) {
+        out.push(child);
+        walk(child);
+      }
   };
   walk(process.pid);
   return out;

@@ -6,19 +6,19 @@
 // ping-pong over shared memory. It also reports, with tinybench, the fixed wall-clock cost of one repetition
 // (spawn peer, handshake, teardown), which is what bounds how many repetitions a run can afford.
 //
-// usage: node dist/bench/overhead.js [--rounds 5] [--duration 1000] [--placement same-core|cross-core]
+// usage: node dist/bench/selfbench/overhead.js [--rounds 5] [--duration 1000] [--placement same-core|cross-core]
 import { execa } from 'execa';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { collectHost } from './host.js';
-import { PINGPONG_PATH, headerSize } from './native.js';
-import { DEFAULTS, parseRunOptions } from './options.js';
-import { rpcCpus } from './matrix.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner/runner.js';
-import { median } from './stats.js';
-import { TRANSPORT_NAMES } from '../transports/index.js';
+import { collectHost } from '../host.js';
+import { PINGPONG_PATH, headerSize } from '../native.js';
+import { DEFAULTS, parseRunOptions } from '../options.js';
+import { rpcCpus } from '../matrix.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { Runner } from '../runner/runner.js';
+import { median } from '../stats.js';
+import { TRANSPORT_NAMES } from '../../transports/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -3,15 +3,15 @@
 // The lab's performance bar, in one run:
 //   1. inside the lab: binder RPC 64 B median p50 vs unix-stream and vs pipe (same VM, same kernel);
 //   2. the virtualisation tax: the lab's pipe p50 vs the host's pipe p50 (same harness, same options).
-// Usage: node dist/bench/lab-tax.js [--repetitions N] [--duration MS] [--out DIR] [--variant default|debug]
+// Usage: node dist/bench/selfbench/lab-tax.js [--repetitions N] [--duration MS] [--out DIR] [--variant default|debug]
 // Result files of both runs stay in --out (default results/lab-tax) for the reports.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LabError, type LabVariant, repoRoot } from './lab/config.js';
-import { readResultFile } from './result.js';
-import { labRun } from './lab/run.js';
+import { LabError, type LabVariant, repoRoot } from '../lab/config.js';
+import { readResultFile } from '../result.js';
+import { labRun } from '../lab/run.js';
 
 interface Doc {
   host: { env: string; kernel?: string };

@@ -3,18 +3,18 @@
 // the last-subscriber latency, then the growth ratios cost(N=max)/cost(N=1). The claim under test: a single-copy
 // shared ring (shm) makes the publisher's cost grow far slower with N than one write per subscriber (pipes).
 //
-// usage: node dist/bench/broadcast-scaling.js [--transports pipe,unix-stream,shm] [--subscribers 1,2,4,8,16]
+// usage: node dist/bench/selfbench/broadcast-scaling.js [--transports pipe,unix-stream,shm] [--subscribers 1,2,4,8,16]
 //        [--placement cross-core] [--duration 200] [--repetitions 3] [--out results]
 import { parseArgs } from 'node:util';
-import { collectHost, preflightWarnings } from './host.js';
-import { formatNs } from './format.js';
-import { headerSize } from './native.js';
-import { DEFAULTS, parseRunOptions } from './options.js';
-import { probeAll } from './probe.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner/runner.js';
-import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
-import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
+import { collectHost, preflightWarnings } from '../host.js';
+import { formatNs } from '../format.js';
+import { headerSize } from '../native.js';
+import { DEFAULTS, parseRunOptions } from '../options.js';
+import { probeAll } from '../probe.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { Runner } from '../runner/runner.js';
+import { ensureWritableDir, newRunId, ResultWriter } from '../writer.js';
+import { TRANSPORTS, TRANSPORT_NAMES } from '../../transports/index.js';
 
 const { values: a } = parseArgs({
   options: {
