@@ -134,7 +134,7 @@ export class Runner {
             transport: c.transport,
             env: live.env,
             index,
-            timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, timeoutMs: this.opts.timeoutMs },
+            timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, maxOps: this.opts.maxOps, timeoutMs: this.opts.timeoutMs },
             seed: this.opts.seed,
             fault: this.opts.fault,
             cpus: this.cpus,

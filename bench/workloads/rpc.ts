@@ -31,6 +31,7 @@ export const rpcDriver: WorkloadDriver = {
         ctx.exec.runRpc(handles, {
           warmupNs: ctx.timing.warmupMs * 1e6,
           durationNs: ctx.timing.durationMs * 1e6,
+          maxOps: ctx.timing.maxOps,
           seed: ctx.seed + ctx.index,
           cpus: pairs.map((c) => c.client),
         }),

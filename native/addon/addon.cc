@@ -226,12 +226,12 @@ struct Summary {
 void summarize(const histogram *h, Summary *s)
 {
 	s->count = h->total;
-	s->min = h->total ? h->min : 0;
+	s->min = histogram_min(h);
 	s->p50 = histogram_percentile(h, 50);
 	s->p90 = histogram_percentile(h, 90);
 	s->p99 = histogram_percentile(h, 99);
 	s->p999 = histogram_percentile(h, 99.9);
-	s->max = h->max;
+	s->max = histogram_max(h);
 	s->mean = histogram_mean(h);
 	s->encoded.resize(histogram_encoded_max(h));
 	long n = histogram_encode(h, s->encoded.data(), s->encoded.size());
