@@ -15,6 +15,8 @@ export default tseslint.config(
       // unused names are tsc's (noUnusedLocals/Parameters), which knows about types; `_`-prefixed ones are deliberate
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
+      // a variable a closure reads before its one assignment (cli.ts's progress bar) stays a let
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       'no-console': 'off',
     },
   },

@@ -52,7 +52,12 @@ export function addRunOptions(cmd: Command): Command {
     .option('--no-progress', 'no progress bar')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
-    .addOption(new Option('--max-ops <n>', 'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)').hideHelp());
+    .addOption(
+      new Option(
+        '--max-ops <n>',
+        'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)',
+      ).hideHelp(),
+    );
 }
 
 async function defaultTransports(): Promise<string[]> {
@@ -96,7 +101,9 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 
   const tty = process.stderr.isTTY && opts.progress;
-  bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
+  bar = tty
+    ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 })
+    : undefined;
   let lastLine = 0;
   for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const runner = new Runner(opts, doc, controller.signal, {
@@ -132,7 +139,9 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
   if (saved.fallback) {
     if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
     else {
-      say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`);
+      say(
+        `ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`,
+      );
       if (!opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
     }
   }

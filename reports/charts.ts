@@ -179,7 +179,15 @@ export const CHARTS: readonly ChartDef[] = [
         .filter((r) => r.metrics['p50'] && (runsPerEnv.get(m.runs[r.runIndex]!.doc.host.env) ?? 0) > 1)
         .map((r) => {
           const p50 = r.metrics['p50']!;
-          return { run: `${r.runIndex + 1}: ${r.runId}`, runIndex: r.runIndex, series: r.series, size: r.key.size, p50: p50.median, low: p50.low, high: p50.high };
+          return {
+            run: `${r.runIndex + 1}: ${r.runId}`,
+            runIndex: r.runIndex,
+            series: r.series,
+            size: r.key.size,
+            p50: p50.median,
+            low: p50.low,
+            high: p50.high,
+          };
         });
       return rows.length ? rows : 'every environment has only one run (or no successful RPC case): no trend';
     },

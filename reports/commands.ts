@@ -29,7 +29,10 @@ function probability(value: string): number {
 }
 
 function metricList(value: string): string[] {
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = ids.filter((id) => !METRICS.some((m) => m.id === id));
   if (unknown.length) throw new InvalidArgumentError(`unknown metric(s) ${unknown.join(', ')}; known: ${METRICS.map((m) => m.id).join(', ')}`);
   return ids;
@@ -138,16 +141,23 @@ export function registerReportCommands(program: Command): void {
           if (opts.normalize) {
             const present = (doc: typeof baseline) => doc.cases.some((c) => c.key.transport === opts.normalize && c.state === 'ok');
             if (!present(baseline) || !present(current))
-              throw new UsageError(`--normalize ${opts.normalize}: that transport has no successful case in ${!present(baseline) ? baselineFile : currentFile}`);
+              throw new UsageError(
+                `--normalize ${opts.normalize}: that transport has no successful case in ${!present(baseline) ? baselineFile : currentFile}`,
+              );
           }
-          const comparison = compareResults(baseline, current, { baseline: baselineFile, current: currentFile }, {
-            threshold: opts.threshold,
-            tailThreshold: opts.tailThreshold,
-            alpha: opts.alpha,
-            correction: opts.correction,
-            ...(opts.metrics ? { metrics: opts.metrics } : {}),
-            ...(opts.normalize ? { normalize: opts.normalize } : {}),
-          });
+          const comparison = compareResults(
+            baseline,
+            current,
+            { baseline: baselineFile, current: currentFile },
+            {
+              threshold: opts.threshold,
+              tailThreshold: opts.tailThreshold,
+              alpha: opts.alpha,
+              correction: opts.correction,
+              ...(opts.metrics ? { metrics: opts.metrics } : {}),
+              ...(opts.normalize ? { normalize: opts.normalize } : {}),
+            },
+          );
           if (opts.bmf) await writeFile(opts.bmf, JSON.stringify(toBencherMetricFormat(current), null, 2) + '\n');
           if (opts.ghBenchmark) await writeFile(opts.ghBenchmark, JSON.stringify(toGithubActionBenchmark(current), null, 2) + '\n');
           process.stdout.write(formatComparison(comparison, opts.format, opts.verbose ?? false));

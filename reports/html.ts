@@ -53,9 +53,7 @@ function jsonForScript(value: unknown): string {
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = [], cls = ''): string {
   const th = headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''} scope="col">${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
   return `<div class="scroll"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
@@ -131,15 +129,49 @@ ${charts.map((c) => `<li><a href="#fig-${c.id}">${h(c.title)}</a></li>`).join('\
   const hostRows = model.runs.map((r) => {
     const x = r.doc.host;
     return [
-      String(r.index + 1), r.doc.runId, x.env, r.doc.startedAt, r.doc.complete ? 'yes' : r.doc.interrupted ? 'interrupted' : 'no',
-      x.hostname, x.cpuModel, `${x.onlineCpus}/${x.cores}`, x.smt, x.governor, x.kernel, x.virtualization,
-      x.loadAverage.map((l) => l.toFixed(2)).join(' '), `${(x.memoryBytes / 2 ** 30).toFixed(1)} GiB`, x.node, x.addon, x.ipcbench, x.gitSha,
+      String(r.index + 1),
+      r.doc.runId,
+      x.env,
+      r.doc.startedAt,
+      r.doc.complete ? 'yes' : r.doc.interrupted ? 'interrupted' : 'no',
+      x.hostname,
+      x.cpuModel,
+      `${x.onlineCpus}/${x.cores}`,
+      x.smt,
+      x.governor,
+      x.kernel,
+      x.virtualization,
+      x.loadAverage.map((l) => l.toFixed(2)).join(' '),
+      `${(x.memoryBytes / 2 ** 30).toFixed(1)} GiB`,
+      x.node,
+      x.addon,
+      x.ipcbench,
+      x.gitSha,
     ];
   });
   parts.push(`<h2 id="host">Runs and host</h2>`);
   parts.push(
     table(
-      ['#', 'run', 'env', 'started', 'complete', 'host', 'CPU', 'CPUs online/cores', 'SMT', 'governor', 'kernel', 'virtualization', 'load avg', 'memory', 'node', 'addon', 'ipcbench', 'git'],
+      [
+        '#',
+        'run',
+        'env',
+        'started',
+        'complete',
+        'host',
+        'CPU',
+        'CPUs online/cores',
+        'SMT',
+        'governor',
+        'kernel',
+        'virtualization',
+        'load avg',
+        'memory',
+        'node',
+        'addon',
+        'ipcbench',
+        'git',
+      ],
       hostRows,
     ),
   );
@@ -156,7 +188,11 @@ ${charts.map((c) => `<li><a href="#fig-${c.id}">${h(c.title)}</a></li>`).join('\
   const notOk = model.detail.filter((r) => r.state !== 'ok');
   parts.push(
     notOk.length
-      ? `<p>Cases that did not produce numbers:</p>` + table(['env', 'case', 'state', 'reason'], notOk.map((r) => [r.env, r.label, r.state, r.reason ?? '']))
+      ? `<p>Cases that did not produce numbers:</p>` +
+          table(
+            ['env', 'case', 'state', 'reason'],
+            notOk.map((r) => [r.env, r.label, r.state, r.reason ?? '']),
+          )
       : '<p>Every case ran.</p>',
   );
 

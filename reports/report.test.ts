@@ -38,14 +38,24 @@ test('the HTML tables carry the summary, the host metadata and why transports we
 
 test('every applicable chart has a vega-lite spec with data, axis titles with units and the environment', () => {
   const { charts, omitted } = buildCharts(buildModel([run()]));
-  assert.deepEqual(charts.map((c) => c.id), ['latency-vs-size', 'percentile-spectrum', 'throughput', 'cpu-per-call', 'broadcast', 'ratio']);
-  assert.deepEqual(omitted.map((o) => o.id), ['trend'], 'one file: no trend');
+  assert.deepEqual(
+    charts.map((c) => c.id),
+    ['latency-vs-size', 'percentile-spectrum', 'throughput', 'cpu-per-call', 'broadcast', 'ratio'],
+  );
+  assert.deepEqual(
+    omitted.map((o) => o.id),
+    ['trend'],
+    'one file: no trend',
+  );
   for (const c of charts) {
     const text = JSON.stringify(c.spec);
     assert.match(text, /"values":\[\{/, `${c.id} has rows`);
     assert.match(text, /environment: host/, `${c.id} names the environment`);
     const titles = [...text.matchAll(/"title":"([^"]*)"/g)].map((m) => m[1]!);
-    assert.ok(titles.some((t) => /\((µs|bytes|calls\/s|MB\/s|ratio.*)\)/.test(t)), `${c.id} has an axis title with a unit: ${titles.join(' | ')}`);
+    assert.ok(
+      titles.some((t) => /\((µs|bytes|calls\/s|MB\/s|ratio.*)\)/.test(t)),
+      `${c.id} has an axis title with a unit: ${titles.join(' | ')}`,
+    );
   }
 });
 

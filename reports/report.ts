@@ -58,8 +58,7 @@ export async function writeReport(files: readonly string[], o: ReportOptions): P
     return written;
   }
 
-  const text =
-    format === 'html' ? renderHtml(model) : format === 'md' ? renderMarkdown(model) : format === 'csv' ? renderCsv(model) : renderJson(model);
+  const text = format === 'html' ? renderHtml(model) : format === 'md' ? renderMarkdown(model) : format === 'csv' ? renderCsv(model) : renderJson(model);
   if (!o.output) {
     if (format === 'html') throw new UsageError('the HTML report needs -o <dir|file.html>');
     (o.stdout ?? ((t: string) => process.stdout.write(t)))(text);

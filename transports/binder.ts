@@ -40,8 +40,7 @@ export function locateBinder(env: NodeJS.ProcessEnv = process.env, fsRoot = '/')
     return { reason: `IPCBENCH_BINDER=${override} is neither a binderfs mount nor a binder device` };
   }
   if (isCharDevice(at(join(DEFAULT_BINDERFS, 'binder-control')))) return { address: at(DEFAULT_BINDERFS), fresh: true };
-  for (const dev of ['/dev/binder', '/dev/hwbinder', '/dev/vndbinder'])
-    if (isCharDevice(at(dev))) return { address: at(dev), fresh: false };
+  for (const dev of ['/dev/binder', '/dev/hwbinder', '/dev/vndbinder']) if (isCharDevice(at(dev))) return { address: at(dev), fresh: false };
   let filesystems = '';
   try {
     filesystems = readFileSync(at('/proc/filesystems'), 'utf8');

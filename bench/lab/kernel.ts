@@ -50,7 +50,11 @@ const TAIL_LINES = 40;
 export function tailFile(path: string, n = TAIL_LINES): string {
   try {
     const text = readFileSync(path, 'utf8');
-    return text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-n).join('\n');
+    return text
+      .split('\n')
+      .filter((l, i, a) => l !== '' || i < a.length - 1)
+      .slice(-n)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -232,7 +236,9 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
     const started = Date.now();
     const progress = o.progress ?? defaultProgress();
     const unpacked = join(loc.dir, 'unpacked');
-    writeFileSync(loc.buildLog, `ipcbench lab build ${new Date().toISOString()} variant=${variant} source=${loc.version} config=${loc.hash}\n`, { mode: 0o600 });
+    writeFileSync(loc.buildLog, `ipcbench lab build ${new Date().toISOString()} variant=${variant} source=${loc.version} config=${loc.hash}\n`, {
+      mode: 0o600,
+    });
     rmSync(loc.stamp, { force: true });
 
     if (!existsSync(unpacked)) {

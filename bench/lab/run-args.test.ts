@@ -46,6 +46,6 @@ test('result files are merged without overwriting', () => {
 test('the kdbus module is loaded before the run, and a failed insmod does not stop it', async () => {
   const { withModule } = await import('./run.js');
   assert.equal(withModule('node cli.js run', undefined), 'node cli.js run');
-  const cmd = withModule('node cli.js run', "/root/.cache/ipcbench/kdbus-build/default/kdbus.ko");
+  const cmd = withModule('node cli.js run', '/root/.cache/ipcbench/kdbus-build/default/kdbus.ko');
   assert.match(cmd, /^insmod \/root\/\.cache\/ipcbench\/kdbus-build\/default\/kdbus\.ko \|\| echo .*; node cli\.js run$/);
 });

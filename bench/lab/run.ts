@@ -71,7 +71,13 @@ export async function buildKdbusModule(variant: LabVariant, log?: (line: string)
   const r = await execa(script, [variant], { cwd: repoRoot(), reject: false, timeout: 15 * 60_000 });
   const ko = r.stdout.trim().split('\n').pop();
   if (r.exitCode === 0 && ko && existsSync(ko)) return ko;
-  log?.(`lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${String(r.stderr || r.shortMessage || '').trim().split('\n').slice(-3).join(' | ')}`);
+  log?.(
+    `lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${String(r.stderr || r.shortMessage || '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ')}`,
+  );
   return undefined;
 }
 

@@ -15,7 +15,12 @@ import { labRun } from '../lab/run.js';
 
 interface Doc {
   host: { env: string; kernel?: string };
-  cases: { key: { transport: string; placement: string; workload: string; size: number }; state: string; reason?: string; summary?: Record<string, { median: number; low: number; high: number }> }[];
+  cases: {
+    key: { transport: string; placement: string; workload: string; size: number };
+    state: string;
+    reason?: string;
+    summary?: Record<string, { median: number; low: number; high: number }>;
+  }[];
 }
 
 const PLACEMENTS = ['same-core', 'cross-core'];
@@ -52,11 +57,29 @@ async function main(): Promise<number> {
   });
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
-  const common = ['--workloads', 'rpc', '--sizes', '64', '--placement', PLACEMENTS.join(','), '-r', values.repetitions!, '--min-repetitions', values.repetitions!, '--ci-target', '0', '-d', values.duration!, '--no-progress'];
+  const common = [
+    '--workloads',
+    'rpc',
+    '--sizes',
+    '64',
+    '--placement',
+    PLACEMENTS.join(','),
+    '-r',
+    values.repetitions!,
+    '--min-repetitions',
+    values.repetitions!,
+    '--ci-target',
+    '0',
+    '-d',
+    values.duration!,
+    '--no-progress',
+  ];
 
   process.stderr.write('lab-tax: host run (pipe)\n');
   const before = new Set(readdirSync(out));
-  const host = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'run', '--transports', 'pipe', ...common, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const host = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'run', '--transports', 'pipe', ...common, '--out', out], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (host.status !== 0) throw new Error(`the host run failed (exit ${host.status})`);
   const hostDoc: Doc = await readResultFile(newest(out, before));
 

@@ -117,5 +117,7 @@ bench.add('one pipe repetition with a 1 ms timed part', async () => {
 await bench.run();
 const t = bench.tasks[0]!.result as { latency?: { p50?: number }; median?: number } | undefined;
 const perRep = t?.latency?.p50 ?? t?.median;
-process.stdout.write(`fixed cost per repetition (tinybench, median of 10): ${perRep === undefined ? 'n/a' : `${perRep.toFixed(1)} ms`} (includes 100 ms warm-up + 1 ms timed)\n`);
+process.stdout.write(
+  `fixed cost per repetition (tinybench, median of 10): ${perRep === undefined ? 'n/a' : `${perRep.toFixed(1)} ms`} (includes 100 ms warm-up + 1 ms timed)\n`,
+);
 process.exitCode = failed ? 1 : 0;

@@ -44,28 +44,28 @@
 /* shm-spin: how long a receiver polls before it sleeps (the variant shows
  * what busy-waiting buys and costs); exported to TS as "spinNs". */
 #define SHM_SPIN_NS 20000u
-#define SHM_WAIT_SLICE_NS 200000000ll	/* re-check abort flags this often */
+#define SHM_WAIT_SLICE_NS 200000000ll /* re-check abort flags this often */
 #define CACHELINE 64
 
 struct mailbox {
-	uint32_t seq;		/* futex word: bumped for every message */
-	uint32_t waiting;	/* receivers that may be asleep on seq */
+	uint32_t seq;	  /* futex word: bumped for every message */
+	uint32_t waiting; /* receivers that may be asleep on seq */
 	uint64_t len;
 	uint8_t pad[CACHELINE - 16];
 	uint8_t data[];
 };
 
 struct ring_slot {
-	uint64_t version;	/* 2*n+1 while message n is written, 2*n+2 after */
+	uint64_t version; /* 2*n+1 while message n is written, 2*n+2 after */
 	uint64_t len;
 	uint8_t pad[CACHELINE - 16];
 	uint8_t data[];
 };
 
 struct ring {
-	uint32_t seq;		/* futex word: low bits of published */
+	uint32_t seq; /* futex word: low bits of published */
 	uint32_t waiting;
-	uint64_t published;	/* messages published so far */
+	uint64_t published; /* messages published so far */
 	uint64_t nslots;
 	uint64_t slot_len;
 	uint8_t pad[CACHELINE - 32];
@@ -74,20 +74,23 @@ struct ring {
 #define RING_MAX_BYTES (64ull << 20)
 #define RING_MAX_SLOTS 64
 
-enum shm_variant { SHM_PLAIN, SHM_SPIN };
+enum shm_variant {
+	SHM_PLAIN,
+	SHM_SPIN
+};
 
 struct tp_conn {
 	struct tp_params params;
-	uint64_t spin_ns;	/* shm-spin: bounded poll before sleeping */
-	struct ring *ring;	/* broadcast only */
-	uint64_t next;		/* subscriber: next message number to read */
+	uint64_t spin_ns;  /* shm-spin: bounded poll before sleeping */
+	struct ring *ring; /* broadcast only */
+	uint64_t next;	   /* subscriber: next message number to read */
 	uint64_t reading_version;
 	int memfd;
 	uint8_t *map;
 	size_t map_len;
 	size_t box_len;
 	struct mailbox *inbox;	/* where others write to us */
-	struct mailbox *outbox;	/* the peer's inbox */
+	struct mailbox *outbox; /* the peer's inbox */
 	uint32_t in_seen;
 	uint32_t out_seq;
 };
@@ -121,7 +124,8 @@ static int wait_for(struct tp_conn *c, struct mailbox *box, uint32_t seen)
 
 		do {
 			for (int i = 0; i < 64; i++) {
-				if (__atomic_load_n(&box->seq, __ATOMIC_ACQUIRE) != seen)
+				if (__atomic_load_n(&box->seq,
+						    __ATOMIC_ACQUIRE) != seen)
 					return 0;
 				__builtin_ia32_pause();
 			}
@@ -137,7 +141,7 @@ static int wait_for(struct tp_conn *c, struct mailbox *box, uint32_t seen)
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 		if (getppid() == 1 && !c->params.abort)
-			return -EPIPE;	/* peer side: the harness is gone */
+			return -EPIPE; /* peer side: the harness is gone */
 	}
 }
 
@@ -146,8 +150,8 @@ static int map_conn(struct tp_conn *c, int fd, size_t max_msg, char *err)
 	c->box_len = box_size(max_msg);
 	c->map_len = 2 * c->box_len;
 	c->memfd = fd;
-	c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      fd, 0);
+	c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      0);
 	if (c->map == MAP_FAILED) {
 		c->map = NULL;
 		return tp_fail(err, -errno, "mmap shared buffer: %s",
@@ -200,20 +204,21 @@ static int ring_map(struct tp_conn *c, int fd, int create, char *err)
 		c->ring->nslots = nslots;
 		c->ring->slot_len = slot_len;
 	} else if (c->ring->nslots != nslots || c->ring->slot_len != slot_len) {
-		return tp_fail(err, -EINVAL, "broadcast ring geometry mismatch");
+		return tp_fail(err, -EINVAL,
+			       "broadcast ring geometry mismatch");
 	}
 	return 0;
 }
 
-static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
-			char *err)
+static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers, char *err)
 {
 	unsigned i;
 	int fd, rc;
 
 	fd = memfd_create("ipcbench-shm-ring", MFD_CLOEXEC);
 	if (fd < 0)
-		return tp_fail(err, -errno, "memfd_create: %s", strerror(errno));
+		return tp_fail(err, -errno, "memfd_create: %s",
+			       strerror(errno));
 	rc = ring_map(c, fd, 1, err);
 	for (i = 0; !rc && i < c->params.subscribers; i++) {
 		peers[i].fds[0] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -235,12 +240,12 @@ static int shm_publish(struct tp_conn *c, const void *data, size_t len,
 	uint64_t n = r->published;
 	struct ring_slot *slot = ring_slot(r, n);
 
-	(void)interested;	/* receivers filter themselves */
+	(void)interested; /* receivers filter themselves */
 	if (len > r->slot_len - sizeof(struct ring_slot))
 		return -EMSGSIZE;
 	__atomic_store_n(&slot->version, 2 * n + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(slot->data, data, len);	/* the single copy */
+	memcpy(slot->data, data, len); /* the single copy */
 	slot->len = len;
 	__atomic_store_n(&slot->version, 2 * n + 2, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->published, n + 1, __ATOMIC_RELEASE);
@@ -262,10 +267,12 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 		uint64_t v;
 
 		if (pub == c->next) {
-			uint32_t seen = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+			uint32_t seen =
+				__atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
 			int rc;
 
-			if (__atomic_load_n(&r->published, __ATOMIC_ACQUIRE) != pub)
+			if (__atomic_load_n(&r->published, __ATOMIC_ACQUIRE) !=
+			    pub)
 				continue;
 			rc = wait_for(c, (struct mailbox *)r, seen);
 			if (rc)
@@ -279,11 +286,13 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 			continue;
 		}
 		if (pub - c->next > r->nslots)
-			c->next = pub - r->nslots;	/* lapped: skip what was overwritten */
+			c->next =
+				pub -
+				r->nslots; /* lapped: skip what was overwritten */
 		slot = ring_slot(r, c->next);
 		v = __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
 		if (v != 2 * c->next + 2) {
-			c->next++;	/* overwritten or being rewritten */
+			c->next++; /* overwritten or being rewritten */
 			continue;
 		}
 		c->reading_version = v;
@@ -297,11 +306,13 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 static int ring_release(struct tp_conn *c, const struct tp_msg *msg)
 {
 	struct ring_slot *slot = (struct ring_slot *)((uint8_t *)msg->data -
-						       sizeof(struct ring_slot));
+						      sizeof(struct ring_slot));
 
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&slot->version, __ATOMIC_RELAXED) ==
-	       c->reading_version ? 0 : -ESTALE;
+			       c->reading_version
+		       ? 0
+		       : -ESTALE;
 }
 
 static void shm_close(struct tp_conn *c)

@@ -23,7 +23,7 @@ struct kdbus_match_rule {
 };
 
 struct kdbus_match_entry {
-	struct list_head entry;		/* conn->matches */
+	struct list_head entry; /* conn->matches */
 	u64 cookie;
 	unsigned int n_rules;
 	struct kdbus_match_rule *rules;
@@ -32,7 +32,7 @@ struct kdbus_match_entry {
 
 static const u64 kdbus_match_items[] = {
 	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_BLOOM_MASK, KDBUS_ITEM_ID,
-	KDBUS_ITEM_DST_ID, KDBUS_ITEM_NAME,
+	KDBUS_ITEM_DST_ID,    KDBUS_ITEM_NAME,
 };
 
 /* spec 13.4: every mask bit of the chosen generation must be in the filter */
@@ -66,7 +66,7 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 	struct kdbus_match_entry *e;
 	unsigned int i;
 
-	list_for_each_entry(e, &dst->matches, entry) {
+	list_for_each_entry (e, &dst->matches, entry) {
 		for (i = 0; i < e->n_rules; i++) {
 			const struct kdbus_match_rule *r = &e->rules[i];
 			struct kdbus_name_entry *n;
@@ -74,7 +74,8 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 
 			switch (r->type) {
 			case KDBUS_ITEM_BLOOM_MASK:
-				pass = bloom && kdbus_bloom_match(r, bloom, words);
+				pass = bloom &&
+				       kdbus_bloom_match(r, bloom, words);
 				break;
 			case KDBUS_ITEM_ID:
 				pass = r->id == KDBUS_MATCH_ID_ANY ||
@@ -108,7 +109,7 @@ static unsigned int kdbus_match_remove_cookie(struct kdbus_conn *conn,
 	struct kdbus_match_entry *e, *tmp;
 	unsigned int n = 0;
 
-	list_for_each_entry_safe(e, tmp, &conn->matches, entry) {
+	list_for_each_entry_safe (e, tmp, &conn->matches, entry) {
 		if (e->cookie != cookie)
 			continue;
 		list_del(&e->entry);
@@ -127,7 +128,7 @@ void kdbus_match_flush(struct kdbus_conn *conn)
 {
 	struct kdbus_match_entry *e, *tmp;
 
-	list_for_each_entry_safe(e, tmp, &conn->matches, entry) {
+	list_for_each_entry_safe (e, tmp, &conn->matches, entry) {
 		list_del(&e->entry);
 		kfree(e);
 	}
@@ -164,7 +165,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 	cmd = a.buf;
 
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		size_t len = kdbus_item_payload_size(it);
 
 		switch (it->type) {
@@ -212,7 +214,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 	e->rules = (void *)(e + 1);
 	copy = (void *)(e->rules + n);
 	memcpy(copy, a.items, a.items_size);
-	kdbus_items_foreach(it, copy, a.items_size) {
+	kdbus_items_foreach(it, copy, a.items_size)
+	{
 		struct kdbus_match_rule *r = &e->rules[i];
 
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
@@ -220,8 +223,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 		r->type = it->type;
 		if (it->type == KDBUS_ITEM_BLOOM_MASK) {
 			r->bloom.mask = it->data;
-			r->bloom.generations = kdbus_item_payload_size(it) /
-					       bus->bloom_size;
+			r->bloom.generations =
+				kdbus_item_payload_size(it) / bus->bloom_size;
 		} else if (it->type == KDBUS_ITEM_NAME) {
 			r->name = (const char *)it->data;
 		} else {
@@ -271,9 +274,9 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
-	kdbus_items_foreach(it, a.items, a.items_size)
-		if (it->type != KDBUS_ITEM_NEGOTIATE)
-			return kdbus_args_finish(&a, -EINVAL);
+	kdbus_items_foreach(it, a.items, a.items_size) if (
+		it->type !=
+		KDBUS_ITEM_NEGOTIATE) return kdbus_args_finish(&a, -EINVAL);
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		return kdbus_args_finish(&a, ret);
@@ -299,9 +302,9 @@ struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
 	u32 hash = jhash(name, strlen(name), 0);
 	struct kdbus_name_entry *n;
 
-	hash_for_each_possible(bus->name_hash, n, hentry, hash)
-		if (n->hash == hash && !strcmp(n->name, name))
-			return n;
+	hash_for_each_possible(bus->name_hash, n, hentry,
+			       hash) if (n->hash == hash &&
+					 !strcmp(n->name, name)) return n;
 	return NULL;
 }
 
@@ -311,7 +314,8 @@ static int kdbus_name_item(struct kdbus_args *a, const char **name)
 	struct kdbus_item *it;
 
 	*name = NULL;
-	kdbus_items_foreach(it, a->items, a->items_size) {
+	kdbus_items_foreach(it, a->items, a->items_size)
+	{
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		if (it->type != KDBUS_ITEM_NAME || *name ||
@@ -324,7 +328,8 @@ static int kdbus_name_item(struct kdbus_args *a, const char **name)
 }
 
 static const u64 kdbus_name_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_NAME,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_NAME,
 };
 
 /**
@@ -353,7 +358,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 			       KDBUS_NAME_REPLACE_EXISTING | kept);
 	if (ret < 0)
 		return ret;
-	kdbus_args_negotiate(&a, kdbus_name_items, ARRAY_SIZE(kdbus_name_items));
+	kdbus_args_negotiate(&a, kdbus_name_items,
+			     ARRAY_SIZE(kdbus_name_items));
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
@@ -372,7 +378,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 	n = kdbus_name_lookup(bus, name);
 	if (n) {
 		if (n->owner == conn) {
-			cmd->return_flags = KDBUS_NAME_PRIMARY | (n->flags & kept);
+			cmd->return_flags =
+				KDBUS_NAME_PRIMARY | (n->flags & kept);
 			ret = 0;
 		} else {
 			ret = -EEXIST;
@@ -430,7 +437,8 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd), 0);
 	if (ret < 0)
 		return ret;
-	kdbus_args_negotiate(&a, kdbus_name_items, ARRAY_SIZE(kdbus_name_items));
+	kdbus_args_negotiate(&a, kdbus_name_items,
+			     ARRAY_SIZE(kdbus_name_items));
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	ret = kdbus_name_item(&a, &name);
@@ -460,6 +468,6 @@ void kdbus_names_release_all(struct kdbus_conn *conn)
 {
 	struct kdbus_name_entry *n, *tmp;
 
-	list_for_each_entry_safe(n, tmp, &conn->names, conn_entry)
+	list_for_each_entry_safe (n, tmp, &conn->names, conn_entry)
 		kdbus_name_free(conn, n);
 }

@@ -22,8 +22,8 @@
 
 #include "kdbus_internal.h"
 
-#define KDBUS_INLINE_SEGS	4
-#define KDBUS_SEAL_MASK		0xf	/* SEAL, SHRINK, GROW, WRITE */
+#define KDBUS_INLINE_SEGS 4
+#define KDBUS_SEAL_MASK 0xf /* SEAL, SHRINK, GROW, WRITE */
 
 /* One piece of the payload stream: user bytes, or zero bytes (addr 0). */
 struct kdbus_seg {
@@ -37,16 +37,16 @@ struct kdbus_kmsg_memfds {
 };
 
 struct kdbus_kmsg {
-	struct kdbus_msg *msg;		/* staged, already transformed */
-	size_t hdr_size;		/* header + items, 8-aligned */
+	struct kdbus_msg *msg; /* staged, already transformed */
+	size_t hdr_size;       /* header + items, 8-aligned */
 	size_t slice_size;
 	unsigned int n_segs;
 	struct kdbus_seg *segs;
-	struct iovec *iov;		/* user segments, in order */
+	struct iovec *iov; /* user segments, in order */
 	struct kdbus_seg seg_inline[KDBUS_INLINE_SEGS];
 	struct iovec iov_inline[KDBUS_INLINE_SEGS];
 	unsigned int n_memfds;
-	struct kdbus_kmsg_memfds *mf;	/* allocated on the first memfd */
+	struct kdbus_kmsg_memfds *mf; /* allocated on the first memfd */
 	const struct kdbus_bloom_filter *bloom;
 	const char *dst_name;
 };
@@ -163,19 +163,20 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	if (!expect && msg->cookie_reply && signal)
 		return -EINVAL;
 
-	kdbus_items_foreach(it, ma->items, ma->items_size)
-		n_items++;
+	kdbus_items_foreach(it, ma->items, ma->items_size) n_items++;
 	ret = kdbus_stage_alloc_segs(km, n_items * 2);
 	if (ret)
 		return ret;
 
 	pos = KDBUS_ALIGN8(ma->size);
-	kdbus_items_foreach(it, ma->items, ma->items_size) {
+	kdbus_items_foreach(it, ma->items, ma->items_size)
+	{
 		switch (it->type) {
 		case KDBUS_ITEM_PAYLOAD_VEC: {
 			struct kdbus_vec *v = (void *)it->data;
 
-			if (kdbus_item_payload_size(it) != sizeof(*v) || !v->size)
+			if (kdbus_item_payload_size(it) != sizeof(*v) ||
+			    !v->size)
 				return -EINVAL;
 			vec_total += v->size;
 			if (vec_total > KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE)
@@ -186,7 +187,8 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 				v->offset = ~0ULL;
 				if (v->size % 8) {
 					km->segs[km->n_segs].user = false;
-					km->segs[km->n_segs++].len = v->size % 8;
+					km->segs[km->n_segs++].len =
+						v->size % 8;
 					pos += v->size % 8;
 				}
 				break;
@@ -215,11 +217,12 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 			break;
 		}
 		case KDBUS_ITEM_FDS:
-			return -EOPNOTSUPP;	/* spec 19.5: not measured */
+			return -EOPNOTSUPP; /* spec 19.5: not measured */
 		case KDBUS_ITEM_BLOOM_FILTER: {
 			size_t len = kdbus_item_payload_size(it);
 
-			if (km->bloom || len < sizeof(struct kdbus_bloom_filter))
+			if (km->bloom ||
+			    len < sizeof(struct kdbus_bloom_filter))
 				return -EINVAL;
 			if ((len - sizeof(struct kdbus_bloom_filter)) % 8)
 				return -EFAULT;
@@ -350,7 +353,7 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 		return -ENOMEM;
 	}
 	/* the sender is included if its own matches accept the signal */
-	list_for_each_entry(c, &bus->conns, bus_entry) {
+	list_for_each_entry (c, &bus->conns, bus_entry) {
 		if (READ_ONCE(c->dead))
 			continue;
 		/* spec 15.3: only receivers that may TALK to the sender */
@@ -383,7 +386,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	int ret;
 
 	mutex_lock(&dst->lock);
-	list_for_each_entry(r, &dst->replies, entry) {
+	list_for_each_entry (r, &dst->replies, entry) {
 		if (r->callee_id == conn->id &&
 		    r->cookie == km->msg->cookie_reply) {
 			found = r;
@@ -438,8 +441,8 @@ static struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *conn,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	kref_init(&r->kref);		/* ours */
-	kref_get(&r->kref);		/* the list's */
+	kref_init(&r->kref); /* ours */
+	kref_get(&r->kref);  /* the list's */
 	r->callee_id = dst->id;
 	r->cookie = msg->cookie;
 	r->deadline_ns = msg->timeout_ns;
@@ -492,9 +495,9 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 	 * almost never fires, and jiffy resolution (rounded up) is plenty
 	 */
 	if (r->deadline_ns > now)
-		ret = wait_event_interruptible_timeout(conn->wait,
-				READ_ONCE(r->state) != KDBUS_REPLY_PENDING,
-				nsecs_to_jiffies(r->deadline_ns - now) + 1);
+		ret = wait_event_interruptible_timeout(
+			conn->wait, READ_ONCE(r->state) != KDBUS_REPLY_PENDING,
+			nsecs_to_jiffies(r->deadline_ns - now) + 1);
 
 	mutex_lock(&conn->lock);
 	if (r->state == KDBUS_REPLY_PENDING) {
@@ -503,7 +506,7 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 		r->linked = false;
 		conn->n_replies--;
 		mutex_unlock(&conn->lock);
-		kdbus_reply_put(r);	/* the list's */
+		kdbus_reply_put(r); /* the list's */
 		/* no transparent restart: the tracker is gone (docs/kdbus.md) */
 		return ret < 0 ? -EINTR : -ETIMEDOUT;
 	}
@@ -543,7 +546,8 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 
 	down_read(&bus->rwsem);
 	if (km->dst_name) {
-		struct kdbus_name_entry *n = kdbus_name_lookup(bus, km->dst_name);
+		struct kdbus_name_entry *n =
+			kdbus_name_lookup(bus, km->dst_name);
 
 		if (!n)
 			ret = -ESRCH;
@@ -556,7 +560,7 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 			ret = -ENXIO;
 	}
 	if (!ret && signal && !kdbus_match_signal(dst, conn, msg, km->bloom))
-		ret = 1;	/* spec 9.4 rule 4: dropped silently */
+		ret = 1; /* spec 9.4 rule 4: dropped silently */
 	if (!ret)
 		kdbus_conn_get(dst);
 	up_read(&bus->rwsem);
@@ -594,12 +598,13 @@ out:
 
 static const u64 kdbus_send_items[] = { KDBUS_ITEM_NEGOTIATE };
 static const u64 kdbus_msg_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_PAYLOAD_VEC, KDBUS_ITEM_PAYLOAD_MEMFD,
-	KDBUS_ITEM_BLOOM_FILTER, KDBUS_ITEM_DST_NAME,
+	KDBUS_ITEM_NEGOTIATE,	  KDBUS_ITEM_PAYLOAD_VEC,
+	KDBUS_ITEM_PAYLOAD_MEMFD, KDBUS_ITEM_BLOOM_FILTER,
+	KDBUS_ITEM_DST_NAME,
 };
 
-#define KDBUS_MSG_FLAGS (KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START | \
-			 KDBUS_MSG_SIGNAL)
+#define KDBUS_MSG_FLAGS \
+	(KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START | KDBUS_MSG_SIGNAL)
 
 /* Negotiation on the message of a negotiating SEND (spec 4.4 rule 4). */
 static noinline int kdbus_send_negotiate(u64 msg_address)
@@ -612,9 +617,10 @@ static noinline int kdbus_send_negotiate(u64 msg_address)
 	if (mret < 0)
 		return mret;
 	kdbus_args_negotiate(&ma, kdbus_msg_items, ARRAY_SIZE(kdbus_msg_items));
-	if (!mret && put_user(KDBUS_MSG_FLAGS,
-			      &((struct kdbus_msg __user *)
-				u64_to_user_ptr(msg_address))->flags))
+	if (!mret &&
+	    put_user(KDBUS_MSG_FLAGS,
+		     &((struct kdbus_msg __user *)u64_to_user_ptr(msg_address))
+			      ->flags))
 		ret = -EFAULT;
 	kdbus_args_finish(&ma, 0);
 	return ret;
@@ -670,14 +676,17 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_args_parse(&a, argp, sizeof(*cmd), KDBUS_SEND_SYNC_REPLY);
 	if (ret < 0)
 		return ret;
-	kdbus_args_negotiate(&a, kdbus_send_items, ARRAY_SIZE(kdbus_send_items));
+	kdbus_args_negotiate(&a, kdbus_send_items,
+			     ARRAY_SIZE(kdbus_send_items));
 	cmd = a.buf;
 	if (ret) {
-		ret = cmd->msg_address ? kdbus_send_negotiate(cmd->msg_address) : 0;
+		ret = cmd->msg_address ? kdbus_send_negotiate(cmd->msg_address)
+				       : 0;
 		return kdbus_args_finish(&a, ret);
 	}
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		if (it->type == KDBUS_ITEM_CANCEL_FD)
@@ -688,7 +697,7 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 	if (ret)
 		return kdbus_args_finish(&a, ret);
 
-	info.offset = conn->pool.size;	/* "no slice" (spec 8.2 rule 4) */
+	info.offset = conn->pool.size; /* "no slice" (spec 8.2 rule 4) */
 	info.msg_size = 0;
 	info.return_flags = 0;
 	ret = kdbus_send_msg(conn, cmd->msg_address,
