@@ -144,7 +144,7 @@ test('a small run on every local transport succeeds and writes a valid result wi
       assert.equal(rep.delivery!.delivered, rep.delivery!.expected);
     }
   }
-  assert.match(r.stdout, /calls\/s/);
+  assert.match(r.stdout, /throughput \(ops\/s\)/);
   assert.ok(doc.host.cpuModel && doc.host.kernel && doc.host.gitSha);
 });
 
