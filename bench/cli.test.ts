@@ -51,7 +51,7 @@ async function ipcbench(args: string[], timeoutMs = 60_000) {
 
 /** No ipcbench-peer started with this (unusual) --max-msg is still alive. */
 function peersAlive(size: number): string[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('pgrep', ['-af', `ipcbench-peer .*--max-msg ${size}( |$)`]).toString();
   } catch {
@@ -105,7 +105,20 @@ test('an unwritable output directory exits 2 before measuring and says which dir
 
 test('a small run on every local transport succeeds and writes a valid result with host metadata', async () => {
   const dir = await outDir();
-  const r = await ipcbench(['run', '--transports', LOCAL_TRANSPORTS.join(','), '--sizes', '64,64K', '--subscribers', '3', '--uninterested', '1', ...FAST, '--out', dir]);
+  const r = await ipcbench([
+    'run',
+    '--transports',
+    LOCAL_TRANSPORTS.join(','),
+    '--sizes',
+    '64,64K',
+    '--subscribers',
+    '3',
+    '--uninterested',
+    '1',
+    ...FAST,
+    '--out',
+    dir,
+  ]);
   assert.equal(r.exitCode, 0, r.stderr + r.stdout);
   const doc = await onlyResult(dir);
   assert.equal(doc.complete, true);
@@ -116,7 +129,13 @@ test('a small run on every local transport succeeds and writes a valid result wi
     assert.ok(rep.ops > 0 && rep.latency.p50 > 0 && rep.latency.histogram?.startsWith('HISTF'));
     // the stored summary is what HdrHistogram tools read from the stored histogram
     const h = decodeHistogram(rep.latency.histogram!);
-    for (const [p, v] of [[50, rep.latency.p50], [90, rep.latency.p90], [99, rep.latency.p99], [99.9, rep.latency.p999], [100, rep.latency.max]] as const)
+    for (const [p, v] of [
+      [50, rep.latency.p50],
+      [90, rep.latency.p90],
+      [99, rep.latency.p99],
+      [99.9, rep.latency.p999],
+      [100, rep.latency.max],
+    ] as const)
       assert.equal(v, h.getValueAtPercentile(p), `${c.key.transport} ${c.key.workload} p${p}`);
     h.destroy();
     assert.ok(rep.cpu.length >= 2, 'CPU of every process of the case');
@@ -132,7 +151,21 @@ test('a small run on every local transport succeeds and writes a valid result wi
 for (const transport of LOCAL_TRANSPORTS) {
   test(`${transport}: a corrupted reply fails the case with the integrity check`, async () => {
     const dir = await outDir();
-    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'rpc', '--sizes', '200', ...FAST, ...UNTIL_FAULT, '--fault', 'corrupt@20', '--out', dir]);
+    const r = await ipcbench([
+      'run',
+      '--transports',
+      transport,
+      '--workloads',
+      'rpc',
+      '--sizes',
+      '200',
+      ...FAST,
+      ...UNTIL_FAULT,
+      '--fault',
+      'corrupt@20',
+      '--out',
+      dir,
+    ]);
     assert.equal(r.exitCode, 1, r.stderr + r.stdout);
     const doc = await onlyResult(dir);
     assert.equal(doc.cases[0]!.state, 'errored');
@@ -142,7 +175,21 @@ for (const transport of LOCAL_TRANSPORTS) {
 
 test('a peer that crashes mid-run turns the case into errored with its stderr; the rest of the matrix continues', async () => {
   const dir = await outDir();
-  const r = await ipcbench(['run', '--transports', 'shm,pipe', '--workloads', 'rpc', '--sizes', '232', ...FAST, ...UNTIL_FAULT, '--fault', 'crash@30', '--out', dir]);
+  const r = await ipcbench([
+    'run',
+    '--transports',
+    'shm,pipe',
+    '--workloads',
+    'rpc',
+    '--sizes',
+    '232',
+    ...FAST,
+    ...UNTIL_FAULT,
+    '--fault',
+    'crash@30',
+    '--out',
+    dir,
+  ]);
   assert.equal(r.exitCode, 1);
   const doc = await onlyResult(dir);
   assert.equal(doc.cases.length, 2);
@@ -157,7 +204,26 @@ test('a peer that crashes mid-run turns the case into errored with its stderr; t
 test('a peer that hangs is killed by the timeout and no peer survives', async () => {
   const dir = await outDir();
   const started = Date.now();
-  const r = await ipcbench(['run', '--transports', 'shm,unix-stream', '--workloads', 'rpc', '--sizes', '264', ...FAST, '--duration', '4000', '--max-ops', '60', '--timeout', '500', '--fault', 'hang@10', '--out', dir]);
+  const r = await ipcbench([
+    'run',
+    '--transports',
+    'shm,unix-stream',
+    '--workloads',
+    'rpc',
+    '--sizes',
+    '264',
+    ...FAST,
+    '--duration',
+    '4000',
+    '--max-ops',
+    '60',
+    '--timeout',
+    '500',
+    '--fault',
+    'hang@10',
+    '--out',
+    dir,
+  ]);
   assert.equal(r.exitCode, 1);
   assert.ok(Date.now() - started < 60_000, 'bounded by the timeout');
   const doc = await onlyResult(dir);
@@ -171,7 +237,23 @@ test('a peer that hangs is killed by the timeout and no peer survives', async ()
 for (const transport of ['pipe', 'shm']) {
   test(`${transport}: a subscriber that skips a message is caught by the lossless check`, async () => {
     const dir = await outDir();
-    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'broadcast', '--subscribers', '2', '--broadcast-sizes', '296', ...FAST, ...UNTIL_FAULT, '--fault', 'skip@15', '--out', dir]);
+    const r = await ipcbench([
+      'run',
+      '--transports',
+      transport,
+      '--workloads',
+      'broadcast',
+      '--subscribers',
+      '2',
+      '--broadcast-sizes',
+      '296',
+      ...FAST,
+      ...UNTIL_FAULT,
+      '--fault',
+      'skip@15',
+      '--out',
+      dir,
+    ]);
     assert.equal(r.exitCode, 1, r.stdout);
     const c = (await onlyResult(dir)).cases[0]!;
     assert.equal(c.state, 'errored');
@@ -180,7 +262,26 @@ for (const transport of ['pipe', 'shm']) {
 
   test(`${transport}: a subscriber that dies mid-run is reported, without a hang or survivors`, async () => {
     const dir = await outDir();
-    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'broadcast', '--subscribers', '3', '--broadcast-sizes', '328', ...FAST, ...UNTIL_FAULT, '--fault', 'exit@15', '--out', dir], 90_000);
+    const r = await ipcbench(
+      [
+        'run',
+        '--transports',
+        transport,
+        '--workloads',
+        'broadcast',
+        '--subscribers',
+        '3',
+        '--broadcast-sizes',
+        '328',
+        ...FAST,
+        ...UNTIL_FAULT,
+        '--fault',
+        'exit@15',
+        '--out',
+        dir,
+      ],
+      90_000,
+    );
     assert.equal(r.exitCode, 1, r.stdout + r.stderr);
     const c = (await onlyResult(dir)).cases[0]!;
     assert.equal(c.state, 'errored');
@@ -189,10 +290,36 @@ for (const transport of ['pipe', 'shm']) {
   });
 }
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   test(`${sig} stops the run, keeps the cases measured so far, kills the peers and exits ${code}`, async () => {
     const dir = await outDir();
-    const child = spawn('node', [CLI, 'run', '--transports', 'pipe,shm', '--workloads', 'rpc', '--sizes', '360..360K:x2', '--placement', 'same-core', '--duration', '200', '--repetitions', '2', '--no-progress', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'node',
+      [
+        CLI,
+        'run',
+        '--transports',
+        'pipe,shm',
+        '--workloads',
+        'rpc',
+        '--sizes',
+        '360..360K:x2',
+        '--placement',
+        'same-core',
+        '--duration',
+        '200',
+        '--repetitions',
+        '2',
+        '--no-progress',
+        '--out',
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
@@ -204,7 +331,10 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] a
     const doc = await onlyResult(dir);
     assert.equal(doc.interrupted, true);
     assert.equal(doc.complete, false);
-    assert.ok(doc.cases.some((c) => c.state === 'ok'), 'measured cases kept');
+    assert.ok(
+      doc.cases.some((c) => c.state === 'ok'),
+      'measured cases kept',
+    );
     assert.ok(doc.cases.length < 2 * 11, 'stopped before the end');
     assert.deepEqual(peersAlive(360), []);
   });
@@ -227,7 +357,24 @@ test('env prints host metadata and --json parses', async () => {
 
 test('open-loop broadcast accounts for every message: delivered + lost = expected, and lateness is counted', async () => {
   const dir = await outDir();
-  const r = await ipcbench(['run', '--transports', 'pipe,shm', '--workloads', 'broadcast', '--mode', 'open', '--rate', '20000', '--subscribers', '3', '--broadcast-sizes', '392', ...FAST, '--out', dir]);
+  const r = await ipcbench([
+    'run',
+    '--transports',
+    'pipe,shm',
+    '--workloads',
+    'broadcast',
+    '--mode',
+    'open',
+    '--rate',
+    '20000',
+    '--subscribers',
+    '3',
+    '--broadcast-sizes',
+    '392',
+    ...FAST,
+    '--out',
+    dir,
+  ]);
   assert.equal(r.exitCode, 0, r.stdout + r.stderr);
   for (const c of (await onlyResult(dir)).cases) {
     assert.equal(c.state, 'ok', c.reason);

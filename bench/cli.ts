@@ -60,7 +60,12 @@ export function addRunOptions(cmd: Command): Command {
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
     .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
-    .addOption(new Option('--max-ops <n>', 'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)').hideHelp());
+    .addOption(
+      new Option(
+        '--max-ops <n>',
+        'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)',
+      ).hideHelp(),
+    );
 }
 
 async function defaultTransports(): Promise<string[]> {
@@ -146,7 +151,9 @@ async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[
   if (saved.fallback) {
     if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
     else {
-      say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`);
+      say(
+        `ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`,
+      );
       if (!opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
     }
   }

@@ -94,7 +94,19 @@ export function rpcTable(cases: readonly CaseResult[]): string {
 
 export function broadcastTable(cases: readonly CaseResult[]): string {
   const t = new Table({
-    head: ['transport', 'size', 'placement', 'N', 'K', metric('p50').label, metric('lastSubscriber.p50').label, head('cpu.publisher'), head('deliveredPerSec'), 'lost', 'state'],
+    head: [
+      'transport',
+      'size',
+      'placement',
+      'N',
+      'K',
+      metric('p50').label,
+      metric('lastSubscriber.p50').label,
+      head('cpu.publisher'),
+      head('deliveredPerSec'),
+      'lost',
+      'state',
+    ],
     style: style(),
     colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   });

@@ -79,6 +79,13 @@ test('merged (broadcast) summaries follow the same convention', () => {
   const b = native().histogramFromValues([1_000, 2_000_000]);
   const m = mergeHistograms([compressV2(a.encoded), compressV2(b.encoded)]);
   const h = decodeHistogram(m.histogram!);
-  for (const [p, v] of [[50, m.p50], [90, m.p90], [99, m.p99], [99.9, m.p999], [100, m.max]] as const) assert.equal(v, h.getValueAtPercentile(p), `p${p}`);
+  for (const [p, v] of [
+    [50, m.p50],
+    [90, m.p90],
+    [99, m.p99],
+    [99.9, m.p999],
+    [100, m.max],
+  ] as const)
+    assert.equal(v, h.getValueAtPercentile(p), `p${p}`);
   h.destroy();
 });

@@ -22,7 +22,9 @@ function cpuModel(): string {
 
 function virtualization(): string {
   try {
-    const out = execFileSync('systemd-detect-virt', { stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim();
+    const out = execFileSync('systemd-detect-virt', { stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
+      .toString()
+      .trim();
     if (out) return out;
   } catch (err) {
     const out = (err as { stdout?: Buffer }).stdout?.toString().trim();
@@ -35,7 +37,9 @@ function virtualization(): string {
 
 function gitSha(): string {
   try {
-    return execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim();
+    return execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
+      .toString()
+      .trim();
   } catch {
     return 'unknown';
   }
@@ -100,12 +104,10 @@ export function preflightWarnings(host: Host): string[] {
   const w: string[] = [];
   if (host.loadAverage[0]! > host.onlineCpus * 0.5)
     w.push(`machine is loaded (1-min load average ${host.loadAverage[0]} on ${host.onlineCpus} CPUs): expect noisy numbers`);
-  if (host.env === 'lab-tcg')
-    w.push('emulated CPU (qemu TCG): timings show functional behaviour and coarse ordering only, not real latency');
+  if (host.env === 'lab-tcg') w.push('emulated CPU (qemu TCG): timings show functional behaviour and coarse ordering only, not real latency');
   else if (host.virtualization !== 'none')
     w.push(`running in a virtual machine (${host.virtualization}): cross-core wake-ups can cost 10x more than on bare metal`);
-  if (!/performance|none/.test(host.governor))
-    w.push(`CPU frequency governor is '${host.governor}', not 'performance': latency varies with clock ramp-up`);
+  if (!/performance|none/.test(host.governor)) w.push(`CPU frequency governor is '${host.governor}', not 'performance': latency varies with clock ramp-up`);
   if (host.smt === 'on') w.push('SMT is on: cross-core placement may put both sides on sibling hyperthreads');
   if (host.onlineCpus < 2) w.push('only one CPU: cross-core placement is skipped');
   const dbg = kernelDebugOptions();

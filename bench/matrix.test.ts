@@ -9,12 +9,39 @@ const opts = (flags: Record<string, string>) => parseRunOptions({ ...DEFAULTS, .
 test('one group per (placement, concurrency, size) for RPC, every transport in each', () => {
   const groups = expandMatrix(opts({ transports: 'a,b', workloads: 'rpc', sizes: '64,4K', placement: 'same-core,cross-core', concurrency: '1,2' }), 'host');
   assert.equal(groups.length, 2 * 2 * 2);
-  for (const g of groups) assert.deepEqual(g.keys.map((k) => k.transport), ['a', 'b']);
-  assert.deepEqual(groups[0]!.keys[0], { mode: 'closed', rate: 0, env: 'host', uninterested: 0, subscribers: 0, concurrency: 1, transport: 'a', workload: 'rpc', size: 64, placement: 'same-core' });
+  for (const g of groups)
+    assert.deepEqual(
+      g.keys.map((k) => k.transport),
+      ['a', 'b'],
+    );
+  assert.deepEqual(groups[0]!.keys[0], {
+    mode: 'closed',
+    rate: 0,
+    env: 'host',
+    uninterested: 0,
+    subscribers: 0,
+    concurrency: 1,
+    transport: 'a',
+    workload: 'rpc',
+    size: 64,
+    placement: 'same-core',
+  });
 });
 
 test('broadcast groups carry subscribers, uninterested and the loop mode; RPC ones do not', () => {
-  const groups = expandMatrix(opts({ transports: 'c', workloads: 'rpc,broadcast', sizes: '64', broadcastSizes: '64,128', subscribers: '1,4', uninterested: '1', mode: 'open', rate: '500' }), 'lab-tcg');
+  const groups = expandMatrix(
+    opts({
+      transports: 'c',
+      workloads: 'rpc,broadcast',
+      sizes: '64',
+      broadcastSizes: '64,128',
+      subscribers: '1,4',
+      uninterested: '1',
+      mode: 'open',
+      rate: '500',
+    }),
+    'lab-tcg',
+  );
   const rpc = groups.filter((g) => g.keys[0]!.workload === 'rpc');
   const bc = groups.filter((g) => g.keys[0]!.workload === 'broadcast');
   assert.equal(bc.length, 2 * 2);
@@ -26,12 +53,15 @@ test('broadcast groups carry subscribers, uninterested and the loop mode; RPC on
     assert.equal(k.uninterested, 1);
     assert.equal(k.env, 'lab-tcg');
   }
-  assert.deepEqual(bc.map((g) => [g.keys[0]!.subscribers, g.keys[0]!.size]), [
-    [1, 64],
-    [1, 128],
-    [4, 64],
-    [4, 128],
-  ]);
+  assert.deepEqual(
+    bc.map((g) => [g.keys[0]!.subscribers, g.keys[0]!.size]),
+    [
+      [1, 64],
+      [1, 128],
+      [4, 64],
+      [4, 128],
+    ],
+  );
 });
 
 test('CPU placement: same-core shares a CPU, cross-core spreads, unpinned pins nothing', () => {

@@ -15,8 +15,7 @@ export function expandMatrix(o: RunOptions, env: Host['env']): CaseGroup[] {
     if (workload === 'rpc') {
       for (const placement of o.placements)
         for (const concurrency of o.concurrency)
-          for (const size of o.sizes)
-            groups.push({ keys: o.transports.map((transport) => ({ ...base, transport, workload, size, placement, concurrency })) });
+          for (const size of o.sizes) groups.push({ keys: o.transports.map((transport) => ({ ...base, transport, workload, size, placement, concurrency })) });
     } else {
       for (const placement of o.broadcastPlacements)
         for (const subscribers of o.subscribers)

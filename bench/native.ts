@@ -15,8 +15,7 @@ function rethrow(err: unknown, where: Error): never {
 }
 
 export function prepareChannel(o: Parameters<Addon['prepare']>[0]): ReturnType<Addon['prepare']> {
-  if (!Number.isInteger(o.maxMsg) || o.maxMsg < headerSize())
-    throw new TypeError(`Expected an integer >= ${headerSize()} for maxMsg but received ${o.maxMsg}`);
+  if (!Number.isInteger(o.maxMsg) || o.maxMsg < headerSize()) throw new TypeError(`Expected an integer >= ${headerSize()} for maxMsg but received ${o.maxMsg}`);
   const where = new Error();
   try {
     return native().prepare(o);

@@ -38,7 +38,10 @@ test('a size below the header or with a bad unit is a usage error that says why'
 });
 
 test('an unknown transport is refused with the list of valid names', () => {
-  assert.throws(() => parseRunOptions(raw({ transports: 'pipe,carrier-pigeon' }), ['pipe', 'shm'], ['pipe'], 32), /unknown transport 'carrier-pigeon' \(valid: pipe, shm\)/);
+  assert.throws(
+    () => parseRunOptions(raw({ transports: 'pipe,carrier-pigeon' }), ['pipe', 'shm'], ['pipe'], 32),
+    /unknown transport 'carrier-pigeon' \(valid: pipe, shm\)/,
+  );
 });
 
 test('unknown workloads and placements list the valid values', () => {

@@ -82,7 +82,10 @@ export function parseSize(text: string): number {
 /** "64,4K" or "64..1M" (powers of 4) or "64..1M:x2" (factor 2). */
 export function parseSizes(text: string, minimum: number, maximum = 256 << 20): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const range = /^(.+?)\.\.(.+?)(?::x(\d+))?$/.exec(part);
     if (range) {
       const lo = parseSize(range[1]!);
@@ -109,16 +112,21 @@ export function parseCount(text: string, what: string, min: number, max: number)
 }
 
 export function parseCounts(text: string, what: string, min: number, max: number): number[] {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new UsageError(`no ${what} given`);
   return [...new Set(parts.map((p) => parseCount(p, what, min, max)))].sort((a, b) => a - b);
 }
 
 export function parseList<T extends string>(text: string, what: string, valid: readonly T[]): T[] {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new UsageError(`no ${what} given (valid: ${valid.join(', ')})`);
-  for (const p of parts)
-    if (!valid.includes(p as T)) throw new UsageError(`unknown ${what} '${p}' (valid: ${valid.join(', ')})`);
+  for (const p of parts) if (!valid.includes(p as T)) throw new UsageError(`unknown ${what} '${p}' (valid: ${valid.join(', ')})`);
   return [...new Set(parts)] as T[];
 }
 
@@ -155,7 +163,8 @@ export function parseRunOptions(raw: RawRunFlags, transportNames: readonly strin
   const repetitions = parseCount(raw.repetitions, 'repetition count', 1, 1000);
   const minRepetitions = Math.min(parseCount(raw.minRepetitions, 'minimum repetition count', 1, 1000), repetitions);
   const ciTarget = Number(raw.ciTarget);
-  if (!Number.isFinite(ciTarget) || ciTarget < 0 || ciTarget > 100) throw new UsageError(`bad --ci-target '${raw.ciTarget}': expected a percentage from 0 to 100`);
+  if (!Number.isFinite(ciTarget) || ciTarget < 0 || ciTarget > 100)
+    throw new UsageError(`bad --ci-target '${raw.ciTarget}': expected a percentage from 0 to 100`);
   const mode = parseList(raw.mode, 'mode', ['closed', 'open'] as const);
   if (mode.length !== 1) throw new UsageError('give one --mode: closed or open');
   if (raw.fault && !/^(corrupt|crash|hang|exit|skip)@\d+$/.test(raw.fault))

@@ -29,7 +29,10 @@ test('a well-formed document validates', () => {
 test('a document with a wrong field names the field', () => {
   const doc = minimalDoc() as unknown as Record<string, unknown>;
   doc.cases = [{ key: { transport: 'pipe' } }];
-  assert.throws(() => parseResultDocument(doc, 'bad.json'), (e: unknown) => e instanceof ResultFileError && /bad\.json: .*cases\.0\./.test(e.message));
+  assert.throws(
+    () => parseResultDocument(doc, 'bad.json'),
+    (e: unknown) => e instanceof ResultFileError && /bad\.json: .*cases\.0\./.test(e.message),
+  );
 });
 
 test('another schema version is refused with both versions named', () => {

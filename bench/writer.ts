@@ -17,7 +17,9 @@ import type { ResultDocument } from './result.js';
 export function newRunId(now = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')}`;
+  return `${stamp}-${Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')}`;
 }
 
 /** Make sure results can be written before measuring anything: one clear message otherwise. */
@@ -91,7 +93,9 @@ export class ResultWriter {
     } catch (err) {
       const problem = describe(err);
       if (problem !== this.problem)
-        this.warn(`ipcbench: cannot write results to ${this.path}: ${problem}; the results stay in memory and every later save retries${this.claimed ? ' (the file there holds the previous save)' : ''}`);
+        this.warn(
+          `ipcbench: cannot write results to ${this.path}: ${problem}; the results stay in memory and every later save retries${this.claimed ? ' (the file there holds the previous save)' : ''}`,
+        );
       this.problem = problem;
       return false;
     }

@@ -76,10 +76,7 @@ export interface Addon {
   closePeerFds(handle: number): void;
   abort(handle: number): void;
   release(handle: number): void;
-  runRpc(
-    handles: number[],
-    o: { warmupNs: number; durationNs: number; maxOps?: number; seed?: number; cpus: number[] },
-  ): Promise<RpcRecord>;
+  runRpc(handles: number[], o: { warmupNs: number; durationNs: number; maxOps?: number; seed?: number; cpus: number[] }): Promise<RpcRecord>;
   runBroadcast(
     handle: number,
     o: {
@@ -106,17 +103,16 @@ export function native(): Addon {
   if (cached) return cached;
   const file = join(NATIVE_DIR, 'ipcbench_native.node');
   if (!existsSync(file) || !existsSync(PEER_PATH))
-    throw new NativeMissingError(
-      `the native part of ipcbench is not built (${file} is missing): run ./scripts/setup, or npm ci`,
-    );
+    throw new NativeMissingError(`the native part of ipcbench is not built (${file} is missing): run ./scripts/setup, or npm ci`);
   cached = createRequire(import.meta.url)(file) as Addon;
   return cached;
 }
 
-
 /** What the addon says about native/transports/<name>.c, or undefined when it has no such file. */
 export function nativeTransport(name: string): NativeTransport | undefined {
-  return native().transports().find((t) => t.name === name);
+  return native()
+    .transports()
+    .find((t) => t.name === name);
 }
 
 /** A limit exported by the C side (never copied into TypeScript); throws when the transport does not export it. */

@@ -10,11 +10,12 @@ import { METRICS } from './metrics.js';
 import { DEFAULT_REFERENCE } from './model.js';
 import { readNoiseFile } from './noise-model.js';
 import { REPORT_FORMATS, UsageError, writeReport, type ReportFormat } from './report.js';
+import { EXIT } from '../common/errors.js';
 import { MissingOptionalPackageError } from './svg.js';
 
 export const EXIT_OK = 0;
 export const EXIT_REGRESSION = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_USAGE = EXIT.usage;
 
 function percent(value: string): number {
   const n = Number(value.replace(/%$/, ''));
@@ -29,7 +30,10 @@ function probability(value: string): number {
 }
 
 function metricList(value: string): string[] {
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = ids.filter((id) => !METRICS.some((m) => m.id === id));
   if (unknown.length) throw new InvalidArgumentError(`unknown metric(s) ${unknown.join(', ')}; known: ${METRICS.map((m) => m.id).join(', ')}`);
   return ids;
@@ -140,7 +144,9 @@ export function registerReportCommands(program: Command): void {
           if (opts.normalize) {
             const present = (doc: typeof baseline) => doc.cases.some((c) => c.key.transport === opts.normalize && c.state === 'ok');
             if (!present(baseline) || !present(current))
-              throw new UsageError(`--normalize ${opts.normalize}: that transport has no successful case in ${!present(baseline) ? baselineFile : currentFile}`);
+              throw new UsageError(
+                `--normalize ${opts.normalize}: that transport has no successful case in ${!present(baseline) ? baselineFile : currentFile}`,
+              );
           }
           const comparison = compareResults(baseline, current, { baseline: baselineFile, current: currentFile }, {
             threshold: opts.threshold,

@@ -37,8 +37,7 @@ function rowCells(r: MetricComparison): string[] {
 const HEADERS = ['case', 'metric', 'baseline', 'current', 'change [95% CI]', 'p (Mann–Whitney)', 'threshold', 'verdict'];
 
 function headline(c: Comparison): string {
-  const verdict =
-    c.regressions > 0 ? `${c.regressions} regression(s)` : c.results.length ? 'no regression' : 'nothing compared';
+  const verdict = c.regressions > 0 ? `${c.regressions} regression(s)` : c.results.length ? 'no regression' : 'nothing compared';
   return `${verdict}, ${c.improvements} improvement(s) across ${new Set(c.results.map((r) => r.case)).size} case(s)`;
 }
 
@@ -70,7 +69,9 @@ function rank(r: MetricComparison): number {
 export function formatMarkdown(c: Comparison): string {
   const out: string[] = [];
   out.push(`### ipcbench compare: ${c.regressions > 0 ? '❌' : '✅'} ${headline(c)}`, '');
-  out.push(`Baseline \`${c.baseline.runId}\` (${c.baseline.env}, ${mdCell(c.baseline.host)}) → current \`${c.current.runId}\` (${c.current.env}, ${mdCell(c.current.host)}).`);
+  out.push(
+    `Baseline \`${c.baseline.runId}\` (${c.baseline.env}, ${mdCell(c.baseline.host)}) → current \`${c.current.runId}\` (${c.current.env}, ${mdCell(c.current.host)}).`,
+  );
   out.push(
     `A change counts when the Mann–Whitney test gives p < ${c.options.alpha} **and** it exceeds ${(c.options.threshold * 100).toFixed(0)}% ` +
       `(${(c.options.tailThreshold * 100).toFixed(0)}% for tail percentiles)${c.options.correction === 'holm' ? '; p-values Holm-adjusted over all comparisons' : ''}${c.options.normalize ? `; values are ratios to \`${c.options.normalize}\` in the same run` : ''}${c.options.noise ? '; thresholds raised to the calibrated run-to-run noise where it is larger (marked "noise")' : ''}.`,

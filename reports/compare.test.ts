@@ -76,7 +76,10 @@ test('cases on one side only are listed, not failed', () => {
   const base = syntheticResult({ ...small, seed: 1 });
   const cur = syntheticResult({ ...small, seed: 2, transports: ['pipe', 'unix-stream', 'shm'], factor: { shm: 5 } });
   const c = compareResults(base, cur, files);
-  assert.deepEqual(c.onlyOneSide.map((s) => `${s.side}:${s.label}`), ['current:shm rpc 64B cross-core']);
+  assert.deepEqual(
+    c.onlyOneSide.map((s) => `${s.side}:${s.label}`),
+    ['current:shm rpc 64B cross-core'],
+  );
   assert.equal(exitCodeOf(c), 0);
 });
 

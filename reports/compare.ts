@@ -213,7 +213,13 @@ export function compareResults(
       const beyondThreshold = worse || better;
       const verdict: Verdict = significant && worse ? 'regression' : significant && better ? 'improvement' : 'unchanged';
       const note =
-        verdict !== 'unchanged' ? undefined : beyondThreshold ? 'beyond threshold but not significant' : significant ? 'significant but within threshold' : undefined;
+        verdict !== 'unchanged'
+          ? undefined
+          : beyondThreshold
+            ? 'beyond threshold but not significant'
+            : significant
+              ? 'significant but within threshold'
+              : undefined;
       results.push({
         case: id,
         label,
@@ -253,9 +259,13 @@ export function compareResults(
       `baseline (${baseline.host.hostname}, ${baseline.host.cpuModel}) and current (${current.host.hostname}, ${current.host.cpuModel}) come from different machines: ` +
         'absolute numbers are not comparable; consider --normalize unix-stream',
     );
-  for (const [side, doc] of [['baseline', baseline], ['current', current]] as const) {
+  for (const [side, doc] of [
+    ['baseline', baseline],
+    ['current', current],
+  ] as const) {
     if (!doc.complete) warnings.push(`the ${side} run is incomplete${doc.interrupted ? ' (interrupted)' : ''}`);
-    if (doc.host.env === 'lab-tcg') warnings.push(`the ${side} run is emulated (lab-tcg): timings are for correctness and coarse ordering only, not for gating`);
+    if (doc.host.env === 'lab-tcg')
+      warnings.push(`the ${side} run is emulated (lab-tcg): timings are for correctness and coarse ordering only, not for gating`);
   }
   if (!results.length) warnings.push('no case was measured on both sides: nothing was compared');
   if (o.noise) {

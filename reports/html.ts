@@ -307,15 +307,49 @@ case divided by operations. The last column divides p50 by the reference transpo
   const hostRows = model.runs.map((r) => {
     const x = r.doc.host;
     return [
-      String(r.index + 1), r.doc.runId, x.env, r.doc.startedAt, r.doc.complete ? 'yes' : r.doc.interrupted ? 'interrupted' : 'no',
-      x.hostname, x.cpuModel, `${x.onlineCpus}/${x.cores}`, x.smt, x.governor, x.kernel, x.virtualization,
-      x.loadAverage.map((l) => l.toFixed(2)).join(' '), `${(x.memoryBytes / 2 ** 30).toFixed(1)} GiB`, x.node, x.addon, x.ipcbench, x.gitSha,
+      String(r.index + 1),
+      r.doc.runId,
+      x.env,
+      r.doc.startedAt,
+      r.doc.complete ? 'yes' : r.doc.interrupted ? 'interrupted' : 'no',
+      x.hostname,
+      x.cpuModel,
+      `${x.onlineCpus}/${x.cores}`,
+      x.smt,
+      x.governor,
+      x.kernel,
+      x.virtualization,
+      x.loadAverage.map((l) => l.toFixed(2)).join(' '),
+      `${(x.memoryBytes / 2 ** 30).toFixed(1)} GiB`,
+      x.node,
+      x.addon,
+      x.ipcbench,
+      x.gitSha,
     ];
   });
   parts.push(`<h2 id="host">Runs and host</h2>`);
   parts.push(
     table(
-      ['#', 'run', 'env', 'started', 'complete', 'host', 'CPU', 'CPUs online/cores', 'SMT', 'governor', 'kernel', 'virtualization', 'load avg', 'memory', 'node', 'addon', 'ipcbench', 'git'],
+      [
+        '#',
+        'run',
+        'env',
+        'started',
+        'complete',
+        'host',
+        'CPU',
+        'CPUs online/cores',
+        'SMT',
+        'governor',
+        'kernel',
+        'virtualization',
+        'load avg',
+        'memory',
+        'node',
+        'addon',
+        'ipcbench',
+        'git',
+      ],
       hostRows,
     ),
   );

@@ -26,10 +26,13 @@ export function renderMarkdown(model: ReportModel): string {
   }
   const warnings = runs.flatMap((r) => r.doc.warnings.map((w) => `${r.doc.host.env}: ${w}`));
   if (warnings.length) out.push('**Warnings**', '', ...warnings.map((w) => `- ${mdCell(w)}`), '');
-  const unavailable = runs.flatMap((r) => r.doc.transports.filter((t) => !t.available).map((t) => `${t.name} (${r.doc.host.env}): ${t.reason ?? 'no reason given'}`));
+  const unavailable = runs.flatMap((r) =>
+    r.doc.transports.filter((t) => !t.available).map((t) => `${t.name} (${r.doc.host.env}): ${t.reason ?? 'no reason given'}`),
+  );
   if (unavailable.length) out.push('**Unavailable transports**', '', ...unavailable.map((u) => `- ${mdCell(u)}`), '');
   const notOk = model.detail.filter((r) => r.state !== 'ok');
-  if (notOk.length) out.push('**Cases without numbers**', '', ...notOk.map((r) => `- ${mdCell(r.label)}: ${r.state}${r.reason ? ` (${mdCell(r.reason)})` : ''}`), '');
+  if (notOk.length)
+    out.push('**Cases without numbers**', '', ...notOk.map((r) => `- ${mdCell(r.label)}: ${r.state}${r.reason ? ` (${mdCell(r.reason)})` : ''}`), '');
   const cols = SUMMARY_COLUMNS.filter((c) => c.header !== 'state');
   const ok = model.detail.filter((r) => r.state === 'ok');
   out.push(
@@ -41,6 +44,7 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   out.push(`Medians over repetitions; p50 with a bootstrap 95% CI; latency in µs; reference for ratios: \`${model.reference}\`.`, '');
-  if (model.runs.length > 1) out.push(`Trend: ${model.runs.length} runs (${model.runs.map((r) => `\`${r.doc.runId}\``).join(' → ')}); see the HTML report.`, '');
+  if (model.runs.length > 1)
+    out.push(`Trend: ${model.runs.length} runs (${model.runs.map((r) => `\`${r.doc.runId}\``).join(' → ')}); see the HTML report.`, '');
   return out.join('\n');
 }

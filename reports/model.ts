@@ -116,8 +116,7 @@ export function ratioToReference(model: ReportModel, row: CaseRow, metricId = 'p
   return { median: a.median / b.median, low: a.low / b.high, high: a.high / b.low, n: Math.min(a.n, b.n) };
 }
 
-export const TCG_NOTE =
-  'lab-tcg figures come from an emulated CPU (qemu TCG): use them for correctness and coarse ordering only, not as timings.';
+export const TCG_NOTE = 'lab-tcg figures come from an emulated CPU (qemu TCG): use them for correctness and coarse ordering only, not as timings.';
 
 /** One line naming the environment(s) behind a chart or table, e.g. "environment: host (build-7, Xeon…)". */
 export function environmentLine(runs: readonly LoadedRun[]): string {

@@ -46,7 +46,10 @@ test('every applicable chart has a vega-lite spec with data, axis titles with un
     assert.match(text, /"values":\[\{/, `${c.id} has rows`);
     assert.match(text, /environment: host/, `${c.id} names the environment`);
     const titles = [...text.matchAll(/"title":"([^"]*)"/g)].map((m) => m[1]!);
-    assert.ok(titles.some((t) => /\((µs|bytes|calls\/s|MB\/s|ratio.*)\)/.test(t)), `${c.id} has an axis title with a unit: ${titles.join(' | ')}`);
+    assert.ok(
+      titles.some((t) => /\((µs|bytes|calls\/s|MB\/s|ratio.*)\)/.test(t)),
+      `${c.id} has an axis title with a unit: ${titles.join(' | ')}`,
+    );
   }
 });
 

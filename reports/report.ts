@@ -8,14 +8,13 @@ import { renderMarkdown } from './markdown.js';
 import { buildModel, DEFAULT_REFERENCE, loadRuns } from './model.js';
 import { renderPng, renderSvg } from './svg.js';
 import { renderCsv, renderJson } from './tabular.js';
+import { UsageError } from '../common/errors.js';
 
 export const REPORT_FORMATS = ['html', 'svg', 'png', 'md', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** A problem with how the command was called (exit code 2, like an unreadable input). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+/** A problem with how the command was called (exit code 2, like an unreadable input): the one UsageError. */
+export { UsageError };
 
 export interface ReportOptions {
   output?: string;
@@ -59,8 +58,7 @@ export async function writeReport(files: readonly string[], o: ReportOptions): P
     return written;
   }
 
-  const text =
-    format === 'html' ? renderHtml(model) : format === 'md' ? renderMarkdown(model) : format === 'csv' ? renderCsv(model) : renderJson(model);
+  const text = format === 'html' ? renderHtml(model) : format === 'md' ? renderMarkdown(model) : format === 'csv' ? renderCsv(model) : renderJson(model);
   if (!o.output) {
     if (format === 'html') throw new UsageError('the HTML report needs -o <dir|file.html>');
     (o.stdout ?? ((t: string) => process.stdout.write(t)))(text);

@@ -9,14 +9,25 @@ export interface Column {
   cell(row: CaseRow, model: ReportModel): string;
 }
 
-const m = (id: string, withCi = false) => (r: CaseRow) => (withCi ? fmtInterval(r.metrics[id]) : fmt(r.metrics[id]?.median));
+const m =
+  (id: string, withCi = false) =>
+  (r: CaseRow) =>
+    withCi ? fmtInterval(r.metrics[id]) : fmt(r.metrics[id]?.median);
 
 export const SUMMARY_COLUMNS: readonly Column[] = [
   { header: 'env', numeric: false, cell: (r) => r.env },
   { header: 'transport', numeric: false, cell: (r) => r.key.transport },
-  { header: 'workload', numeric: false, cell: (r) => (r.key.workload === 'broadcast' ? `broadcast N=${r.key.subscribers}${r.key.uninterested ? ` K=${r.key.uninterested}` : ''}` : 'rpc') },
+  {
+    header: 'workload',
+    numeric: false,
+    cell: (r) => (r.key.workload === 'broadcast' ? `broadcast N=${r.key.subscribers}${r.key.uninterested ? ` K=${r.key.uninterested}` : ''}` : 'rpc'),
+  },
   { header: 'size (B)', numeric: true, cell: (r) => String(r.key.size) },
-  { header: 'placement', numeric: false, cell: (r) => r.key.placement + (r.key.concurrency > 1 ? ` x${r.key.concurrency}` : '') + (r.key.mode === 'open' ? ` open@${r.key.rate}/s` : '') },
+  {
+    header: 'placement',
+    numeric: false,
+    cell: (r) => r.key.placement + (r.key.concurrency > 1 ? ` x${r.key.concurrency}` : '') + (r.key.mode === 'open' ? ` open@${r.key.rate}/s` : ''),
+  },
   { header: 'state', numeric: false, cell: (r) => (r.state === 'ok' ? 'ok' : `${r.state}${r.reason ? `: ${r.reason}` : ''}`) },
   { header: 'reps', numeric: true, cell: (r) => String(r.repetitions) },
   { header: 'p50 µs [95% CI]', numeric: true, cell: m('p50', true) },

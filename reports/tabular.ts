@@ -3,7 +3,11 @@ import { METRICS } from './metrics.js';
 import { ratioToReference, type ReportModel } from './model.js';
 
 function unitSlug(unit: string): string {
-  return unit.replace('µs', 'us').replace('/s', '_per_s').replace(/^\/op$/, 'per_op').replace('/', '_per_');
+  return unit
+    .replace('µs', 'us')
+    .replace('/s', '_per_s')
+    .replace(/^\/op$/, 'per_op')
+    .replace('/', '_per_');
 }
 
 function csvField(v: string | number | undefined): string {
@@ -13,7 +17,24 @@ function csvField(v: string | number | undefined): string {
 }
 
 export function renderCsv(model: ReportModel): string {
-  const keyCols = ['run_index', 'run_id', 'file', 'env', 'transport', 'workload', 'size_bytes', 'concurrency', 'subscribers', 'uninterested', 'placement', 'mode', 'rate', 'state', 'reason', 'repetitions'];
+  const keyCols = [
+    'run_index',
+    'run_id',
+    'file',
+    'env',
+    'transport',
+    'workload',
+    'size_bytes',
+    'concurrency',
+    'subscribers',
+    'uninterested',
+    'placement',
+    'mode',
+    'rate',
+    'state',
+    'reason',
+    'repetitions',
+  ];
   const metricCols = METRICS.flatMap((d) => {
     const base = `${d.id.replace('.', '_')}_${unitSlug(d.unit)}`;
     return [base, `${base}_low`, `${base}_high`];
@@ -22,7 +43,22 @@ export function renderCsv(model: ReportModel): string {
   for (const r of model.rows) {
     const k = r.key;
     const fields: (string | number | undefined)[] = [
-      r.runIndex, r.runId, r.file, r.env, k.transport, k.workload, k.size, k.concurrency, k.subscribers, k.uninterested, k.placement, k.mode, k.rate, r.state, r.reason, r.repetitions,
+      r.runIndex,
+      r.runId,
+      r.file,
+      r.env,
+      k.transport,
+      k.workload,
+      k.size,
+      k.concurrency,
+      k.subscribers,
+      k.uninterested,
+      k.placement,
+      k.mode,
+      k.rate,
+      r.state,
+      r.reason,
+      r.repetitions,
     ];
     for (const d of METRICS) {
       const i = r.metrics[d.id];

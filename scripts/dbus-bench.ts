@@ -70,11 +70,35 @@ const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m
 
 async function harnessRound(tmp: string, round: number): Promise<void> {
   const out = await run(process.execPath, [
-    CLI, 'run', '-t', TRANSPORTS.join(','), '-w', 'rpc', '-s', SIZES.join(','), '-p', placement,
-    '-r', '1', '--min-repetitions', '1', '-d', String(durationMs), '--json', '--no-progress', '-o', join(tmp, 'runs'),
+    CLI,
+    'run',
+    '-t',
+    TRANSPORTS.join(','),
+    '-w',
+    'rpc',
+    '-s',
+    SIZES.join(','),
+    '-p',
+    placement,
+    '-r',
+    '1',
+    '--min-repetitions',
+    '1',
+    '-d',
+    String(durationMs),
+    '--json',
+    '--no-progress',
+    '-o',
+    join(tmp, 'runs'),
   ]);
   const doc = JSON.parse(out) as {
-    cases: { key: { transport: string; size: number }; state: string; reason?: string; transportVersion?: string; repetitions: { latency: { p50: number } }[] }[];
+    cases: {
+      key: { transport: string; size: number };
+      state: string;
+      reason?: string;
+      transportVersion?: string;
+      repetitions: { latency: { p50: number } }[];
+    }[];
   };
   for (const c of doc.cases) {
     const k = `${c.key.transport}@${c.key.size}`;
@@ -90,7 +114,18 @@ async function harnessRound(tmp: string, round: number): Promise<void> {
 async function minimalRound(name: string, env: TransportEnv): Promise<void> {
   const { client, server } = cpus();
   for (const size of SIZES) {
-    const out = await run(MINIMAL, ['--address', env.address!, '--size', String(size), '--ms', String(durationMs), '--client-cpu', String(client), '--server-cpu', String(server)]);
+    const out = await run(MINIMAL, [
+      '--address',
+      env.address!,
+      '--size',
+      String(size),
+      '--ms',
+      String(durationMs),
+      '--client-cpu',
+      String(client),
+      '--server-cpu',
+      String(server),
+    ]);
     const r = JSON.parse(out) as { p50Ns: number; calls: number };
     // a round where not one call finished after the warm-up says nothing (a stall on a loaded machine)
     push(minimal, `${name}@${size}`, r.calls > 0 ? r.p50Ns : NaN);
@@ -185,7 +220,21 @@ async function main(): Promise<void> {
   const file = join(args.out!, `dbus-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    JSON.stringify({ placement, rounds, durationMs, harness: Object.fromEntries(harness), minimal: Object.fromEntries(minimal), busctlNs, versions: Object.fromEntries(versions), errors: [...errors], text }, null, 2),
+    JSON.stringify(
+      {
+        placement,
+        rounds,
+        durationMs,
+        harness: Object.fromEntries(harness),
+        minimal: Object.fromEntries(minimal),
+        busctlNs,
+        versions: Object.fromEntries(versions),
+        errors: [...errors],
+        text,
+      },
+      null,
+      2,
+    ),
   );
   process.stderr.write(`raw numbers: ${file}\n`);
 }

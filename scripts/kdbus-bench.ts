@@ -74,8 +74,24 @@ async function available(names: string[]): Promise<string[]> {
 async function section(transports: string[], extra: string[], x: (c: Case) => number, metrics: string[], dir: string) {
   for (let r = 0; r < rounds; r++) {
     const out = await run([
-      'run', '-t', transports.join(','), '-p', args.placement!, '-r', '1', '--min-repetitions', '1',
-      '-d', args.duration!, '--warmup', '50', '--json', '--no-progress', '-o', dir, ...extra,
+      'run',
+      '-t',
+      transports.join(','),
+      '-p',
+      args.placement!,
+      '-r',
+      '1',
+      '--min-repetitions',
+      '1',
+      '-d',
+      args.duration!,
+      '--warmup',
+      '50',
+      '--json',
+      '--no-progress',
+      '-o',
+      dir,
+      ...extra,
     ]);
     for (const c of (JSON.parse(out) as { cases: Case[] }).cases) {
       const at = x(c);
@@ -159,8 +175,13 @@ async function main(): Promise<void> {
 
   const rpcT = ['kdbus', 'kdbus-memfd', 'unix-stream', ...buses];
   await section(rpcT, ['-w', 'rpc', '-s', RPC_SIZES.join(',')], (c) => c.key.size, ['p50'], dir);
-  await section(['kdbus', 'kdbus-memfd', 'shm', 'unix-stream'], ['-w', 'broadcast', '--broadcast-sizes', '64', '--subscribers', SUBSCRIBERS.join(',')],
-    (c) => c.key.subscribers, ['publishCallP50', 'publisherCpuUsPerOp', 'p50'], dir);
+  await section(
+    ['kdbus', 'kdbus-memfd', 'shm', 'unix-stream'],
+    ['-w', 'broadcast', '--broadcast-sizes', '64', '--subscribers', SUBSCRIBERS.join(',')],
+    (c) => c.key.subscribers,
+    ['publishCallP50', 'publisherCpuUsPerOp', 'p50'],
+    dir,
+  );
 
   const k64 = get('kdbus', 64, 'p50');
   const u64 = get('unix-stream', 64, 'p50');
@@ -183,22 +204,30 @@ async function main(): Promise<void> {
     if (crossover === undefined && m < k) crossover = s;
     console.log(`   ${pad(size(s), 8)} ${pad(us(k), 11)} ${pad(us(u), 11)} ${pad(ratio(k, u), 10)} ${pad(us(m), 11)} ${pad(ratio(m, k), 11)}`);
   }
-  console.log(beats.length
-    ? `   kdbus beats unix-stream at: ${beats.map(size).join(', ')} (Herrmann 2015: between 8 KiB and 128 KiB)`
-    : '   kdbus does not beat unix-stream at any measured size');
-  console.log(crossover !== undefined
-    ? `3. copy-vs-memfd crossover: kdbus-memfd is faster from ${size(crossover)} (sd-bus switched to memfd above 512 KiB)`
-    : `3. copy-vs-memfd crossover: none up to ${size(RPC_SIZES.at(-1)!)} (kdbus copy always faster; sd-bus: 512 KiB)`);
+  console.log(
+    beats.length
+      ? `   kdbus beats unix-stream at: ${beats.map(size).join(', ')} (Herrmann 2015: between 8 KiB and 128 KiB)`
+      : '   kdbus does not beat unix-stream at any measured size',
+  );
+  console.log(
+    crossover !== undefined
+      ? `3. copy-vs-memfd crossover: kdbus-memfd is faster from ${size(crossover)} (sd-bus switched to memfd above 512 KiB)`
+      : `3. copy-vs-memfd crossover: none up to ${size(RPC_SIZES.at(-1)!)} (kdbus copy always faster; sd-bus: 512 KiB)`,
+  );
 
   console.log('\n4. Broadcast, 64 B, publisher cost per message vs N subscribers (p50 of the publish call; publisher CPU)');
-  console.log(`   ${pad('N', 3)} ${pad('kdbus', 11)} ${pad('shm', 11)} ${pad('kdbus/shm', 9)} ${pad('unix', 11)} ${pad('kdbus CPU', 10)} ${pad('shm CPU', 10)}`);
+  console.log(
+    `   ${pad('N', 3)} ${pad('kdbus', 11)} ${pad('shm', 11)} ${pad('kdbus/shm', 9)} ${pad('unix', 11)} ${pad('kdbus CPU', 10)} ${pad('shm CPU', 10)}`,
+  );
   for (const n of SUBSCRIBERS) {
     const k = get('kdbus', n, 'publishCallP50');
     const s = get('shm', n, 'publishCallP50');
     const u = get('unix-stream', n, 'publishCallP50');
     const kc = get('kdbus', n, 'publisherCpuUsPerOp');
     const sc = get('shm', n, 'publisherCpuUsPerOp');
-    console.log(`   ${pad(String(n), 3)} ${pad(us(k), 11)} ${pad(us(s), 11)} ${pad(ratio(k, s), 9)} ${pad(us(u), 11)} ${pad(`${kc.toFixed(1)} µs`, 10)} ${pad(`${sc.toFixed(1)} µs`, 10)}`);
+    console.log(
+      `   ${pad(String(n), 3)} ${pad(us(k), 11)} ${pad(us(s), 11)} ${pad(ratio(k, s), 9)} ${pad(us(u), 11)} ${pad(`${kc.toFixed(1)} µs`, 10)} ${pad(`${sc.toFixed(1)} µs`, 10)}`,
+    );
   }
   const n0 = SUBSCRIBERS[0]!;
   const n1 = SUBSCRIBERS.at(-1)!;

@@ -46,7 +46,11 @@ function descendants(): number[] {
   }
   const out: number[] = [];
   const walk = (pid: number) => {
-    for (const [child, ppid] of parent) if (ppid === pid) out.push(child), walk(child);
+    for (const [child, ppid] of parent)
+      if (ppid === pid) {
+        out.push(child);
+        walk(child);
+      }
   };
   walk(process.pid);
   return out;
@@ -132,15 +136,21 @@ for (const t of TRANSPORTS) {
     });
 
     const injectable = t.workloads.filter((w) => !t.noCorruptionInjection?.[w]);
-    const why = Object.entries(t.noCorruptionInjection ?? {}).map(([w, r]) => `${w}: ${r}`).join('; ');
-    test(`an injected corruption is caught by the integrity checks${why ? ` (not injectable in ${why})` : ''}`, { skip: injectable.length === 0 && why }, async () => {
-      const cases = (await run(t.name, { fault: 'corrupt@1', sizes: '64', broadcastSizes: '64' })).filter((c) => injectable.includes(c.key.workload));
-      assert.equal(cases.length, injectable.length);
-      for (const c of cases) {
-        assert.equal(c.state, 'errored', label(c));
-        assert.match(c.reason ?? '', /integrity check failed/, label(c));
-      }
-    });
+    const why = Object.entries(t.noCorruptionInjection ?? {})
+      .map(([w, r]) => `${w}: ${r}`)
+      .join('; ');
+    test(
+      `an injected corruption is caught by the integrity checks${why ? ` (not injectable in ${why})` : ''}`,
+      { skip: injectable.length === 0 && why },
+      async () => {
+        const cases = (await run(t.name, { fault: 'corrupt@1', sizes: '64', broadcastSizes: '64' })).filter((c) => injectable.includes(c.key.workload));
+        assert.equal(cases.length, injectable.length);
+        for (const c of cases) {
+          assert.equal(c.state, 'errored', label(c));
+          assert.match(c.reason ?? '', /integrity check failed/, label(c));
+        }
+      },
+    );
 
     const until = t.daemonUntilExit ? ` (its daemon lives on, detached, until the process exits: ${t.daemonUntilExit})` : '';
     test(`teardown leaves no process and no file behind${until}`, () => {

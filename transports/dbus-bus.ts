@@ -136,11 +136,7 @@ export function nativeProbe(name: string): Probe | undefined {
 }
 
 /** skipReason() for byte-array payloads: the spec's array limit binds before any daemon limit. */
-export function payloadSkipReason(
-  c: { workload: Workload; size: number },
-  payload: DbusPayload,
-  busName: string,
-): string | undefined {
+export function payloadSkipReason(c: { workload: Workload; size: number }, payload: DbusPayload, busName: string): string | undefined {
   if (payload === 'memfd') return undefined; // only a descriptor travels
   if (c.size > DBUS_ARRAY_MAX)
     return `message of ${formatBytes(c.size)} exceeds ${busName}'s limit: a D-Bus byte array holds at most ${formatBytes(DBUS_ARRAY_MAX)}`;
@@ -238,7 +234,11 @@ function readLines(stream: Readable, n: number, state: BusState, signal: AbortSi
     const onData = (d: Buffer) => {
       buf += d.toString();
       const parts = buf.split('\n');
-      if (parts.length > n) finish(undefined, parts.slice(0, n).map((s) => s.trim()));
+      if (parts.length > n)
+        finish(
+          undefined,
+          parts.slice(0, n).map((s) => s.trim()),
+        );
     };
     const onEnd = () => {
       // the pipe closes when the process dies: wait for its exit status to name the reason

@@ -27,7 +27,6 @@ import {
 } from './dbus-bus.js';
 import type { SetupContext, TransportEnv } from './types.js';
 
-
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

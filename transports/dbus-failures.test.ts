@@ -55,7 +55,10 @@ test('daemon binary missing: probe says which and how to install, setup fails wi
       }
     });
   }
-  assert.match((locateDaemon('dbus-broker', { PATH: '/nonexistent' }, []) as { reason: string }).reason, /^dbus-broker not installed \(apt-get install dbus-broker\)$/);
+  assert.match(
+    (locateDaemon('dbus-broker', { PATH: '/nonexistent' }, []) as { reason: string }).reason,
+    /^dbus-broker not installed \(apt-get install dbus-broker\)$/,
+  );
 });
 
 test('payload over the bus limit: skipped with the reason, memfd unaffected', () => {
@@ -68,73 +71,109 @@ test('payload over the bus limit: skipped with the reason, memfd unaffected', ()
   assert.equal(dbusBrokerMemfd.skipReason!(c(256 * MiB), {}), undefined);
 });
 
-test('payload over the bus limit through the runner: the case is skipped, not crashed, and no bus is started', { skip: !haveDaemon && 'dbus-daemon not installed' }, async () => {
-  const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-limit-'));
-  try {
-    const r = await cli(['run', '-t', 'dbus-daemon', '-w', 'rpc', '-s', '128M', '-p', 'unpinned', '-r', '1', '--json', '--no-progress', '-o', tmp], {
-      ...process.env,
-      TMPDIR: tmp,
-    });
-    const doc = JSON.parse(r.stdout) as { cases: { state: string; reason?: string }[] };
-    assert.equal(doc.cases.length, 1);
-    assert.equal(doc.cases[0]!.state, 'skipped', r.stderr);
-    assert.match(doc.cases[0]!.reason!, /128 MiB exceeds dbus-daemon's limit/);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-});
+test(
+  'payload over the bus limit through the runner: the case is skipped, not crashed, and no bus is started',
+  { skip: !haveDaemon && 'dbus-daemon not installed' },
+  async () => {
+    const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-limit-'));
+    try {
+      const r = await cli(['run', '-t', 'dbus-daemon', '-w', 'rpc', '-s', '128M', '-p', 'unpinned', '-r', '1', '--json', '--no-progress', '-o', tmp], {
+        ...process.env,
+        TMPDIR: tmp,
+      });
+      const doc = JSON.parse(r.stdout) as { cases: { state: string; reason?: string }[] };
+      assert.equal(doc.cases.length, 1);
+      assert.equal(doc.cases[0]!.state, 'skipped', r.stderr);
+      assert.match(doc.cases[0]!.reason!, /128 MiB exceeds dbus-daemon's limit/);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  },
+);
 
 for (const bus of [
   { name: 'dbus-daemon', start: startDaemon, stop: stopDaemon, have: haveDaemon },
   { name: 'dbus-broker', start: startBroker, stop: stopBroker, have: haveBroker },
 ]) {
-  test(`${bus.name} exits during a run: the call fails with a reason, the peer exits, check() reports it`, { skip: (!bus.have || !haveSdbus) && 'not installed / not built' }, async () => {
-    const ctx = await tempContext(`${bus.name}-dies`);
-    const env = await bus.start(ctx);
-    try {
-      const started = Date.now();
-      const { outcome, peerExit } = await runRpcOnce('dbus-sdbus', env.address, {
-        size: 64,
-        durationMs: 10_000,
-        during: async () => {
-          await new Promise((r) => setTimeout(r, 200));
-          process.kill(env.daemonPids![0]!, 'SIGKILL');
-        },
-      });
-      assert.ok(!outcome.ok, 'the repetition failed');
-      assert.match(outcome.reason, /^call: /);
-      assert.ok(Date.now() - started < 5_000, 'no hang until the planned end');
-      assert.notEqual(await peerExit, 0, 'the peer saw its connection go');
-      await busState(env)!.done;
-      assert.match(checkBus(env)!, new RegExp(`${bus.name}.*(killed|exited)`));
-    } finally {
-      await bus.stop(env);
-      await rm(ctx.dir, { recursive: true, force: true });
-    }
-    assert.ok(!alive(env.daemonPids![0]!));
-  });
+  test(
+    `${bus.name} exits during a run: the call fails with a reason, the peer exits, check() reports it`,
+    { skip: (!bus.have || !haveSdbus) && 'not installed / not built' },
+    async () => {
+      const ctx = await tempContext(`${bus.name}-dies`);
+      const env = await bus.start(ctx);
+      try {
+        const started = Date.now();
+        const { outcome, peerExit } = await runRpcOnce('dbus-sdbus', env.address, {
+          size: 64,
+          durationMs: 10_000,
+          during: async () => {
+            await new Promise((r) => setTimeout(r, 200));
+            process.kill(env.daemonPids![0]!, 'SIGKILL');
+          },
+        });
+        assert.ok(!outcome.ok, 'the repetition failed');
+        assert.match(outcome.reason, /^call: /);
+        assert.ok(Date.now() - started < 5_000, 'no hang until the planned end');
+        assert.notEqual(await peerExit, 0, 'the peer saw its connection go');
+        await busState(env)!.done;
+        assert.match(checkBus(env)!, new RegExp(`${bus.name}.*(killed|exited)`));
+      } finally {
+        await bus.stop(env);
+        await rm(ctx.dir, { recursive: true, force: true });
+      }
+      assert.ok(!alive(env.daemonPids![0]!));
+    },
+  );
 }
 
-test('a peer killed mid-call: per-case errors, the other transport still runs, daemons and peers reaped', { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' }, async () => {
-  const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-crash-'));
-  try {
-    const r = await cli(
-      ['run', '-t', 'dbus-daemon,dbus-broker', '-w', 'rpc', '-s', '64', '-p', 'unpinned', '-r', '2', '-d', '100', '--warmup', '10', '--timeout', '5000', '--fault', 'crash@50', '--json', '--no-progress', '-o', tmp],
-      { ...process.env, TMPDIR: tmp },
-    );
-    const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string }[] };
-    assert.deepEqual(doc.cases.map((c) => c.key.transport).sort(), ['dbus-broker', 'dbus-daemon']);
-    for (const c of doc.cases) {
-      assert.equal(c.state, 'errored', `${c.key.transport}: ${c.reason}`);
-      assert.match(c.reason!, /peer|call/, c.reason);
+test(
+  'a peer killed mid-call: per-case errors, the other transport still runs, daemons and peers reaped',
+  { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' },
+  async () => {
+    const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-crash-'));
+    try {
+      const r = await cli(
+        [
+          'run',
+          '-t',
+          'dbus-daemon,dbus-broker',
+          '-w',
+          'rpc',
+          '-s',
+          '64',
+          '-p',
+          'unpinned',
+          '-r',
+          '2',
+          '-d',
+          '100',
+          '--warmup',
+          '10',
+          '--timeout',
+          '5000',
+          '--fault',
+          'crash@50',
+          '--json',
+          '--no-progress',
+          '-o',
+          tmp,
+        ],
+        { ...process.env, TMPDIR: tmp },
+      );
+      const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string }[] };
+      assert.deepEqual(doc.cases.map((c) => c.key.transport).sort(), ['dbus-broker', 'dbus-daemon']);
+      for (const c of doc.cases) {
+        assert.equal(c.state, 'errored', `${c.key.transport}: ${c.reason}`);
+        assert.match(c.reason!, /peer|call/, c.reason);
+      }
+      // every bus and peer lived under TMPDIR (the runner's mkdtemp): none may remain
+      assert.ok(await waitFor(() => true, 100));
+      assert.deepEqual(await processesMentioning(tmp), []);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
-    // every bus and peer lived under TMPDIR (the runner's mkdtemp): none may remain
-    assert.ok(await waitFor(() => true, 100));
-    assert.deepEqual(await processesMentioning(tmp), []);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 // Under an open-loop flood with 1 MiB quotas, which outcome a bus reaches depends on scheduling: dbus-broker
 // disconnects the publisher once its quota is exceeded (usual when the machine is busy, the subscribers fall
@@ -142,34 +181,66 @@ test('a peer killed mid-call: per-case errors, the other transport still runs, d
 // the publisher, and may reject a signal to a subscriber whose queue is full. So this asserts what holds in every
 // outcome: each case ends ok or errored (never hangs); ok means every expected delivery arrived intact or was
 // counted lost, nothing duplicated or corrupted; errored carries the reason the bus gave; no bus or peer remains.
-test('flood with small bus quotas: each bus ends in a clear state (ok and every message accounted for, or errored with the reason), no hang, no leak', { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' }, async () => {
-  const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-flood-'));
-  try {
-    const r = await cli(
-      ['run', '-t', 'dbus-daemon,dbus-broker', '-w', 'broadcast', '--broadcast-sizes', '64K', '--subscribers', '3', '--uninterested', '1', '--mode', 'open', '--rate', '20000', '-p', 'unpinned', '-r', '1', '-d', '300', '--timeout', '15000', '--json', '--no-progress', '-o', tmp],
-      { ...process.env, TMPDIR: tmp, IPCBENCH_DBUS_QUEUE_BYTES: String(MiB) },
-    );
-    type Delivery = { expected: number; delivered: number; lost: number; duplicated: number; corrupted: number };
-    const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string; repetitions: { delivery?: Delivery }[] }[] };
-    assert.deepEqual(doc.cases.map((c) => c.key.transport).sort(), ['dbus-broker', 'dbus-daemon']);
-    for (const c of doc.cases) {
-      const name = c.key.transport;
-      if (c.state === 'ok') {
-        assert.equal(c.repetitions.length, 1, `${name}: one repetition`);
-        const d = c.repetitions[0]!.delivery!;
-        assert.ok(d.expected > 0, `${name}: something was published`);
-        assert.equal(d.corrupted, 0, `${name}: nothing corrupted`);
-        assert.equal(d.duplicated, 0, `${name}: nothing duplicated`);
-        assert.ok(d.delivered <= d.expected, `${name}: ${d.delivered} delivered of ${d.expected}`);
-        assert.ok(d.delivered + d.lost >= d.expected, `${name}: every expected delivery arrived or was counted lost (${JSON.stringify(d)})`);
-      } else {
-        assert.equal(c.state, 'errored', `${name}: ${c.state} ${c.reason}`);
-        assert.match(c.reason!, /^repetition 1: .*(Connection reset by peer|timed out after 15000 ms)/, `${name}: ${c.reason}`);
+test(
+  'flood with small bus quotas: each bus ends in a clear state (ok and every message accounted for, or errored with the reason), no hang, no leak',
+  { skip: (!haveDaemon || !haveBroker || !haveSdbus) && 'not installed / not built' },
+  async () => {
+    const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-flood-'));
+    try {
+      const r = await cli(
+        [
+          'run',
+          '-t',
+          'dbus-daemon,dbus-broker',
+          '-w',
+          'broadcast',
+          '--broadcast-sizes',
+          '64K',
+          '--subscribers',
+          '3',
+          '--uninterested',
+          '1',
+          '--mode',
+          'open',
+          '--rate',
+          '20000',
+          '-p',
+          'unpinned',
+          '-r',
+          '1',
+          '-d',
+          '300',
+          '--timeout',
+          '15000',
+          '--json',
+          '--no-progress',
+          '-o',
+          tmp,
+        ],
+        { ...process.env, TMPDIR: tmp, IPCBENCH_DBUS_QUEUE_BYTES: String(MiB) },
+      );
+      type Delivery = { expected: number; delivered: number; lost: number; duplicated: number; corrupted: number };
+      const doc = JSON.parse(r.stdout) as { cases: { key: { transport: string }; state: string; reason?: string; repetitions: { delivery?: Delivery }[] }[] };
+      assert.deepEqual(doc.cases.map((c) => c.key.transport).sort(), ['dbus-broker', 'dbus-daemon']);
+      for (const c of doc.cases) {
+        const name = c.key.transport;
+        if (c.state === 'ok') {
+          assert.equal(c.repetitions.length, 1, `${name}: one repetition`);
+          const d = c.repetitions[0]!.delivery!;
+          assert.ok(d.expected > 0, `${name}: something was published`);
+          assert.equal(d.corrupted, 0, `${name}: nothing corrupted`);
+          assert.equal(d.duplicated, 0, `${name}: nothing duplicated`);
+          assert.ok(d.delivered <= d.expected, `${name}: ${d.delivered} delivered of ${d.expected}`);
+          assert.ok(d.delivered + d.lost >= d.expected, `${name}: every expected delivery arrived or was counted lost (${JSON.stringify(d)})`);
+        } else {
+          assert.equal(c.state, 'errored', `${name}: ${c.state} ${c.reason}`);
+          assert.match(c.reason!, /^repetition 1: .*(Connection reset by peer|timed out after 15000 ms)/, `${name}: ${c.reason}`);
+        }
       }
+      assert.equal(r.code, doc.cases.some((c) => c.state === 'errored') ? 1 : 0, r.stderr);
+      assert.deepEqual(await processesMentioning(tmp), []);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
-    assert.equal(r.code, doc.cases.some((c) => c.state === 'errored') ? 1 : 0, r.stderr);
-    assert.deepEqual(await processesMentioning(tmp), []);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -23,7 +23,12 @@ export async function tempContext(tag: string): Promise<SetupContext & { abort: 
 export function nativeHas(name: string): boolean {
   try {
     const n = resolveNative(name);
-    return n !== undefined && !native().transports().find((t) => t.name === n.native)?.unavailable;
+    return (
+      n !== undefined &&
+      !native()
+        .transports()
+        .find((t) => t.name === n.native)?.unavailable
+    );
   } catch {
     return false;
   }
@@ -98,9 +103,29 @@ export async function runRpcOnce(
       return run;
     }
   }
-  const key: CaseKey = { transport: nativeName, workload: 'rpc', size: o.size, concurrency: 1, subscribers: 0, uninterested: 0, placement: 'unpinned', mode: 'closed', rate: 0, env: 'host' };
+  const key: CaseKey = {
+    transport: nativeName,
+    workload: 'rpc',
+    size: o.size,
+    concurrency: 1,
+    subscribers: 0,
+    uninterested: 0,
+    placement: 'unpinned',
+    mode: 'closed',
+    rate: 0,
+    env: 'host',
+  };
   const outcome = await runRepetition(
-    { exec: new Watching(), key, transport, env: { address }, index: 0, timing: { warmupMs: 10, durationMs: o.durationMs, timeoutMs: 5_000 }, seed: 1, cpus: os.availableParallelism() },
+    {
+      exec: new Watching(),
+      key,
+      transport,
+      env: { address },
+      index: 0,
+      timing: { warmupMs: 10, durationMs: o.durationMs, timeoutMs: 5_000 },
+      seed: 1,
+      cpus: os.availableParallelism(),
+    },
     rpcDriver,
   );
   if (!server) throw new Error(`no peer was started: ${outcome.ok ? '' : outcome.reason}`);

@@ -50,8 +50,7 @@ function kdbusVersion(base: string): string {
 
 /** Why a case cannot run, or undefined. Exported for the tests. */
 export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: number; concurrency?: number }): string | undefined {
-  if (!memfd && c.size > kdbusVecMax())
-    return `kdbus copies at most ${kdbusVecMax()} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
+  if (!memfd && c.size > kdbusVecMax()) return `kdbus copies at most ${kdbusVecMax()} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
   if (c.workload === 'rpc' && (c.concurrency ?? 1) > kdbusUserMaxBuses())
     return `every pair gets its own bus and kdbus allows ${kdbusUserMaxBuses()} buses per user`;
   return undefined;

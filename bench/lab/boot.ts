@@ -134,8 +134,7 @@ export function failureHint(text: string): string | undefined {
     return 'the guest kernel could not mount the host root over 9p: check CONFIG_9P_FS/CONFIG_NET_9P_VIRTIO in scripts/lab/lab.config and rebuild (ipcbench lab build --force)';
   if (/Requested init .* failed|No working init found/i.test(text))
     return 'the guest could not run scripts/lab/init: is /bin/busybox there? apt-get install busybox-static';
-  if (/Could not access KVM kernel module|failed to initialize kvm/i.test(text))
-    return 'KVM is unusable here: use --accel tcg (or IPCBENCH_LAB_ACCEL=tcg)';
+  if (/Could not access KVM kernel module|failed to initialize kvm/i.test(text)) return 'KVM is unusable here: use --accel tcg (or IPCBENCH_LAB_ACCEL=tcg)';
   return undefined;
 }
 
@@ -144,8 +143,7 @@ function requireBusybox(): void {
 }
 
 function requireQemu(): void {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':'))
-    if (dir && existsSync(join(dir, QEMU))) return;
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) if (dir && existsSync(join(dir, QEMU))) return;
   throw new LabError(`${QEMU} is not installed`, 'apt-get install qemu-system-x86');
 }
 
@@ -153,7 +151,9 @@ function serialLogPath(): string {
   const dir = join(labCacheRoot(), 'logs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // keep the 20 newest logs
-  const old = readdirSync(dir).filter((f) => f.startsWith('serial-')).sort();
+  const old = readdirSync(dir)
+    .filter((f) => f.startsWith('serial-'))
+    .sort();
   for (const f of old.slice(0, Math.max(0, old.length - 19))) rmSync(join(dir, f), { force: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return join(dir, `serial-${stamp}-${process.pid}.log`);
@@ -227,13 +227,11 @@ function attempt(a: AttemptOptions): Promise<AttemptResult> {
     append: kernelCmdline(spec),
     cpus: a.cpus,
     memoryMiB: a.memoryMiB,
-    shares: [
-      { path: '/', tag: 'hostroot', readonly: true },
-      { path: a.resultsDir, tag: 'results', readonly: false },
-      ...a.shares,
-    ],
+    shares: [{ path: '/', tag: 'hostroot', readonly: true }, { path: a.resultsDir, tag: 'results', readonly: false }, ...a.shares],
   });
-  appendFileSync(a.logPath, `\n=== ${new Date().toISOString()} ${QEMU} (${env}) ${args.map((x) => (/\s/.test(x) ? `'${x}'` : x)).join(' ')}\n`, { mode: 0o600 });
+  appendFileSync(a.logPath, `\n=== ${new Date().toISOString()} ${QEMU} (${env}) ${args.map((x) => (/\s/.test(x) ? `'${x}'` : x)).join(' ')}\n`, {
+    mode: 0o600,
+  });
 
   // timeout(1) is the safety net if node itself is killed with SIGKILL: qemu still dies on time
   const hardSeconds = Math.ceil(a.totalDeadlineMs / 1000) + 30;
@@ -268,8 +266,7 @@ function attempt(a: AttemptOptions): Promise<AttemptResult> {
 
     timers.push(
       setTimeout(() => {
-        if (!afterReady)
-          finish({ ok: false, stage: 'boot', reason: `init did not start within ${Math.round(a.bootDeadlineMs / 1000)} s (hung boot?)` });
+        if (!afterReady) finish({ ok: false, stage: 'boot', reason: `init did not start within ${Math.round(a.bootDeadlineMs / 1000)} s (hung boot?)` });
       }, a.bootDeadlineMs),
       setTimeout(
         () => finish({ ok: false, stage: afterReady ? 'run' : 'boot', reason: `timed out after ${Math.round(a.totalDeadlineMs / 1000)} s`, bootMs }),

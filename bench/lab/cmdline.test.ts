@@ -6,7 +6,10 @@ import { KERNEL_CMDLINE_MAX, accelKernelArgs, b64, classifySerialLine, commandFi
 const guest = { init: '/repo/scripts/lab/init', command: 'echo "hi there" && exit 3', env: 'lab-tcg' as const, cwd: '/repo', path: '/usr/bin:/bin' };
 
 function param(line: string, name: string): string | undefined {
-  return line.split(' ').find((w) => w.startsWith(`${name}=`))?.slice(name.length + 1);
+  return line
+    .split(' ')
+    .find((w) => w.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
 }
 
 test('the kernel command line carries the command, cwd and PATH base64-encoded, with no spaces', () => {
@@ -37,7 +40,16 @@ test('words with spaces are refused (they would split on the kernel command line
 });
 
 test('qemu: TCG with multi-threaded vCPUs, KVM with the host CPU, nothing listening', () => {
-  const base = { kernel: '/k/bzImage', append: 'console=ttyS0', cpus: 2, memoryMiB: 1024, shares: [{ path: '/', tag: 'hostroot', readonly: true }, { path: '/tmp/r', tag: 'results', readonly: false }] };
+  const base = {
+    kernel: '/k/bzImage',
+    append: 'console=ttyS0',
+    cpus: 2,
+    memoryMiB: 1024,
+    shares: [
+      { path: '/', tag: 'hostroot', readonly: true },
+      { path: '/tmp/r', tag: 'results', readonly: false },
+    ],
+  };
   const tcg = qemuArgs({ ...base, accel: 'tcg' });
   const at = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
   assert.equal(at(tcg, '-accel'), 'tcg,thread=multi');

@@ -67,8 +67,7 @@ export function kernelCmdline(g: GuestSpec): string {
   if (g.bootDir) words.push(`ipcbench_boot=${b64(g.bootDir)}`);
   if (g.command !== undefined) words.push(`ipcbench_cmd=${b64(g.command)}`);
   words.push(...(g.extra ?? []));
-  for (const w of words)
-    if (/[\s"']/.test(w)) throw new Error(`kernel command line word must not contain spaces or quotes: ${w}`);
+  for (const w of words) if (/[\s"']/.test(w)) throw new Error(`kernel command line word must not contain spaces or quotes: ${w}`);
   return words.join(' ');
 }
 
@@ -135,10 +134,7 @@ export function qemuArgs(q: QemuSpec): string[] {
     if (s.tag.length > 31 || !/^[A-Za-z0-9_-]+$/.test(s.tag)) throw new Error(`bad 9p mount tag: ${s.tag}`);
     if (s.path.includes(',')) throw new Error(`a shared path may not contain a comma (qemu option syntax): ${s.path}`);
     // multidevs=remap: the host root spans several filesystems; remap keeps inode numbers unique
-    args.push(
-      '-virtfs',
-      `local,path=${s.path},mount_tag=${s.tag},security_model=none,multidevs=remap${s.readonly ? ',readonly=on' : ''}`,
-    );
+    args.push('-virtfs', `local,path=${s.path},mount_tag=${s.tag},security_model=none,multidevs=remap${s.readonly ? ',readonly=on' : ''}`);
   }
   return args;
 }

@@ -7,7 +7,9 @@ import { ensureLabKernel } from './kernels.js';
 import { labRun, stripHostOnlyArgs } from './run.js';
 
 function variantOption(): Option {
-  return new Option('--variant <variant>', 'kernel variant: default, or debug (KASAN, lockdep) for testing kernel code').choices(LAB_VARIANTS).default('default');
+  return new Option('--variant <variant>', 'kernel variant: default, or debug (KASAN, lockdep) for testing kernel code')
+    .choices(LAB_VARIANTS)
+    .default('default');
 }
 
 function kernelOption(): Option {
@@ -17,7 +19,9 @@ function kernelOption(): Option {
 }
 
 function accelOption(): Option {
-  return new Option('--accel <accel>', 'auto: KVM when a test boot proves it works, else TCG').choices(['auto', 'kvm', 'tcg']).default(process.env.IPCBENCH_LAB_ACCEL || 'auto');
+  return new Option('--accel <accel>', 'auto: KVM when a test boot proves it works, else TCG')
+    .choices(['auto', 'kvm', 'tcg'])
+    .default(process.env.IPCBENCH_LAB_ACCEL || 'auto');
 }
 
 function seconds(text: string): number {

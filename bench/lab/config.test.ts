@@ -42,7 +42,9 @@ test('source versions cannot escape the cache directory', () => {
 });
 
 test('the default fragment asks for everything the lab depends on', () => {
-  const text = readFragments('default').map((f) => f.text).join('\n');
+  const text = readFragments('default')
+    .map((f) => f.text)
+    .join('\n');
   for (const opt of [
     'CONFIG_ANDROID_BINDER_IPC=y',
     'CONFIG_ANDROID_BINDERFS=y',

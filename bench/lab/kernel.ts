@@ -59,7 +59,11 @@ const TAIL_LINES = 40;
 export function tailFile(path: string, n = TAIL_LINES): string {
   try {
     const text = readFileSync(path, 'utf8');
-    return text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1).slice(-n).join('\n');
+    return text
+      .split('\n')
+      .filter((l, i, a) => l !== '' || i < a.length - 1)
+      .slice(-n)
+      .join('\n');
   } catch {
     return '(no log)';
   }

@@ -18,7 +18,10 @@ const quiet = { log: () => {}, onOutput: () => {} };
 /** No qemu of ours may survive a test (other people's lab VMs on the same machine are not ours). */
 function ourQemus(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  const rows = out.split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  const rows = out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null);
   // our qemus run as timeout(1) -> qemu, timeout being our child
   const wrappers = new Set(rows.filter((m) => Number(m[2]) === process.pid && m[3]!.includes('qemu-system')).map((m) => m[1]));
   return rows.filter((m) => wrappers.has(m[1]) || wrappers.has(m[2])).map((m) => m[0]);
@@ -41,7 +44,10 @@ test('lab: exec streams output and returns the command exit code', { skip, timeo
   });
   assert.equal(r.exitCode, 7);
   assert.ok(lines.includes(`env=${r.env}`), lines.join('\n'));
-  assert.ok(lines.some((l) => l.includes('binder-control')), 'binderfs is mounted inside');
+  assert.ok(
+    lines.some((l) => l.includes('binder-control')),
+    'binderfs is mounted inside',
+  );
   assert.match(r.env, /^lab-(tcg|kvm)$/);
 });
 
@@ -50,8 +56,27 @@ test('lab: binder RPC + broadcast and a pipe case run inside and their results c
   try {
     const r = await labRun({
       runArgs: [
-        '--transports', 'binder,pipe', '--workloads', 'rpc,broadcast', '--sizes', '64', '--broadcast-sizes', '64',
-        '--subscribers', '2', '--placement', 'unpinned', '-r', '2', '--min-repetitions', '2', '-d', '50', '--warmup', '10', '--no-progress',
+        '--transports',
+        'binder,pipe',
+        '--workloads',
+        'rpc,broadcast',
+        '--sizes',
+        '64',
+        '--broadcast-sizes',
+        '64',
+        '--subscribers',
+        '2',
+        '--placement',
+        'unpinned',
+        '-r',
+        '2',
+        '--min-repetitions',
+        '2',
+        '-d',
+        '50',
+        '--warmup',
+        '10',
+        '--no-progress',
       ],
       out,
       timeoutMs: 10 * 60_000,
@@ -64,7 +89,11 @@ test('lab: binder RPC + broadcast and a pipe case run inside and their results c
       cases: { key: { transport: string; workload: string }; state: string; reason?: string }[];
     };
     assert.equal(doc.host.env, r.env, 'the run inside records lab-tcg / lab-kvm');
-    for (const [transport, workload] of [['binder', 'rpc'], ['binder', 'broadcast'], ['pipe', 'rpc']]) {
+    for (const [transport, workload] of [
+      ['binder', 'rpc'],
+      ['binder', 'broadcast'],
+      ['pipe', 'rpc'],
+    ]) {
       const c = doc.cases.find((x) => x.key.transport === transport && x.key.workload === workload);
       assert.ok(c, `no ${transport} ${workload} case`);
       assert.equal(c.state, 'ok', `${transport} ${workload}: ${c.state} ${c.reason ?? ''}`);

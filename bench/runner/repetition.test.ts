@@ -10,11 +10,25 @@ import { runRepetition, type RepetitionContext } from './repetition.js';
 import type { Transport } from '../../transports/types.js';
 
 const transport: Transport = { name: 'toy', native: 'toy', description: 'toy', workloads: ['rpc', 'broadcast'], probe: async () => ({ available: true }) };
-const rpcKey: CaseKey = { transport: 'toy', workload: 'rpc', size: 64, concurrency: 2, subscribers: 0, uninterested: 0, placement: 'same-core', mode: 'closed', rate: 0, env: 'host' };
+const rpcKey: CaseKey = {
+  transport: 'toy',
+  workload: 'rpc',
+  size: 64,
+  concurrency: 2,
+  subscribers: 0,
+  uninterested: 0,
+  placement: 'same-core',
+  mode: 'closed',
+  rate: 0,
+  env: 'host',
+};
 const bcastKey: CaseKey = { ...rpcKey, workload: 'broadcast', concurrency: 1, subscribers: 3 };
 
 function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: RunScript = {}) {
-  const exec = new FakeExecutor((_, n) => peer(n), () => run);
+  const exec = new FakeExecutor(
+    (_, n) => peer(n),
+    () => run,
+  );
   const ctx: RepetitionContext = {
     exec,
     key,
@@ -30,7 +44,10 @@ function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: 
 
 function assertCleanedUp(exec: FakeExecutor): void {
   assert.deepEqual(exec.liveHandles, [], 'every channel released');
-  assert.ok(exec.peers.every((p) => p.finished), 'every peer reaped');
+  assert.ok(
+    exec.peers.every((p) => p.finished),
+    'every peer reaped',
+  );
 }
 
 test('a good RPC repetition: one channel and server per pair, fds closed before the run, a record', async () => {
@@ -38,9 +55,15 @@ test('a good RPC repetition: one channel and server per pair, fds closed before 
   const out = await go();
   assert.ok(out.ok, JSON.stringify(out));
   assert.equal(out.rep.ops, 1000);
-  assert.deepEqual(out.rep.cpu.map((c) => c.role), ['client', 'client', 'server', 'server']);
+  assert.deepEqual(
+    out.rep.cpu.map((c) => c.role),
+    ['client', 'client', 'server', 'server'],
+  );
   assert.deepEqual(exec.log.slice(0, 5), ['prepare toy 64', 'prepare toy 64', 'closePeerFds 1', 'closePeerFds 2', 'runRpc 1,2']);
-  assert.ok(exec.peers.every((p) => !p.killed), 'peers exit by themselves after the goodbye');
+  assert.ok(
+    exec.peers.every((p) => !p.killed),
+    'peers exit by themselves after the goodbye',
+  );
   assertCleanedUp(exec);
 });
 

@@ -109,11 +109,14 @@ async function supervise<T>(
       abortAll();
     });
   const t = ctx.timing;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abortAll();
-    for (const p of peers) p.kill();
-  }, t.warmupMs + t.durationMs + t.timeoutMs);
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      abortAll();
+      for (const p of peers) p.kill();
+    },
+    t.warmupMs + t.durationMs + t.timeoutMs,
+  );
   try {
     return { value: await run, peerFailure, timedOut };
   } finally {
@@ -191,8 +194,7 @@ export async function runRepetition(ctx: RepetitionContext, driver: WorkloadDriv
     const daemons = daemonSnapshot(ctx);
     const { value: rec, peerFailure, timedOut } = await supervise(ctx, plan.run(handles), peers, handles);
     const daemonsCpu = daemonCpu(ctx, daemons);
-    if (timedOut)
-      return { ok: false, reason: `timed out after ${ctx.timing.timeoutMs} ms past the planned duration; peers killed${peerSaid(peers)}` };
+    if (timedOut) return { ok: false, reason: `timed out after ${ctx.timing.timeoutMs} ms past the planned duration; peers killed${peerSaid(peers)}` };
     if (rec.error) return { ok: false, reason: await withPeerStory(rec.reason, peerFailure, peers) };
     const exitProblem = peerFailure ?? (await reap(peers, ctx.timing.exitGraceMs ?? EXIT_GRACE_MS));
     if (exitProblem) return { ok: false, reason: exitProblem };

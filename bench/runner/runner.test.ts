@@ -18,7 +18,23 @@ function doc(transports: string[], unavailable: string[] = []): ResultDocument {
     complete: false,
     argv: [],
     options: {},
-    host: { hostname: 'h', cpuModel: 'c', cores: 2, onlineCpus: 2, smt: 'off', governor: 'g', kernel: 'k', virtualization: 'none', loadAverage: [0], memoryBytes: 1, node: 'n', addon: 'a', ipcbench: 'i', gitSha: 's', env: 'host' },
+    host: {
+      hostname: 'h',
+      cpuModel: 'c',
+      cores: 2,
+      onlineCpus: 2,
+      smt: 'off',
+      governor: 'g',
+      kernel: 'k',
+      virtualization: 'none',
+      loadAverage: [0],
+      memoryBytes: 1,
+      node: 'n',
+      addon: 'a',
+      ipcbench: 'i',
+      gitSha: 's',
+      env: 'host',
+    },
     warnings: [],
     transports: transports.map((name) => ({ name, available: !unavailable.includes(name), reason: unavailable.includes(name) ? 'not here' : undefined })),
     cases: [],
@@ -37,12 +53,22 @@ test('repetitions are interleaved across the transports of a group, each in fres
   const exec = new FakeExecutor();
   const { d } = await run({ transports: 'pipe,shm', repetitions: '3', minRepetitions: '3', ciTarget: '0' }, exec);
   const prepares = exec.log.filter((l) => l.startsWith('prepare'));
-  assert.deepEqual(prepares, ['prepare fdstream/pipe 64', 'prepare shm/shm 64', 'prepare fdstream/pipe 64', 'prepare shm/shm 64', 'prepare fdstream/pipe 64', 'prepare shm/shm 64']);
-  assert.equal(exec.peers.length, 6);
-  assert.deepEqual(d.cases.map((c) => [c.key.transport, c.state, c.repetitions.length]), [
-    ['pipe', 'ok', 3],
-    ['shm', 'ok', 3],
+  assert.deepEqual(prepares, [
+    'prepare fdstream/pipe 64',
+    'prepare shm/shm 64',
+    'prepare fdstream/pipe 64',
+    'prepare shm/shm 64',
+    'prepare fdstream/pipe 64',
+    'prepare shm/shm 64',
   ]);
+  assert.equal(exec.peers.length, 6);
+  assert.deepEqual(
+    d.cases.map((c) => [c.key.transport, c.state, c.repetitions.length]),
+    [
+      ['pipe', 'ok', 3],
+      ['shm', 'ok', 3],
+    ],
+  );
 });
 
 test('identical repetitions stop early at the minimum; progress ends at its total', async () => {
@@ -61,7 +87,8 @@ test('the stored summary is keyed by the metric table, in its units', async () =
 });
 
 test('one errored case does not stop the others; --fail-fast stops after its group', async () => {
-  const failPipe = (channel: string): RunScript => (channel === 'fdstream/pipe' ? { outcome: 'fail', reason: 'integrity check failed on reply 3: bad checksum' } : {});
+  const failPipe = (channel: string): RunScript =>
+    channel === 'fdstream/pipe' ? { outcome: 'fail', reason: 'integrity check failed on reply 3: bad checksum' } : {};
   const exec = new FakeExecutor(undefined, failPipe);
   const { d } = await run({ transports: 'pipe,shm', sizes: '64,128', repetitions: '2', minRepetitions: '2', ciTarget: '0' }, exec);
   assert.deepEqual(
@@ -69,17 +96,27 @@ test('one errored case does not stop the others; --fail-fast stops after its gro
     ['pipe 64 errored', 'shm 64 ok', 'pipe 128 errored', 'shm 128 ok'],
   );
   assert.match(d.cases[0]!.reason!, /^repetition 1: integrity check failed on reply 3/);
-  const ff = await run({ transports: 'pipe,shm', sizes: '64,128', repetitions: '2', minRepetitions: '2', ciTarget: '0', failFast: true }, new FakeExecutor(undefined, failPipe));
+  const ff = await run(
+    { transports: 'pipe,shm', sizes: '64,128', repetitions: '2', minRepetitions: '2', ciTarget: '0', failFast: true },
+    new FakeExecutor(undefined, failPipe),
+  );
   assert.equal(ff.d.cases.length, 2, 'the second group never ran');
 });
 
 test('unavailable transports and impossible cases are recorded with their reason, never run', async () => {
   const exec = new FakeExecutor();
-  const { d } = await run({ transports: 'pipe,shm', workloads: 'broadcast', subscribers: '2', uninterested: '2', repetitions: '1', minRepetitions: '1' }, exec, ['shm']);
-  assert.deepEqual(d.cases.map((c) => [c.key.transport, c.state]), [
-    ['pipe', 'skipped'],
-    ['shm', 'unavailable'],
-  ]);
+  const { d } = await run(
+    { transports: 'pipe,shm', workloads: 'broadcast', subscribers: '2', uninterested: '2', repetitions: '1', minRepetitions: '1' },
+    exec,
+    ['shm'],
+  );
+  assert.deepEqual(
+    d.cases.map((c) => [c.key.transport, c.state]),
+    [
+      ['pipe', 'skipped'],
+      ['shm', 'unavailable'],
+    ],
+  );
   assert.match(d.cases[0]!.reason!, /leaves no interested subscriber/);
   assert.equal(d.cases[1]!.reason, 'not here');
   assert.equal(exec.log.length, 0);

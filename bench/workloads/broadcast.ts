@@ -48,7 +48,15 @@ export const broadcastDriver: WorkloadDriver = {
       finish(rec, reports, daemonCpu) {
         const cpu: ProcessCpu[] = [usageToCpu('publisher', rec.publisherCpu, process.pid)];
         const histograms: string[] = [];
-        const delivery = { expected: rec.ops * interested.filter(Boolean).length, delivered: 0, lost: 0, duplicated: 0, corrupted: 0, late: 0, refused: rec.refused };
+        const delivery = {
+          expected: rec.ops * interested.filter(Boolean).length,
+          delivered: 0,
+          lost: 0,
+          duplicated: 0,
+          corrupted: 0,
+          late: 0,
+          refused: rec.refused,
+        };
         for (const r of reports) {
           cpu.push(usageToCpu('subscriber', r, r.pid));
           if (r.histogram && r.ops) histograms.push(compressV2(Buffer.from(r.histogram, 'base64')));
@@ -87,4 +95,3 @@ export const broadcastDriver: WorkloadDriver = {
     };
   },
 };
-

@@ -30,7 +30,8 @@ extern "C" {
 }
 #include <ipcbench/transport-plugin.h>
 
-namespace {
+namespace
+{
 
 struct Channel {
 	const transport_ops *ops = nullptr;
@@ -54,7 +55,8 @@ Channel *lookup(Napi::Env env, const Napi::Value &v)
 	auto it = channels.find(v.As<Napi::Number>().Int32Value());
 
 	if (it == channels.end())
-		throw Napi::Error::New(env, "ipcbench native: unknown channel handle");
+		throw Napi::Error::New(
+			env, "ipcbench native: unknown channel handle");
 	return it->second;
 }
 
@@ -150,14 +152,18 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 	char err[TP_ERR_LEN] = "";
 
 	if (!ops)
-		throw Napi::Error::New(env, "unknown native transport: " + name);
+		throw Napi::Error::New(env,
+				       "unknown native transport: " + name);
 	if (ops->unavailable)
 		throw Napi::Error::New(env, name + ": " + ops->unavailable);
-	std::string variant = o.Get("variant").IsString() ?
-		o.Get("variant").As<Napi::String>().Utf8Value() : "";
+	std::string variant =
+		o.Get("variant").IsString()
+			? o.Get("variant").As<Napi::String>().Utf8Value()
+			: "";
 	int vi = transport_variant(ops, variant.c_str());
 	if (vi < 0)
-		throw Napi::Error::New(env, name + ": no variant '" + variant + "'");
+		throw Napi::Error::New(env,
+				       name + ": no variant '" + variant + "'");
 	Channel *ch = new Channel();
 	ch->ops = ops;
 	ch->params.max_msg = num64(o, "maxMsg", 0);
@@ -178,8 +184,9 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 	int rc = ops->prepare(&ch->params, &ch->conn, ch->peers.data(), err);
 	if (rc) {
 		delete ch;
-		Napi::Error e = Napi::Error::New(env, std::string(name) + ": " +
-					       (err[0] ? err : strerror(-rc)));
+		Napi::Error e = Napi::Error::New(
+			env, std::string(name) + ": " +
+				     (err[0] ? err : strerror(-rc)));
 		e.Set("errno", Napi::Number::New(env, -rc));
 		throw e;
 	}
@@ -192,7 +199,8 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 			close_peer_fds(ch);
 			ops->close(ch->conn);
 			delete ch;
-			throw Napi::Error::New(env, std::string("ack board: ") + strerror(-rc));
+			throw Napi::Error::New(env, std::string("ack board: ") +
+							    strerror(-rc));
 		}
 		for (auto &p : ch->peers)
 			p.fds[p.n++] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -238,7 +246,8 @@ Napi::Value Release(const Napi::CallbackInfo &info)
 	Channel *ch = lookup(env, info[0]);
 
 	if (ch->busy)
-		throw Napi::Error::New(env, "ipcbench native: channel is still running");
+		throw Napi::Error::New(
+			env, "ipcbench native: channel is still running");
 	{
 		std::lock_guard<std::mutex> g(table_lock);
 		channels.erase(info[0].As<Napi::Number>().Int32Value());
@@ -285,7 +294,8 @@ Napi::Object summary_js(Napi::Env env, const Summary &s)
 	o.Set("p999", (double)s.p999);
 	o.Set("max", (double)s.max);
 	o.Set("mean", s.mean);
-	o.Set("encoded", Napi::Buffer<uint8_t>::Copy(env, s.encoded.data(), s.encoded.size()));
+	o.Set("encoded", Napi::Buffer<uint8_t>::Copy(env, s.encoded.data(),
+						     s.encoded.size()));
 	return o;
 }
 
@@ -302,23 +312,29 @@ Napi::Object usage_js(Napi::Env env, const cpu_usage &u)
 
 /* ---- RPC: native/workloads runs one pinned client thread per channel ---- */
 
-class RpcWorker : public Napi::AsyncWorker {
-public:
+class RpcWorker : public Napi::AsyncWorker
+{
+      public:
 	RpcWorker(Napi::Env env, std::vector<Channel *> chans, rpc_config cfg,
 		  std::vector<int> cpus)
-		: Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
-		  chans_(std::move(chans)), cfg_(cfg), cpus_(std::move(cpus)),
-		  cpu_(chans_.size())
+	    : Napi::AsyncWorker(env),
+	      deferred_(Napi::Promise::Deferred::New(env)),
+	      chans_(std::move(chans)), cfg_(cfg), cpus_(std::move(cpus)),
+	      cpu_(chans_.size())
 	{
 		memset(&res_, 0, sizeof(res_));
 	}
-	Napi::Promise Promise() { return deferred_.Promise(); }
+	Napi::Promise Promise()
+	{
+		return deferred_.Promise();
+	}
 
 	void Execute() override
 	{
 		std::vector<rpc_channel> rc(chans_.size());
 
-		if (histogram_init(&res_.hist, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)) {
+		if (histogram_init(&res_.hist, HIST_LOWEST, HIST_HIGHEST,
+				   HIST_DIGITS)) {
 			SetError("out of memory");
 			return;
 		}
@@ -326,8 +342,8 @@ public:
 			rc[i] = { chans_[i]->ops, chans_[i]->conn,
 				  chans_[i]->params.max_msg, cpus_[i],
 				  chans_[i]->connected };
-		int err = rpc_run_channels(rc.data(), (unsigned)rc.size(), &cfg_,
-					   &res_, cpu_.data());
+		int err = rpc_run_channels(rc.data(), (unsigned)rc.size(),
+					   &cfg_, &res_, cpu_.data());
 		for (size_t i = 0; i < chans_.size(); i++)
 			chans_[i]->connected = rc[i].connected;
 		if (err == -ENOMEM && !res_.error)
@@ -363,7 +379,7 @@ public:
 		deferred_.Reject(e.Value());
 	}
 
-private:
+      private:
 	Napi::Promise::Deferred deferred_;
 	std::vector<Channel *> chans_;
 	rpc_config cfg_;
@@ -387,7 +403,9 @@ Napi::Value RunRpc(const Napi::CallbackInfo &info)
 	for (uint32_t i = 0; i < handles.Length(); i++) {
 		chans[i] = lookup(env, handles.Get(i));
 		if (chans[i]->busy)
-			throw Napi::Error::New(env, "ipcbench native: channel is already running");
+			throw Napi::Error::New(
+				env,
+				"ipcbench native: channel is already running");
 		cpu[i] = cpus.Get(i).As<Napi::Number>().Int32Value();
 	}
 	cfg.warmup_ns = num64(o, "warmupNs", 0);
@@ -396,7 +414,8 @@ Napi::Value RunRpc(const Napi::CallbackInfo &info)
 	cfg.seed = num64(o, "seed", 1);
 	for (auto *ch : chans)
 		ch->busy = true;
-	RpcWorker *w = new RpcWorker(env, std::move(chans), cfg, std::move(cpu));
+	RpcWorker *w =
+		new RpcWorker(env, std::move(chans), cfg, std::move(cpu));
 	Napi::Promise p = w->Promise();
 	w->Queue();
 	return p;
@@ -404,21 +423,28 @@ Napi::Value RunRpc(const Napi::CallbackInfo &info)
 
 /* ---- broadcast: the publisher on one pinned thread ---- */
 
-class BroadcastWorker : public Napi::AsyncWorker {
-public:
+class BroadcastWorker : public Napi::AsyncWorker
+{
+      public:
 	BroadcastWorker(Napi::Env env, Channel *ch, int cpu, bcast_config cfg,
 			std::vector<uint8_t> interested)
-		: Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
-		  ch_(ch), cpu_(cpu), cfg_(cfg), interested_(std::move(interested))
+	    : Napi::AsyncWorker(env),
+	      deferred_(Napi::Promise::Deferred::New(env)), ch_(ch), cpu_(cpu),
+	      cfg_(cfg), interested_(std::move(interested))
 	{
 		memset(&res_, 0, sizeof(res_));
 	}
-	Napi::Promise Promise() { return deferred_.Promise(); }
+	Napi::Promise Promise()
+	{
+		return deferred_.Promise();
+	}
 
 	void Execute() override
 	{
-		if (histogram_init(&res_.last, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS) ||
-		    histogram_init(&res_.publish, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)) {
+		if (histogram_init(&res_.last, HIST_LOWEST, HIST_HIGHEST,
+				   HIST_DIGITS) ||
+		    histogram_init(&res_.publish, HIST_LOWEST, HIST_HIGHEST,
+				   HIST_DIGITS)) {
 			SetError("out of memory");
 			return;
 		}
@@ -456,7 +482,7 @@ public:
 		deferred_.Reject(e.Value());
 	}
 
-private:
+      private:
 	Napi::Promise::Deferred deferred_;
 	Channel *ch_;
 	int cpu_;
@@ -478,9 +504,12 @@ Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
 	bcast_config cfg{};
 
 	if (ch->busy)
-		throw Napi::Error::New(env, "ipcbench native: channel is already running");
+		throw Napi::Error::New(
+			env, "ipcbench native: channel is already running");
 	if (!ch->board || mask.Length() != ch->params.subscribers)
-		throw Napi::Error::New(env, "ipcbench native: not a broadcast channel of that size");
+		throw Napi::Error::New(
+			env,
+			"ipcbench native: not a broadcast channel of that size");
 	for (uint32_t i = 0; i < mask.Length(); i++)
 		interested[i] = mask.Get(i).ToBoolean().Value() ? 1 : 0;
 	cfg.size = ch->params.max_msg;
@@ -491,8 +520,9 @@ Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
 	cfg.rate = num64(o, "rate", 0);
 	cfg.seed = num64(o, "seed", 1);
 	ch->busy = true;
-	BroadcastWorker *w = new BroadcastWorker(env, ch,
-		o.Get("cpu").As<Napi::Number>().Int32Value(), cfg, std::move(interested));
+	BroadcastWorker *w = new BroadcastWorker(
+		env, ch, o.Get("cpu").As<Napi::Number>().Int32Value(), cfg,
+		std::move(interested));
 	Napi::Promise p = w->Promise();
 	w->Queue();
 	return p;
@@ -509,7 +539,9 @@ Napi::Value HistogramFromValues(const Napi::CallbackInfo &info)
 	if (histogram_init(&h, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS))
 		throw Napi::Error::New(env, "out of memory");
 	for (uint32_t i = 0; i < values.Length(); i++)
-		histogram_record(&h, (int64_t)values.Get(i).As<Napi::Number>().DoubleValue());
+		histogram_record(&h, (int64_t)values.Get(i)
+					     .As<Napi::Number>()
+					     .DoubleValue());
 	summarize(&h, &s);
 	histogram_deinit(&h);
 	return summary_js(env, s);
@@ -525,7 +557,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
 	exports.Set("release", Napi::Function::New(env, Release));
 	exports.Set("runRpc", Napi::Function::New(env, RunRpc));
 	exports.Set("runBroadcast", Napi::Function::New(env, RunBroadcast));
-	exports.Set("histogramFromValues", Napi::Function::New(env, HistogramFromValues));
+	exports.Set("histogramFromValues",
+		    Napi::Function::New(env, HistogramFromValues));
 	exports.Set("protocol", Napi::Number::New(env, MSG_PROTOCOL));
 	exports.Set("headerSize", Napi::Number::New(env, (double)MSG_HDR_SIZE));
 	return exports;

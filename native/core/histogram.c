@@ -17,7 +17,8 @@
 
 static int bucket_index(const struct histogram *h, int64_t v)
 {
-	int pow2ceiling = 64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask));
+	int pow2ceiling =
+		64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask));
 
 	return pow2ceiling - h->unit_magnitude -
 	       (h->sub_bucket_half_count_magnitude + 1);
@@ -75,14 +76,17 @@ int histogram_init(struct histogram *h, int64_t lowest, int64_t highest,
 	sub_bucket_count_magnitude =
 		(int)ceil(log2((double)largest_single_unit));
 	h->sub_bucket_half_count_magnitude =
-		(sub_bucket_count_magnitude > 1 ? sub_bucket_count_magnitude : 1) - 1;
+		(sub_bucket_count_magnitude > 1 ? sub_bucket_count_magnitude
+						: 1) -
+		1;
 	h->unit_magnitude = (int)floor(log2((double)lowest));
 	h->sub_bucket_count = 1 << (h->sub_bucket_half_count_magnitude + 1);
 	h->sub_bucket_half_count = h->sub_bucket_count / 2;
 	h->sub_bucket_mask = ((int64_t)h->sub_bucket_count - 1)
 			     << h->unit_magnitude;
 
-	smallest_untrackable = (int64_t)h->sub_bucket_count << h->unit_magnitude;
+	smallest_untrackable = (int64_t)h->sub_bucket_count
+			       << h->unit_magnitude;
 	buckets = 1;
 	while (smallest_untrackable <= highest) {
 		if (smallest_untrackable > INT64_MAX / 2) {
@@ -183,7 +187,8 @@ int64_t histogram_percentile(const struct histogram *h, double percentile)
 		if (seen >= wanted) {
 			int64_t lo = value_from_index(h, i);
 
-			return percentile == 0.0 ? lo : highest_equivalent(h, lo);
+			return percentile == 0.0 ? lo
+						 : highest_equivalent(h, lo);
 		}
 	}
 	return 0;
@@ -203,7 +208,8 @@ int64_t histogram_min(const struct histogram *h)
 	if (!h->total)
 		return 0;
 	bucket = bucket_index(h, h->min);
-	return (int64_t)sub_bucket_index(h, h->min, bucket) << (bucket + h->unit_magnitude);
+	return (int64_t)sub_bucket_index(h, h->min, bucket)
+	       << (bucket + h->unit_magnitude);
 }
 
 /* Mean over bucket midpoints (HdrHistogram's median equivalent values). */
@@ -288,7 +294,7 @@ long histogram_encode(const struct histogram *h, uint8_t *out, size_t cap)
 	}
 	put_be32(out, V2_ENCODING_COOKIE);
 	put_be32(out + 4, (uint32_t)(pos - 40));
-	put_be32(out + 8, 0);	/* normalizing index offset */
+	put_be32(out + 8, 0); /* normalizing index offset */
 	put_be32(out + 12, (uint32_t)h->digits);
 	put_be64(out + 16, (uint64_t)h->lowest);
 	put_be64(out + 24, (uint64_t)h->highest);

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 struct histogram {
-	int64_t lowest;		/* lowest discernible value */
-	int64_t highest;	/* highest trackable value */
-	int digits;		/* significant value digits */
+	int64_t lowest;	 /* lowest discernible value */
+	int64_t highest; /* highest trackable value */
+	int digits;	 /* significant value digits */
 	int unit_magnitude;
 	int sub_bucket_half_count_magnitude;
 	int32_t sub_bucket_count;
@@ -24,7 +24,7 @@ struct histogram {
 	int64_t total;
 	int64_t min;
 	int64_t max;
-	int64_t overflow;	/* values above highest, clamped into it */
+	int64_t overflow; /* values above highest, clamped into it */
 	int64_t *counts;
 };
 

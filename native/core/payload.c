@@ -69,8 +69,8 @@ int payload_init(struct payload *pl, size_t len, uint64_t seed)
 		x ^= x << 17;
 		pl->buf[i] = (uint8_t)x;
 	}
-	pl->body_hash = payload_hash(pl->buf + MSG_HDR_SIZE,
-				     len - MSG_HDR_SIZE);
+	pl->body_hash =
+		payload_hash(pl->buf + MSG_HDR_SIZE, len - MSG_HDR_SIZE);
 	memset(pl->buf, 0, MSG_HDR_SIZE);
 	return 0;
 }

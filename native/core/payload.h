@@ -10,33 +10,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSG_MAGIC 0x42435049u	/* "IPCB" little-endian */
-#define MSG_PROTOCOL 1u		/* bumped when the header or handshake changes */
+#define MSG_MAGIC 0x42435049u /* "IPCB" little-endian */
+#define MSG_PROTOCOL 1u	      /* bumped when the header or handshake changes */
 
 enum msg_flags {
 	MSG_DATA = 0,
-	MSG_HELLO = 1u << 0,	/* handshake: body carries the protocol version */
-	MSG_BYE = 1u << 1,	/* last message: the peer reports and exits */
-	MSG_MARK = 1u << 2,	/* first timed message: peers start their CPU accounting */
+	MSG_HELLO = 1u << 0, /* handshake: body carries the protocol version */
+	MSG_BYE = 1u << 1,   /* last message: the peer reports and exits */
+	MSG_MARK =
+		1u
+		<< 2, /* first timed message: peers start their CPU accounting */
 };
 
 struct msg_hdr {
 	uint32_t magic;
 	uint32_t flags;
 	uint64_t seq;
-	uint64_t sent_ns;	/* CLOCK_MONOTONIC when sent (broadcast latency) */
-	uint32_t len;		/* whole message, header included */
-	uint32_t check;		/* body hash folded with seq */
+	uint64_t sent_ns; /* CLOCK_MONOTONIC when sent (broadcast latency) */
+	uint32_t len;	  /* whole message, header included */
+	uint32_t check;	  /* body hash folded with seq */
 };
 
 #define MSG_HDR_SIZE ((size_t)sizeof(struct msg_hdr))
 
 enum payload_verdict {
 	PAYLOAD_OK = 0,
-	PAYLOAD_SHORT = 1,	/* fewer bytes than a header, or than hdr.len */
-	PAYLOAD_MAGIC = 2,	/* not one of our messages */
-	PAYLOAD_SEQ = 3,	/* lost, duplicated or reordered */
-	PAYLOAD_CHECKSUM = 4,	/* body corrupted */
+	PAYLOAD_SHORT = 1,    /* fewer bytes than a header, or than hdr.len */
+	PAYLOAD_MAGIC = 2,    /* not one of our messages */
+	PAYLOAD_SEQ = 3,      /* lost, duplicated or reordered */
+	PAYLOAD_CHECKSUM = 4, /* body corrupted */
 };
 
 /* A reusable message: the body is pseudo-random bytes filled once, its hash

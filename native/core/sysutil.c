@@ -22,7 +22,8 @@ int sysutil_pin(int cpu)
 
 static uint64_t tv_ns(const struct timeval *tv)
 {
-	return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
+	return (uint64_t)tv->tv_sec * 1000000000ull +
+	       (uint64_t)tv->tv_usec * 1000ull;
 }
 
 int sysutil_usage(struct cpu_usage *u, int thread)

@@ -8,8 +8,8 @@
 struct cpu_usage {
 	uint64_t user_ns;
 	uint64_t sys_ns;
-	int64_t vcsw;		/* voluntary context switches */
-	int64_t ivcsw;		/* involuntary context switches */
+	int64_t vcsw;  /* voluntary context switches */
+	int64_t ivcsw; /* involuntary context switches */
 };
 
 /* Pin the calling thread to one CPU (cpu < 0: leave it unpinned). */

@@ -41,7 +41,7 @@ enum tp_role {
 	TP_ROLE_CLIENT = 0,	/* RPC caller, lives in the harness */
 	TP_ROLE_SERVER = 1,	/* RPC callee, a peer process */
 	TP_ROLE_PUBLISHER = 2,	/* broadcast sender, lives in the harness */
-	TP_ROLE_SUBSCRIBER = 3,	/* broadcast receiver, a peer process */
+	TP_ROLE_SUBSCRIBER = 3, /* broadcast receiver, a peer process */
 };
 
 /* Everything a transport may need to know about the case, filled by the
@@ -50,12 +50,12 @@ struct tp_params {
 	/* The message size of the case, header included: fixed at prepare,
 	 * every message of the channel has exactly this size. */
 	size_t max_msg;
-	unsigned variant;	/* index into ops->variants (0 = the first) */
-	unsigned subscribers;	/* broadcast: number of subscribers */
-	unsigned index;		/* broadcast: this subscriber's index */
-	int interested;		/* broadcast: does this subscriber match */
-	const char *address;	/* address-based transports (bus socket, device) */
-	volatile int *abort;	/* set by the harness to make waits give up */
+	unsigned variant;     /* index into ops->variants (0 = the first) */
+	unsigned subscribers; /* broadcast: number of subscribers */
+	unsigned index;	      /* broadcast: this subscriber's index */
+	int interested;	      /* broadcast: does this subscriber match */
+	const char *address; /* address-based transports (bus socket, device) */
+	volatile int *abort; /* set by the harness to make waits give up */
 };
 
 /* A received message: points into transport-owned memory, valid until the
@@ -76,7 +76,7 @@ struct tp_peer_fds {
 /* A number the harness must honour (a size limit, a count limit), exported
  * to TypeScript by name so that it is never copied there by hand. */
 struct tp_limit {
-	const char *name;	/* camelCase, e.g. "mapMax" */
+	const char *name; /* camelCase, e.g. "mapMax" */
 	uint64_t value;
 };
 
@@ -135,10 +135,10 @@ struct transport_ops {
  * the "ipcbench_transports" linker section; transport_all() walks that
  * section, so the registry is whatever was linked in.
  */
-#define TRANSPORT_REGISTER(ops)						\
-	static const struct transport_ops *const tp_registered_##ops	\
-	__attribute__((used, section("ipcbench_transports"),		\
-		       aligned(sizeof(void *)))) = &(ops)
+#define TRANSPORT_REGISTER(ops)                                      \
+	static const struct transport_ops *const tp_registered_##ops \
+		__attribute__((used, section("ipcbench_transports"), \
+			       aligned(sizeof(void *)))) = &(ops)
 
 /* Every linked transport, in no particular order; *n receives the count. */
 const struct transport_ops *const *transport_all(size_t *n);

@@ -97,11 +97,15 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: %s pipe|unix-stream|futex SIZE DURATION_MS CPU_A CPU_B\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s pipe|unix-stream|futex SIZE DURATION_MS CPU_A CPU_B\n",
+			argv[0]);
 		return 2;
 	}
-	mode = !strcmp(argv[1], "pipe") ? 0 : !strcmp(argv[1], "unix-stream") ? 1 :
-	       !strcmp(argv[1], "futex") ? 2 : -1;
+	mode = !strcmp(argv[1], "pipe")		 ? 0
+	       : !strcmp(argv[1], "unix-stream") ? 1
+	       : !strcmp(argv[1], "futex")	 ? 2
+						 : -1;
 	size = strtoul(argv[2], NULL, 10);
 	duration_ms = strtol(argv[3], NULL, 10);
 	cpu_a = atoi(argv[4]);
@@ -116,7 +120,7 @@ int main(int argc, char **argv)
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!buf || !samples || shared == MAP_FAILED)
 		return 1;
-	words = (uint32_t *)shared;	/* [0]: to child, [16]: to parent */
+	words = (uint32_t *)shared; /* [0]: to child, [16]: to parent */
 	if (mode == 0) {
 		if (pipe(to_child) || pipe(to_parent))
 			return 1;
@@ -139,11 +143,14 @@ int main(int argc, char **argv)
 			if (mode == 2) {
 				futex_await(&words[0], seen);
 				seen++;
-				memcpy(shared + 4096 + size, shared + 4096, size);
+				memcpy(shared + 4096 + size, shared + 4096,
+				       size);
 				futex_post(&words[16]);
 			} else {
-				xfer(mode == 0 ? to_child[0] : to_child[1], buf, size, 0);
-				xfer(mode == 0 ? to_parent[1] : to_child[1], buf, size, 1);
+				xfer(mode == 0 ? to_child[0] : to_child[1], buf,
+				     size, 0);
+				xfer(mode == 0 ? to_parent[1] : to_child[1],
+				     buf, size, 1);
 			}
 		}
 	}
@@ -160,8 +167,10 @@ int main(int argc, char **argv)
 			futex_await(&words[16], seen);
 			memcpy(buf, shared + 4096 + size, size);
 		} else {
-			xfer(mode == 0 ? to_child[1] : to_child[0], buf, size, 1);
-			xfer(mode == 0 ? to_parent[0] : to_child[0], buf, size, 0);
+			xfer(mode == 0 ? to_child[1] : to_child[0], buf, size,
+			     1);
+			xfer(mode == 0 ? to_parent[0] : to_child[0], buf, size,
+			     0);
 		}
 		t1 = now_ns();
 		if (t0 >= warm_until && n < MAX_SAMPLES)

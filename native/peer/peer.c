@@ -51,18 +51,19 @@ static int parse_u64(const char *s, uint64_t *out)
 static void print_report(const char *role, const struct peer_report *rep)
 {
 	printf("REPORT {\"role\":\"%s\",\"pid\":%d,\"ops\":%" PRIu64
-	       ",\"userNs\":%" PRIu64 ",\"sysNs\":%" PRIu64
-	       ",\"vcsw\":%" PRId64 ",\"ivcsw\":%" PRId64
-	       ",\"lost\":%" PRIu64 ",\"duplicated\":%" PRIu64
-	       ",\"corrupted\":%" PRIu64 ",\"late\":%" PRIu64,
-	       role, (int)getpid(), rep->ops, rep->cpu.user_ns,
-	       rep->cpu.sys_ns, rep->cpu.vcsw, rep->cpu.ivcsw, rep->lost,
-	       rep->duplicated, rep->corrupted, rep->late);
+	       ",\"userNs\":%" PRIu64 ",\"sysNs\":%" PRIu64 ",\"vcsw\":%" PRId64
+	       ",\"ivcsw\":%" PRId64 ",\"lost\":%" PRIu64
+	       ",\"duplicated\":%" PRIu64 ",\"corrupted\":%" PRIu64
+	       ",\"late\":%" PRIu64,
+	       role, (int)getpid(), rep->ops, rep->cpu.user_ns, rep->cpu.sys_ns,
+	       rep->cpu.vcsw, rep->cpu.ivcsw, rep->lost, rep->duplicated,
+	       rep->corrupted, rep->late);
 	if (rep->have_hist) {
 		size_t cap = histogram_encoded_max(&rep->hist);
 		uint8_t *enc = malloc(cap);
 		char *b64 = malloc(cap * 4 / 3 + 8);
-		long n = enc && b64 ? histogram_encode(&rep->hist, enc, cap) : -ENOMEM;
+		long n = enc && b64 ? histogram_encode(&rep->hist, enc, cap)
+				    : -ENOMEM;
 
 		if (n > 0) {
 			base64_encode(enc, (size_t)n, b64);
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
 	int fds[TP_MAX_FDS], n_fds = 0, cpu = -1, c, rc;
 	uint64_t v;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive the harness */
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the harness */
 	if (getppid() == 1)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -219,19 +220,21 @@ int main(int argc, char **argv)
 	}
 
 	if (ops->unavailable) {
-		fprintf(stderr, "ipcbench-peer: %s: %s\n", tname, ops->unavailable);
+		fprintf(stderr, "ipcbench-peer: %s: %s\n", tname,
+			ops->unavailable);
 		return 1;
 	}
 	rc = transport_variant(ops, variant);
 	if (rc < 0) {
-		fprintf(stderr, "ipcbench-peer: %s has no variant '%s'\n", tname, variant);
+		fprintf(stderr, "ipcbench-peer: %s has no variant '%s'\n",
+			tname, variant);
 		return 2;
 	}
 	params.variant = (unsigned)rc;
 	rc = sysutil_pin(cpu);
 	if (rc) {
-		fprintf(stderr, "ipcbench-peer: cannot pin to CPU %d: %s\n", cpu,
-			strerror(-rc));
+		fprintf(stderr, "ipcbench-peer: cannot pin to CPU %d: %s\n",
+			cpu, strerror(-rc));
 		return 1;
 	}
 	if (role == TP_ROLE_SUBSCRIBER) {
@@ -239,7 +242,8 @@ int main(int argc, char **argv)
 		size_t len = ack_board_size(params.subscribers);
 
 		if (n_fds < 1 || params.index >= params.subscribers) {
-			fprintf(stderr, "ipcbench-peer: subscriber needs --subscribers, --index and an ack board fd\n");
+			fprintf(stderr,
+				"ipcbench-peer: subscriber needs --subscribers, --index and an ack board fd\n");
 			return 2;
 		}
 		board = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,

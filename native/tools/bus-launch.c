@@ -58,7 +58,8 @@
 
 static const char *prog = "ipcbench-bus-launch";
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -138,8 +139,8 @@ static void describe_status(int status, char *buf, size_t len)
 	if (WIFEXITED(status))
 		snprintf(buf, len, "exited with code %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		snprintf(buf, len, "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
 		snprintf(buf, len, "stopped (status 0x%x)", status);
 }
@@ -156,7 +157,8 @@ static int supervise(pid_t child, int sigfd, const char *what,
 	int status = 0;
 
 	for (;;) {
-		struct pollfd p[2] = { { sigfd, POLLIN, 0 }, { extra_fd, POLLIN, 0 } };
+		struct pollfd p[2] = { { sigfd, POLLIN, 0 },
+				       { extra_fd, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 
 		if (poll(p, extra_fd >= 0 ? 2 : 1, -1) < 0) {
@@ -164,7 +166,8 @@ static int supervise(pid_t child, int sigfd, const char *what,
 				continue;
 			die("poll: %s", strerror(errno));
 		}
-		if (extra_fd >= 0 && p[1].revents && on_extra && on_extra(extra) < 0) {
+		if (extra_fd >= 0 && p[1].revents && on_extra &&
+		    on_extra(extra) < 0) {
 			/* controller connection lost: the broker is dying */
 			status = stop_child(child);
 			goto died;
@@ -181,15 +184,15 @@ static int supervise(pid_t child, int sigfd, const char *what,
 			return 0;
 		}
 	}
-died: {
-		char how[128];
+died : {
+	char how[128];
 
-		describe_status(status, how, sizeof(how));
-		fprintf(stderr, "%s: %s %s\n", prog, what, how);
-		if (socket_path)
-			unlink(socket_path);
-		return 1;
-	}
+	describe_status(status, how, sizeof(how));
+	fprintf(stderr, "%s: %s %s\n", prog, what, how);
+	if (socket_path)
+		unlink(socket_path);
+	return 1;
+}
 }
 
 static int mode_exec(int argc, char **argv)
@@ -215,13 +218,14 @@ static int mode_exec(int argc, char **argv)
 		close(go[1]);
 		while (read(go[0], &c, 1) < 0 && errno == EINTR)
 			;
-		exec_child(argv);	/* fd 3 (address pipe) is inherited */
+		exec_child(argv); /* fd 3 (address pipe) is inherited */
 	}
 	close(go[0]);
 	len = snprintf(line, sizeof(line), "%d\n", (int)pid);
 	if (write(NOTIFY_FD, line, (size_t)len) != len)
-		fprintf(stderr, "%s: cannot announce the pid: %s\n", prog, strerror(errno));
-	close(NOTIFY_FD);	/* only the daemon writes there from now on */
+		fprintf(stderr, "%s: cannot announce the pid: %s\n", prog,
+			strerror(errno));
+	close(NOTIFY_FD); /* only the daemon writes there from now on */
 	close(go[1]);
 	return supervise(pid, sigfd, argv[0], NULL, NULL, -1, NULL);
 }
@@ -252,12 +256,13 @@ static int append_allow_all_batch(sd_bus_message *m)
 
 	r = sd_bus_message_append(m, "bt", 1, (uint64_t)PRIORITY);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(btbs)", 1, 1, (uint64_t)PRIORITY, 1, "");
+		r = sd_bus_message_append(m, "a(btbs)", 1, 1,
+					  (uint64_t)PRIORITY, 1, "");
 	/* send, then receive: any name/path/interface/member/type, 0..max fds */
 	for (i = 0; i < 2 && r >= 0; i++)
-		r = sd_bus_message_append(m, "a(btssssuutt)", 1, 1, (uint64_t)PRIORITY,
-					  "", "", "", "", 0u, 0u, (uint64_t)0,
-					  UINT64_MAX);
+		r = sd_bus_message_append(m, "a(btssssuutt)", 1, 1,
+					  (uint64_t)PRIORITY, "", "", "", "",
+					  0u, 0u, (uint64_t)0, UINT64_MAX);
 	return r;
 }
 
@@ -279,11 +284,11 @@ static int append_policy_v32(sd_bus_message *m)
 	if (r >= 0)
 		r = append_allow_all_batch(m);
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);	/* batch */
+		r = sd_bus_message_close_container(m); /* batch */
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);	/* (u batch) */
+		r = sd_bus_message_close_container(m); /* (u batch) */
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);	/* a(u batch) */
+		r = sd_bus_message_close_container(m); /* a(u batch) */
 	if (r >= 0)
 		r = sd_bus_message_append(m, "a(buu(" BATCH_T "))", 0);
 	if (r >= 0)
@@ -291,9 +296,9 @@ static int append_policy_v32(sd_bus_message *m)
 	if (r >= 0)
 		r = sd_bus_message_append(m, "bs", 0, "");
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);	/* struct */
+		r = sd_bus_message_close_container(m); /* struct */
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);	/* variant */
+		r = sd_bus_message_close_container(m); /* variant */
 	return r;
 }
 
@@ -309,7 +314,7 @@ static int listen_unix(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
-	old = umask(0077);	/* the socket file is born owner-only */
+	old = umask(0077); /* the socket file is born owner-only */
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r)
@@ -358,14 +363,29 @@ static int mode_broker(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': socket_path = optarg; break;
-		case 'b': broker = optarg; break;
-		case 'v': version = strtol(optarg, NULL, 10); break;
-		case 'B': max_bytes = optarg; break;
-		case 'F': max_fds = optarg; break;
-		case 'M': max_matches = optarg; break;
-		case 'O': max_objects = optarg; break;
-		default: die("broker: bad arguments");
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'b':
+			broker = optarg;
+			break;
+		case 'v':
+			version = strtol(optarg, NULL, 10);
+			break;
+		case 'B':
+			max_bytes = optarg;
+			break;
+		case 'F':
+			max_fds = optarg;
+			break;
+		case 'M':
+			max_matches = optarg;
+			break;
+		case 'O':
+			max_objects = optarg;
+			break;
+		default:
+			die("broker: bad arguments");
 		}
 	}
 	if (!socket_path)
@@ -417,10 +437,12 @@ static int mode_broker(int argc, char **argv)
 		unlink(socket_path);
 		die("controller connection: %s", strerror(-r));
 	}
-	r = sd_bus_message_new_method_call(bus, &m, NULL, "/org/bus1/DBus/Broker",
-					   "org.bus1.DBus.Broker", "AddListener");
+	r = sd_bus_message_new_method_call(
+		bus, &m, NULL, "/org/bus1/DBus/Broker", "org.bus1.DBus.Broker",
+		"AddListener");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "oh", "/org/bus1/DBus/Listener/0", lfd);
+		r = sd_bus_message_append(m, "oh", "/org/bus1/DBus/Listener/0",
+					  lfd);
 	if (r >= 0)
 		r = append_policy_v32(m);
 	if (r >= 0)
@@ -435,19 +457,19 @@ static int mode_broker(int argc, char **argv)
 		die("AddListener failed: %s (dbus-broker %s)",
 		    error.message ? error.message : strerror(-r), how);
 	}
-	close(lfd);	/* the broker holds its own copy now */
+	close(lfd); /* the broker holds its own copy now */
 	{
 		char line[PATH_MAX + 64];
 		int len = snprintf(line, sizeof(line), "unix:path=%s\n%d\n",
 				   socket_path, (int)pid);
 
 		if (write(NOTIFY_FD, line, (size_t)len) != len)
-			fprintf(stderr, "%s: cannot announce the address: %s\n", prog,
-				strerror(errno));
+			fprintf(stderr, "%s: cannot announce the address: %s\n",
+				prog, strerror(errno));
 		close(NOTIFY_FD);
 	}
-	r = supervise(pid, sigfd, "dbus-broker", socket_path, controller_process,
-		      sd_bus_get_fd(bus), bus);
+	r = supervise(pid, sigfd, "dbus-broker", socket_path,
+		      controller_process, sd_bus_get_fd(bus), bus);
 	sd_bus_close_unref(bus);
 	return r;
 }
@@ -465,7 +487,7 @@ static int mode_broker(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive the harness */
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the harness */
 	if (getppid() == 1)
 		return 1;
 	if (argc >= 2 && !strcmp(argv[1], "broker"))

@@ -55,7 +55,8 @@ static void pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "sdbus-pingpong: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+		fprintf(stderr, "sdbus-pingpong: cannot pin to CPU %d: %s\n",
+			cpu, strerror(errno));
 		exit(1);
 	}
 }
@@ -72,7 +73,8 @@ static sd_bus *open_bus(const char *address)
 	if (r >= 0)
 		r = sd_bus_start(bus);
 	if (r < 0) {
-		fprintf(stderr, "sdbus-pingpong: connect %s: %s\n", address, strerror(-r));
+		fprintf(stderr, "sdbus-pingpong: connect %s: %s\n", address,
+			strerror(-r));
 		exit(1);
 	}
 	return bus;
@@ -111,17 +113,20 @@ static const sd_bus_vtable echo_vtable[] = {
  * integrity check.  --vtable: sd-bus's object dispatch instead, as a typical
  * service is written (costs extra lookups per call; shows how much).
  */
-static void serve(const char *address, const char *name, int ready_fd, int vtable)
+static void serve(const char *address, const char *name, int ready_fd,
+		  int vtable)
 {
 	sd_bus *bus = open_bus(address);
 	int r = 0;
 
 	if (vtable)
-		r = sd_bus_add_object_vtable(bus, NULL, PATH, IFACE, echo_vtable, NULL);
+		r = sd_bus_add_object_vtable(bus, NULL, PATH, IFACE,
+					     echo_vtable, NULL);
 	if (r >= 0)
 		r = sd_bus_request_name(bus, name, 0);
 	if (r < 0) {
-		fprintf(stderr, "sdbus-pingpong: serve %s: %s\n", name, strerror(-r));
+		fprintf(stderr, "sdbus-pingpong: serve %s: %s\n", name,
+			strerror(-r));
 		exit(1);
 	}
 	if (ready_fd >= 0) {
@@ -137,9 +142,10 @@ static void serve(const char *address, const char *name, int ready_fd, int vtabl
 
 		r = sd_bus_process(bus, vtable ? NULL : &m);
 		if (r < 0)
-			exit(0);	/* bus gone or client done */
+			exit(0); /* bus gone or client done */
 		if (m) {
-			if (sd_bus_message_is_method_call(m, IFACE, "Echo") > 0 &&
+			if (sd_bus_message_is_method_call(m, IFACE, "Echo") >
+				    0 &&
 			    on_echo(m, NULL, NULL) < 0)
 				exit(1);
 			sd_bus_message_unref(m);
@@ -171,7 +177,8 @@ int main(int argc, char **argv)
 	const char *address = NULL;
 	size_t size = 64;
 	uint64_t ms = 1000, *lat = NULL, n = 0, cap = 1 << 16, start, end;
-	int client_cpu = -1, server_cpu = -1, serve_only = 0, vtable = 0, c, pfd[2], r;
+	int client_cpu = -1, server_cpu = -1, serve_only = 0, vtable = 0, c,
+	    pfd[2], r;
 	char name[128], ch;
 	uint8_t *buf;
 	sd_bus *bus;
@@ -179,19 +186,35 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': address = optarg; break;
-		case 's': size = strtoull(optarg, NULL, 10); break;
-		case 'm': ms = strtoull(optarg, NULL, 10); break;
-		case 'c': client_cpu = atoi(optarg); break;
-		case 'S': server_cpu = atoi(optarg); break;
-		case 'v': serve_only = 1; break;
-		case 'V': vtable = 1; break;
-		default: return 2;
+		case 'a':
+			address = optarg;
+			break;
+		case 's':
+			size = strtoull(optarg, NULL, 10);
+			break;
+		case 'm':
+			ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'c':
+			client_cpu = atoi(optarg);
+			break;
+		case 'S':
+			server_cpu = atoi(optarg);
+			break;
+		case 'v':
+			serve_only = 1;
+			break;
+		case 'V':
+			vtable = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!address || !size) {
-		fprintf(stderr, "usage: ipcbench-sdbus-pingpong --address ADDR --size N [--ms MS] [--client-cpu C] [--server-cpu S] [--vtable]\n"
-				"       ipcbench-sdbus-pingpong --serve --address ADDR\n");
+		fprintf(stderr,
+			"usage: ipcbench-sdbus-pingpong --address ADDR --size N [--ms MS] [--client-cpu C] [--server-cpu S] [--vtable]\n"
+			"       ipcbench-sdbus-pingpong --serve --address ADDR\n");
 		return 2;
 	}
 	snprintf(name, sizeof(name), IFACE ".Minimal.P%d", (int)getpid());
@@ -233,7 +256,8 @@ int main(int argc, char **argv)
 		size_t len;
 		uint64_t t0 = now_ns(), t1;
 
-		r = sd_bus_message_new_method_call(bus, &m, name, PATH, IFACE, "Echo");
+		r = sd_bus_message_new_method_call(bus, &m, name, PATH, IFACE,
+						   "Echo");
 		if (r >= 0)
 			r = sd_bus_message_append_array(m, 'y', buf, size);
 		if (r >= 0)
@@ -246,7 +270,8 @@ int main(int argc, char **argv)
 		sd_bus_message_unref(m);
 		sd_bus_message_unref(reply);
 		if (r < 0) {
-			fprintf(stderr, "sdbus-pingpong: call: %s\n", e.message ? e.message : strerror(-r));
+			fprintf(stderr, "sdbus-pingpong: call: %s\n",
+				e.message ? e.message : strerror(-r));
 			kill(pid, SIGKILL);
 			return 1;
 		}
@@ -267,8 +292,9 @@ int main(int argc, char **argv)
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	qsort(lat, n, sizeof(*lat), cmp_u64);
-	printf("{\"size\":%zu,\"calls\":%llu,\"p50Ns\":%llu,\"p99Ns\":%llu}\n", size,
-	       (unsigned long long)n, (unsigned long long)(n ? lat[n / 2] : 0),
+	printf("{\"size\":%zu,\"calls\":%llu,\"p50Ns\":%llu,\"p99Ns\":%llu}\n",
+	       size, (unsigned long long)n,
+	       (unsigned long long)(n ? lat[n / 2] : 0),
 	       (unsigned long long)(n ? lat[(n * 99) / 100] : 0));
 	free(lat);
 	free(buf);

@@ -101,7 +101,14 @@ function writeUnavailable(all) {
   ];
   for (const t of all.filter((x) => !x.available)) {
     const sym = `unavailable_${cIdent(t.name)}_ops`;
-    lines.push(`static const struct transport_ops ${sym} = {`, `\t.name = ${cString(t.name)},`, `\t.unavailable = ${cString(t.reason)},`, '};', `TRANSPORT_REGISTER(${sym});`, '');
+    lines.push(
+      `static const struct transport_ops ${sym} = {`,
+      `\t.name = ${cString(t.name)},`,
+      `\t.unavailable = ${cString(t.reason)},`,
+      '};',
+      `TRANSPORT_REGISTER(${sym});`,
+      '',
+    );
   }
   const text = lines.join('\n');
   mkdirSync(dirname(GENERATED), { recursive: true });

@@ -52,7 +52,8 @@
 #include "../core/transport.h"
 
 #if defined(__has_include)
-#if __has_include(<linux/android/binder.h>) && __has_include(<linux/android/binderfs.h>)
+#if __has_include( \
+	<linux/android/binder.h>) && __has_include(<linux/android/binderfs.h>)
 #define IPCBENCH_HAVE_BINDER 1
 #endif
 #endif
@@ -86,7 +87,7 @@
 #define BD_REGISTER_TIMEOUT_NS (30ll * 1000000000ll)
 #define BD_EBUSY_RETRY_NS (3ll * 1000000000ll)
 #define BD_REFUSAL_TIMEOUT_NS (10ll * 1000000000ll)
-#define BD_REGISTER_MAGIC 0x52435049u	/* "IPCR" */
+#define BD_REGISTER_MAGIC 0x52435049u /* "IPCR" */
 
 struct bd_register {
 	uint32_t magic;
@@ -106,7 +107,7 @@ struct tp_conn {
 	int fd;
 	void *map;
 	size_t map_len;
-	char dev[PATH_MAX];	/* a device we created: unlinked on close */
+	char dev[PATH_MAX]; /* a device we created: unlinked on close */
 	int created;
 	int lock_fd;		/* pool device taken with flock, or -1 */
 	/* commands queued for the next BINDER_WRITE_READ */
@@ -115,13 +116,14 @@ struct tp_conn {
 	/* what the driver returned, parsed from rpos */
 	uint8_t rbuf[BD_RBUF];
 	size_t rlen, rpos;
-	binder_uintptr_t to_free;	/* received buffer, freed with the next write */
+	binder_uintptr_t
+		to_free; /* received buffer, freed with the next write */
 	/* publisher */
-	uint32_t *handles;	/* subscriber index -> handle */
+	uint32_t *handles; /* subscriber index -> handle */
 	unsigned n_subs;
-	unsigned *batch;	/* subscriber of each command of the last batch */
-	int *failed;		/* errno of each command of the last batch */
-	uint8_t *todo;		/* subscribers still to be sent the current message */
+	unsigned *batch; /* subscriber of each command of the last batch */
+	int *failed;	 /* errno of each command of the last batch */
+	uint8_t *todo;	 /* subscribers still to be sent the current message */
 	uint64_t refusals;
 	int looper;
 	/* subscriber: the registration buffer lives here (the node's ptr) */
@@ -224,7 +226,7 @@ static int bd_last_error(struct tp_conn *c)
 	struct binder_extended_error ee = { 0 };
 
 	if (ioctl(c->fd, BINDER_GET_EXTENDED_ERROR, &ee) || !ee.param)
-		return -ENOSPC;	/* older driver: allocation failure is the usual cause */
+		return -ENOSPC; /* older driver: allocation failure is the usual cause */
 	return ee.param < 0 ? ee.param : -ee.param;
 }
 
@@ -292,7 +294,7 @@ static int bd_error_cmd(struct tp_conn *c, uint32_t cmd, const uint8_t *arg)
 
 	switch (cmd) {
 	case BR_DEAD_REPLY:
-		return -EPIPE;	/* the other process is gone */
+		return -EPIPE; /* the other process is gone */
 	case BR_FAILED_REPLY:
 		return bd_last_error(c);
 	case BR_FROZEN_REPLY:
@@ -319,14 +321,15 @@ static int bd_wait_transaction(struct tp_conn *c, uint32_t want,
 
 		if (rc)
 			return rc;
-		if (bd_housekeeping(c, cmd, arg) || cmd == BR_TRANSACTION_COMPLETE)
+		if (bd_housekeeping(c, cmd, arg) ||
+		    cmd == BR_TRANSACTION_COMPLETE)
 			continue;
 		if (cmd != want)
 			return bd_error_cmd(c, cmd, arg);
 		memcpy(&tr, arg, sizeof(tr));
 		c->to_free = tr.data.ptr.buffer;
 		if (tr.flags & TF_STATUS_CODE)
-			return -EREMOTEIO;	/* the other side failed, not us */
+			return -EREMOTEIO; /* the other side failed, not us */
 		msg->data = (void *)(uintptr_t)tr.data.ptr.buffer;
 		msg->len = tr.data_size;
 		return 0;
@@ -355,7 +358,7 @@ static int bd_wait_completions(struct tp_conn *c, unsigned n, int *failed)
 			continue;
 		}
 		if (cmd == BR_TRANSACTION || cmd == BR_REPLY)
-			return -EPROTO;	/* nobody should talk to us now */
+			return -EPROTO; /* nobody should talk to us now */
 		rc = bd_error_cmd(c, cmd, arg);
 		if (!failed)
 			return rc;
@@ -370,20 +373,22 @@ static int bd_open(struct tp_conn *c, const char *path, int oneway, char *err)
 
 	c->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (c->fd < 0)
-		return tp_fail(err, -errno, "open %s: %s", path, strerror(errno));
+		return tp_fail(err, -errno, "open %s: %s", path,
+			       strerror(errno));
 	if (ioctl(c->fd, BINDER_VERSION, &v))
 		return tp_fail(err, -errno, "BINDER_VERSION on %s: %s", path,
 			       strerror(errno));
 	if (v.protocol_version != BINDER_CURRENT_PROTOCOL_VERSION)
-		return tp_fail(err, -EPROTO,
-			       "binder protocol %d, we speak %d (32-bit binder kernel?)",
-			       v.protocol_version, BINDER_CURRENT_PROTOCOL_VERSION);
+		return tp_fail(
+			err, -EPROTO,
+			"binder protocol %d, we speak %d (32-bit binder kernel?)",
+			v.protocol_version, BINDER_CURRENT_PROTOCOL_VERSION);
 	c->map_len = bd_map_size(&c->params, oneway);
 	c->map = mmap(NULL, c->map_len, PROT_READ, MAP_PRIVATE, c->fd, 0);
 	if (c->map == MAP_FAILED) {
 		c->map = NULL;
-		return tp_fail(err, -errno, "mmap %zu bytes of %s: %s", c->map_len,
-			       path, strerror(errno));
+		return tp_fail(err, -errno, "mmap %zu bytes of %s: %s",
+			       c->map_len, path, strerror(errno));
 	}
 	return 0;
 }
@@ -412,10 +417,13 @@ static int bd_become_manager(struct tp_conn *c, const char *path, char *err)
 	 * released by the driver's deferred work */
 	while (ioctl(c->fd, BINDER_SET_CONTEXT_MGR, &zero)) {
 		if (errno != EBUSY || bd_now_ns() > until)
-			return tp_fail(err, -errno,
-				       "become context manager of %s: %s%s", path,
-				       strerror(errno),
-				       errno == EBUSY ? " (another process manages this device; use a binderfs mount so each case gets its own device)" : "");
+			return tp_fail(
+				err, -errno,
+				"become context manager of %s: %s%s", path,
+				strerror(errno),
+				errno == EBUSY
+					? " (another process manages this device; use a binderfs mount so each case gets its own device)"
+					: "");
 		usleep(10000);
 	}
 	return 0;
@@ -428,7 +436,7 @@ static struct tp_conn *bd_alloc(const struct tp_params *p, enum tp_role role)
 	if (!c)
 		return NULL;
 	c->params = *p;
-	c->params.address = NULL;	/* not ours to keep */
+	c->params.address = NULL; /* not ours to keep */
 	c->role = role;
 	c->fd = -1;
 	c->lock_fd = -1;
@@ -532,11 +540,16 @@ static int bd_pick_device(struct tp_conn *c, const char *address, char *err)
 	if (strlen(addr) >= sizeof(dir))
 		return tp_fail(err, -ENAMETOOLONG, "binder address too long");
 	if (stat(addr, &st))
-		return tp_fail(err, -errno, "%s: %s (no binder here; use `ipcbench lab run`)",
-			       addr, strerror(errno));
+		return tp_fail(
+			err, -errno,
+			"%s: %s (no binder here; use `ipcbench lab run`)", addr,
+			strerror(errno));
 	is_dir = S_ISDIR(st.st_mode);
 	if (!is_dir && !S_ISCHR(st.st_mode))
-		return tp_fail(err, -ENODEV, "%s is neither a binderfs mount nor a binder device", addr);
+		return tp_fail(
+			err, -ENODEV,
+			"%s is neither a binderfs mount nor a binder device",
+			addr);
 	snprintf(dir, sizeof(dir), "%s", addr);
 	if (!is_dir) {
 		char *slash = strrchr(dir, '/');
@@ -550,11 +563,13 @@ static int bd_pick_device(struct tp_conn *c, const char *address, char *err)
 	fd = open(control, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		memset(&dev, 0, sizeof(dev));
-		snprintf(dev.name, sizeof(dev.name), "ipcbench-%d-%u", (int)getpid(),
+		snprintf(dev.name, sizeof(dev.name), "ipcbench-%d-%u",
+			 (int)getpid(),
 			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 		if (!ioctl(fd, BINDER_CTL_ADD, &dev)) {
 			close(fd);
-			snprintf(c->dev, sizeof(c->dev), "%s/%s", dir, dev.name);
+			snprintf(c->dev, sizeof(c->dev), "%s/%s", dir,
+				 dev.name);
 			c->created = 1;
 			return 0;
 		}
@@ -562,12 +577,14 @@ static int bd_pick_device(struct tp_conn *c, const char *address, char *err)
 			int e = errno;
 
 			close(fd);
-			return tp_fail(err, -e, "create a binder device with %s: %s",
+			return tp_fail(err, -e,
+				       "create a binder device with %s: %s",
 				       control, strerror(e));
 		}
 		close(fd);
 	} else if (is_dir) {
-		return tp_fail(err, -errno, "open %s: %s", control, strerror(errno));
+		return tp_fail(err, -errno, "open %s: %s", control,
+			       strerror(errno));
 	}
 	snprintf(c->dev, sizeof(c->dev), "%s", addr);
 	return 0;
@@ -585,7 +602,8 @@ static int bd_give_peers(struct tp_conn *c, struct tp_peer_fds *peers,
 
 			while (i--)
 				close(peers[i].fds[0]);
-			return tp_fail(err, -e, "open %s: %s", c->dev, strerror(e));
+			return tp_fail(err, -e, "open %s: %s", c->dev,
+				       strerror(e));
 		}
 		peers[i].n = 1;
 	}
@@ -596,16 +614,18 @@ static int bd_prepare(const struct tp_params *p, struct tp_conn **out,
 		      struct tp_peer_fds *peers, char *err)
 {
 	int bcast = p->subscribers > 0;
-	struct tp_conn *c = bd_alloc(p, bcast ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT);
+	struct tp_conn *c =
+		bd_alloc(p, bcast ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT);
 	int rc;
 
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	if (p->max_msg + BD_SLACK > (bcast ? BD_MAP_MAX / 2 : BD_MAP_MAX)) {
 		free(c);
-		return tp_fail(err, -EMSGSIZE,
-			       "%zu-byte messages do not fit binder's 4 MiB receive mapping%s",
-			       p->max_msg, bcast ? " (one-way: half of it)" : "");
+		return tp_fail(
+			err, -EMSGSIZE,
+			"%zu-byte messages do not fit binder's 4 MiB receive mapping%s",
+			p->max_msg, bcast ? " (one-way: half of it)" : "");
 	}
 	rc = bd_pick_device(c, p->address, err);
 	if (rc)
@@ -659,16 +679,21 @@ static int bd_collect_subscribers(struct tp_conn *c, char *err)
 		 * must not hang the harness */
 		if (c->rpos >= c->rlen) {
 			if (c->params.abort && *c->params.abort)
-				return tp_fail(err, -ECANCELED, "aborted while waiting for subscribers");
+				return tp_fail(
+					err, -ECANCELED,
+					"aborted while waiting for subscribers");
 			if (bd_now_ns() > until)
-				return tp_fail(err, -ETIMEDOUT,
-					       "only %u of %u subscribers registered",
-					       registered, c->n_subs);
+				return tp_fail(
+					err, -ETIMEDOUT,
+					"only %u of %u subscribers registered",
+					registered, c->n_subs);
 			if (c->wlen) {
 				long w = bd_io(c, 0);
 
 				if (w < 0)
-					return tp_fail(err, (int)w, "BINDER_WRITE_READ: %s", strerror((int)-w));
+					return tp_fail(err, (int)w,
+						       "BINDER_WRITE_READ: %s",
+						       strerror((int)-w));
 			}
 			rc = poll(&pfd, 1, BD_WAIT_SLICE_MS);
 			if (rc <= 0)
@@ -676,28 +701,39 @@ static int bd_collect_subscribers(struct tp_conn *c, char *err)
 		}
 		rc = bd_next(c, &cmd, &arg);
 		if (rc)
-			return tp_fail(err, rc, "read registrations: %s", strerror(-rc));
-		if (bd_housekeeping(c, cmd, arg) || cmd == BR_TRANSACTION_COMPLETE)
+			return tp_fail(err, rc, "read registrations: %s",
+				       strerror(-rc));
+		if (bd_housekeeping(c, cmd, arg) ||
+		    cmd == BR_TRANSACTION_COMPLETE)
 			continue;
 		if (cmd != BR_TRANSACTION)
-			return tp_fail(err, bd_error_cmd(c, cmd, arg),
-				       "unexpected binder command 0x%x while collecting subscribers", cmd);
+			return tp_fail(
+				err, bd_error_cmd(c, cmd, arg),
+				"unexpected binder command 0x%x while collecting subscribers",
+				cmd);
 		memcpy(&tr, arg, sizeof(tr));
 		c->to_free = tr.data.ptr.buffer;
-		if (tr.data_size < sizeof(reg) || tr.offsets_size < sizeof(binder_size_t)) {
+		if (tr.data_size < sizeof(reg) ||
+		    tr.offsets_size < sizeof(binder_size_t)) {
 			bd_queue_free(c);
-			return tp_fail(err, -EPROTO, "malformed subscriber registration");
+			return tp_fail(err, -EPROTO,
+				       "malformed subscriber registration");
 		}
-		memcpy(&reg, (void *)(uintptr_t)tr.data.ptr.buffer, sizeof(reg));
+		memcpy(&reg, (void *)(uintptr_t)tr.data.ptr.buffer,
+		       sizeof(reg));
 		if (reg.magic != BD_REGISTER_MAGIC || reg.index >= c->n_subs ||
-		    reg.node.hdr.type != BINDER_TYPE_HANDLE || c->handles[reg.index]) {
+		    reg.node.hdr.type != BINDER_TYPE_HANDLE ||
+		    c->handles[reg.index]) {
 			bd_queue_free(c);
-			return tp_fail(err, -EPROTO, "bad subscriber registration (index %u)", reg.index);
+			return tp_fail(err, -EPROTO,
+				       "bad subscriber registration (index %u)",
+				       reg.index);
 		}
 		/* a strong reference of our own: the one the transaction
 		 * carried goes away with its buffer */
 		c->handles[reg.index] = reg.node.handle;
-		rc = bd_queue(c, BC_ACQUIRE, &reg.node.handle, sizeof(reg.node.handle));
+		rc = bd_queue(c, BC_ACQUIRE, &reg.node.handle,
+			      sizeof(reg.node.handle));
 		if (!rc)
 			rc = bd_queue_free(c);
 		if (rc)
@@ -708,7 +744,8 @@ static int bd_collect_subscribers(struct tp_conn *c, char *err)
 		long w = bd_io(c, 0);
 
 		if (w < 0)
-			return tp_fail(err, (int)w, "BINDER_WRITE_READ: %s", strerror((int)-w));
+			return tp_fail(err, (int)w, "BINDER_WRITE_READ: %s",
+				       strerror((int)-w));
 	}
 	return 0;
 }
@@ -743,9 +780,11 @@ static int bd_register_subscriber(struct tp_conn *c, char *err)
 	if (!rc)
 		rc = failed;
 	if (rc)
-		return tp_fail(err, rc, "register with the publisher: %s",
-			       rc == -EPIPE ? "no publisher (context manager) on this device" :
-			       strerror(-rc));
+		return tp_fail(
+			err, rc, "register with the publisher: %s",
+			rc == -EPIPE
+				? "no publisher (context manager) on this device"
+				: strerror(-rc));
 	return 0;
 }
 
@@ -765,7 +804,9 @@ static int bd_attach(const struct tp_params *p, enum tp_role role,
 		snprintf(path, sizeof(path), "%s", p->address);
 	} else {
 		free(c);
-		return tp_fail(err, -EINVAL, "no binder device given (inherited fd or --address)");
+		return tp_fail(
+			err, -EINVAL,
+			"no binder device given (inherited fd or --address)");
 	}
 	rc = bd_open(c, path, role == TP_ROLE_SUBSCRIBER, err);
 	if (n_fds >= 1)
@@ -809,7 +850,7 @@ static int bd_call(struct tp_conn *c, const void *req, size_t len,
 	if (len > bd_limit(c, 0))
 		return -EMSGSIZE;
 	bd_fill_tr(&tr, 0, 0, req, len);
-	rc = bd_queue_free(c);	/* the previous reply */
+	rc = bd_queue_free(c); /* the previous reply */
 	if (!rc)
 		rc = bd_queue(c, BC_TRANSACTION, &tr, sizeof(tr));
 	if (rc)
@@ -945,7 +986,8 @@ const struct transport_ops binder_ops = {
  * the registry (the same everywhere) and says why it cannot run. */
 const struct transport_ops binder_ops = {
 	.name = "binder",
-	.unavailable = "built without <linux/android/binder.h> (apt-get install linux-libc-dev, then rebuild)",
+	.unavailable =
+		"built without <linux/android/binder.h> (apt-get install linux-libc-dev, then rebuild)",
 };
 
 #endif /* IPCBENCH_HAVE_BINDER */

@@ -43,7 +43,8 @@ static inline int chanid_pipe(const char *id, int *read_end, char *err)
 
 		close(p[0]);
 		close(p[1]);
-		return tp_fail(err, -e, "writing the channel id: %s", strerror(e));
+		return tp_fail(err, -e, "writing the channel id: %s",
+			       strerror(e));
 	}
 	close(p[1]);
 	*read_end = p[0];

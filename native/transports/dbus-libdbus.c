@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE_MS 200		/* abort is checked at least this often */
+#define SLICE_MS 200 /* abort is checked at least this often */
 #define ECHO_PATH "/org/ipcbench/Echo"
 #define ECHO_IFACE "org.ipcbench.Echo"
 #define BCAST_PATH "/org/ipcbench/Bcast/"
@@ -46,8 +46,8 @@ struct tp_conn {
 	char dest[CHANID_LEN + 32];
 	char path[CHANID_LEN + 32];
 	DBusConnection *conn;
-	DBusMessage *cur;	/* last received message, kept until next op */
-	uint64_t throttled;	/* sends the bus did not take at once */
+	DBusMessage *cur;   /* last received message, kept until next op */
+	uint64_t throttled; /* sends the bus did not take at once */
 };
 
 static int ldb_alloc(const struct tp_params *p, enum tp_role role,
@@ -104,10 +104,12 @@ static int ldb_prepare(const struct tp_params *p, struct tp_conn **out,
 	int rc;
 
 	if (!p->address || !p->address[0])
-		return tp_fail(err, -EINVAL,
-			       "no bus address: the transport's setup() must start a bus");
+		return tp_fail(
+			err, -EINVAL,
+			"no bus address: the transport's setup() must start a bus");
 	chanid_make("Ld", id, sizeof(id));
-	rc = ldb_alloc(p, p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT, id, out);
+	rc = ldb_alloc(p, p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT,
+		       id, out);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	for (i = 0; i < npeers; i++) {
@@ -142,8 +144,8 @@ static int open_bus(struct tp_conn *c, char *err)
 		goto fail;
 	return 0;
 fail:
-	tp_fail(err, -ECONNREFUSED, "connecting to the bus at %s: %s", c->address,
-		e.message ? e.message : "failed");
+	tp_fail(err, -ECONNREFUSED, "connecting to the bus at %s: %s",
+		c->address, e.message ? e.message : "failed");
 	dbus_error_free(&e);
 	return -ECONNREFUSED;
 }
@@ -168,7 +170,8 @@ static int ldb_attach(const struct tp_params *p, enum tp_role role,
 		rc = chanid_read(fds[0], id, sizeof(id));
 		close(fds[0]);
 		if (rc)
-			return tp_fail(err, rc, "reading the channel id: %s", strerror(-rc));
+			return tp_fail(err, rc, "reading the channel id: %s",
+				       strerror(-rc));
 	}
 	rc = ldb_alloc(p, role, id, &c);
 	if (rc)
@@ -182,22 +185,28 @@ static int ldb_attach(const struct tp_params *p, enum tp_role role,
 					      DBUS_NAME_FLAG_DO_NOT_QUEUE, &e);
 
 		if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
-			rc = tp_fail(err, -EADDRINUSE, "RequestName(%s): %s", c->dest,
+			rc = tp_fail(err, -EADDRINUSE, "RequestName(%s): %s",
+				     c->dest,
 				     e.message ? e.message : "name taken");
 			dbus_error_free(&e);
 			goto fail;
 		}
 	} else {
-		const char *members[2] = { "Control", p->interested ? "Data" : "DataIgnored" };
+		const char *members[2] = { "Control", p->interested
+							      ? "Data"
+							      : "DataIgnored" };
 		int i;
 
 		for (i = 0; i < 2; i++) {
-			snprintf(rule, sizeof(rule),
-				 "type='signal',path='%s',interface='" BCAST_IFACE
-				 "',member='%s'", c->path, members[i]);
+			snprintf(
+				rule, sizeof(rule),
+				"type='signal',path='%s',interface='" BCAST_IFACE
+				"',member='%s'",
+				c->path, members[i]);
 			dbus_bus_add_match(c->conn, rule, &e);
 			if (dbus_error_is_set(&e)) {
-				rc = tp_fail(err, -EIO, "AddMatch(%s): %s", rule, e.message);
+				rc = tp_fail(err, -EIO, "AddMatch(%s): %s",
+					     rule, e.message);
 				dbus_error_free(&e);
 				goto fail;
 			}
@@ -217,7 +226,8 @@ static int error_to_errno(DBusMessage *m)
 	if (!name)
 		return -EREMOTEIO;
 	/* the server vanished with the call pending: a crashed peer */
-	if (!strcmp(name, DBUS_ERROR_NO_REPLY) || !strcmp(name, DBUS_ERROR_SERVICE_UNKNOWN) ||
+	if (!strcmp(name, DBUS_ERROR_NO_REPLY) ||
+	    !strcmp(name, DBUS_ERROR_SERVICE_UNKNOWN) ||
 	    !strcmp(name, DBUS_ERROR_NAME_HAS_NO_OWNER))
 		return -ECONNRESET;
 	if (!strcmp(name, DBUS_ERROR_LIMITS_EXCEEDED))
@@ -226,7 +236,8 @@ static int error_to_errno(DBusMessage *m)
 		return -ENOMEM;
 	if (!strcmp(name, DBUS_ERROR_ACCESS_DENIED))
 		return -EACCES;
-	if (!strcmp(name, DBUS_ERROR_TIMEOUT) || !strcmp(name, DBUS_ERROR_TIMED_OUT))
+	if (!strcmp(name, DBUS_ERROR_TIMEOUT) ||
+	    !strcmp(name, DBUS_ERROR_TIMED_OUT))
 		return -ETIMEDOUT;
 	return -EREMOTEIO;
 }
@@ -254,7 +265,8 @@ static int flush_out(struct tp_conn *c)
  * pop_message bypasses libdbus's handlers: we see every message ourselves.
  */
 static int next_message(struct tp_conn *c,
-			int (*want)(struct tp_conn *, DBusMessage *, dbus_uint32_t),
+			int (*want)(struct tp_conn *, DBusMessage *,
+				    dbus_uint32_t),
 			dbus_uint32_t serial, DBusMessage **out)
 {
 	for (;;) {
@@ -263,7 +275,8 @@ static int next_message(struct tp_conn *c,
 		if (m) {
 			int rc;
 
-			if (dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL, "Disconnected")) {
+			if (dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL,
+						   "Disconnected")) {
 				dbus_message_unref(m);
 				return -ECONNRESET;
 			}
@@ -279,7 +292,8 @@ static int next_message(struct tp_conn *c,
 		}
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
-		if (!dbus_connection_read_write(c->conn, c->params.abort ? SLICE_MS : -1))
+		if (!dbus_connection_read_write(
+			    c->conn, c->params.abort ? SLICE_MS : -1))
 			return -ECONNRESET;
 	}
 }
@@ -336,7 +350,8 @@ static int read_bytes(DBusMessage *m, struct tp_msg *msg)
 static int send_msg(struct tp_conn *c, DBusMessage *m, dbus_uint32_t *serial)
 {
 	if (!dbus_connection_send(c->conn, m, serial))
-		return dbus_connection_get_is_connected(c->conn) ? -ENOMEM : -ECONNRESET;
+		return dbus_connection_get_is_connected(c->conn) ? -ENOMEM
+								 : -ECONNRESET;
 	return flush_out(c);
 }
 
@@ -363,7 +378,8 @@ static int ldb_call(struct tp_conn *c, const void *req, size_t len,
 	int rc;
 
 	release_cur(c);
-	m = dbus_message_new_method_call(c->dest, ECHO_PATH, ECHO_IFACE, "Echo");
+	m = dbus_message_new_method_call(c->dest, ECHO_PATH, ECHO_IFACE,
+					 "Echo");
 	rc = send_bytes(c, m, req, len, &serial);
 	if (rc)
 		return rc;
@@ -397,13 +413,16 @@ static int ldb_publish(struct tp_conn *c, const void *data, size_t len,
 {
 	struct msg_hdr h;
 
-	(void)interested;	/* the daemon filters, by the subscribers' rules */
+	(void)interested; /* the daemon filters, by the subscribers' rules */
 	if (len < MSG_HDR_SIZE)
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
-	return send_bytes(c, dbus_message_new_signal(c->path, BCAST_IFACE,
-			  h.flags & (MSG_HELLO | MSG_BYE) ? "Control" : "Data"),
-			  data, len, NULL);
+	return send_bytes(
+		c,
+		dbus_message_new_signal(
+			c->path, BCAST_IFACE,
+			h.flags & (MSG_HELLO | MSG_BYE) ? "Control" : "Data"),
+		data, len, NULL);
 }
 
 /* Publishes the bus made us wait for (backpressure), for the result. */

@@ -61,14 +61,18 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
-#define SDB_WAIT_SLICE_US 200000ull	/* abort is checked at least this often */
+#define SDB_WAIT_SLICE_US 200000ull /* abort is checked at least this often */
 #define SDB_ECHO_PATH "/org/ipcbench/Echo"
 #define SDB_ECHO_IFACE "org.ipcbench.Echo"
 #define SDB_BCAST_PATH "/org/ipcbench/Bcast/"
 #define SDB_BCAST_IFACE "org.ipcbench.Bcast"
 #define SDB_ID_LEN CHANID_LEN
 
-enum sdb_mode { SDB_BYTES, SDB_MEMFD, SDB_P2P };
+enum sdb_mode {
+	SDB_BYTES,
+	SDB_MEMFD,
+	SDB_P2P
+};
 
 struct tp_conn {
 	enum sdb_mode mode;
@@ -76,21 +80,21 @@ struct tp_conn {
 	struct tp_params params;
 	char *address;
 	char id[SDB_ID_LEN];
-	char dest[SDB_ID_LEN + 32];	/* RPC server's well-known name */
-	char path[SDB_ID_LEN + 32];	/* broadcast object path */
-	sd_bus **buses;		/* p2p publisher: one per subscriber; else one */
-	int *fds;		/* p2p harness side until connect() */
+	char dest[SDB_ID_LEN + 32]; /* RPC server's well-known name */
+	char path[SDB_ID_LEN + 32]; /* broadcast object path */
+	sd_bus **buses; /* p2p publisher: one per subscriber; else one */
+	int *fds;	/* p2p harness side until connect() */
 	unsigned n;
-	sd_bus_message *cur;	/* last received message, kept until next op */
-	sd_bus_message *early;	/* read while flushing, before anyone asked */
-	uint64_t throttled;	/* sends the bus did not take at once */
-	void *map;		/* memfd mapping of cur */
+	sd_bus_message *cur;   /* last received message, kept until next op */
+	sd_bus_message *early; /* read while flushing, before anyone asked */
+	uint64_t throttled;    /* sends the bus did not take at once */
+	void *map;	       /* memfd mapping of cur */
 	size_t map_len;
-	int cur_fd;		/* memfd of cur (owned by cur) */
+	int cur_fd; /* memfd of cur (owned by cur) */
 };
 
-static int sdb_alloc(enum sdb_mode mode, const struct tp_params *p,
-		     unsigned n, struct tp_conn **out)
+static int sdb_alloc(enum sdb_mode mode, const struct tp_params *p, unsigned n,
+		     struct tp_conn **out)
 {
 	struct tp_conn *c = calloc(1, sizeof(*c));
 	unsigned i;
@@ -99,7 +103,7 @@ static int sdb_alloc(enum sdb_mode mode, const struct tp_params *p,
 		return -ENOMEM;
 	c->mode = mode;
 	c->params = *p;
-	c->params.address = NULL;	/* owned copy below */
+	c->params.address = NULL; /* owned copy below */
 	c->n = n;
 	c->cur_fd = -1;
 	c->buses = calloc(n, sizeof(*c->buses));
@@ -173,8 +177,9 @@ static int sdb_prepare(const struct tp_params *p, struct tp_conn **out,
 	int rc;
 
 	if (mode != SDB_P2P && (!p->address || !p->address[0]))
-		return tp_fail(err, -EINVAL,
-			       "no bus address: the transport's setup() must start a bus");
+		return tp_fail(
+			err, -EINVAL,
+			"no bus address: the transport's setup() must start a bus");
 	rc = sdb_alloc(mode, p, mode == SDB_P2P ? npeers : 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -185,8 +190,10 @@ static int sdb_prepare(const struct tp_params *p, struct tp_conn **out,
 		int sp[2];
 
 		if (mode == SDB_P2P) {
-			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
-				rc = tp_fail(err, -errno, "socketpair: %s", strerror(errno));
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				       sp)) {
+				rc = tp_fail(err, -errno, "socketpair: %s",
+					     strerror(errno));
 				goto fail;
 			}
 			c->fds[i] = sp[0];
@@ -245,17 +252,21 @@ static int bus_wait_ready(sd_bus *bus, volatile int *abort, char *err)
 		if (rc > 0)
 			return 0;
 		if (rc < 0)
-			return tp_fail(err, rc, "bus handshake: %s", strerror(-rc));
+			return tp_fail(err, rc, "bus handshake: %s",
+				       strerror(-rc));
 		rc = sd_bus_process(bus, NULL);
 		if (rc < 0)
-			return tp_fail(err, rc, "bus handshake: %s", strerror(-rc));
+			return tp_fail(err, rc, "bus handshake: %s",
+				       strerror(-rc));
 		if (rc > 0)
 			continue;
 		if (abort && *abort)
-			return tp_fail(err, -ECANCELED, "aborted by the harness");
+			return tp_fail(err, -ECANCELED,
+				       "aborted by the harness");
 		rc = sd_bus_wait(bus, SDB_WAIT_SLICE_US);
 		if (rc < 0 && rc != -EINTR)
-			return tp_fail(err, rc, "bus handshake: %s", strerror(-rc));
+			return tp_fail(err, rc, "bus handshake: %s",
+				       strerror(-rc));
 	}
 }
 
@@ -285,7 +296,7 @@ static int p2p_open(int fd, int server, sd_bus **out, char *err)
 	if (rc >= 0)
 		rc = sd_bus_start(bus);
 	if (rc < 0) {
-		sd_bus_unref(bus);	/* closes fd */
+		sd_bus_unref(bus); /* closes fd */
 		return tp_fail(err, rc, "starting D-Bus on the socketpair: %s",
 			       strerror(-rc));
 	}
@@ -302,7 +313,7 @@ static int sdb_connect(struct tp_conn *c, char *err)
 		for (i = 0; i < c->n; i++) {
 			int fd = c->fds[i];
 
-			c->fds[i] = -1;	/* p2p_open() consumes it */
+			c->fds[i] = -1; /* p2p_open() consumes it */
 			rc = p2p_open(fd, 0, &c->buses[i], err);
 			if (rc)
 				return rc;
@@ -316,7 +327,8 @@ static int sdb_connect(struct tp_conn *c, char *err)
 		}
 		return 0;
 	}
-	rc = bus_open_address(c->address, c->mode == SDB_MEMFD, &c->buses[0], err);
+	rc = bus_open_address(c->address, c->mode == SDB_MEMFD, &c->buses[0],
+			      err);
 	if (rc)
 		return rc;
 	return bus_wait_ready(c->buses[0], c->params.abort, err);
@@ -328,8 +340,9 @@ static int bus_call_sync(sd_bus *bus, const char *member, const char *arg,
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int rc;
 
-	rc = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				"org.freedesktop.DBus", member, &e, NULL, "s", arg);
+	rc = sd_bus_call_method(bus, "org.freedesktop.DBus",
+				"/org/freedesktop/DBus", "org.freedesktop.DBus",
+				member, &e, NULL, "s", arg);
 	if (rc < 0)
 		tp_fail(err, rc, "%s(%s): %s", member, arg,
 			e.message ? e.message : strerror(-rc));
@@ -348,7 +361,8 @@ static int sdb_attach(const struct tp_params *p, enum tp_role role,
 	int rc;
 
 	if (mode == SDB_P2P && n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	if (mode != SDB_P2P && (!p->address || !p->address[0]))
 		return tp_fail(err, -EINVAL, "no bus address (--address)");
 	rc = sdb_alloc(mode, p, 1, &c);
@@ -367,7 +381,8 @@ static int sdb_attach(const struct tp_params *p, enum tp_role role,
 		rc = chanid_read(fds[0], id, sizeof(id));
 		close(fds[0]);
 		if (rc) {
-			tp_fail(err, rc, "reading the channel id: %s", strerror(-rc));
+			tp_fail(err, rc, "reading the channel id: %s",
+				strerror(-rc));
 			goto fail;
 		}
 	}
@@ -381,20 +396,22 @@ static int sdb_attach(const struct tp_params *p, enum tp_role role,
 		/* not queued: a second server on the same channel is a bug */
 		rc = sd_bus_request_name(c->buses[0], c->dest, 0);
 		if (rc < 0) {
-			tp_fail(err, rc, "RequestName(%s): %s", c->dest, strerror(-rc));
+			tp_fail(err, rc, "RequestName(%s): %s", c->dest,
+				strerror(-rc));
 			goto fail;
 		}
 	} else {
 		snprintf(rule, sizeof(rule),
 			 "type='signal',path='%s',interface='" SDB_BCAST_IFACE
-			 "',member='Control'", c->path);
+			 "',member='Control'",
+			 c->path);
 		rc = bus_call_sync(c->buses[0], "AddMatch", rule, err);
 		if (rc)
 			goto fail;
 		snprintf(rule, sizeof(rule),
 			 "type='signal',path='%s',interface='" SDB_BCAST_IFACE
-			 "',member='%s'", c->path,
-			 p->interested ? "Data" : "DataIgnored");
+			 "',member='%s'",
+			 c->path, p->interested ? "Data" : "DataIgnored");
 		rc = bus_call_sync(c->buses[0], "AddMatch", rule, err);
 		if (rc)
 			goto fail;
@@ -431,8 +448,9 @@ static int memfd_with(const void *data, size_t len)
 		left -= (size_t)w;
 	}
 	/* sealed: the receiver may trust that the content cannot change */
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
-				   F_SEAL_SEAL) < 0) {
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) <
+	    0) {
 		int e = errno;
 
 		close(fd);
@@ -454,7 +472,7 @@ static int append_payload(struct tp_conn *c, sd_bus_message *m,
 	fd = memfd_with(data, len);
 	if (fd < 0)
 		return fd;
-	rc = sd_bus_message_append(m, "h", fd);	/* sd-bus keeps a dup */
+	rc = sd_bus_message_append(m, "h", fd); /* sd-bus keeps a dup */
 	close(fd);
 	return rc;
 }
@@ -565,10 +583,13 @@ static int error_to_errno(sd_bus_message *m)
 	if (e && e->name) {
 		/* the server vanished with the call pending: a crashed peer */
 		if (!strcmp(e->name, "org.freedesktop.DBus.Error.NoReply") ||
-		    !strcmp(e->name, "org.freedesktop.DBus.Error.ServiceUnknown") ||
-		    !strcmp(e->name, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+		    !strcmp(e->name,
+			    "org.freedesktop.DBus.Error.ServiceUnknown") ||
+		    !strcmp(e->name,
+			    "org.freedesktop.DBus.Error.NameHasNoOwner"))
 			return -EPIPE;
-		if (!strcmp(e->name, "org.freedesktop.DBus.Error.LimitsExceeded"))
+		if (!strcmp(e->name,
+			    "org.freedesktop.DBus.Error.LimitsExceeded"))
 			return -ENOBUFS;
 	}
 	rc = sd_bus_message_get_errno(m);
@@ -585,16 +606,17 @@ static int is_disconnect(sd_bus_message *m)
  * Next message that satisfies want(), or a negative errno.  sd_bus_process()
  * hands us every message no callback took (we register none), one at a time.
  */
-static int next_message(sd_bus *bus, volatile int *abort,
-			int (*want)(struct tp_conn *, sd_bus_message *, uint64_t),
-			struct tp_conn *c, uint64_t cookie, sd_bus_message **out)
+static int
+next_message(sd_bus *bus, volatile int *abort,
+	     int (*want)(struct tp_conn *, sd_bus_message *, uint64_t),
+	     struct tp_conn *c, uint64_t cookie, sd_bus_message **out)
 {
 	for (;;) {
 		sd_bus_message *m = NULL;
 		int rc;
 
 		if (c->early && bus == c->buses[0]) {
-			m = c->early;	/* read by bus_flush() */
+			m = c->early; /* read by bus_flush() */
 			c->early = NULL;
 			rc = 1;
 		} else {
@@ -633,7 +655,8 @@ static int want_reply(struct tp_conn *c, sd_bus_message *m, uint64_t cookie)
 	uint64_t rc_cookie;
 
 	(void)c;
-	if (sd_bus_message_get_reply_cookie(m, &rc_cookie) < 0 || rc_cookie != cookie)
+	if (sd_bus_message_get_reply_cookie(m, &rc_cookie) < 0 ||
+	    rc_cookie != cookie)
 		return 0;
 	if (sd_bus_message_is_method_error(m, NULL))
 		return error_to_errno(m);
@@ -644,7 +667,8 @@ static int want_request(struct tp_conn *c, sd_bus_message *m, uint64_t cookie)
 {
 	(void)cookie;
 	if (c->role == TP_ROLE_SERVER)
-		return sd_bus_message_is_method_call(m, SDB_ECHO_IFACE, "Echo") > 0;
+		return sd_bus_message_is_method_call(m, SDB_ECHO_IFACE,
+						     "Echo") > 0;
 	return sd_bus_message_is_signal(m, SDB_BCAST_IFACE, NULL) > 0;
 }
 
@@ -657,9 +681,9 @@ static int sdb_call(struct tp_conn *c, const void *req, size_t len,
 	int rc;
 
 	release_cur(c);
-	rc = sd_bus_message_new_method_call(bus, &m,
-					    c->mode == SDB_P2P ? NULL : c->dest,
-					    SDB_ECHO_PATH, SDB_ECHO_IFACE, "Echo");
+	rc = sd_bus_message_new_method_call(
+		bus, &m, c->mode == SDB_P2P ? NULL : c->dest, SDB_ECHO_PATH,
+		SDB_ECHO_IFACE, "Echo");
 	if (rc < 0)
 		return rc;
 	rc = append_payload(c, m, req, len);
@@ -679,7 +703,8 @@ static int sdb_recv(struct tp_conn *c, struct tp_msg *msg)
 	int rc;
 
 	release_cur(c);
-	rc = next_message(c->buses[0], c->params.abort, want_request, c, 0, &c->cur);
+	rc = next_message(c->buses[0], c->params.abort, want_request, c, 0,
+			  &c->cur);
 	if (rc)
 		return rc;
 	return read_payload(c, msg);
@@ -712,7 +737,8 @@ static int send_signal(struct tp_conn *c, sd_bus *bus, const char *member,
 	sd_bus_message *m = NULL;
 	int rc;
 
-	rc = sd_bus_message_new_signal(bus, &m, c->path, SDB_BCAST_IFACE, member);
+	rc = sd_bus_message_new_signal(bus, &m, c->path, SDB_BCAST_IFACE,
+				       member);
 	if (rc < 0)
 		return rc;
 	rc = append_payload(c, m, data, len);

@@ -84,7 +84,8 @@ static int make_channel(enum fd_kind kind, struct fd_chan *mine,
 
 	if (kind == FD_PIPE) {
 		if (pipe2(a, O_CLOEXEC))
-			return tp_fail(err, -errno, "pipe2: %s", strerror(errno));
+			return tp_fail(err, -errno, "pipe2: %s",
+				       strerror(errno));
 		if (pipe2(b, O_CLOEXEC)) {
 			int e = errno;
 
@@ -100,8 +101,10 @@ static int make_channel(enum fd_kind kind, struct fd_chan *mine,
 		peer->n = 2;
 		return 0;
 	}
-	if (socketpair(AF_UNIX, (kind == FD_STREAM ? SOCK_STREAM : SOCK_SEQPACKET) |
-			       SOCK_CLOEXEC, 0, a))
+	if (socketpair(AF_UNIX,
+		       (kind == FD_STREAM ? SOCK_STREAM : SOCK_SEQPACKET) |
+			       SOCK_CLOEXEC,
+		       0, a))
 		return tp_fail(err, -errno, "socketpair: %s", strerror(errno));
 	mine->rfd = mine->wfd = a[0];
 	peer->fds[0] = a[1];
@@ -160,8 +163,9 @@ static int fd_attach(const struct tp_params *p, enum tp_role role,
 	int need = kind == FD_PIPE ? 2 : 1, rc;
 
 	if (n_fds != need)
-		return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
-			       need, n_fds);
+		return tp_fail(err, -EINVAL,
+			       "expected %d inherited fds, got %d", need,
+			       n_fds);
 	(void)role;
 	rc = fd_conn_alloc(kind, p, 1, &c);
 	if (rc)
@@ -228,14 +232,15 @@ static int read_msg(struct tp_conn *c, const struct fd_chan *ch,
 		if (c->kind == FD_PIPE)
 			r = read(ch->rfd, c->buf + c->have, c->cap - c->have);
 		else
-			r = recv(ch->rfd, c->buf + c->have, c->cap - c->have, 0);
+			r = recv(ch->rfd, c->buf + c->have, c->cap - c->have,
+				 0);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		if (r == 0)
-			return -EPIPE;	/* the other side is gone */
+			return -EPIPE; /* the other side is gone */
 		c->have += (size_t)r;
 	}
 	msg->data = c->buf;

@@ -76,7 +76,7 @@
 
 #define KD_DEFAULT_BASE "/dev/kdbus"
 #define KD_BLOOM_SIZE 64	/* bytes; what the original selftests use */
-#define KD_POOL_MIN (16u << 20)	/* what the original benchmark uses */
+#define KD_POOL_MIN (16u << 20) /* what the original benchmark uses */
 #define KD_CALL_TIMEOUT_NS (30ull * 1000000000ull)
 #define KD_WAIT_SLICE_MS 200
 #define KD_BACKOFF_NS 50000l
@@ -120,13 +120,13 @@ struct tp_conn {
 	enum tp_role role;
 	const struct kd_mode *mode;
 	int memfd_mode;
-	int bus_fd;		/* harness: owner of the channel's bus */
+	int bus_fd; /* harness: owner of the channel's bus */
 	int fd;
-	int epfd;		/* receivers: epoll on fd (no per-wait setup) */
+	int epfd; /* receivers: epoll on fd (no per-wait setup) */
 	uint64_t id;
 	uint8_t *pool;
 	size_t pool_size;
-	uint64_t peer_id;	/* client: the server */
+	uint64_t peer_id; /* client: the server */
 	uint64_t cookie;
 	/* the received message we hand out, released at the next operation */
 	uint64_t held_off;
@@ -191,7 +191,8 @@ static int kd_bus_make(const struct tp_params *p, char *name, size_t len,
 	snprintf(path, sizeof(path), "%s/control", kd_base(p));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return tp_fail(err, -errno, "open %s: %s (is the kdbus module loaded?)",
+		return tp_fail(err, -errno,
+			       "open %s: %s (is the kdbus module loaded?)",
 			       path, strerror(errno));
 	cmd->flags = KDBUS_MAKE_ACCESS_WORLD;
 	it = kd_item(cmd->items, KDBUS_ITEM_BLOOM_PARAMETER,
@@ -225,7 +226,8 @@ static int kd_hello(const struct tp_params *p, const struct kd_mode *mode,
 	snprintf(path, sizeof(path), "%s/%s/bus", kd_base(p), bus);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return tp_fail(err, -errno, "open %s: %s", path, strerror(errno));
+		return tp_fail(err, -errno, "open %s: %s", path,
+			       strerror(errno));
 	memset(&h, 0, sizeof(h));
 	h.size = sizeof(h);
 	h.flags = KDBUS_HELLO_ACCEPT_FD;
@@ -314,7 +316,7 @@ static void kd_close(struct tp_conn *c)
 	if (c->epfd >= 0)
 		close(c->epfd);
 	if (c->bus_fd >= 0)
-		close(c->bus_fd);	/* the bus ends here */
+		close(c->bus_fd); /* the bus ends here */
 	free(c);
 }
 
@@ -368,7 +370,7 @@ static int kd_prepare_mode(const struct tp_params *p, const struct kd_mode *mode
 			break;
 		}
 		peers[i].n = 1;
-		c->peer_id = id;	/* RPC: the only peer is the server */
+		c->peer_id = id; /* RPC: the only peer is the server */
 	}
 	if (rc) {
 		kd_close(c);
@@ -403,22 +405,25 @@ static int kd_attach_mode(const struct tp_params *p, const struct kd_mode *mode,
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
 
 		c->epfd = epoll_create1(EPOLL_CLOEXEC);
-		if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fd, &ev))
+		if (c->epfd < 0 ||
+		    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fd, &ev))
 			rc = tp_fail(err, -errno, "epoll: %s", strerror(errno));
 	}
 	if (!rc && role == TP_ROLE_SUBSCRIBER) {
-		uint64_t buf[(sizeof(struct kdbus_cmd_match) + KDBUS_ITEM_HEADER_SIZE +
-			      KD_BLOOM_SIZE) / 8] = { 0 };
+		uint64_t buf[(sizeof(struct kdbus_cmd_match) +
+			      KDBUS_ITEM_HEADER_SIZE + KD_BLOOM_SIZE) /
+			     8] = { 0 };
 		struct kdbus_cmd_match *m = (void *)buf;
-		struct kdbus_item *it = kd_item(m->items, KDBUS_ITEM_BLOOM_MASK,
-						KD_BLOOM_SIZE);
+		struct kdbus_item *it =
+			kd_item(m->items, KDBUS_ITEM_BLOOM_MASK, KD_BLOOM_SIZE);
 		unsigned bit = p->index % (KD_BLOOM_SIZE * 8);
 
 		m->size = sizeof(buf);
 		m->cookie = 1;
 		it->data[bit / 64] = 1ull << (bit % 64);
 		if (ioctl(c->fd, KDBUS_CMD_MATCH_ADD, m) < 0)
-			rc = tp_fail(err, -errno, "MATCH_ADD: %s", strerror(errno));
+			rc = tp_fail(err, -errno, "MATCH_ADD: %s",
+				     strerror(errno));
 	}
 	if (rc) {
 		kd_close(c);
@@ -431,7 +436,8 @@ static int kd_attach_mode(const struct tp_params *p, const struct kd_mode *mode,
 /* A sealed memfd holding data (kdbus-memfd): the one copy the sender makes. */
 static int kd_make_memfd(const void *data, size_t len)
 {
-	int fd = memfd_create("ipcbench-kdbus", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int fd =
+		memfd_create("ipcbench-kdbus", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	const uint8_t *p = data;
 	size_t done = 0;
 
@@ -448,17 +454,16 @@ static int kd_make_memfd(const void *data, size_t len)
 			goto fail;
 		done += (size_t)w;
 	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
-		  F_SEAL_SEAL))
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
 		goto fail;
 	return fd;
-fail:
-	{
-		int e = errno ? errno : EIO;
+fail : {
+	int e = errno ? errno : EIO;
 
-		close(fd);
-		return -e;
-	}
+	close(fd);
+	return -e;
+}
 }
 
 /* Build the message in c->msg_buf; *memfd gets the fd to close after SEND. */
@@ -506,7 +511,7 @@ static struct kdbus_msg *kd_build(struct tp_conn *c, uint64_t dst,
 	}
 	if (bloom) {
 		kd_item(it, KDBUS_ITEM_BLOOM_FILTER, 8 + KD_BLOOM_SIZE);
-		it->data[0] = 0;	/* generation */
+		it->data[0] = 0; /* generation */
 		memcpy(&it->data[1], c->bloom, KD_BLOOM_SIZE);
 		it = (void *)((uint8_t *)it + KD_ALIGN8(it->size));
 	}
@@ -528,7 +533,8 @@ static int kd_send(struct tp_conn *c, struct kdbus_msg *m, uint64_t flags,
 		if (ioctl(c->fd, KDBUS_CMD_SEND, cmd) == 0)
 			return 0;
 		if (errno != ENOBUFS && errno != EXFULL)
-			return errno == ECONNRESET || errno == ENXIO ? -EPIPE : -errno;
+			return errno == ECONNRESET || errno == ENXIO ? -EPIPE
+								     : -errno;
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 		if (waited > KD_BACKOFF_MAX_NS)
@@ -564,8 +570,8 @@ static int kd_parse(struct tp_conn *c, uint64_t off, struct tp_msg *out)
 			if (mf->fd < 0)
 				return -EBADF;
 			c->rx_memfd = mf->fd;
-			map = mmap(NULL, mf->size, PROT_READ, MAP_SHARED, mf->fd,
-				   (off_t)mf->start);
+			map = mmap(NULL, mf->size, PROT_READ, MAP_SHARED,
+				   mf->fd, (off_t)mf->start);
 			if (map == MAP_FAILED)
 				return -errno;
 			c->rx_map = map;
@@ -593,7 +599,7 @@ static int kd_call(struct tp_conn *c, const void *req, size_t len,
 	m->timeout_ns = kd_now_ns() + KD_CALL_TIMEOUT_NS;
 	rc = kd_send(c, m, KDBUS_SEND_SYNC_REPLY, &cmd);
 	if (memfd >= 0)
-		close(memfd);	/* the receiver holds its own reference */
+		close(memfd); /* the receiver holds its own reference */
 	if (rc)
 		return rc;
 	c->held_off = cmd.reply.offset;
@@ -641,7 +647,7 @@ static int kd_recv(struct tp_conn *c, struct tp_msg *msg)
 			if (c->params.abort && *c->params.abort)
 				return -ECANCELED;
 			if (!c->params.abort && getppid() == 1)
-				return -EPIPE;	/* peer side: the harness is gone */
+				return -EPIPE; /* peer side: the harness is gone */
 			if (kd_wait(c))
 				return -EPIPE;
 			continue;
@@ -650,7 +656,7 @@ static int kd_recv(struct tp_conn *c, struct tp_msg *msg)
 		c->held = 1;
 		m = (void *)(c->pool + cmd.msg.offset);
 		if (m->src_id == KDBUS_SRC_ID_KERNEL) {
-			kd_release_held(c);	/* notifications: not ours */
+			kd_release_held(c); /* notifications: not ours */
 			continue;
 		}
 		c->req_src = m->src_id;

@@ -60,28 +60,28 @@
 /* shm-spin: how long a receiver polls before it sleeps (the variant shows
  * what busy-waiting buys and costs); exported to TS as "spinNs". */
 #define SHM_SPIN_NS 20000u
-#define SHM_WAIT_SLICE_NS 200000000ll	/* re-check abort flags this often */
+#define SHM_WAIT_SLICE_NS 200000000ll /* re-check abort flags this often */
 #define CACHELINE 64
 
 struct mailbox {
-	uint32_t seq;		/* futex word: bumped for every message */
-	uint32_t waiting;	/* receivers that may be asleep on seq */
+	uint32_t seq;	  /* futex word: bumped for every message */
+	uint32_t waiting; /* receivers that may be asleep on seq */
 	uint64_t len;
 	uint8_t pad[CACHELINE - 16];
 	uint8_t data[];
 };
 
 struct ring_slot {
-	uint64_t version;	/* 2*n+1 while message n is written, 2*n+2 after */
+	uint64_t version; /* 2*n+1 while message n is written, 2*n+2 after */
 	uint64_t len;
 	uint8_t pad[CACHELINE - 16];
 	uint8_t data[];
 };
 
 struct ring {
-	uint32_t seq;		/* futex word: low bits of published */
+	uint32_t seq; /* futex word: low bits of published */
 	uint32_t waiting;
-	uint64_t published;	/* messages published so far */
+	uint64_t published; /* messages published so far */
 	uint64_t nslots;
 	uint64_t slot_len;
 	uint64_t slots_off;	/* slot 0, after the per-subscriber words */
@@ -118,7 +118,7 @@ struct tp_conn {
 	size_t map_len;
 	size_t box_len;
 	struct mailbox *inbox;	/* where others write to us */
-	struct mailbox *outbox;	/* the peer's inbox */
+	struct mailbox *outbox; /* the peer's inbox */
 	uint32_t in_seen;
 	uint32_t out_seq;
 };
@@ -219,7 +219,7 @@ static int wait_for(struct tp_conn *c, uint32_t *seq, uint32_t *waiting,
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 		if (getppid() == 1 && !c->params.abort)
-			return -EPIPE;	/* peer side: the harness is gone */
+			return -EPIPE; /* peer side: the harness is gone */
 	}
 }
 
@@ -228,8 +228,8 @@ static int map_conn(struct tp_conn *c, int fd, size_t max_msg, char *err)
 	c->box_len = box_size(max_msg);
 	c->map_len = 2 * c->box_len;
 	c->memfd = fd;
-	c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      fd, 0);
+	c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      0);
 	if (c->map == MAP_FAILED) {
 		c->map = NULL;
 		return tp_fail(err, -errno, "mmap shared buffer: %s",
@@ -433,7 +433,8 @@ static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 
 	fd = memfd_create("ipcbench-shm-ring", MFD_CLOEXEC);
 	if (fd < 0)
-		return tp_fail(err, -errno, "memfd_create: %s", strerror(errno));
+		return tp_fail(err, -errno, "memfd_create: %s",
+			       strerror(errno));
 	rc = ring_map(c, fd, 1, err);
 	for (i = 0; !rc && i < c->params.subscribers; i++)
 		rc = give(&peers[i], fd, err);
@@ -449,12 +450,12 @@ int shm_publish(struct tp_conn *c, const void *data, size_t len,
 	struct ring_slot *slot = ring_slot(r, n);
 	unsigned i, woke = 0;
 
-	(void)interested;	/* receivers filter themselves */
+	(void)interested; /* receivers filter themselves */
 	if (len > r->slot_len - sizeof(struct ring_slot))
 		return -EMSGSIZE;
 	__atomic_store_n(&slot->version, 2 * n + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(slot->data, data, len);	/* the single copy */
+	memcpy(slot->data, data, len); /* the single copy */
 	slot->len = len;
 	__atomic_store_n(&slot->version, 2 * n + 2, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->published, n + 1, __ATOMIC_RELEASE);
@@ -499,10 +500,12 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 		uint64_t v;
 
 		if (pub == c->next) {
-			uint32_t seen = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+			uint32_t seen =
+				__atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
 			int rc;
 
-			if (__atomic_load_n(&r->published, __ATOMIC_ACQUIRE) != pub)
+			if (__atomic_load_n(&r->published, __ATOMIC_ACQUIRE) !=
+			    pub)
 				continue;
 			rc = wait_for(c, &r->seq, waiting, seen);
 			if (rc)
@@ -517,11 +520,13 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 			continue;
 		}
 		if (pub - c->next > r->nslots)
-			c->next = pub - r->nslots;	/* lapped: skip what was overwritten */
+			c->next =
+				pub -
+				r->nslots; /* lapped: skip what was overwritten */
 		slot = ring_slot(r, c->next);
 		v = __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
 		if (v != 2 * c->next + 2) {
-			c->next++;	/* overwritten or being rewritten */
+			c->next++; /* overwritten or being rewritten */
 			continue;
 		}
 		c->reading_version = v;
@@ -541,11 +546,13 @@ static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 static int ring_release(struct tp_conn *c, const struct tp_msg *msg)
 {
 	struct ring_slot *slot = (struct ring_slot *)((uint8_t *)msg->data -
-						       sizeof(struct ring_slot));
+						      sizeof(struct ring_slot));
 
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&slot->version, __ATOMIC_RELAXED) ==
-	       c->reading_version ? 0 : -ESTALE;
+			       c->reading_version
+		       ? 0
+		       : -ESTALE;
 }
 
 void shm_close(struct tp_conn *c)

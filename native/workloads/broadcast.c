@@ -53,7 +53,8 @@ static int wait_acks(struct ack_board *b, unsigned n, const uint8_t *mask,
 
 		for (i = 0; i < n && done; i++)
 			if ((!mask || mask[i]) &&
-			    __atomic_load_n(&b->slot[i].acked_seq, __ATOMIC_ACQUIRE) < seq + 1)
+			    __atomic_load_n(&b->slot[i].acked_seq,
+					    __ATOMIC_ACQUIRE) < seq + 1)
 				done = 0;
 		if (done)
 			return 0;
@@ -70,18 +71,22 @@ static int pub_fail(struct bcast_result *res, int rc, const char *what)
 {
 	res->error = rc < 0 ? rc : -EIO;
 	if (!res->reason[0])
-		snprintf(res->reason, sizeof(res->reason), "%s: %s", what,
-			 rc == -EPIPE ? "a subscriber closed its connection" :
-			 rc == -ECANCELED ? "aborted by the harness (a subscriber exited or hung)" :
-			 strerror(-rc));
+		snprintf(
+			res->reason, sizeof(res->reason), "%s: %s", what,
+			rc == -EPIPE ? "a subscriber closed its connection"
+			: rc == -ECANCELED
+				? "aborted by the harness (a subscriber exited or hung)"
+				: strerror(-rc));
 	return res->error;
 }
 
 static void sleep_until(uint64_t t)
 {
-	struct timespec ts = { (time_t)(t / 1000000000ull), (long)(t % 1000000000ull) };
+	struct timespec ts = { (time_t)(t / 1000000000ull),
+			       (long)(t % 1000000000ull) };
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
 		;
 }
 
@@ -125,10 +130,12 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 	do {
 		seq++;
 		payload_stamp(&pl, seq, MSG_DATA, clock_now_ns());
-		__atomic_store_n(&board->pending, n_interested, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&board->pending, n_interested,
+				 __ATOMIC_SEQ_CST);
 		rc = ops->publish(conn, pl.buf, pl.len, cfg->interested);
 		if (!rc)
-			rc = wait_acks(board, n, cfg->interested, seq, cfg->abort);
+			rc = wait_acks(board, n, cfg->interested, seq,
+				       cfg->abort);
 		if (rc) {
 			pub_fail(res, rc, "warm-up");
 			goto out;
@@ -160,7 +167,8 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 		 * subscriber that lost the first one still knows what to count */
 		payload_stamp(&pl, seq, MSG_MARK, sent);
 		if (!period)
-			__atomic_store_n(&board->pending, n_interested, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&board->pending, n_interested,
+					 __ATOMIC_SEQ_CST);
 		rc = ops->publish(conn, pl.buf, pl.len, cfg->interested);
 		t1 = clock_now_ns();
 		if (rc) {
@@ -172,19 +180,24 @@ int broadcast_publisher_run(const struct transport_ops *ops,
 		if (!period) {
 			uint64_t last = 0;
 
-			rc = wait_acks(board, n, cfg->interested, seq, cfg->abort);
+			rc = wait_acks(board, n, cfg->interested, seq,
+				       cfg->abort);
 			if (rc) {
-				pub_fail(res, rc, "waiting for acknowledgements");
+				pub_fail(res, rc,
+					 "waiting for acknowledgements");
 				goto out;
 			}
 			for (i = 0; i < n; i++)
-				if (cfg->interested[i] && board->slot[i].recv_ns > last)
+				if (cfg->interested[i] &&
+				    board->slot[i].recv_ns > last)
 					last = board->slot[i].recv_ns;
 			if (last)
-				histogram_record(&res->last, (int64_t)(last - sent));
+				histogram_record(&res->last,
+						 (int64_t)(last - sent));
 		}
 		now = clock_now_ns();
-		if (now >= deadline || (cfg->max_ops && res->ops >= cfg->max_ops))
+		if (now >= deadline ||
+		    (cfg->max_ops && res->ops >= cfg->max_ops))
 			break;
 	}
 	res->wall_ns = now - start;
@@ -209,8 +222,7 @@ out:
 	return rc;
 }
 
-static void ack(struct ack_board *b, unsigned index, uint64_t seq,
-		uint64_t now)
+static void ack(struct ack_board *b, unsigned index, uint64_t seq, uint64_t now)
 {
 	struct ack_slot *s = &b->slot[index];
 
@@ -234,20 +246,23 @@ static void sub_fault(const struct peer_config *pc, uint64_t seq)
 	if (pc->fault == FAULT_NONE || seq != pc->fault_at)
 		return;
 	if (pc->fault == FAULT_CRASH) {
-		fprintf(stderr, "ipcbench-peer: injected crash at message %llu\n",
+		fprintf(stderr,
+			"ipcbench-peer: injected crash at message %llu\n",
 			(unsigned long long)seq);
 		fflush(stderr);
 		abort();
 	}
 	if (pc->fault == FAULT_HANG) {
-		fprintf(stderr, "ipcbench-peer: injected hang at message %llu\n",
+		fprintf(stderr,
+			"ipcbench-peer: injected hang at message %llu\n",
 			(unsigned long long)seq);
 		fflush(stderr);
 		for (;;)
 			pause();
 	}
 	if (pc->fault == FAULT_EXIT) {
-		fprintf(stderr, "ipcbench-peer: injected exit at message %llu\n",
+		fprintf(stderr,
+			"ipcbench-peer: injected exit at message %llu\n",
 			(unsigned long long)seq);
 		_exit(3);
 	}
@@ -275,9 +290,11 @@ int broadcast_subscriber_run(const struct transport_ops *ops,
 
 		rc = ops->recv(conn, &msg);
 		if (rc)
-			return tp_fail(err, rc, "receive: %s",
-				       rc == -EPIPE ? "the publisher closed the connection" :
-				       strerror(-rc));
+			return tp_fail(
+				err, rc, "receive: %s",
+				rc == -EPIPE
+					? "the publisher closed the connection"
+					: strerror(-rc));
 		now = clock_now_ns();
 		if (msg.len < MSG_HDR_SIZE) {
 			rep->corrupted++;

@@ -22,11 +22,13 @@ static int fail(struct rpc_result *res, int rc, const char *what)
 {
 	res->error = rc < 0 ? rc : -EIO;
 	if (!res->reason[0])
-		snprintf(res->reason, sizeof(res->reason), "%s: %s", what,
-			 rc == -EPIPE ? "peer closed the connection" :
-			 rc == -ECONNRESET ? "connection reset (the bus or the peer dropped it)" :
-			 rc == -ECANCELED ? "aborted by the harness" :
-			 strerror(-rc));
+		snprintf(
+			res->reason, sizeof(res->reason), "%s: %s", what,
+			rc == -EPIPE ? "peer closed the connection"
+			: rc == -ECONNRESET
+				? "connection reset (the bus or the peer dropped it)"
+			: rc == -ECANCELED ? "aborted by the harness"
+					   : strerror(-rc));
 	return res->error;
 }
 
@@ -75,9 +77,10 @@ int rpc_client_run(const struct transport_ops *ops, struct tp_conn *conn,
 		goto out;
 	rc = verify_reply(&reply, seq, res);
 	if (rc) {
-		snprintf(res->reason, sizeof(res->reason),
-			 "handshake failed: the peer did not echo a protocol %u hello",
-			 MSG_PROTOCOL);
+		snprintf(
+			res->reason, sizeof(res->reason),
+			"handshake failed: the peer did not echo a protocol %u hello",
+			MSG_PROTOCOL);
 		goto out;
 	}
 
@@ -112,7 +115,8 @@ int rpc_client_run(const struct transport_ops *ops, struct tp_conn *conn,
 		rc = verify_reply(&reply, seq, res);
 		if (rc)
 			goto out;
-		if (now >= deadline || (cfg->max_ops && res->ops >= cfg->max_ops))
+		if (now >= deadline ||
+		    (cfg->max_ops && res->ops >= cfg->max_ops))
 			break;
 	}
 	res->wall_ns = now - start;
@@ -136,24 +140,28 @@ static void inject(const struct peer_config *pc, uint64_t seq, void *data,
 	switch (pc->fault) {
 	case FAULT_CORRUPT:
 		if (len > MSG_HDR_SIZE)
-			((uint8_t *)data)[MSG_HDR_SIZE + (len - MSG_HDR_SIZE) / 2] ^= 0x5a;
+			((uint8_t *)data)[MSG_HDR_SIZE +
+					  (len - MSG_HDR_SIZE) / 2] ^= 0x5a;
 		else
 			((uint8_t *)data)[len - 1] ^= 0x5a;
 		break;
 	case FAULT_CRASH:
-		fprintf(stderr, "ipcbench-peer: injected crash at message %llu\n",
+		fprintf(stderr,
+			"ipcbench-peer: injected crash at message %llu\n",
 			(unsigned long long)seq);
 		fflush(stderr);
 		*(volatile int *)0 = 1;
 		break;
 	case FAULT_HANG:
-		fprintf(stderr, "ipcbench-peer: injected hang at message %llu\n",
+		fprintf(stderr,
+			"ipcbench-peer: injected hang at message %llu\n",
 			(unsigned long long)seq);
 		fflush(stderr);
 		for (;;)
 			pause();
 	case FAULT_EXIT:
-		fprintf(stderr, "ipcbench-peer: injected exit at message %llu\n",
+		fprintf(stderr,
+			"ipcbench-peer: injected exit at message %llu\n",
 			(unsigned long long)seq);
 		_exit(3);
 	default:
@@ -176,20 +184,24 @@ int rpc_server_run(const struct transport_ops *ops, struct tp_conn *conn,
 
 		rc = ops->recv(conn, &msg);
 		if (rc)
-			return tp_fail(err, rc, "receive: %s",
-				       rc == -EPIPE ? "the harness closed the connection" :
-				       strerror(-rc));
+			return tp_fail(
+				err, rc, "receive: %s",
+				rc == -EPIPE
+					? "the harness closed the connection"
+					: strerror(-rc));
 		v = payload_verify(msg.data, msg.len, expect);
 		if (v != PAYLOAD_OK)
-			return tp_fail(err, -EBADMSG,
-				       "integrity check failed on request %llu: %s",
-				       (unsigned long long)expect,
-				       payload_verdict_str(v));
+			return tp_fail(
+				err, -EBADMSG,
+				"integrity check failed on request %llu: %s",
+				(unsigned long long)expect,
+				payload_verdict_str(v));
 		memcpy(&h, msg.data, sizeof(h));
 		if ((h.flags & MSG_HELLO) && h.sent_ns != MSG_PROTOCOL)
-			return tp_fail(err, -EPROTO,
-				       "protocol mismatch: harness speaks %llu, peer speaks %u",
-				       (unsigned long long)h.sent_ns, MSG_PROTOCOL);
+			return tp_fail(
+				err, -EPROTO,
+				"protocol mismatch: harness speaks %llu, peer speaks %u",
+				(unsigned long long)h.sent_ns, MSG_PROTOCOL);
 		if ((h.flags & MSG_MARK) && !marked) {
 			sysutil_usage(&u0, 0);
 			marked = 1;

@@ -25,7 +25,7 @@ struct start_gate {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned ready;
-	int go;			/* 1 = run, -1 = give up */
+	int go; /* 1 = run, -1 = give up */
 };
 
 struct rpc_thread {
@@ -132,8 +132,9 @@ int rpc_run_channels(struct rpc_channel *chans, unsigned n,
 	if (rc) {
 		char why[TP_ERR_LEN];
 
-		snprintf(why, sizeof(why), "cannot start client thread %u of %u: %s",
-			 started + 1, n, strerror(-rc));
+		snprintf(why, sizeof(why),
+			 "cannot start client thread %u of %u: %s", started + 1,
+			 n, strerror(-rc));
 		merge_error(out, rc, why);
 		goto out;
 	}
@@ -197,15 +198,15 @@ int broadcast_run(const struct transport_ops *ops, struct tp_conn *conn,
 	if (rc) {
 		res->error = rc;
 		snprintf(res->reason, sizeof(res->reason),
-			 "cannot start the publisher thread: %s", strerror(-rc));
+			 "cannot start the publisher thread: %s",
+			 strerror(-rc));
 		return rc;
 	}
 	pthread_join(tid, NULL);
 	return 0;
 }
 
-int ack_board_create(unsigned subscribers, struct ack_board **board,
-		     int *fd)
+int ack_board_create(unsigned subscribers, struct ack_board **board, int *fd)
 {
 	size_t len = ack_board_size(subscribers);
 	int f = memfd_create("ipcbench-acks", MFD_CLOEXEC), rc;

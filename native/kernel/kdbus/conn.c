@@ -36,7 +36,7 @@ static void kdbus_reply_release(struct kref *kref)
 {
 	struct kdbus_reply *r = container_of(kref, struct kdbus_reply, kref);
 
-	if (r->msg)	/* never consumed; its slice goes with the pool */
+	if (r->msg) /* never consumed; its slice goes with the pool */
 		kdbus_queue_entry_free(r->msg);
 	kfree(r);
 }
@@ -80,7 +80,7 @@ static void kdbus_conn_release(struct kref *kref)
 
 	cancel_delayed_work_sync(&conn->timeout_work);
 	/* disconnect emptied both lists unless HELLO failed half-way */
-	list_for_each_entry_safe(e, tmp, &conn->queue, entry)
+	list_for_each_entry_safe (e, tmp, &conn->queue, entry)
 		kdbus_queue_entry_free(e);
 	WARN_ON(!list_empty(&conn->replies));
 	{
@@ -138,9 +138,8 @@ struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id)
 {
 	struct kdbus_conn *c;
 
-	hash_for_each_possible(bus->conn_hash, c, hentry, id)
-		if (c->id == id)
-			return c;
+	hash_for_each_possible(bus->conn_hash, c, hentry,
+			       id) if (c->id == id) return c;
 	return NULL;
 }
 
@@ -428,7 +427,8 @@ void kdbus_conn_arm_timeout(struct kdbus_conn *conn, u64 deadline)
 		return;
 	conn->next_deadline = deadline;
 	mod_delayed_work(system_wq, &conn->timeout_work,
-			 deadline > now ? nsecs_to_jiffies(deadline - now) + 1 : 0);
+			 deadline > now ? nsecs_to_jiffies(deadline - now) + 1
+					: 0);
 }
 
 /**
@@ -479,7 +479,7 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 				 nsecs_to_jiffies(next - now) + 1);
 	mutex_unlock(&conn->lock);
 
-	list_for_each_entry_safe(r, tmp, &expired, entry) {
+	list_for_each_entry_safe (r, tmp, &expired, entry) {
 		list_del(&r->entry);
 		if (!r->sync)
 			kdbus_notify_reply(conn, r->cookie,
@@ -491,7 +491,8 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 /* ---- HELLO ---------------------------------------------------------------- */
 
 static const u64 kdbus_hello_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_CONN_DESCRIPTION,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_CONN_DESCRIPTION,
 };
 
 static bool kdbus_description_valid(const char *s)
@@ -551,7 +552,8 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	cmd = a.buf;
 
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		switch (it->type) {
 		case KDBUS_ITEM_NEGOTIATE:
 			break;
@@ -700,11 +702,11 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 	LIST_HEAD(dead);
 
 	down_read(&bus->rwsem);
-	list_for_each_entry(c, &bus->conns, bus_entry) {
+	list_for_each_entry (c, &bus->conns, bus_entry) {
 		bool woke = false;
 
 		mutex_lock(&c->lock);
-		list_for_each_entry_safe(r, tmp, &c->replies, entry) {
+		list_for_each_entry_safe (r, tmp, &c->replies, entry) {
 			if (r->callee_id != conn->id)
 				continue;
 			/* a replier is copying: it finishes the tracker */
@@ -717,7 +719,7 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 				/* an interrupted one just goes (spec 29.5 r5) */
 				r->state = KDBUS_REPLY_DONE;
 				r->err = -EPIPE;
-				kdbus_reply_put(r);	/* the list's ref */
+				kdbus_reply_put(r); /* the list's ref */
 				woke = true;
 			} else {
 				kdbus_conn_get(c);
@@ -731,7 +733,7 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 	}
 	up_read(&bus->rwsem);
 
-	list_for_each_entry_safe(r, tmp, &dead, entry) {
+	list_for_each_entry_safe (r, tmp, &dead, entry) {
 		list_del(&r->entry);
 		kdbus_notify_reply(r->notify, r->cookie, KDBUS_ITEM_REPLY_DEAD);
 		kdbus_conn_put(r->notify);
@@ -821,14 +823,14 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	}
 	WRITE_ONCE(conn->dead, true);
 	list_splice_init(&conn->queue, &queue);
-	list_for_each_entry(e, &queue, entry) {
+	list_for_each_entry (e, &queue, entry) {
 		kdbus_conn_unaccount(conn, e->slice, e->quota);
 		kdbus_pool_release(&conn->pool, e->slice);
 	}
 	WRITE_ONCE(conn->queue_len, 0);
 	list_splice_init(&conn->replies, &replies);
 	conn->n_replies = 0;
-	list_for_each_entry(r, &replies, entry) {
+	list_for_each_entry (r, &replies, entry) {
 		r->linked = false;
 		r->state = KDBUS_REPLY_DONE;
 		r->err = -ECONNRESET;
@@ -836,9 +838,9 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	mutex_unlock(&conn->lock);
 	wake_up_all(&conn->wait);
 
-	list_for_each_entry_safe(e, etmp, &queue, entry)
+	list_for_each_entry_safe (e, etmp, &queue, entry)
 		kdbus_queue_entry_free(e);
-	list_for_each_entry_safe(r, rtmp, &replies, entry) {
+	list_for_each_entry_safe (r, rtmp, &replies, entry) {
 		list_del(&r->entry);
 		kdbus_reply_put(r);
 	}
@@ -884,9 +886,10 @@ static int kdbus_parse_simple(struct kdbus_args *a, void __user *argp,
 			     ARRAY_SIZE(kdbus_negotiate_only));
 	if (ret)
 		return 1;
-	kdbus_items_foreach(it, a->items, a->items_size)
-		if (it->type != KDBUS_ITEM_NEGOTIATE)
-			return -EINVAL;
+	kdbus_items_foreach(
+		it, a->items,
+		a->items_size) if (it->type !=
+				   KDBUS_ITEM_NEGOTIATE) return -EINVAL;
 	return 0;
 }
 
@@ -950,7 +953,8 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 }
 
 static const u64 kdbus_update_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_ATTACH_FLAGS_SEND,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_ATTACH_FLAGS_SEND,
 	KDBUS_ITEM_ATTACH_FLAGS_RECV,
 };
 
@@ -977,14 +981,16 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		switch (it->type) {
 		case KDBUS_ITEM_NEGOTIATE:
 			break;
 		case KDBUS_ITEM_ATTACH_FLAGS_SEND:
 		case KDBUS_ITEM_ATTACH_FLAGS_RECV: {
-			bool *seen = it->type == KDBUS_ITEM_ATTACH_FLAGS_SEND ?
-				     &have_send : &have_recv;
+			bool *seen = it->type == KDBUS_ITEM_ATTACH_FLAGS_SEND
+					     ? &have_send
+					     : &have_recv;
 
 			if (*seen || kdbus_item_payload_size(it) != 8 ||
 			    kdbus_check_attach(it->data[0]))
@@ -1025,8 +1031,7 @@ out:
  *
  * Return: KDBUS_RECV_RETURN_INCOMPLETE_FDS if some could not be installed.
  */
-u64 kdbus_recv_install(struct kdbus_conn *conn,
-			      struct kdbus_queue_entry *e)
+u64 kdbus_recv_install(struct kdbus_conn *conn, struct kdbus_queue_entry *e)
 {
 	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS + KDBUS_MSG_MAX_FDS];
 	struct file **files[KDBUS_MSG_MAX_MEMFD_ITEMS + KDBUS_MSG_MAX_FDS];
@@ -1095,8 +1100,8 @@ static struct kdbus_queue_entry *kdbus_recv_pick(struct kdbus_conn *conn,
  */
 int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 {
-	const u64 known = KDBUS_RECV_PEEK | KDBUS_RECV_DROP |
-			  KDBUS_RECV_USE_PRIORITY;
+	const u64 known =
+		KDBUS_RECV_PEEK | KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY;
 	struct kdbus_cmd_recv __user *u = argp;
 	struct kdbus_queue_entry *e;
 	struct kdbus_cmd_recv *cmd;

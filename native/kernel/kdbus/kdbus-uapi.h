@@ -18,17 +18,17 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define KDBUS_IOCTL_MAGIC		0x95
-#define KDBUS_DST_ID_NAME		(0ULL)
-#define KDBUS_SRC_ID_KERNEL		(0ULL)
-#define KDBUS_DST_ID_BROADCAST		(~0ULL)
-#define KDBUS_MATCH_ID_ANY		(~0ULL)
-#define KDBUS_FLAG_NEGOTIATE		(1ULL << 63)
-#define KDBUS_PAYLOAD_KERNEL		(0ULL)
-#define KDBUS_PAYLOAD_DBUS		(0x4442757344427573ULL)
+#define KDBUS_IOCTL_MAGIC 0x95
+#define KDBUS_DST_ID_NAME (0ULL)
+#define KDBUS_SRC_ID_KERNEL (0ULL)
+#define KDBUS_DST_ID_BROADCAST (~0ULL)
+#define KDBUS_MATCH_ID_ANY (~0ULL)
+#define KDBUS_FLAG_NEGOTIATE (1ULL << 63)
+#define KDBUS_PAYLOAD_KERNEL (0ULL)
+#define KDBUS_PAYLOAD_DBUS (0x4442757344427573ULL)
 
-#define KDBUS_ITEM_HEADER_SIZE		16
-#define KDBUS_ALIGN8(x)			(((x) + 7) & ~7ULL)
+#define KDBUS_ITEM_HEADER_SIZE 16
+#define KDBUS_ALIGN8(x) (((x) + 7) & ~7ULL)
 
 /* Limits of spec section 18. */
 #define KDBUS_CMD_MAX_SIZE		32768
@@ -50,48 +50,48 @@
 #define KDBUS_CMDLINE_MAX		4096	/* CMDLINE metadata, truncated */
 
 enum kdbus_item_type {
-	_KDBUS_ITEM_NULL		= 0,
-	KDBUS_ITEM_NEGOTIATE		= 1,
-	KDBUS_ITEM_PAYLOAD_VEC		= 2,
-	KDBUS_ITEM_PAYLOAD_OFF		= 3,
-	KDBUS_ITEM_PAYLOAD_MEMFD	= 4,
-	KDBUS_ITEM_FDS			= 5,
-	KDBUS_ITEM_CANCEL_FD		= 6,
-	KDBUS_ITEM_BLOOM_PARAMETER	= 7,
-	KDBUS_ITEM_BLOOM_FILTER		= 8,
-	KDBUS_ITEM_BLOOM_MASK		= 9,
-	KDBUS_ITEM_DST_NAME		= 10,
-	KDBUS_ITEM_MAKE_NAME		= 11,
-	KDBUS_ITEM_ATTACH_FLAGS_SEND	= 12,
-	KDBUS_ITEM_ATTACH_FLAGS_RECV	= 13,
-	KDBUS_ITEM_ID			= 14,
-	KDBUS_ITEM_NAME			= 15,
-	KDBUS_ITEM_DST_ID		= 16,
+	_KDBUS_ITEM_NULL = 0,
+	KDBUS_ITEM_NEGOTIATE = 1,
+	KDBUS_ITEM_PAYLOAD_VEC = 2,
+	KDBUS_ITEM_PAYLOAD_OFF = 3,
+	KDBUS_ITEM_PAYLOAD_MEMFD = 4,
+	KDBUS_ITEM_FDS = 5,
+	KDBUS_ITEM_CANCEL_FD = 6,
+	KDBUS_ITEM_BLOOM_PARAMETER = 7,
+	KDBUS_ITEM_BLOOM_FILTER = 8,
+	KDBUS_ITEM_BLOOM_MASK = 9,
+	KDBUS_ITEM_DST_NAME = 10,
+	KDBUS_ITEM_MAKE_NAME = 11,
+	KDBUS_ITEM_ATTACH_FLAGS_SEND = 12,
+	KDBUS_ITEM_ATTACH_FLAGS_RECV = 13,
+	KDBUS_ITEM_ID = 14,
+	KDBUS_ITEM_NAME = 15,
+	KDBUS_ITEM_DST_ID = 16,
 
-	KDBUS_ITEM_TIMESTAMP		= 0x1000,
-	KDBUS_ITEM_CREDS		= 0x1001,
-	KDBUS_ITEM_PIDS			= 0x1002,
-	KDBUS_ITEM_AUXGROUPS		= 0x1003,
-	KDBUS_ITEM_OWNED_NAME		= 0x1004,
-	KDBUS_ITEM_TID_COMM		= 0x1005,
-	KDBUS_ITEM_PID_COMM		= 0x1006,
-	KDBUS_ITEM_EXE			= 0x1007,
-	KDBUS_ITEM_CMDLINE		= 0x1008,
-	KDBUS_ITEM_CGROUP		= 0x1009,
-	KDBUS_ITEM_CAPS			= 0x100a,
-	KDBUS_ITEM_SECLABEL		= 0x100b,
-	KDBUS_ITEM_AUDIT		= 0x100c,
-	KDBUS_ITEM_CONN_DESCRIPTION	= 0x100d,
+	KDBUS_ITEM_TIMESTAMP = 0x1000,
+	KDBUS_ITEM_CREDS = 0x1001,
+	KDBUS_ITEM_PIDS = 0x1002,
+	KDBUS_ITEM_AUXGROUPS = 0x1003,
+	KDBUS_ITEM_OWNED_NAME = 0x1004,
+	KDBUS_ITEM_TID_COMM = 0x1005,
+	KDBUS_ITEM_PID_COMM = 0x1006,
+	KDBUS_ITEM_EXE = 0x1007,
+	KDBUS_ITEM_CMDLINE = 0x1008,
+	KDBUS_ITEM_CGROUP = 0x1009,
+	KDBUS_ITEM_CAPS = 0x100a,
+	KDBUS_ITEM_SECLABEL = 0x100b,
+	KDBUS_ITEM_AUDIT = 0x100c,
+	KDBUS_ITEM_CONN_DESCRIPTION = 0x100d,
 
-	KDBUS_ITEM_POLICY_ACCESS	= 0x2000,
+	KDBUS_ITEM_POLICY_ACCESS = 0x2000,
 
-	KDBUS_ITEM_NAME_ADD		= 0x8000,
-	KDBUS_ITEM_NAME_REMOVE		= 0x8001,
-	KDBUS_ITEM_NAME_CHANGE		= 0x8002,
-	KDBUS_ITEM_ID_ADD		= 0x8003,
-	KDBUS_ITEM_ID_REMOVE		= 0x8004,
-	KDBUS_ITEM_REPLY_TIMEOUT	= 0x8005,
-	KDBUS_ITEM_REPLY_DEAD		= 0x8006,
+	KDBUS_ITEM_NAME_ADD = 0x8000,
+	KDBUS_ITEM_NAME_REMOVE = 0x8001,
+	KDBUS_ITEM_NAME_CHANGE = 0x8002,
+	KDBUS_ITEM_ID_ADD = 0x8003,
+	KDBUS_ITEM_ID_REMOVE = 0x8004,
+	KDBUS_ITEM_REPLY_TIMEOUT = 0x8005,
+	KDBUS_ITEM_REPLY_DEAD = 0x8006,
 };
 
 /* Attach flags (spec 5.3, 24.1): bit b requests item 0x1000 + b. */
@@ -116,16 +116,16 @@ enum kdbus_attach_flags {
 #define _KDBUS_ATTACH_ANY		(~0ULL)
 
 struct kdbus_item {
-	__u64 size;	/* header + payload, without trailing padding */
+	__u64 size; /* header + payload, without trailing padding */
 	__u64 type;
-	__u64 data[];	/* payload; 8-aligned because the header is 16 bytes */
+	__u64 data[]; /* payload; 8-aligned because the header is 16 bytes */
 };
 
 struct kdbus_vec {
 	__u64 size;
 	union {
-		__u64 address;	/* SEND: user address, 0 = padding */
-		__u64 offset;	/* received: from the message start */
+		__u64 address; /* SEND: user address, 0 = padding */
+		__u64 offset;  /* received: from the message start */
 	};
 };
 
@@ -228,15 +228,15 @@ struct kdbus_cmd {
 };
 
 enum kdbus_make_flags {
-	KDBUS_MAKE_ACCESS_GROUP		= 1ULL << 0,
-	KDBUS_MAKE_ACCESS_WORLD		= 1ULL << 1,
+	KDBUS_MAKE_ACCESS_GROUP = 1ULL << 0,
+	KDBUS_MAKE_ACCESS_WORLD = 1ULL << 1,
 };
 
 enum kdbus_hello_flags {
-	KDBUS_HELLO_ACCEPT_FD		= 1ULL << 0,
-	KDBUS_HELLO_ACTIVATOR		= 1ULL << 1,
-	KDBUS_HELLO_POLICY_HOLDER	= 1ULL << 2,
-	KDBUS_HELLO_MONITOR		= 1ULL << 3,
+	KDBUS_HELLO_ACCEPT_FD = 1ULL << 0,
+	KDBUS_HELLO_ACTIVATOR = 1ULL << 1,
+	KDBUS_HELLO_POLICY_HOLDER = 1ULL << 2,
+	KDBUS_HELLO_MONITOR = 1ULL << 3,
 };
 
 struct kdbus_cmd_hello {
@@ -304,7 +304,7 @@ struct kdbus_msg_info {
 };
 
 enum kdbus_send_flags {
-	KDBUS_SEND_SYNC_REPLY		= 1ULL << 0,
+	KDBUS_SEND_SYNC_REPLY = 1ULL << 0,
 };
 
 struct kdbus_cmd_send {
@@ -317,9 +317,9 @@ struct kdbus_cmd_send {
 };
 
 enum kdbus_msg_flags {
-	KDBUS_MSG_EXPECT_REPLY		= 1ULL << 0,
-	KDBUS_MSG_NO_AUTO_START		= 1ULL << 1,
-	KDBUS_MSG_SIGNAL		= 1ULL << 2,
+	KDBUS_MSG_EXPECT_REPLY = 1ULL << 0,
+	KDBUS_MSG_NO_AUTO_START = 1ULL << 1,
+	KDBUS_MSG_SIGNAL = 1ULL << 2,
 };
 
 struct kdbus_msg {
@@ -338,14 +338,14 @@ struct kdbus_msg {
 };
 
 enum kdbus_recv_flags {
-	KDBUS_RECV_PEEK			= 1ULL << 0,
-	KDBUS_RECV_DROP			= 1ULL << 1,
-	KDBUS_RECV_USE_PRIORITY		= 1ULL << 2,
+	KDBUS_RECV_PEEK = 1ULL << 0,
+	KDBUS_RECV_DROP = 1ULL << 1,
+	KDBUS_RECV_USE_PRIORITY = 1ULL << 2,
 };
 
 enum kdbus_recv_return_flags {
-	KDBUS_RECV_RETURN_INCOMPLETE_FDS	= 1ULL << 0,
-	KDBUS_RECV_RETURN_DROPPED_MSGS		= 1ULL << 1,
+	KDBUS_RECV_RETURN_INCOMPLETE_FDS = 1ULL << 0,
+	KDBUS_RECV_RETURN_DROPPED_MSGS = 1ULL << 1,
 };
 
 struct kdbus_cmd_recv {
@@ -359,7 +359,7 @@ struct kdbus_cmd_recv {
 };
 
 enum kdbus_match_flags {
-	KDBUS_MATCH_REPLACE		= 1ULL << 0,
+	KDBUS_MATCH_REPLACE = 1ULL << 0,
 };
 
 struct kdbus_cmd_match {
@@ -371,31 +371,35 @@ struct kdbus_cmd_match {
 };
 
 enum kdbus_name_flags {
-	KDBUS_NAME_REPLACE_EXISTING	= 1ULL << 0,
-	KDBUS_NAME_ALLOW_REPLACEMENT	= 1ULL << 1,
-	KDBUS_NAME_QUEUE		= 1ULL << 2,
-	KDBUS_NAME_IN_QUEUE		= 1ULL << 3,
-	KDBUS_NAME_ACTIVATOR		= 1ULL << 4,
-	KDBUS_NAME_PRIMARY		= 1ULL << 5,
-	KDBUS_NAME_ACQUIRED		= 1ULL << 6,
+	KDBUS_NAME_REPLACE_EXISTING = 1ULL << 0,
+	KDBUS_NAME_ALLOW_REPLACEMENT = 1ULL << 1,
+	KDBUS_NAME_QUEUE = 1ULL << 2,
+	KDBUS_NAME_IN_QUEUE = 1ULL << 3,
+	KDBUS_NAME_ACTIVATOR = 1ULL << 4,
+	KDBUS_NAME_PRIMARY = 1ULL << 5,
+	KDBUS_NAME_ACQUIRED = 1ULL << 6,
 };
 
 /* ioctl numbers: the size field is sizeof the fixed part (spec section 3). */
-#define KDBUS_CMD_BUS_MAKE		_IOW(KDBUS_IOCTL_MAGIC, 0x00, struct kdbus_cmd)
-#define KDBUS_CMD_ENDPOINT_MAKE		_IOW(KDBUS_IOCTL_MAGIC, 0x10, struct kdbus_cmd)
-#define KDBUS_CMD_ENDPOINT_UPDATE	_IOW(KDBUS_IOCTL_MAGIC, 0x11, struct kdbus_cmd)
-#define KDBUS_CMD_HELLO			_IOWR(KDBUS_IOCTL_MAGIC, 0x80, struct kdbus_cmd_hello)
-#define KDBUS_CMD_UPDATE		_IOW(KDBUS_IOCTL_MAGIC, 0x81, struct kdbus_cmd)
-#define KDBUS_CMD_BYEBYE		_IOW(KDBUS_IOCTL_MAGIC, 0x82, struct kdbus_cmd)
-#define KDBUS_CMD_FREE			_IOW(KDBUS_IOCTL_MAGIC, 0x83, struct kdbus_cmd_free)
-#define KDBUS_CMD_CONN_INFO		_IOR(KDBUS_IOCTL_MAGIC, 0x84, struct kdbus_cmd_info)
-#define KDBUS_CMD_BUS_CREATOR_INFO	_IOR(KDBUS_IOCTL_MAGIC, 0x85, struct kdbus_cmd_info)
-#define KDBUS_CMD_LIST			_IOR(KDBUS_IOCTL_MAGIC, 0x86, struct kdbus_cmd_list)
-#define KDBUS_CMD_SEND			_IOW(KDBUS_IOCTL_MAGIC, 0x90, struct kdbus_cmd_send)
-#define KDBUS_CMD_RECV			_IOR(KDBUS_IOCTL_MAGIC, 0x91, struct kdbus_cmd_recv)
-#define KDBUS_CMD_NAME_ACQUIRE		_IOW(KDBUS_IOCTL_MAGIC, 0xa0, struct kdbus_cmd)
-#define KDBUS_CMD_NAME_RELEASE		_IOW(KDBUS_IOCTL_MAGIC, 0xa1, struct kdbus_cmd)
-#define KDBUS_CMD_MATCH_ADD		_IOW(KDBUS_IOCTL_MAGIC, 0xb0, struct kdbus_cmd_match)
-#define KDBUS_CMD_MATCH_REMOVE		_IOW(KDBUS_IOCTL_MAGIC, 0xb1, struct kdbus_cmd_match)
+#define KDBUS_CMD_BUS_MAKE _IOW(KDBUS_IOCTL_MAGIC, 0x00, struct kdbus_cmd)
+#define KDBUS_CMD_ENDPOINT_MAKE _IOW(KDBUS_IOCTL_MAGIC, 0x10, struct kdbus_cmd)
+#define KDBUS_CMD_ENDPOINT_UPDATE \
+	_IOW(KDBUS_IOCTL_MAGIC, 0x11, struct kdbus_cmd)
+#define KDBUS_CMD_HELLO _IOWR(KDBUS_IOCTL_MAGIC, 0x80, struct kdbus_cmd_hello)
+#define KDBUS_CMD_UPDATE _IOW(KDBUS_IOCTL_MAGIC, 0x81, struct kdbus_cmd)
+#define KDBUS_CMD_BYEBYE _IOW(KDBUS_IOCTL_MAGIC, 0x82, struct kdbus_cmd)
+#define KDBUS_CMD_FREE _IOW(KDBUS_IOCTL_MAGIC, 0x83, struct kdbus_cmd_free)
+#define KDBUS_CMD_CONN_INFO _IOR(KDBUS_IOCTL_MAGIC, 0x84, struct kdbus_cmd_info)
+#define KDBUS_CMD_BUS_CREATOR_INFO \
+	_IOR(KDBUS_IOCTL_MAGIC, 0x85, struct kdbus_cmd_info)
+#define KDBUS_CMD_LIST _IOR(KDBUS_IOCTL_MAGIC, 0x86, struct kdbus_cmd_list)
+#define KDBUS_CMD_SEND _IOW(KDBUS_IOCTL_MAGIC, 0x90, struct kdbus_cmd_send)
+#define KDBUS_CMD_RECV _IOR(KDBUS_IOCTL_MAGIC, 0x91, struct kdbus_cmd_recv)
+#define KDBUS_CMD_NAME_ACQUIRE _IOW(KDBUS_IOCTL_MAGIC, 0xa0, struct kdbus_cmd)
+#define KDBUS_CMD_NAME_RELEASE _IOW(KDBUS_IOCTL_MAGIC, 0xa1, struct kdbus_cmd)
+#define KDBUS_CMD_MATCH_ADD \
+	_IOW(KDBUS_IOCTL_MAGIC, 0xb0, struct kdbus_cmd_match)
+#define KDBUS_CMD_MATCH_REMOVE \
+	_IOW(KDBUS_IOCTL_MAGIC, 0xb1, struct kdbus_cmd_match)
 
 #endif /* KDBUS_UAPI_H */

@@ -33,8 +33,8 @@
 
 #include "kdbus-uapi.h"
 
-#define KDBUS_MINORS		1024
-#define KDBUS_POOL_MAX		(1ULL << 30)	/* spec: MUST accept >= 64 MiB */
+#define KDBUS_MINORS 1024
+#define KDBUS_POOL_MAX (1ULL << 30) /* spec: MUST accept >= 64 MiB */
 
 /* ---- parse.c ---------------------------------------------------------- */
 
@@ -44,24 +44,23 @@
  */
 struct kdbus_args {
 	void __user *uptr;
-	void *buf;		/* kernel copy; 'size' bytes, zero padded to 8 */
+	void *buf; /* kernel copy; 'size' bytes, zero padded to 8 */
 	u64 size;
-	size_t fixed;		/* sizeof the fixed part */
+	size_t fixed; /* sizeof the fixed part */
 	struct kdbus_item *items;
 	size_t items_size;
 	struct kdbus_item *negotiate;
-	bool allocated;		/* buf came from kmalloc, not the caller */
-	bool negotiating;	/* KDBUS_FLAG_NEGOTIATE was set */
-	bool has_return_flags;	/* commands yes, struct kdbus_msg no */
-	u8 stack[128];	/* enough for a call with one vector */
+	bool allocated;	       /* buf came from kmalloc, not the caller */
+	bool negotiating;      /* KDBUS_FLAG_NEGOTIATE was set */
+	bool has_return_flags; /* commands yes, struct kdbus_msg no */
+	u8 stack[128];	       /* enough for a call with one vector */
 };
 
-#define kdbus_item_payload_size(it)	((it)->size - KDBUS_ITEM_HEADER_SIZE)
+#define kdbus_item_payload_size(it) ((it)->size - KDBUS_ITEM_HEADER_SIZE)
 #define kdbus_item_next(it) \
 	((struct kdbus_item *)((u8 *)(it) + KDBUS_ALIGN8((it)->size)))
-#define kdbus_items_foreach(it, first, len)				\
-	for ((it) = (first);						\
-	     (u8 *)(it) < (u8 *)(first) + (len);			\
+#define kdbus_items_foreach(it, first, len)                      \
+	for ((it) = (first); (u8 *)(it) < (u8 *)(first) + (len); \
 	     (it) = kdbus_item_next(it))
 
 int kdbus_args_parse(struct kdbus_args *a, void __user *uptr, size_t fixed,
@@ -78,7 +77,7 @@ u64 kdbus_attach_norm(u64 v);
 /* ---- pool.c ----------------------------------------------------------- */
 
 struct kdbus_slice {
-	struct list_head entry;	/* pool->slices, ordered by offset */
+	struct list_head entry; /* pool->slices, ordered by offset */
 	struct rb_node node;	/* free tree (by size) or busy tree (by off) */
 	size_t off;
 	size_t size;
@@ -89,7 +88,7 @@ struct kdbus_slice {
 };
 
 struct kdbus_pool {
-	struct file *f;		/* shmem backing, owned */
+	struct file *f; /* shmem backing, owned */
 	size_t size;
 	struct list_head slices;
 	struct rb_root free_tree;
@@ -101,8 +100,8 @@ void kdbus_pool_deinit(struct kdbus_pool *pool);
 struct kdbus_slice *kdbus_pool_alloc(struct kdbus_pool *pool, size_t size);
 void kdbus_pool_release(struct kdbus_pool *pool, struct kdbus_slice *s);
 struct kdbus_slice *kdbus_pool_find(struct kdbus_pool *pool, size_t off);
-int kdbus_pool_write_kvec(struct kdbus_pool *pool, size_t off,
-			  const void *buf, size_t len);
+int kdbus_pool_write_kvec(struct kdbus_pool *pool, size_t off, const void *buf,
+			  size_t len);
 int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
 			  struct iov_iter *iter);
 int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma);
@@ -186,9 +185,9 @@ struct kdbus_node_dev;
 
 struct kdbus_bus {
 	struct kref kref;
-	struct list_head entry;		/* kdbus_buses */
+	struct list_head entry; /* kdbus_buses */
 	char name[KDBUS_NAME_MAX_LEN + 1];
-	u64 flags;			/* BUS_MAKE flags, returned by HELLO */
+	u64 flags; /* BUS_MAKE flags, returned by HELLO */
 	u64 bloom_size;
 	u64 bloom_n_hash;
 	u8 id128[16];
@@ -201,7 +200,7 @@ struct kdbus_bus {
 	struct kdbus_meta *meta;	/* the creator, at BUS_MAKE */
 
 	struct rw_semaphore rwsem;
-	bool dead;			/* under rwsem */
+	bool dead; /* under rwsem */
 	DECLARE_HASHTABLE(conn_hash, 8);
 	struct list_head conns;
 	unsigned int n_conns;
@@ -224,7 +223,7 @@ enum kdbus_reply_state {
  */
 struct kdbus_reply {
 	struct kref kref;
-	struct list_head entry;		/* caller->replies */
+	struct list_head entry; /* caller->replies */
 	u64 callee_id;
 	u64 cookie;
 	u64 deadline_ns;
@@ -233,8 +232,9 @@ struct kdbus_reply {
 	bool linked;			/* on caller->replies, under its lock */
 	enum kdbus_reply_state state;	/* under caller->lock */
 	int err;
-	struct kdbus_queue_entry *msg;	/* sync: the reply, in the caller's pool */
-	struct kdbus_conn *notify;	/* async, being notified: caller (ref) */
+	struct kdbus_queue_entry
+		*msg;		   /* sync: the reply, in the caller's pool */
+	struct kdbus_conn *notify; /* async, being notified: caller (ref) */
 };
 
 struct kdbus_queue_entry {
@@ -251,7 +251,7 @@ struct kdbus_queue_entry {
 	struct kdbus_conn *fds_dst;	/* whose in-flight count it holds */
 	unsigned int n_memfds;
 	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
-	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS];	/* of kdbus_memfd.fd */
+	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS]; /* of kdbus_memfd.fd */
 };
 
 /* Queued messages of one sending user at one destination (spec 8.4 r3). */
@@ -263,7 +263,7 @@ struct kdbus_quota_user {
 
 struct kdbus_conn {
 	struct kref kref;
-	struct kdbus_bus *bus;		/* ref held */
+	struct kdbus_bus *bus; /* ref held */
 	u64 id;
 	u64 flags;
 	u64 attach_send;
@@ -297,7 +297,7 @@ struct kdbus_conn {
 	unsigned int fds_inflight;	/* FDS queued here (spec 28.2 rule 7) */
 	struct list_head replies;	/* calls this connection made */
 	unsigned int n_replies;
-	u64 next_deadline;		/* earliest async deadline armed */
+	u64 next_deadline; /* earliest async deadline armed */
 
 	wait_queue_head_t wait;
 	struct delayed_work timeout_work;

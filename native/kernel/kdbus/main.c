@@ -30,10 +30,10 @@ enum kdbus_handle_type {
 };
 
 struct kdbus_handle {
-	struct mutex lock;		/* serialises BUS_MAKE / HELLO */
-	enum kdbus_handle_type type;	/* set once, read with acquire */
-	bool control;			/* opened /dev/kdbus/control */
-	struct kdbus_bus *bus;		/* endpoint: bus opened; owner: bus */
+	struct mutex lock;	     /* serialises BUS_MAKE / HELLO */
+	enum kdbus_handle_type type; /* set once, read with acquire */
+	bool control;		     /* opened /dev/kdbus/control */
+	struct kdbus_bus *bus;	     /* endpoint: bus opened; owner: bus */
 	struct kdbus_conn *conn;
 };
 
@@ -54,14 +54,15 @@ static struct class *kdbus_class;
 static struct kdbus_node_dev *kdbus_control_node;
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-static char *kdbus_devnode(const struct device *dev, umode_t *mode,
-			   kuid_t *uid, kgid_t *gid)
+static char *kdbus_devnode(const struct device *dev, umode_t *mode, kuid_t *uid,
+			   kgid_t *gid)
 #else
-static char *kdbus_devnode(struct device *dev, umode_t *mode,
-			   kuid_t *uid, kgid_t *gid)
+static char *kdbus_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
+			   kgid_t *gid)
 #endif
 {
-	struct kdbus_node_dev *n = container_of(dev, struct kdbus_node_dev, dev);
+	struct kdbus_node_dev *n =
+		container_of(dev, struct kdbus_node_dev, dev);
 
 	if (mode)
 		*mode = n->mode;
@@ -163,8 +164,10 @@ static int kdbus_bus_name_check(const char *name)
 }
 
 static const u64 kdbus_bus_make_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_MAKE_NAME,
-	KDBUS_ITEM_BLOOM_PARAMETER, KDBUS_ITEM_ATTACH_FLAGS_SEND,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_MAKE_NAME,
+	KDBUS_ITEM_BLOOM_PARAMETER,
+	KDBUS_ITEM_ATTACH_FLAGS_SEND,
 };
 
 static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
@@ -183,7 +186,8 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	int ret;
 
 	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd),
-			       KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD);
+			       KDBUS_MAKE_ACCESS_GROUP |
+				       KDBUS_MAKE_ACCESS_WORLD);
 	if (ret < 0)
 		return ret;
 	kdbus_args_negotiate(&a, kdbus_bus_make_items,
@@ -193,7 +197,8 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	cmd = a.buf;
 
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		switch (it->type) {
 		case KDBUS_ITEM_NEGOTIATE:
 			break;
@@ -202,7 +207,8 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 				goto out;
 			break;
 		case KDBUS_ITEM_BLOOM_PARAMETER:
-			if (bloom || kdbus_item_payload_size(it) != sizeof(*bloom))
+			if (bloom ||
+			    kdbus_item_payload_size(it) != sizeof(*bloom))
 				goto out;
 			bloom = (void *)it->data;
 			break;
@@ -254,7 +260,7 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	INIT_LIST_HEAD(&bus->conns);
 
 	mutex_lock(&kdbus_global_lock);
-	list_for_each_entry(b, &kdbus_buses, entry) {
+	list_for_each_entry (b, &kdbus_buses, entry) {
 		if (!strcmp(b->name, bus->name)) {
 			ret = -EEXIST;
 			goto unlock;
@@ -418,7 +424,7 @@ static long kdbus_ioctl_conn(struct kdbus_conn *conn, unsigned int cmd,
 		return kdbus_cmd_list(conn, argp);
 	case KDBUS_CMD_ENDPOINT_MAKE:
 	case KDBUS_CMD_ENDPOINT_UPDATE:
-		return -EOPNOTSUPP;	/* spec 19.5 */
+		return -EOPNOTSUPP; /* spec 19.5 */
 	}
 	return -EBADFD;
 }
@@ -447,8 +453,7 @@ static bool kdbus_cmd_known(unsigned int cmd)
 	return false;
 }
 
-static long kdbus_ioctl(struct file *file, unsigned int cmd,
-			unsigned long arg)
+static long kdbus_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct kdbus_handle *h = file->private_data;
 	void __user *argp = (void __user *)arg;
@@ -469,8 +474,8 @@ static long kdbus_ioctl(struct file *file, unsigned int cmd,
 
 	if (cmd == KDBUS_CMD_BUS_MAKE && h->control) {
 		mutex_lock(&h->lock);
-		ret = h->type == KDBUS_HANDLE_NONE ?
-		      kdbus_cmd_bus_make(h, argp) : -EBADFD;
+		ret = h->type == KDBUS_HANDLE_NONE ? kdbus_cmd_bus_make(h, argp)
+						   : -EBADFD;
 		mutex_unlock(&h->lock);
 		return ret;
 	}
@@ -489,7 +494,8 @@ static long kdbus_ioctl(struct file *file, unsigned int cmd,
 		mutex_unlock(&h->lock);
 		return ret;
 	}
-	if ((cmd == KDBUS_CMD_ENDPOINT_MAKE || cmd == KDBUS_CMD_ENDPOINT_UPDATE) &&
+	if ((cmd == KDBUS_CMD_ENDPOINT_MAKE ||
+	     cmd == KDBUS_CMD_ENDPOINT_UPDATE) &&
 	    !h->control)
 		return -EOPNOTSUPP;
 	return -EBADFD;
@@ -518,7 +524,7 @@ static const struct file_operations kdbus_fops = {
 	.open = kdbus_open,
 	.release = kdbus_release,
 	.unlocked_ioctl = kdbus_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,	/* identical layouts, spec 3.6 */
+	.compat_ioctl = compat_ptr_ioctl, /* identical layouts, spec 3.6 */
 	.poll = kdbus_poll,
 	.mmap = kdbus_mmap,
 	.llseek = noop_llseek,
@@ -593,5 +599,6 @@ static void __exit kdbus_exit(void)
 module_init(kdbus_init);
 module_exit(kdbus_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("ipcbench: independent implementation of a kdbus ABI subset");
+MODULE_DESCRIPTION(
+	"ipcbench: independent implementation of a kdbus ABI subset");
 MODULE_AUTHOR("ipcbench");

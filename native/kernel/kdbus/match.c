@@ -28,7 +28,7 @@ struct kdbus_match_rule {
 };
 
 struct kdbus_match_entry {
-	struct list_head entry;		/* conn->matches */
+	struct list_head entry; /* conn->matches */
 	u64 cookie;
 	unsigned int n_rules;
 	struct kdbus_match_rule *rules;
@@ -135,7 +135,7 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 	struct kdbus_match_entry *e;
 	unsigned int i;
 
-	list_for_each_entry(e, &dst->matches, entry) {
+	list_for_each_entry (e, &dst->matches, entry) {
 		for (i = 0; i < e->n_rules; i++) {
 			const struct kdbus_match_rule *r = &e->rules[i];
 			struct kdbus_name_entry *n;
@@ -143,7 +143,8 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 
 			switch (r->type) {
 			case KDBUS_ITEM_BLOOM_MASK:
-				pass = bloom && kdbus_bloom_match(r, bloom, words);
+				pass = bloom &&
+				       kdbus_bloom_match(r, bloom, words);
 				break;
 			case KDBUS_ITEM_ID:
 				pass = r->id == KDBUS_MATCH_ID_ANY ||
@@ -177,7 +178,7 @@ static unsigned int kdbus_match_remove_cookie(struct kdbus_conn *conn,
 	struct kdbus_match_entry *e, *tmp;
 	unsigned int n = 0;
 
-	list_for_each_entry_safe(e, tmp, &conn->matches, entry) {
+	list_for_each_entry_safe (e, tmp, &conn->matches, entry) {
 		if (e->cookie != cookie)
 			continue;
 		list_del(&e->entry);
@@ -196,7 +197,7 @@ void kdbus_match_flush(struct kdbus_conn *conn)
 {
 	struct kdbus_match_entry *e, *tmp;
 
-	list_for_each_entry_safe(e, tmp, &conn->matches, entry) {
+	list_for_each_entry_safe (e, tmp, &conn->matches, entry) {
 		list_del(&e->entry);
 		kfree(e);
 	}
@@ -233,7 +234,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 	cmd = a.buf;
 
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		size_t len = kdbus_item_payload_size(it);
 
 		switch (it->type) {
@@ -294,7 +296,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 	e->rules = (void *)(e + 1);
 	copy = (void *)(e->rules + n);
 	memcpy(copy, a.items, a.items_size);
-	kdbus_items_foreach(it, copy, a.items_size) {
+	kdbus_items_foreach(it, copy, a.items_size)
+	{
 		struct kdbus_match_rule *r = &e->rules[i];
 
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
@@ -302,8 +305,8 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 		r->type = it->type;
 		if (it->type == KDBUS_ITEM_BLOOM_MASK) {
 			r->bloom.mask = it->data;
-			r->bloom.generations = kdbus_item_payload_size(it) /
-					       bus->bloom_size;
+			r->bloom.generations =
+				kdbus_item_payload_size(it) / bus->bloom_size;
 		} else if (it->type == KDBUS_ITEM_NAME) {
 			r->name = (const char *)it->data;
 		} else if (kdbus_is_notify_id(it->type)) {
@@ -363,9 +366,9 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
-	kdbus_items_foreach(it, a.items, a.items_size)
-		if (it->type != KDBUS_ITEM_NEGOTIATE)
-			return kdbus_args_finish(&a, -EINVAL);
+	kdbus_items_foreach(it, a.items, a.items_size) if (
+		it->type !=
+		KDBUS_ITEM_NEGOTIATE) return kdbus_args_finish(&a, -EINVAL);
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		return kdbus_args_finish(&a, ret);

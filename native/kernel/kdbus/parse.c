@@ -152,7 +152,8 @@ static int kdbus_args_check(struct kdbus_args *a, u64 valid_flags)
 	ret = kdbus_items_validate(a->items, a->items_size);
 	if (ret)
 		goto err;
-	kdbus_items_foreach(it, a->items, a->items_size) {
+	kdbus_items_foreach(it, a->items, a->items_size)
+	{
 		if (it->type != KDBUS_ITEM_NEGOTIATE)
 			continue;
 		ret = -EINVAL;
@@ -162,7 +163,8 @@ static int kdbus_args_check(struct kdbus_args *a, u64 valid_flags)
 	}
 	if (cmd->flags & KDBUS_FLAG_NEGOTIATE) {
 		a->negotiating = true;
-		if (put_user(valid_flags, &((struct kdbus_cmd __user *)uptr)->flags)) {
+		if (put_user(valid_flags,
+			     &((struct kdbus_cmd __user *)uptr)->flags)) {
 			ret = -EFAULT;
 			goto err;
 		}
@@ -265,7 +267,7 @@ bool kdbus_name_is_valid(const char *name, size_t len)
 
 		if (c == '.') {
 			if (elem_start)
-				return false;	/* leading or doubled dot */
+				return false; /* leading or doubled dot */
 			elem_start = true;
 			dot = true;
 			continue;

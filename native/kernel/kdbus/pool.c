@@ -111,7 +111,7 @@ void kdbus_pool_deinit(struct kdbus_pool *pool)
 
 	if (!pool->f)
 		return;
-	list_for_each_entry_safe(s, tmp, &pool->slices, entry) {
+	list_for_each_entry_safe (s, tmp, &pool->slices, entry) {
 		list_del(&s->entry);
 		kfree(s);
 	}
@@ -249,7 +249,8 @@ int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
 
 	while (iov_iter_count(iter)) {
 		size_t poff = offset_in_page(off);
-		size_t n = min_t(size_t, PAGE_SIZE - poff, iov_iter_count(iter));
+		size_t n =
+			min_t(size_t, PAGE_SIZE - poff, iov_iter_count(iter));
 		struct page *page;
 		size_t copied;
 
@@ -258,7 +259,7 @@ int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
 			return PTR_ERR(page) == -EFAULT ? -EFAULT : -EXFULL;
 		copied = copy_page_from_iter(page, poff, n, iter);
 		flush_dcache_page(page);
-		set_page_dirty(page);	/* shmem: keep it on swap, never drop */
+		set_page_dirty(page); /* shmem: keep it on swap, never drop */
 		put_page(page);
 		if (copied != n)
 			return -EFAULT;
@@ -276,8 +277,8 @@ int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
  *
  * Return: 0 or a negative errno.
  */
-int kdbus_pool_write_kvec(struct kdbus_pool *pool, size_t off,
-			  const void *buf, size_t len)
+int kdbus_pool_write_kvec(struct kdbus_pool *pool, size_t off, const void *buf,
+			  size_t len)
 {
 	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
 	struct iov_iter iter;
@@ -301,7 +302,7 @@ int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma)
 		return -EPERM;
 	if (vma->vm_pgoff > pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EFAULT;
-	/* so that mprotect() can never add write access later */
+		/* so that mprotect() can never add write access later */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 	vm_flags_clear(vma, VM_MAYWRITE);
 #else

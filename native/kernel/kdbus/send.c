@@ -26,8 +26,8 @@
 
 #include "kdbus_internal.h"
 
-#define KDBUS_INLINE_SEGS	4
-#define KDBUS_SEAL_MASK		0xf	/* SEAL, SHRINK, GROW, WRITE */
+#define KDBUS_INLINE_SEGS 4
+#define KDBUS_SEAL_MASK 0xf /* SEAL, SHRINK, GROW, WRITE */
 
 /* One piece of the payload stream: user bytes, or zero bytes (addr 0). */
 struct kdbus_seg {
@@ -41,12 +41,12 @@ struct kdbus_kmsg_memfds {
 };
 
 struct kdbus_kmsg {
-	struct kdbus_msg *msg;		/* staged, already transformed */
-	size_t hdr_size;		/* header + items, 8-aligned */
+	struct kdbus_msg *msg; /* staged, already transformed */
+	size_t hdr_size;       /* header + items, 8-aligned */
 	size_t slice_size;
 	unsigned int n_segs;
 	struct kdbus_seg *segs;
-	struct iovec *iov;		/* user segments, in order */
+	struct iovec *iov; /* user segments, in order */
 	struct kdbus_seg seg_inline[KDBUS_INLINE_SEGS];
 	struct iovec iov_inline[KDBUS_INLINE_SEGS];
 	unsigned int n_memfds;
@@ -209,19 +209,20 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	if (!expect && msg->cookie_reply && signal)
 		return -EINVAL;
 
-	kdbus_items_foreach(it, ma->items, ma->items_size)
-		n_items++;
+	kdbus_items_foreach(it, ma->items, ma->items_size) n_items++;
 	ret = kdbus_stage_alloc_segs(km, n_items * 2);
 	if (ret)
 		return ret;
 
 	pos = KDBUS_ALIGN8(ma->size);
-	kdbus_items_foreach(it, ma->items, ma->items_size) {
+	kdbus_items_foreach(it, ma->items, ma->items_size)
+	{
 		switch (it->type) {
 		case KDBUS_ITEM_PAYLOAD_VEC: {
 			struct kdbus_vec *v = (void *)it->data;
 
-			if (kdbus_item_payload_size(it) != sizeof(*v) || !v->size)
+			if (kdbus_item_payload_size(it) != sizeof(*v) ||
+			    !v->size)
 				return -EINVAL;
 			vec_total += v->size;
 			if (vec_total > KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE)
@@ -232,7 +233,8 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 				v->offset = ~0ULL;
 				if (v->size % 8) {
 					km->segs[km->n_segs].user = false;
-					km->segs[km->n_segs++].len = v->size % 8;
+					km->segs[km->n_segs++].len =
+						v->size % 8;
 					pos += v->size % 8;
 				}
 				break;
@@ -270,7 +272,8 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 		case KDBUS_ITEM_BLOOM_FILTER: {
 			size_t len = kdbus_item_payload_size(it);
 
-			if (km->bloom || len < sizeof(struct kdbus_bloom_filter))
+			if (km->bloom ||
+			    len < sizeof(struct kdbus_bloom_filter))
 				return -EINVAL;
 			if ((len - sizeof(struct kdbus_bloom_filter)) % 8)
 				return -EFAULT;
@@ -510,7 +513,7 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 		return -ENOMEM;
 	}
 	/* the sender is included if its own matches accept the signal */
-	list_for_each_entry(c, &bus->conns, bus_entry) {
+	list_for_each_entry (c, &bus->conns, bus_entry) {
 		if (READ_ONCE(c->dead))
 			continue;
 		/* spec 15.3: only receivers that may TALK to the sender */
@@ -558,7 +561,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	int ret;
 
 	mutex_lock(&dst->lock);
-	list_for_each_entry(r, &dst->replies, entry) {
+	list_for_each_entry (r, &dst->replies, entry) {
 		if (r->callee_id == conn->id &&
 		    r->cookie == km->msg->cookie_reply &&
 		    r->state == KDBUS_REPLY_PENDING) {
@@ -633,8 +636,8 @@ static struct kdbus_reply *kdbus_reply_new(struct kdbus_conn *conn,
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	kref_init(&r->kref);		/* ours */
-	kref_get(&r->kref);		/* the list's */
+	kref_init(&r->kref); /* ours */
+	kref_get(&r->kref);  /* the list's */
 	r->callee_id = dst->id;
 	r->cookie = msg->cookie;
 	r->deadline_ns = msg->timeout_ns;
@@ -854,7 +857,8 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 
 	down_read(&bus->rwsem);
 	if (km->dst_name) {
-		struct kdbus_name_entry *n = kdbus_name_lookup(bus, km->dst_name);
+		struct kdbus_name_entry *n =
+			kdbus_name_lookup(bus, km->dst_name);
 
 		if (!n)
 			ret = -ESRCH;
@@ -868,7 +872,7 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 			ret = -ENXIO;
 	}
 	if (!ret && signal && !kdbus_match_signal(dst, conn, msg, km->bloom))
-		ret = 1;	/* spec 9.4 rule 4: dropped silently */
+		ret = 1; /* spec 9.4 rule 4: dropped silently */
 	if (!ret)
 		kdbus_conn_get(dst);
 	up_read(&bus->rwsem);
@@ -928,8 +932,8 @@ static const u64 kdbus_msg_items[] = {
 	KDBUS_ITEM_FDS, KDBUS_ITEM_BLOOM_FILTER, KDBUS_ITEM_DST_NAME,
 };
 
-#define KDBUS_MSG_FLAGS (KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START | \
-			 KDBUS_MSG_SIGNAL)
+#define KDBUS_MSG_FLAGS \
+	(KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START | KDBUS_MSG_SIGNAL)
 
 /* Negotiation on the message of a negotiating SEND (spec 4.4 rule 4). */
 static noinline int kdbus_send_negotiate(u64 msg_address)
@@ -942,9 +946,10 @@ static noinline int kdbus_send_negotiate(u64 msg_address)
 	if (mret < 0)
 		return mret;
 	kdbus_args_negotiate(&ma, kdbus_msg_items, ARRAY_SIZE(kdbus_msg_items));
-	if (!mret && put_user(KDBUS_MSG_FLAGS,
-			      &((struct kdbus_msg __user *)
-				u64_to_user_ptr(msg_address))->flags))
+	if (!mret &&
+	    put_user(KDBUS_MSG_FLAGS,
+		     &((struct kdbus_msg __user *)u64_to_user_ptr(msg_address))
+			      ->flags))
 		ret = -EFAULT;
 	kdbus_args_finish(&ma, 0);
 	return ret;
@@ -1004,10 +1009,12 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_args_parse(&a, argp, sizeof(*cmd), KDBUS_SEND_SYNC_REPLY);
 	if (ret < 0)
 		return ret;
-	kdbus_args_negotiate(&a, kdbus_send_items, ARRAY_SIZE(kdbus_send_items));
+	kdbus_args_negotiate(&a, kdbus_send_items,
+			     ARRAY_SIZE(kdbus_send_items));
 	cmd = a.buf;
 	if (ret) {
-		ret = cmd->msg_address ? kdbus_send_negotiate(cmd->msg_address) : 0;
+		ret = cmd->msg_address ? kdbus_send_negotiate(cmd->msg_address)
+				       : 0;
 		return kdbus_args_finish(&a, ret);
 	}
 	kdbus_items_foreach(it, a.items, a.items_size) {
@@ -1034,7 +1041,7 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 		}
 	}
 
-	info.offset = conn->pool.size;	/* "no slice" (spec 8.2 rule 4) */
+	info.offset = conn->pool.size; /* "no slice" (spec 8.2 rule 4) */
 	info.msg_size = 0;
 	info.return_flags = 0;
 	ret = kdbus_send_msg(conn, cmd->msg_address,

@@ -32,9 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POOL_SIZE	(16u << 20)
-#define BLOOM_SIZE	64
-#define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
+#define POOL_SIZE (16u << 20)
+#define BLOOM_SIZE 64
+#define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
 static const char *base = "/dev/kdbus";
 static unsigned fuzz_seconds = 20;
@@ -42,14 +42,16 @@ static int failures;
 static const char *current;
 static unsigned bus_counter;
 
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "  %s:%d: %s: check failed: %s (errno %d %s)\n", \
-			__FILE__, __LINE__, current, #cond, errno,	\
-			strerror(errno));				\
-		return -1;						\
-	}								\
-} while (0)
+#define CHECK(cond)                                                              \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			fprintf(stderr,                                          \
+				"  %s:%d: %s: check failed: %s (errno %d %s)\n", \
+				__FILE__, __LINE__, current, #cond, errno,       \
+				strerror(errno));                                \
+			return -1;                                               \
+		}                                                                \
+	} while (0)
 
 /* ioctl that returns -errno, so CHECK(call(...) == -EINVAL) reads well */
 static int call(int fd, unsigned long cmd, void *arg)
@@ -68,7 +70,7 @@ static uint64_t now_ns(void)
 /* ---- command builder -------------------------------------------------- */
 
 struct buf {
-	uint64_t w[4096 + 64];	/* 8-aligned, 32 KiB + slack */
+	uint64_t w[4096 + 64]; /* 8-aligned, 32 KiB + slack */
 	size_t len;
 };
 
@@ -146,7 +148,8 @@ static int bus_make_named(const char *name, uint64_t flags, int *out)
 /* A fresh bus "<euid>-t<pid>-<n>"; fills name. */
 static int bus_make(char *name, size_t len, int *out)
 {
-	snprintf(name, len, "%u-t%d-%u", geteuid(), (int)getpid(), bus_counter++);
+	snprintf(name, len, "%u-t%d-%u", geteuid(), (int)getpid(),
+		 bus_counter++);
 	return bus_make_named(name, KDBUS_MAKE_ACCESS_WORLD, out);
 }
 
@@ -185,7 +188,8 @@ static int hello_sized(const char *bus, struct conn *c, size_t pool_size)
 	}
 	it = (const void *)(c->pool + h->offset);
 	if (h->items_size != 32 || it->type != KDBUS_ITEM_BLOOM_PARAMETER ||
-	    ((const struct kdbus_bloom_parameter *)it->data)->size != BLOOM_SIZE) {
+	    ((const struct kdbus_bloom_parameter *)it->data)->size !=
+		    BLOOM_SIZE) {
 		ret = -EPROTO;
 		goto err;
 	}
@@ -223,9 +227,9 @@ struct msgspec {
 	uint64_t send_flags;
 	const void *data;
 	size_t len;
-	int memfd;		/* >= 0: add a PAYLOAD_MEMFD item */
+	int memfd; /* >= 0: add a PAYLOAD_MEMFD item */
 	size_t memfd_size;
-	const uint64_t *bloom;	/* BLOOM_SIZE bytes */
+	const uint64_t *bloom; /* BLOOM_SIZE bytes */
 	uint64_t generation;
 	const char *dst_name;
 	const int *fds;		/* n_fds > 0: add an FDS item */
@@ -257,8 +261,8 @@ static int send_msg(struct conn *c, const struct msgspec *s,
 		buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
 	}
 	if (s->bloom) {
-		struct kdbus_item *it = buf_item(&mb, KDBUS_ITEM_BLOOM_FILTER, NULL,
-						 8 + BLOOM_SIZE);
+		struct kdbus_item *it = buf_item(&mb, KDBUS_ITEM_BLOOM_FILTER,
+						 NULL, 8 + BLOOM_SIZE);
 
 		it->data[0] = s->generation;
 		memcpy(&it->data[1], s->bloom, BLOOM_SIZE);
@@ -279,8 +283,9 @@ static int send_msg(struct conn *c, const struct msgspec *s,
 
 static struct msgspec spec_to(uint64_t dst, const void *data, size_t len)
 {
-	struct msgspec s = { .dst = dst, .cookie = 1, .data = data, .len = len,
-			     .memfd = -1 };
+	struct msgspec s = {
+		.dst = dst, .cookie = 1, .data = data, .len = len, .memfd = -1
+	};
 	return s;
 }
 
@@ -288,11 +293,11 @@ struct rmsg {
 	struct kdbus_msg *msg;
 	uint64_t offset;
 	uint64_t dropped;
-	const uint8_t *data;	/* first PAYLOAD_OFF */
+	const uint8_t *data; /* first PAYLOAD_OFF */
 	size_t len;
 	int memfd;
 	uint64_t memfd_size;
-	uint64_t notify;	/* first 0x8000 item type */
+	uint64_t notify; /* first 0x8000 item type */
 };
 
 static int recv_msg(struct conn *c, struct rmsg *r)
@@ -309,7 +314,8 @@ static int recv_msg(struct conn *c, struct rmsg *r)
 	if (ret)
 		return ret;
 	r->msg = (void *)(c->pool + cmd.msg.offset);
-	for (it = r->msg->items; (uint8_t *)it < (uint8_t *)r->msg + r->msg->size;
+	for (it = r->msg->items;
+	     (uint8_t *)it < (uint8_t *)r->msg + r->msg->size;
 	     it = (void *)((uint8_t *)it + ALIGN8(it->size))) {
 		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && !r->data) {
 			const struct kdbus_vec *v = (const void *)it->data;
@@ -381,8 +387,9 @@ static int make_memfd(size_t size, int seal)
 	for (i = 0; i < size; i++)
 		p[i] = (uint8_t)(i * 7);
 	munmap(p, size);
-	if (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-			  F_SEAL_WRITE | F_SEAL_SEAL))
+	if (seal &&
+	    fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
 		return -1;
 	return fd;
 }
@@ -411,7 +418,8 @@ static int test_framing(void)
 	cmd = buf_init(&b, sizeof(struct kdbus_cmd_send));
 	CHECK(call(fd, KDBUS_CMD_SEND, b.w) == -EBADFD);
 	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == -EBADFD);
-	CHECK(call(fd, _IOW(KDBUS_IOCTL_MAGIC, 0x42, struct kdbus_cmd), b.w) == -ENOTTY);
+	CHECK(call(fd, _IOW(KDBUS_IOCTL_MAGIC, 0x42, struct kdbus_cmd), b.w) ==
+	      -ENOTTY);
 	CHECK(call(fd, 0x1234, b.w) == -ENOTTY);
 	close(fd);
 
@@ -482,7 +490,8 @@ static int test_framing(void)
 	types[3] = 0x1234;
 	buf_item(&b, KDBUS_ITEM_NEGOTIATE, types, sizeof(types));
 	CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == 0);
-	CHECK(cmd->flags == (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD));
+	CHECK(cmd->flags ==
+	      (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD));
 	CHECK(cmd->items[0].data[0] == KDBUS_ITEM_MAKE_NAME);
 	CHECK(cmd->items[0].data[1] == 0);
 	CHECK(cmd->items[0].data[2] == KDBUS_ITEM_BLOOM_PARAMETER);
@@ -535,14 +544,16 @@ static int test_framing(void)
 	CHECK(call(c.fd, KDBUS_CMD_UPDATE, b.w) == -EINVAL);
 	/* SEND negotiation reports the message flags */
 	{
-		struct kdbus_msg m = { .size = sizeof(m), .flags = KDBUS_FLAG_NEGOTIATE };
-		struct kdbus_cmd_send s = { .size = sizeof(s), .msg_address = (uintptr_t)&m };
+		struct kdbus_msg m = { .size = sizeof(m),
+				       .flags = KDBUS_FLAG_NEGOTIATE };
+		struct kdbus_cmd_send s = { .size = sizeof(s),
+					    .msg_address = (uintptr_t)&m };
 
 		s.flags = KDBUS_FLAG_NEGOTIATE;
 		CHECK(call(c.fd, KDBUS_CMD_SEND, &s) == 0);
 		CHECK(s.flags == KDBUS_SEND_SYNC_REPLY);
-		CHECK(m.flags == (KDBUS_MSG_EXPECT_REPLY | KDBUS_MSG_NO_AUTO_START |
-				  KDBUS_MSG_SIGNAL));
+		CHECK(m.flags == (KDBUS_MSG_EXPECT_REPLY |
+				  KDBUS_MSG_NO_AUTO_START | KDBUS_MSG_SIGNAL));
 		s.flags = 0;
 		m.flags = KDBUS_FLAG_NEGOTIATE;
 		CHECK(call(c.fd, KDBUS_CMD_SEND, &s) == -EINVAL);
@@ -579,9 +590,11 @@ static int test_hello_pool(void)
 	CHECK(c1.id && c2.id > c1.id);
 	/* mapping rules */
 	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c1.fd, 0) ==
-	      MAP_FAILED && errno == EPERM);
+		      MAP_FAILED &&
+	      errno == EPERM);
 	CHECK(mmap(NULL, POOL_SIZE + 4096, PROT_READ, MAP_SHARED, c1.fd, 0) ==
-	      MAP_FAILED && errno == EFAULT);
+		      MAP_FAILED &&
+	      errno == EFAULT);
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c1.fd, 0);
 	CHECK(p != MAP_FAILED);
 	CHECK(mprotect(p, 4096, PROT_READ | PROT_WRITE) < 0);
@@ -607,7 +620,7 @@ static int test_hello_pool(void)
 
 struct server_arg {
 	struct conn *c;
-	int mode;	/* 0: echo one call; 1: never reply; 2: close; 3: memfd */
+	int mode; /* 0: echo one call; 1: never reply; 2: close; 3: memfd */
 };
 
 static void *server_thread(void *p)
@@ -628,7 +641,7 @@ static void *server_thread(void *p)
 	s = spec_to(r.msg->src_id, r.data, r.len);
 	s.timeout_or_reply = r.msg->cookie;
 	s.cookie = 99;
-	if (a->mode == 3) {	/* reply with a sealed memfd */
+	if (a->mode == 3) { /* reply with a sealed memfd */
 		s.len = 0;
 		s.memfd = make_memfd(8192, 1);
 		s.memfd_size = 8192;
@@ -666,9 +679,9 @@ static int test_unicast(void)
 		struct buf mb;
 		struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
 		struct kdbus_cmd_send cmd = { .size = sizeof(cmd) };
-		struct kdbus_vec v1 = { 5, { (uintptr_t)"abcde" } };
+		struct kdbus_vec v1 = { 5, { (uintptr_t) "abcde" } };
 		struct kdbus_vec pad = { 3, { 0 } };
-		struct kdbus_vec v2 = { 4, { (uintptr_t)"wxyz" } };
+		struct kdbus_vec v2 = { 4, { (uintptr_t) "wxyz" } };
 		const struct kdbus_item *it;
 		int n = 0;
 
@@ -681,21 +694,24 @@ static int test_unicast(void)
 		cmd.msg_address = (uintptr_t)m;
 		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == 0);
 		CHECK(cmd.reply.offset == POOL_SIZE && cmd.reply.msg_size == 0);
-		CHECK(m->src_id == 0);	/* the sender's copy is not written */
+		CHECK(m->src_id == 0); /* the sender's copy is not written */
 		CHECK(recv_msg(&b, &r) == 0);
 		CHECK(r.msg->src_id == a.id && r.msg->dst_id == b.id);
 		CHECK(r.msg->cookie == 7);
-		for (it = r.msg->items; (uint8_t *)it < (uint8_t *)r.msg + r.msg->size;
+		for (it = r.msg->items;
+		     (uint8_t *)it < (uint8_t *)r.msg + r.msg->size;
 		     it = (void *)((uint8_t *)it + ALIGN8(it->size))) {
 			const struct kdbus_vec *v = (const void *)it->data;
 
 			CHECK(it->type == KDBUS_ITEM_PAYLOAD_OFF);
 			if (n == 0)
-				CHECK(!memcmp((uint8_t *)r.msg + v->offset, "abcde", 5));
+				CHECK(!memcmp((uint8_t *)r.msg + v->offset,
+					      "abcde", 5));
 			if (n == 1)
 				CHECK(v->offset == ~0ull);
 			if (n == 2) {
-				CHECK(!memcmp((uint8_t *)r.msg + v->offset, "wxyz", 4));
+				CHECK(!memcmp((uint8_t *)r.msg + v->offset,
+					      "wxyz", 4));
 				/* padding vector added size % 8 zero bytes */
 				CHECK(((uint8_t *)r.msg)[v->offset - 1] == 0);
 			}
@@ -727,7 +743,7 @@ static int test_unicast(void)
 	CHECK(send_msg(&a, &s, NULL) == -EBADMSG);
 	s.dst = b.id;
 	s.flags = KDBUS_MSG_EXPECT_REPLY;
-	CHECK(send_msg(&a, &s, NULL) == -EINVAL);	/* timeout 0 */
+	CHECK(send_msg(&a, &s, NULL) == -EINVAL); /* timeout 0 */
 	s.flags = 0;
 	s.send_flags = KDBUS_SEND_SYNC_REPLY;
 	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
@@ -735,20 +751,22 @@ static int test_unicast(void)
 	s.flags = 1ull << 10;
 	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
 	s.flags = 0;
-	s.timeout_or_reply = 12345;	/* a reply nobody waits for */
+	s.timeout_or_reply = 12345; /* a reply nobody waits for */
 	CHECK(send_msg(&a, &s, NULL) == -EBADSLT);
-	s = spec_to(b.id, (void *)8, 10);	/* unreadable */
+	s = spec_to(b.id, (void *)8, 10); /* unreadable */
 	CHECK(send_msg(&a, &s, NULL) == -EFAULT);
 	s = spec_to(b.id, payload, 3u << 20);
 	CHECK(send_msg(&a, &s, NULL) == -EMSGSIZE);
 	{
 		struct kdbus_msg m = { .size = sizeof(m), .dst_id = b.id };
-		struct kdbus_cmd_send cmd = { .size = sizeof(cmd), .msg_address = (uintptr_t)&m };
+		struct kdbus_cmd_send cmd = { .size = sizeof(cmd),
+					      .msg_address = (uintptr_t)&m };
 
-		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EINVAL);	/* payload 0 */
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) ==
+		      -EINVAL); /* payload 0 */
 		m.payload_type = KDBUS_PAYLOAD_DBUS;
 		m.src_id = b.id;
-		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EINVAL);	/* forged */
+		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -EINVAL); /* forged */
 		m.src_id = a.id;
 		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == 0);
 		cmd.msg_address = (uintptr_t)&m + 4;
@@ -773,7 +791,8 @@ static int test_unicast(void)
 
 		CHECK(m->src_id == b.id && m->cookie_reply == 42);
 		CHECK(m->items[0].type == KDBUS_ITEM_PAYLOAD_OFF);
-		CHECK(!memcmp((uint8_t *)m + v->offset, hello_data, sizeof(hello_data)));
+		CHECK(!memcmp((uint8_t *)m + v->offset, hello_data,
+			      sizeof(hello_data)));
 	}
 	CHECK(free_off(&a, info.offset) == 0);
 	/* the reply never entered the queue */
@@ -788,13 +807,14 @@ static int test_unicast(void)
 	CHECK(recv_msg(&b, &r) == 0 && r.msg->flags == KDBUS_MSG_EXPECT_REPLY);
 	CHECK(free_off(&b, r.offset) == 0);
 	s = spec_to(a.id, "r", 1);
-	s.timeout_or_reply = 78;	/* wrong cookie */
+	s.timeout_or_reply = 78; /* wrong cookie */
 	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);
 	s.timeout_or_reply = 77;
-	CHECK(send_msg(&a, &s, NULL) == -EBADSLT);	/* wrong peer (a to a) */
+	CHECK(send_msg(&a, &s, NULL) == -EBADSLT); /* wrong peer (a to a) */
 	CHECK(send_msg(&b, &s, NULL) == 0);
-	CHECK(send_msg(&b, &s, NULL) == -EBADSLT);	/* only once */
-	CHECK(recv_msg(&a, &r) == 0 && r.msg->cookie_reply == 77 && r.data[0] == 'r');
+	CHECK(send_msg(&b, &s, NULL) == -EBADSLT); /* only once */
+	CHECK(recv_msg(&a, &r) == 0 && r.msg->cookie_reply == 77 &&
+	      r.data[0] == 'r');
 	CHECK(free_off(&a, r.offset) == 0);
 
 	conn_close(&a);
@@ -875,8 +895,10 @@ static int test_timeouts(void)
 		CHECK(call(b.fd, KDBUS_CMD_BYEBYE, &bye) == 0);
 		CHECK(call(b.fd, KDBUS_CMD_BYEBYE, &bye) == -ECONNRESET);
 		CHECK(recv_msg(&b, &r) == -ECONNRESET);
-		CHECK(poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)));
-		CHECK(recv_msg(&a, &r) == 0 && r.notify == KDBUS_ITEM_REPLY_DEAD &&
+		CHECK(poll(&pfd, 1, 0) == 1 &&
+		      (pfd.revents & (POLLERR | POLLHUP)));
+		CHECK(recv_msg(&a, &r) == 0 &&
+		      r.notify == KDBUS_ITEM_REPLY_DEAD &&
 		      r.msg->cookie_reply == 9);
 		CHECK(free_off(&a, r.offset) == 0);
 		s = spec_to(b.id, "q", 1);
@@ -904,7 +926,9 @@ static int test_timeouts(void)
 
 static int test_broadcast(void)
 {
-	enum { N = 5 };
+	enum {
+		N = 5
+	};
 	char name[64];
 	struct conn pub, sub[N];
 	uint64_t mask[N][BLOOM_SIZE / 8], filter[BLOOM_SIZE / 8];
@@ -918,10 +942,11 @@ static int test_broadcast(void)
 	memset(filter, 0, sizeof(filter));
 	for (i = 0; i < N; i++) {
 		CHECK(hello(name, &sub[i]) == 0);
-		mask[i][i % 8] = 1ull << i;	/* bit i: "subscriber i" */
+		mask[i][i % 8] = 1ull << i; /* bit i: "subscriber i" */
 		/* sub 4 subscribes with no rule at all: it gets nothing */
 		if (i < 4)
-			CHECK(match_add(&sub[i], 1, mask[i], BLOOM_SIZE, 0, 0) == 0);
+			CHECK(match_add(&sub[i], 1, mask[i], BLOOM_SIZE, 0,
+					0) == 0);
 	}
 	/* wrong mask length */
 	CHECK(match_add(&sub[4], 1, mask[0], 12, 0, 0) == -EDOM);
@@ -938,14 +963,15 @@ static int test_broadcast(void)
 		int ret = recv_msg(&sub[i], &r);
 
 		if (i == 0 || i == 2) {
-			CHECK(ret == 0 && r.len == 3 && !memcmp(r.data, "sig", 3));
+			CHECK(ret == 0 && r.len == 3 &&
+			      !memcmp(r.data, "sig", 3));
 			CHECK(r.msg->dst_id == KDBUS_DST_ID_BROADCAST);
 			CHECK(free_off(&sub[i], r.offset) == 0);
 		} else {
 			CHECK(ret == -EAGAIN);
 		}
 	}
-	CHECK(recv_msg(&pub, &r) == -EAGAIN);	/* no matches: no signals */
+	CHECK(recv_msg(&pub, &r) == -EAGAIN); /* no matches: no signals */
 
 	/* framing rules for signals */
 	s.bloom = NULL;
@@ -993,19 +1019,20 @@ static int test_broadcast(void)
 		CHECK(match_add(&sub[4], 9, m2, BLOOM_SIZE, 0, 0) == 0);
 		memset(f2, 0, sizeof(f2));
 		s.bloom = f2;
-		s.generation = 3;	/* newer than the mask: last block */
+		s.generation = 3; /* newer than the mask: last block */
 		CHECK(send_msg(&pub, &s, NULL) == 0);
 		CHECK(recv_msg(&sub[4], &r) == -EAGAIN);
 		((uint8_t *)f2)[0] = 0xff;
 		((uint8_t *)f2)[63] = 0xff;
 		CHECK(send_msg(&pub, &s, NULL) == 0);
-		CHECK(recv_msg(&sub[4], &r) == 0 && free_off(&sub[4], r.offset) == 0);
+		CHECK(recv_msg(&sub[4], &r) == 0 &&
+		      free_off(&sub[4], r.offset) == 0);
 	}
 
 	/* unicast signal: delivered only through a match */
 	s = spec_to(sub[3].id, "u", 1);
 	s.flags = KDBUS_MSG_SIGNAL;
-	s.bloom = filter;		/* bits 0 and 2: sub 3 does not match */
+	s.bloom = filter; /* bits 0 and 2: sub 3 does not match */
 	CHECK(send_msg(&pub, &s, NULL) == 0);
 	CHECK(recv_msg(&sub[3], &r) == -EAGAIN);
 	s.dst = sub[2].id;
@@ -1058,15 +1085,16 @@ static int test_memfd(void)
 	s.memfd = fd;
 	s.memfd_size = 65536;
 	CHECK(send_msg(&a, &s, NULL) == -ETXTBSY);
-	CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0);
-	CHECK(send_msg(&a, &s, NULL) == -ETXTBSY);	/* SEAL missing */
+	CHECK(fcntl(fd, F_ADD_SEALS,
+		    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0);
+	CHECK(send_msg(&a, &s, NULL) == -ETXTBSY); /* SEAL missing */
 	close(fd);
 
 	fd = make_memfd(65536, 1);
 	CHECK(fd >= 0);
 	s.memfd = fd;
 	s.memfd_size = 65537;
-	CHECK(send_msg(&a, &s, NULL) == -EFAULT);	/* beyond the file */
+	CHECK(send_msg(&a, &s, NULL) == -EFAULT); /* beyond the file */
 	s.memfd_size = 0;
 	CHECK(send_msg(&a, &s, NULL) == -EINVAL);
 	s.memfd_size = 65536;
@@ -1076,7 +1104,8 @@ static int test_memfd(void)
 		struct buf mb;
 		struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
 		struct kdbus_memfd mf = { 0, 10, -1, 0 };
-		struct kdbus_cmd_send cmd = { .size = sizeof(cmd), .msg_address = (uintptr_t)m };
+		struct kdbus_cmd_send cmd = { .size = sizeof(cmd),
+					      .msg_address = (uintptr_t)m };
 
 		m->dst_id = b.id;
 		m->payload_type = KDBUS_PAYLOAD_DBUS;
@@ -1097,7 +1126,8 @@ static int test_memfd(void)
 		m->payload_type = KDBUS_PAYLOAD_DBUS;
 		mf.fd = fd;
 		for (i = 0; i < 17; i++)
-			buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf, sizeof(mf));
+			buf_item(&mb, KDBUS_ITEM_PAYLOAD_MEMFD, &mf,
+				 sizeof(mf));
 		CHECK(call(a.fd, KDBUS_CMD_SEND, &cmd) == -E2BIG);
 		/* start + size overflow */
 		m = buf_init(&mb, sizeof(*m));
@@ -1109,7 +1139,7 @@ static int test_memfd(void)
 	}
 	s.memfd = fd;
 	CHECK(send_msg(&a, &s, NULL) == 0);
-	close(fd);	/* the sender may close right away */
+	close(fd); /* the sender may close right away */
 	CHECK(recv_msg(&b, &r) == 0);
 	CHECK(r.memfd >= 0 && r.memfd_size == 65536);
 	CHECK(fcntl(r.memfd, F_GETFD) == FD_CLOEXEC);
@@ -1196,7 +1226,7 @@ static int test_pool_full(void)
 	while (recv_msg(&b, &r) == 0)
 		;
 	for (i = 0; i < 100 && (ret = send_msg(&a, &s, NULL)) == 0; i++)
-		recv_msg(&b, &r);	/* take it off the queue, keep the slice */
+		recv_msg(&b, &r); /* take it off the queue, keep the slice */
 	CHECK(ret == -EXFULL);
 	conn_close(&b);
 	conn_close(&a);
@@ -1217,19 +1247,29 @@ static int test_names(void)
 	CHECK(hello(name, &a) == 0);
 	CHECK(hello(name, &b) == 0);
 	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, NULL, 0, NULL) == -EINVAL);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "noelement", 0, NULL) == -EINVAL);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org..x", 0, NULL) == -EINVAL);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.1x", 0, NULL) == -EINVAL);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, ".org.x", 0, NULL) == -EINVAL);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.x", 1ull << 9, NULL) == -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "noelement", 0, NULL) ==
+	      -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org..x", 0, NULL) ==
+	      -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.1x", 0, NULL) ==
+	      -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, ".org.x", 0, NULL) ==
+	      -EINVAL);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.x", 1ull << 9, NULL) ==
+	      -EINVAL);
 	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench",
 		       KDBUS_NAME_QUEUE, &rf) == 0);
-	CHECK(rf == (KDBUS_NAME_PRIMARY | KDBUS_NAME_ACQUIRED | KDBUS_NAME_QUEUE));
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, &rf) == 0);
+	CHECK(rf ==
+	      (KDBUS_NAME_PRIMARY | KDBUS_NAME_ACQUIRED | KDBUS_NAME_QUEUE));
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0,
+		       &rf) == 0);
 	CHECK((rf & KDBUS_NAME_PRIMARY) && !(rf & KDBUS_NAME_ACQUIRED));
-	CHECK(name_cmd(&b, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, NULL) == -EEXIST);
-	CHECK(name_cmd(&b, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0, NULL) == -EADDRINUSE);
-	CHECK(name_cmd(&b, KDBUS_CMD_NAME_RELEASE, "org.example.none", 0, NULL) == -ESRCH);
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0,
+		       NULL) == -EEXIST);
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0,
+		       NULL) == -EADDRINUSE);
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_RELEASE, "org.example.none", 0,
+		       NULL) == -ESRCH);
 
 	/* routing by name */
 	s = spec_to(0, "n", 1);
@@ -1245,12 +1285,16 @@ static int test_names(void)
 	s.dst_name = "bad";
 	CHECK(send_msg(&b, &s, NULL) == -EINVAL);
 
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0, NULL) == 0);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0, NULL) == -ESRCH);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0,
+		       NULL) == 0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_RELEASE, "org.example.bench", 0,
+		       NULL) == -ESRCH);
 	/* disconnect releases names */
-	CHECK(name_cmd(&b, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, NULL) == 0);
+	CHECK(name_cmd(&b, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0,
+		       NULL) == 0);
 	conn_close(&b);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0, NULL) == 0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.example.bench", 0,
+		       NULL) == 0);
 	conn_close(&a);
 	close(bus);
 	return 0;
@@ -1269,11 +1313,22 @@ static uint64_t rnd(void)
 }
 
 static const unsigned long fuzz_cmds[] = {
-	KDBUS_CMD_BUS_MAKE, KDBUS_CMD_ENDPOINT_MAKE, KDBUS_CMD_ENDPOINT_UPDATE,
-	KDBUS_CMD_HELLO, KDBUS_CMD_UPDATE, KDBUS_CMD_BYEBYE, KDBUS_CMD_FREE,
-	KDBUS_CMD_CONN_INFO, KDBUS_CMD_BUS_CREATOR_INFO, KDBUS_CMD_LIST,
-	KDBUS_CMD_SEND, KDBUS_CMD_RECV, KDBUS_CMD_NAME_ACQUIRE,
-	KDBUS_CMD_NAME_RELEASE, KDBUS_CMD_MATCH_ADD, KDBUS_CMD_MATCH_REMOVE,
+	KDBUS_CMD_BUS_MAKE,
+	KDBUS_CMD_ENDPOINT_MAKE,
+	KDBUS_CMD_ENDPOINT_UPDATE,
+	KDBUS_CMD_HELLO,
+	KDBUS_CMD_UPDATE,
+	KDBUS_CMD_BYEBYE,
+	KDBUS_CMD_FREE,
+	KDBUS_CMD_CONN_INFO,
+	KDBUS_CMD_BUS_CREATOR_INFO,
+	KDBUS_CMD_LIST,
+	KDBUS_CMD_SEND,
+	KDBUS_CMD_RECV,
+	KDBUS_CMD_NAME_ACQUIRE,
+	KDBUS_CMD_NAME_RELEASE,
+	KDBUS_CMD_MATCH_ADD,
+	KDBUS_CMD_MATCH_REMOVE,
 };
 
 static const uint64_t fuzz_types[] = {
@@ -1300,7 +1355,7 @@ static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
 		it->data[2] = rnd() % 2 ? (uint64_t)memfd : rnd();
 	}
 	if (rnd() % 16 == 0)
-		it->size = rnd() % 64;	/* break the chain */
+		it->size = rnd() % 64; /* break the chain */
 }
 
 /* A random, mostly well-framed command with random items. */
@@ -1312,7 +1367,7 @@ static void fuzz_fill(struct buf *b, uint8_t *scratch, int memfd, uint64_t dst)
 	for (i = 0; i < fixed / 8; i++)
 		b->w[i] = rnd() % 4 ? rnd() % 4 : rnd();
 	if (rnd() % 2)
-		b->w[1] = 0;		/* flags */
+		b->w[1] = 0; /* flags */
 	for (i = 0; i < n; i++) {
 		size_t len = rnd() % 4 ? rnd() % 80 : rnd() % 9000;
 
@@ -1322,10 +1377,18 @@ static void fuzz_fill(struct buf *b, uint8_t *scratch, int memfd, uint64_t dst)
 	}
 	b->w[0] = b->len;
 	switch (rnd() % 16) {
-	case 0: b->w[0] = rnd() % 64; break;
-	case 1: b->w[0] = rnd(); break;
-	case 2: b->w[0] = b->len + 8 * (rnd() % 4); break;
-	case 3: b->w[0] = b->len - 1 - rnd() % 8; break;
+	case 0:
+		b->w[0] = rnd() % 64;
+		break;
+	case 1:
+		b->w[0] = rnd();
+		break;
+	case 2:
+		b->w[0] = b->len + 8 * (rnd() % 4);
+		break;
+	case 3:
+		b->w[0] = b->len - 1 - rnd() % 8;
+		break;
 	}
 	if (fixed >= 56 && rnd() % 2) {
 		/* a SEND: point msg_address at a second random command */
@@ -1465,9 +1528,10 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 		return call(c->fd, KDBUS_CMD_MATCH_REMOVE, &m);
 	}
 	case 2:
-		return name_cmd(c, rnd() % 2 ? KDBUS_CMD_NAME_ACQUIRE :
-				KDBUS_CMD_NAME_RELEASE, names[rnd() % 3],
-				rnd() % 8, NULL);
+		return name_cmd(c,
+				rnd() % 2 ? KDBUS_CMD_NAME_ACQUIRE
+					  : KDBUS_CMD_NAME_RELEASE,
+				names[rnd() % 3], rnd() % 8, NULL);
 	case 3:
 		return free_off(c, offs[rnd() % 8]);
 	default:
@@ -1475,20 +1539,38 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 	}
 	s = spec_to(0, NULL, 0);
 	switch (rnd() % 5) {
-	case 0: s.dst = other->id; break;
-	case 1: s.dst = c->id; break;
-	case 2: s.dst = KDBUS_DST_ID_BROADCAST; break;
-	case 3: s.dst = 0; break;
-	default: s.dst = rnd() % 64; break;
+	case 0:
+		s.dst = other->id;
+		break;
+	case 1:
+		s.dst = c->id;
+		break;
+	case 2:
+		s.dst = KDBUS_DST_ID_BROADCAST;
+		break;
+	case 3:
+		s.dst = 0;
+		break;
+	default:
+		s.dst = rnd() % 64;
+		break;
 	}
 	s.flags = rnd() % 8;
 	s.send_flags = rnd() % 4 == 0;
 	s.cookie = rnd() % 8;
 	switch (rnd() % 4) {
-	case 0: s.timeout_or_reply = 0; break;
-	case 1: s.timeout_or_reply = rnd() % 8; break;	/* a reply */
-	case 2: s.timeout_or_reply = now_ns() + rnd() % 20000000; break;
-	default: s.timeout_or_reply = now_ns() - rnd() % 1000; break;
+	case 0:
+		s.timeout_or_reply = 0;
+		break;
+	case 1:
+		s.timeout_or_reply = rnd() % 8;
+		break; /* a reply */
+	case 2:
+		s.timeout_or_reply = now_ns() + rnd() % 20000000;
+		break;
+	default:
+		s.timeout_or_reply = now_ns() - rnd() % 1000;
+		break;
 	}
 	s.len = rnd() % 3 ? rnd() % 6000 : rnd() % (3u << 20);
 	s.data = rnd() % 8 ? (void *)mask : (void *)(uintptr_t)(rnd() % 4096);
@@ -1534,12 +1616,14 @@ static void *fuzz_thread(void *p)
 		struct kdbus_msg_info info;
 		struct msgspec s = spec_to(f->target, filter, 16);
 
-		f->rng = f->rng * 6364136223846793005ull + 1442695040888963407ull;
+		f->rng = f->rng * 6364136223846793005ull +
+			 1442695040888963407ull;
 		if (f->rng >> 62) {
 			s.flags = KDBUS_MSG_EXPECT_REPLY;
 			s.send_flags = KDBUS_SEND_SYNC_REPLY;
 			s.cookie = (f->rng >> 32) % 8;
-			s.timeout_or_reply = now_ns() + (f->rng >> 40) % 5000000;
+			s.timeout_or_reply =
+				now_ns() + (f->rng >> 40) % 5000000;
 		} else {
 			s.dst = KDBUS_DST_ID_BROADCAST;
 			s.flags = KDBUS_MSG_SIGNAL;
@@ -1566,8 +1650,9 @@ static int test_fuzz(void)
 	unsigned long n = 0, ok = 0;
 	int bus, memfd;
 
-	scratch = mmap(NULL, 8192 + sizeof(struct buf) * 2, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	scratch = mmap(NULL, 8192 + sizeof(struct buf) * 2,
+		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
 	cmd = malloc(sizeof(*cmd));
 	CHECK(scratch != MAP_FAILED && cmd);
 	memfd = make_memfd(8192, rnd() % 2);
@@ -1598,24 +1683,32 @@ static int test_fuzz(void)
 		fds[3] = ep_open(name);
 		for (i = 0; i < 2000; i++) {
 			int fd = fds[rnd() % 4];
-			unsigned long c = fuzz_cmds[rnd() % (sizeof(fuzz_cmds) /
-						     sizeof(fuzz_cmds[0]))];
+			unsigned long c =
+				fuzz_cmds[rnd() % (sizeof(fuzz_cmds) /
+						   sizeof(fuzz_cmds[0]))];
 			void *arg = cmd->w;
 
 			if (rnd() % 2) {
-				if (fuzz_structured(rnd() % 2 ? &a : &b, &b, memfd,
-						    offs) == 0)
+				if (fuzz_structured(rnd() % 2 ? &a : &b, &b,
+						    memfd, offs) == 0)
 					ok++;
 				n++;
 				goto received;
 			}
 			fuzz_fill(cmd, scratch, memfd, rnd() % 2 ? a.id : b.id);
 			switch (rnd() % 32) {
-			case 0: arg = NULL; break;
-			case 1: arg = (uint8_t *)cmd->w + 1 + rnd() % 7; break;
-			case 2: arg = (void *)(uintptr_t)rnd(); break;
+			case 0:
+				arg = NULL;
+				break;
+			case 1:
+				arg = (uint8_t *)cmd->w + 1 + rnd() % 7;
+				break;
+			case 2:
+				arg = (void *)(uintptr_t)rnd();
+				break;
 			/* truncated: the command ends at the end of a mapping */
-			case 3: arg = scratch + 8192 - 8 * (1 + rnd() % 8);
+			case 3:
+				arg = scratch + 8192 - 8 * (1 + rnd() % 8);
 				memcpy(arg, cmd->w, 8 * (1 + rnd() % 1));
 				break;
 			}
@@ -1637,12 +1730,14 @@ received:
 						if (got[k] >= 0)
 							close(got[k]);
 					/* reply to calls now and then */
-					if (r.msg->flags & KDBUS_MSG_EXPECT_REPLY &&
+					if (r.msg->flags &
+						    KDBUS_MSG_EXPECT_REPLY &&
 					    rnd() % 2) {
-						struct msgspec s = spec_to(r.msg->src_id,
-									   "r", 1);
+						struct msgspec s = spec_to(
+							r.msg->src_id, "r", 1);
 
-						s.timeout_or_reply = r.msg->cookie;
+						s.timeout_or_reply =
+							r.msg->cookie;
 						send_msg(rc, &s, NULL);
 					}
 					/* keep some slices: the pool fills */
@@ -1661,7 +1756,7 @@ received:
 		close(fds[3]);
 		/* close in a random order: owner first or last */
 		if (rnd() % 2)
-			close(bus);	/* under the thread's calls */
+			close(bus); /* under the thread's calls */
 		peer.stop = 1;
 		pthread_join(t, NULL);
 		conn_close(&p);
@@ -1670,7 +1765,8 @@ received:
 		if (fcntl(bus, F_GETFD) >= 0)
 			close(bus);
 	}
-	printf("  fuzz: %lu ioctls in %u s, %lu succeeded\n", n, fuzz_seconds, ok);
+	printf("  fuzz: %lu ioctls in %u s, %lu succeeded\n", n, fuzz_seconds,
+	       ok);
 	close(memfd);
 	close(fuzz_fds[0]);
 	close(fuzz_fds[1]);

@@ -6,19 +6,19 @@
 // ping-pong over shared memory. It also reports, with tinybench, the fixed wall-clock cost of one repetition
 // (spawn peer, handshake, teardown), which is what bounds how many repetitions a run can afford.
 //
-// usage: node dist/bench/overhead.js [--rounds 5] [--duration 1000] [--placement same-core|cross-core]
+// usage: node dist/bench/selfbench/overhead.js [--rounds 5] [--duration 1000] [--placement same-core|cross-core]
 import { execa } from 'execa';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { collectHost } from './host.js';
-import { PINGPONG_PATH, headerSize } from './native.js';
-import { DEFAULTS, parseRunOptions } from './options.js';
-import { rpcCpus } from './matrix.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner/runner.js';
-import { median } from './stats.js';
-import { TRANSPORT_NAMES } from '../transports/index.js';
+import { collectHost } from '../host.js';
+import { PINGPONG_PATH, headerSize } from '../native.js';
+import { DEFAULTS, parseRunOptions } from '../options.js';
+import { rpcCpus } from '../matrix.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { Runner } from '../runner/runner.js';
+import { median } from '../stats.js';
+import { TRANSPORT_NAMES } from '../../transports/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -117,5 +117,7 @@ bench.add('one pipe repetition with a 1 ms timed part', async () => {
 await bench.run();
 const t = bench.tasks[0]!.result as { latency?: { p50?: number }; median?: number } | undefined;
 const perRep = t?.latency?.p50 ?? t?.median;
-process.stdout.write(`fixed cost per repetition (tinybench, median of 10): ${perRep === undefined ? 'n/a' : `${perRep.toFixed(1)} ms`} (includes 100 ms warm-up + 1 ms timed)\n`);
+process.stdout.write(
+  `fixed cost per repetition (tinybench, median of 10): ${perRep === undefined ? 'n/a' : `${perRep.toFixed(1)} ms`} (includes 100 ms warm-up + 1 ms timed)\n`,
+);
 process.exitCode = failed ? 1 : 0;

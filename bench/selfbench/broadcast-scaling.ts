@@ -3,18 +3,18 @@
 // the last-subscriber latency, then the growth ratios cost(N=max)/cost(N=1). The claim under test: a single-copy
 // shared ring (shm) makes the publisher's cost grow far slower with N than one write per subscriber (pipes).
 //
-// usage: node dist/bench/broadcast-scaling.js [--transports pipe,unix-stream,shm] [--subscribers 1,2,4,8,16]
+// usage: node dist/bench/selfbench/broadcast-scaling.js [--transports pipe,unix-stream,shm] [--subscribers 1,2,4,8,16]
 //        [--placement cross-core] [--duration 200] [--repetitions 3] [--out results]
 import { parseArgs } from 'node:util';
-import { collectHost, preflightWarnings } from './host.js';
-import { formatNs } from './format.js';
-import { headerSize } from './native.js';
-import { DEFAULTS, parseRunOptions } from './options.js';
-import { probeAll } from './probe.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner/runner.js';
-import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
-import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
+import { collectHost, preflightWarnings } from '../host.js';
+import { formatNs } from '../format.js';
+import { headerSize } from '../native.js';
+import { DEFAULTS, parseRunOptions } from '../options.js';
+import { probeAll } from '../probe.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { Runner } from '../runner/runner.js';
+import { ensureWritableDir, newRunId, ResultWriter } from '../writer.js';
+import { TRANSPORTS, TRANSPORT_NAMES } from '../../transports/index.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -73,14 +73,20 @@ await new Runner(opts, doc, new AbortController().signal, {
 doc.complete = true;
 doc.finishedAt = new Date().toISOString();
 const saved = await writer.finish(doc);
-if (saved.fallback) process.stderr.write(`results could not be written to ${opts.out} (${saved.problem}); ${saved.path ? `saved to ${saved.path} instead` : 'not saved'}\n`);
+if (saved.fallback)
+  process.stderr.write(`results could not be written to ${opts.out} (${saved.problem}); ${saved.path ? `saved to ${saved.path} instead` : 'not saved'}\n`);
 
 const ns = opts.subscribers;
 const first = ns[0]!;
 const last = ns.at(-1)!;
-const out: string[] = [`broadcast scaling, ${opts.broadcastSizes[0]} B, ${opts.broadcastPlacements.join(',')}, closed loop, median of ${opts.repetitions} repetitions`];
+const out: string[] = [
+  `broadcast scaling, ${opts.broadcastSizes[0]} B, ${opts.broadcastPlacements.join(',')}, closed loop, median of ${opts.repetitions} repetitions`,
+];
 for (const w of doc.warnings) out.push(`warning: ${w}`);
-out.push('', `${'transport'.padEnd(16)}${'N'.padStart(4)}  ${'publish call'.padStart(12)}  ${'pub CPU/bcast'.padStart(13)}  ${'last-sub p50'.padStart(12)}  ${'delivery p50'.padStart(12)}`);
+out.push(
+  '',
+  `${'transport'.padEnd(16)}${'N'.padStart(4)}  ${'publish call'.padStart(12)}  ${'pub CPU/bcast'.padStart(13)}  ${'last-sub p50'.padStart(12)}  ${'delivery p50'.padStart(12)}`,
+);
 for (const t of opts.transports) {
   for (const n of ns) {
     const c = doc.cases.find((x) => x.key.transport === t && x.key.subscribers === n);
@@ -105,7 +111,9 @@ for (const t of opts.transports) {
     continue;
   }
   const r = (m: string) => ((hi[m]?.median ?? NaN) / (lo[m]?.median ?? NaN)).toFixed(2);
-  out.push(`${t.padEnd(16)} publish call x${r('publishCall.p50')}   publisher CPU x${r('cpu.publisher')}   last-subscriber latency x${r('lastSubscriber.p50')}`);
+  out.push(
+    `${t.padEnd(16)} publish call x${r('publishCall.p50')}   publisher CPU x${r('cpu.publisher')}   last-subscriber latency x${r('lastSubscriber.p50')}`,
+  );
 }
 out.push('', `results: ${writer.path}`);
 process.stdout.write(`${out.join('\n')}\n`);

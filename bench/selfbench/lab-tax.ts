@@ -3,19 +3,24 @@
 // The lab's performance bar, in one run:
 //   1. inside the lab: binder RPC 64 B median p50 vs unix-stream and vs pipe (same VM, same kernel);
 //   2. the virtualisation tax: the lab's pipe p50 vs the host's pipe p50 (same harness, same options).
-// Usage: node dist/bench/lab-tax.js [--repetitions N] [--duration MS] [--out DIR] [--variant default|debug]
+// Usage: node dist/bench/selfbench/lab-tax.js [--repetitions N] [--duration MS] [--out DIR] [--variant default|debug]
 // Result files of both runs stay in --out (default results/lab-tax) for the reports.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LabError, type LabVariant, repoRoot } from './lab/config.js';
-import { readResultFile } from './result.js';
-import { labRun } from './lab/run.js';
+import { LabError, type LabVariant, repoRoot } from '../lab/config.js';
+import { readResultFile } from '../result.js';
+import { labRun } from '../lab/run.js';
 
 interface Doc {
   host: { env: string; kernel?: string };
-  cases: { key: { transport: string; placement: string; workload: string; size: number }; state: string; reason?: string; summary?: Record<string, { median: number; low: number; high: number }> }[];
+  cases: {
+    key: { transport: string; placement: string; workload: string; size: number };
+    state: string;
+    reason?: string;
+    summary?: Record<string, { median: number; low: number; high: number }>;
+  }[];
 }
 
 const PLACEMENTS = ['same-core', 'cross-core'];
@@ -52,11 +57,29 @@ async function main(): Promise<number> {
   });
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
-  const common = ['--workloads', 'rpc', '--sizes', '64', '--placement', PLACEMENTS.join(','), '-r', values.repetitions!, '--min-repetitions', values.repetitions!, '--ci-target', '0', '-d', values.duration!, '--no-progress'];
+  const common = [
+    '--workloads',
+    'rpc',
+    '--sizes',
+    '64',
+    '--placement',
+    PLACEMENTS.join(','),
+    '-r',
+    values.repetitions!,
+    '--min-repetitions',
+    values.repetitions!,
+    '--ci-target',
+    '0',
+    '-d',
+    values.duration!,
+    '--no-progress',
+  ];
 
   process.stderr.write('lab-tax: host run (pipe)\n');
   const before = new Set(readdirSync(out));
-  const host = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'run', '--transports', 'pipe', ...common, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const host = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'run', '--transports', 'pipe', ...common, '--out', out], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (host.status !== 0) throw new Error(`the host run failed (exit ${host.status})`);
   const hostDoc: Doc = await readResultFile(newest(out, before));
 
