@@ -86,7 +86,7 @@ test('iceoryx through the CLI: RPC and broadcast at two sizes, corruption caught
   const env = { IPCBENCH_ENV: 'host', TMPDIR: tmp, IPCBENCH_ICEORYX_WAIT_MS: '20000' };
   const busy = (stderr: string) => /another RouDi kept running/.test(stderr);
   try {
-    const ok = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72,8232', '--broadcast-sizes', '72,8232', '--subscribers', '2', '--uninterested', '1', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'out')], { reject: false, env, timeout: 240_000 });
+    const ok = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72,8232', '--broadcast-sizes', '72,8232', '--subscribers', '2', '--uninterested', '1', ...FAST, '--fault', 'corrupt@1', '--out', join(dir, 'out')], { reject: false, env, timeout: 240_000 });
     if (busy(ok.stderr + ok.stdout)) return t.skip('another RouDi held the machine');
     assert.equal(ok.exitCode, 1, ok.stderr);
     const doc = await readResultFile(join(dir, 'out', (await readdir(join(dir, 'out')))[0]!));
