@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // ipcbench command line. Declares flags only; options.ts validates, runner.ts measures, format.ts prints.
-// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 130 interrupted).
+// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 4 results not written
+// to --out, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept).
 import { Command, CommanderError, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { join } from 'node:path';
 import { collectHost, preflightWarnings } from './host.js';
-import { UsageError, EXIT } from '../common/errors.js';
+import { UsageError, EXIT, STOP_SIGNALS, signalExitCode } from '../common/errors.js';
 import { summaryText } from './format.js';
 import { NativeMissingError, headerSize } from './native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
@@ -13,11 +14,13 @@ import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } fro
 import { Runner } from './runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
+import { registerModuleCommands } from './module/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
 import { registerGateCommands } from './gate/command.js';
 import { registerTrendCommand } from '../reports/trend-command.js';
+import { bundle, findingsSummary, planLab, RunProgress, runLabPart, type LabPart } from './everywhere.js';
 
 const EXAMPLES = `
 Examples:
@@ -53,16 +56,18 @@ export function addRunOptions(cmd: Command): Command {
     .option('--json', 'print the complete result document on stdout (the table goes to stderr)')
     .option('--fail-fast', 'stop at the first errored case')
     .option('--no-progress', 'no progress bar')
+    .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
     .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp());
+    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
+    .addOption(new Option('--max-ops <n>', 'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)').hideHelp());
 }
 
 async function defaultTransports(): Promise<string[]> {
   return (await probeAll()).filter((s) => s.available).map((s) => s.name);
 }
 
-async function runCommand(flags: RawRunFlags & { plugin?: string[] }, argv: string[]): Promise<number> {
+async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[] }, argv: string[]): Promise<number> {
   // --plugin: the user's transport(s), loaded and checked before anything runs; alone unless --transports adds others
   const plugins = (flags.plugin ?? []).map((a) => {
     const { file, name } = parsePluginArg(a);
@@ -87,58 +92,67 @@ async function runCommand(flags: RawRunFlags & { plugin?: string[] }, argv: stri
     transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
     cases: [],
   };
-  const writer = new ResultWriter(opts.out, runId);
+  const progress = new RunProgress(opts.progress);
+  const say = (line: string) => progress.log(line);
+  const writer = new ResultWriter(opts.out, runId, { warn: say });
   await writer.save(doc);
   const controller = new AbortController();
-  let interrupts = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(`\n${sig}: stopping; peers are being stopped and the results so far kept in ${writer.path}\n`);
+    if (stoppedBy) process.exit(signalExitCode(sig)); // a second signal: leave at once
+    stoppedBy = sig;
+    say(`\n${sig}: stopping; peers are being stopped and the results so far kept${writer.failure ? ' (in memory: see above)' : ` in ${writer.path}`}`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 
-  const tty = process.stderr.isTTY && opts.progress;
-  const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
-  let lastLine = 0;
+  // One run, every environment: the lab part (bench/everywhere.ts) follows the host part when it has work.
+  const lab = planLab(flags, opts, explicit ? opts.transports : TRANSPORT_NAMES, doc.transports, host.env);
   for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const runner = new Runner(opts, doc, controller.signal, {
-    onProgress: (done, total, label) => {
-      if (bar) {
-        if (!bar.isActive) bar.start(total, 0, { label });
-        bar.setTotal(total); // the time budget re-plans the total as cases converge
-        bar.update(done, { label });
-      } else if (opts.progress && Date.now() - lastLine > 2000) {
-        lastLine = Date.now();
-        process.stderr.write(`[${done}/${total}] ${label}\n`);
-      }
+    onProgress: (done, total, label) => progress.update(done, total, label),
+    log: say,
+    onSave: async (d) => {
+      await writer.save(d);
     },
-    log: (m) => {
-      if (bar?.isActive) bar.stop();
-      process.stderr.write(`${m}\n`);
-    },
-    onSave: (d) => writer.save(d),
     budgetStartMs: 0,
   });
+  let labPart: LabPart | undefined;
   try {
     await runner.run();
+    doc.finishedAt = new Date().toISOString();
+    doc.complete = !controller.signal.aborted;
+    if (controller.signal.aborted) doc.interrupted = true;
+    if (lab.run && !controller.signal.aborted) {
+      labPart = await runLabPart(lab.plan, opts.out, progress, controller.signal);
+      if (labPart.failure) {
+        doc.warnings.push(`lab: not run: ${labPart.failure}`);
+        say(`lab: not run: ${labPart.failure} (the host results are complete; --no-lab skips the lab)`);
+      }
+    }
   } finally {
-    bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    progress.stop();
   }
-  doc.finishedAt = new Date().toISOString();
-  doc.complete = !controller.signal.aborted;
-  if (controller.signal.aborted) doc.interrupted = true;
-  await writer.save(doc);
-  const text = summaryText(doc, writer.path);
+  const saved = await writer.finish(doc);
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  const hostFile = saved.path || '(stdout)';
+  const files = lab.run && saved.path && !saved.fallback ? (await bundle(opts.out, runId, saved.path, labPart)).files : [hostFile];
+  const docs = [{ file: files[0]!, doc }, ...(labPart?.document && files[1] ? [{ file: files[1], doc: labPart.document }] : [])];
+  const text = docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') + findingsSummary(docs) + (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
   if (opts.json) {
     process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify(docs.length > 1 ? docs.map((d) => d.doc) : doc, null, 1)}\n`);
   } else process.stdout.write(`${text}\n`);
-  if (controller.signal.aborted) return EXIT.interrupted;
+  if (saved.fallback) {
+    if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
+    else {
+      say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`);
+      if (!opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+    }
+  }
+  if (stoppedBy) return signalExitCode(stoppedBy);
+  if (saved.fallback) return EXIT.resultsNotWritten;
+  if (labPart?.document?.cases.some((c) => c.state === 'errored')) return EXIT.casesFailed;
   return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
 }
 
@@ -197,6 +211,7 @@ export async function main(argv: string[]): Promise<number> {
       code = envCommand(Boolean(o.json));
     });
   registerLabCommands(program);
+  registerModuleCommands(program);
   registerReportCommands(program);
   registerGateCommands(program, addRunOptions, (c) => {
     code = c;

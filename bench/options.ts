@@ -40,6 +40,8 @@ export interface RunOptions {
   seed: number;
   /** Test hook: make the peers misbehave ("corrupt@100", "crash@50", "hang@50", "exit@10", "skip@20"). */
   fault?: string;
+  /** Test hook: end each repetition after this many timed operations even before --duration is up (0: never). */
+  maxOps: number;
 }
 
 export const DEFAULTS = {
@@ -145,6 +147,7 @@ export interface RawRunFlags {
   progress?: boolean;
   seed?: string;
   fault?: string;
+  maxOps?: string;
 }
 
 export function parseRunOptions(raw: RawRunFlags, transportNames: readonly string[], defaultTransports: readonly string[], headerSize: number): RunOptions {
@@ -182,5 +185,6 @@ export function parseRunOptions(raw: RawRunFlags, transportNames: readonly strin
     progress: raw.progress !== false,
     seed: raw.seed ? parseCount(raw.seed, 'seed', 0, 2 ** 31) : 1,
     fault: raw.fault,
+    maxOps: raw.maxOps ? parseCount(raw.maxOps, 'operation count', 1, 2 ** 31) : 0,
   };
 }

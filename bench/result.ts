@@ -121,6 +121,31 @@ export const caseResultSchema = z.object({
 });
 export type CaseResult = z.infer<typeof caseResultSchema>;
 
+/** The running kernel's facts that change IPC costs (bench/kernel-facts.ts). Optional: older results lack them. */
+export const kernelFactsSchema = z.object({
+  release: z.string(),
+  /** uname -v */
+  version: z.string(),
+  /** The lab kernel id (ipcbench-6.1, debian-6.12, ...) when run inside the lab. */
+  labKernel: z.string().optional(),
+  /** none, voluntary, full, lazy, rt; "(dynamic)" when chosen at boot (PREEMPT_DYNAMIC). */
+  preemption: z.string(),
+  hz: z.number().int().positive().optional(),
+  mitigations: z.object({
+    summary: z.string(),
+    /** /sys/devices/system/cpu/vulnerabilities/<name> -> its line */
+    vulnerabilities: z.record(z.string(), z.string()),
+    /** Mitigation options of the kernel config (name without CONFIG_ -> value), when the config is readable. */
+    config: z.record(z.string(), z.string()).optional(),
+    /** mitigations= on the kernel command line */
+    cmdline: z.string().optional(),
+  }),
+  userNamespaces: z.object({ available: z.boolean(), detail: z.string() }),
+  /** Where the kernel config was read (absent: no config found; preemption and HZ are then guesses or unknown). */
+  configSource: z.string().optional(),
+});
+export type KernelFacts = z.infer<typeof kernelFactsSchema>;
+
 export const hostSchema = z.object({
   hostname: z.string(),
   cpuModel: z.string(),
@@ -137,6 +162,7 @@ export const hostSchema = z.object({
   ipcbench: z.string(),
   gitSha: z.string(),
   env: z.enum(ENVIRONMENTS),
+  kernelFacts: kernelFactsSchema.optional(),
 });
 export type Host = z.infer<typeof hostSchema>;
 

@@ -178,7 +178,7 @@ async function measure(opts: RunOptions, argv: string[], statuses: ResultDocumen
   const off = onSignals(controller);
   try {
     process.stderr.write(`${label}: measuring ${doc.runId}\n`);
-    await new Runner(opts, doc, controller.signal, { onSave: (d) => writer.save(d), log: (m) => process.stderr.write(`${m}\n`) }).run();
+    await new Runner(opts, doc, controller.signal, { onSave: async (d) => void (await writer.save(d)), log: (m) => process.stderr.write(`${m}\n`) }).run();
   } finally {
     off();
   }

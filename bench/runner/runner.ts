@@ -15,7 +15,7 @@ import type { Transport } from '../../transports/types.js';
 import { EnvironmentPool } from './env-pool.js';
 import { NativeExecutor, type Executor } from './executor.js';
 import { runRepetition } from './repetition.js';
-import { nextRound, type CaseProgress, type SchedulePolicy } from './scheduler.js';
+import { caseDone, nextRound, type CaseProgress, type SchedulePolicy } from './scheduler.js';
 import { skipReason } from './skip.js';
 import { runBudgetedLoop, type BudgetedCase } from './budgeted.js';
 import { precisionOf } from '../case-precision.js';
@@ -43,6 +43,8 @@ export interface RunnerHooks {
 
 interface CaseRun extends CaseProgress {
   transport: Transport;
+  /** Its unrun repetitions are off the progress total already. */
+  settled: boolean;
   result: CaseResult;
   closed: boolean;
   estimates: number[];
@@ -154,6 +156,7 @@ export class Runner {
         transport: findTransport(key.transport)!,
         result: { key, state: 'ok', startedAt: new Date().toISOString(), repetitions: [] },
         closed: false,
+        settled: false,
         estimates: [],
         elapsedMs: [],
       }));
@@ -209,19 +212,23 @@ export class Runner {
       transport: findTransport(key.transport)!,
       result: { key, state: 'ok', startedAt: new Date().toISOString(), repetitions: [] },
       closed: false,
+      settled: false,
       estimates: [],
       elapsedMs: [],
     }));
-    const unrun = (c: CaseRun) => this.policy.maxRepetitions - c.estimates.length;
+    const settle = (c: CaseRun) => {
+      if (!c.settled) progress.drop(this.policy.maxRepetitions - c.estimates.length);
+      c.settled = true;
+    };
     const close = (c: CaseRun, state: CaseResult['state'], reason: string) => {
-      progress.drop(unrun(c));
+      settle(c);
       c.result.state = state;
       c.result.reason = reason;
       c.closed = true;
     };
     for (const c of runs) {
       const status = this.doc.transports.find((s) => s.name === c.transport.name);
-      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus);
+      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus, this.opts.fault);
       if (skip) close(c, skip.state, skip.reason);
     }
     for (let round = nextRound(runs, this.policy); round.length && !this.signal.aborted; round = nextRound(runs, this.policy)) {
@@ -243,27 +250,27 @@ export class Runner {
             transport: c.transport,
             env: live.env,
             index,
-            timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, timeoutMs: this.opts.timeoutMs },
+            timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, maxOps: this.opts.maxOps, timeoutMs: this.opts.timeoutMs },
             seed: this.opts.seed,
             fault: this.opts.fault,
             cpus: this.cpus,
           },
           DRIVERS[c.result.key.workload],
         );
-        progress.tick(caseLabel(c.result.key));
         if (!outcome.ok) {
           if (this.signal.aborted) break;
           c.estimates.push(NaN); // counts as run for the progress total
           close(c, 'errored', `repetition ${index + 1}: ${outcome.reason}`);
-          continue;
+        } else {
+          c.result.repetitions.push(outcome.rep);
+          c.estimates.push(outcome.rep.latency.p50);
+          c.elapsedMs.push(Date.now() - started);
+          if (caseDone(c, this.policy)) settle(c); // early stop: the total shrinks before the tick shows it
         }
-        c.result.repetitions.push(outcome.rep);
-        c.estimates.push(outcome.rep.latency.p50);
-        c.elapsedMs.push(Date.now() - started);
+        progress.tick(caseLabel(c.result.key));
       }
     }
     return runs.map((c) => {
-      if (!c.closed && !this.signal.aborted) progress.drop(unrun(c)); // stopped early
       if (c.result.repetitions.length) c.result.summary = summarize(c.result.repetitions, this.opts.seed);
       if (c.result.state === 'ok' && c.result.repetitions.length === 0) {
         c.result.state = 'errored';

@@ -99,8 +99,16 @@ Napi::Value Transports(const Napi::CallbackInfo &info)
 		o.Set("variants", variants);
 		o.Set("broadcast", t->publish != nullptr);
 		o.Set("limits", limits);
-		if (t->unavailable)
+		if (t->unavailable) {
 			o.Set("unavailable", t->unavailable);
+		} else if (t->probe) {
+			/* a kernel feature that may be switched off here */
+			char err[TP_ERR_LEN] = "";
+			int rc = t->probe(err);
+
+			if (rc)
+				o.Set("unavailable", err[0] ? err : strerror(-rc));
+		}
 		out.Set((uint32_t)i, o);
 	}
 	return out;
@@ -253,12 +261,12 @@ struct Summary {
 void summarize(const histogram *h, Summary *s)
 {
 	s->count = h->total;
-	s->min = h->total ? h->min : 0;
+	s->min = histogram_min(h);
 	s->p50 = histogram_percentile(h, 50);
 	s->p90 = histogram_percentile(h, 90);
 	s->p99 = histogram_percentile(h, 99);
 	s->p999 = histogram_percentile(h, 99.9);
-	s->max = h->max;
+	s->max = histogram_max(h);
 	s->mean = histogram_mean(h);
 	s->encoded.resize(histogram_encoded_max(h));
 	long n = histogram_encode(h, s->encoded.data(), s->encoded.size());

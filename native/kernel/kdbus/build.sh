@@ -5,6 +5,9 @@
 #
 #   native/kernel/kdbus/build.sh [default|debug]
 #
+# The lab kernel is IPCBENCH_LAB_KERNEL (ipcbench-6.1 when unset; see
+# docs/kernels.md), e.g. IPCBENCH_LAB_KERNEL=debian-6.12 build.sh default.
+#
 # The build happens in a cache directory, one per variant, so the variants'
 # objects never mix and the source tree stays clean.  The directory is
 # outside /tmp because the lab VM mounts its own /tmp over the host's.
@@ -14,7 +17,7 @@ set -eu
 variant=${1:-default}
 src=$(cd "$(dirname "$0")" && pwd)
 tree=$(node dist/bench/cli.js lab build --variant "$variant" --print-tree)
-build=${XDG_CACHE_HOME:-$HOME/.cache}/ipcbench/kdbus-build/$variant
+build=${XDG_CACHE_HOME:-$HOME/.cache}/ipcbench/kdbus-build/${IPCBENCH_LAB_KERNEL:-ipcbench-6.1}-$variant
 mkdir -p "$build"
 cp "$src"/Kbuild "$src"/*.c "$src"/*.h "$build"/
 # without Module.symvers (the lab builds no in-tree modules) modpost cannot
