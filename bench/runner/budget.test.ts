@@ -5,9 +5,13 @@ import { meetsTarget, nextRound, parseDuration, projectedNeed, type CaseProgress
 const c = (index: number, n: number, halfWidth: number, repMs = 100, finished = false): CaseProgress => ({ index, n, halfWidth, repMs, finished });
 const base = { target: 0.02, minRepetitions: 3, maxRepetitions: 50, remainingMs: 60_000 };
 
-test('the floor comes first, for every live case, in matrix order, whatever the budget', () => {
-  const cases = [c(0, 3, 0.05), c(1, 1, Infinity), c(2, 0, Infinity), c(3, 2, 0.01, 100, true)];
-  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 0 }), [1, 2]);
+test('every live case gets its first repetition whatever the budget; the rest of the floor as far as the budget reaches', () => {
+  const cases = [c(0, 3, 0.05), c(1, 1, Infinity), c(2, 0, Infinity), c(3, 2, 0.01, 100, true), c(4, 2, 0.5), c(5, 1, Infinity)];
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 0 }), [2]);
+  const later = cases.map((x) => (x.index === 2 ? c(2, 1, Infinity) : x));
+  assert.deepEqual(nextRound(later, base), [1, 2, 4, 5]);
+  // 250 ms: two of the three with one repetition (fewest first), not the one with two
+  assert.deepEqual(nextRound(later, { ...base, remainingMs: 250 }), [1, 2]);
 });
 
 test('after the floor: only cases wider than the target and under the maximum, in matrix order', () => {

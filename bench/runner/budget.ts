@@ -2,7 +2,8 @@
 // it measured, this decides; no clocks, no I/O.
 //
 // Policy:
-// 1. Every runnable case first gets --min-repetitions repetitions (the floor; a CI needs a few values).
+// 1. Every runnable case first gets one repetition, whatever the budget; then --min-repetitions (the floor; a CI
+//    needs a few values), as far as the budget reaches, fewest repetitions first.
 // 2. Then, round after round, one more repetition for every case whose CI (95%, the median p50's, relative
 //    half-width) is still wider than the target and that has not reached --repetitions. A round visits its cases
 //    in matrix order, so repetitions stay interleaved across transports and cases as in a fixed-count run.
@@ -49,9 +50,21 @@ export function projectedNeed(c: Pick<CaseProgress, 'n' | 'halfWidth'>, target: 
 export function nextRound(cases: readonly CaseProgress[], o: BudgetOptions): number[] {
   const cost = (c: CaseProgress) => (c.repMs > 0 ? c.repMs : (o.defaultRepMs ?? 200));
   const live = cases.filter((c) => !c.finished && c.n < o.maxRepetitions);
+  // Every case gets its first repetition whatever the budget (a case without one would not be in the result).
+  const first = live.filter((c) => c.n === 0);
+  if (first.length) return first.map((c) => c.index);
+  // Then the floor, which the budget does cut (the wall time is the budget): fewest repetitions first.
   const floor = live.filter((c) => c.n < o.minRepetitions);
-  // The floor is not cut by the budget: a case with fewer than the minimum is not a measurement.
-  if (floor.length) return floor.map((c) => c.index).sort((a, b) => a - b);
+  if (floor.length) {
+    const picked: number[] = [];
+    let left = o.remainingMs;
+    for (const c of [...floor].sort((a, b) => a.n - b.n || a.index - b.index)) {
+      if (cost(c) > left) continue;
+      picked.push(c.index);
+      left -= cost(c);
+    }
+    return picked.sort((a, b) => a - b);
+  }
   const wanted = live.filter((c) => !meetsTarget(c, o.target, o.minRepetitions));
   if (!wanted.length) return [];
   const total = wanted.reduce((a, c) => a + cost(c), 0);
