@@ -65,10 +65,15 @@ const doc: ResultDocument = {
   cases: [],
 };
 const writer = new ResultWriter(opts.out, doc.runId);
-await new Runner(opts, doc, new AbortController().signal, { onSave: (d) => writer.save(d) }).run();
+await new Runner(opts, doc, new AbortController().signal, {
+  onSave: async (d) => {
+    await writer.save(d);
+  },
+}).run();
 doc.complete = true;
 doc.finishedAt = new Date().toISOString();
-await writer.save(doc);
+const saved = await writer.finish(doc);
+if (saved.fallback) process.stderr.write(`results could not be written to ${opts.out} (${saved.problem}); ${saved.path ? `saved to ${saved.path} instead` : 'not saved'}\n`);
 
 const ns = opts.subscribers;
 const first = ns[0]!;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // ipcbench command line. Declares flags only; options.ts validates, runner.ts measures, format.ts prints.
-// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 130 interrupted).
+// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 4 results not written
+// to --out, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept).
 import { Command, CommanderError, Option } from 'commander';
 import { join } from 'node:path';
 import { collectHost, preflightWarnings } from './host.js';
-import { UsageError, EXIT } from '../common/errors.js';
+import { UsageError, EXIT, STOP_SIGNALS, signalExitCode } from '../common/errors.js';
 import { summaryText } from './format.js';
 import { NativeMissingError, headerSize } from './native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
@@ -17,6 +18,9 @@ import { registerModuleCommands } from './module/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 import { bundle, findingsSummary, planLab, RunProgress, runLabPart, type LabPart } from './everywhere.js';
+import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
+import { registerGateCommands } from './gate/command.js';
+import { registerTrendCommand } from '../reports/trend-command.js';
 
 const EXAMPLES = `
 Examples:
@@ -41,9 +45,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
     .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
     .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
+    .option('--budget <time>', 'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts', DEFAULTS.budget)
     .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
-    .option('--min-repetitions <n>', 'repetitions before early stop may apply', DEFAULTS.minRepetitions)
-    .option('--ci-target <percent>', 'stop early when the 95% CI half-width of the median p50 is under this (0 = never)', DEFAULTS.ciTarget)
+    .option('--min-repetitions <n>', 'repetitions every case gets first (with --budget 0: before early stop may apply)', DEFAULTS.minRepetitions)
+    .option('--ci-target <percent>', 'precision target: 95% CI half-width of the median p50 (cases missing it are marked; 0 = none)', DEFAULTS.ciTarget)
     .option('-d, --duration <ms>', 'timed part of each repetition', DEFAULTS.duration)
     .option('--warmup <ms>', 'untimed warm-up in each repetition', DEFAULTS.warmup)
     .option('--timeout <ms>', 'a repetition still running this long after its planned end is killed', DEFAULTS.timeout)
@@ -53,14 +58,22 @@ export function addRunOptions(cmd: Command): Command {
     .option('--no-progress', 'no progress bar')
     .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
-    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp());
+    .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
+    .addOption(new Option('--max-ops <n>', 'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)').hideHelp());
 }
 
 async function defaultTransports(): Promise<string[]> {
   return (await probeAll()).filter((s) => s.available).map((s) => s.name);
 }
 
-async function runCommand(flags: RawRunFlags & { lab?: boolean }, argv: string[]): Promise<number> {
+async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[] }, argv: string[]): Promise<number> {
+  // --plugin: the user's transport(s), loaded and checked before anything runs; alone unless --transports adds others
+  const plugins = (flags.plugin ?? []).map((a) => {
+    const { file, name } = parsePluginArg(a);
+    return loadPluginTransport(file, name).name;
+  });
+  if (plugins.length) flags = { ...flags, transports: [...plugins, ...(flags.transports ? [flags.transports] : [])].join(',') };
   const explicit = Boolean(flags.transports);
   const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
   await ensureWritableDir(opts.out);
@@ -79,27 +92,30 @@ async function runCommand(flags: RawRunFlags & { lab?: boolean }, argv: string[]
     transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
     cases: [],
   };
-  const writer = new ResultWriter(opts.out, runId);
+  const progress = new RunProgress(opts.progress);
+  const say = (line: string) => progress.log(line);
+  const writer = new ResultWriter(opts.out, runId, { warn: say });
   await writer.save(doc);
   const controller = new AbortController();
-  let interrupts = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(`\n${sig}: stopping; peers are being stopped and the results so far kept in ${writer.path}\n`);
+    if (stoppedBy) process.exit(signalExitCode(sig)); // a second signal: leave at once
+    stoppedBy = sig;
+    say(`\n${sig}: stopping; peers are being stopped and the results so far kept${writer.failure ? ' (in memory: see above)' : ` in ${writer.path}`}`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 
   // One run, every environment: the lab part (bench/everywhere.ts) follows the host part when it has work.
   const lab = planLab(flags, opts, explicit ? opts.transports : TRANSPORT_NAMES, doc.transports, host.env);
-  const progress = new RunProgress(opts.progress);
   for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const runner = new Runner(opts, doc, controller.signal, {
     onProgress: (done, total, label) => progress.update(done, total, label),
-    log: (m) => progress.log(m),
-    onSave: (d) => writer.save(d),
+    log: say,
+    onSave: async (d) => {
+      await writer.save(d);
+    },
+    budgetStartMs: 0,
   });
   let labPart: LabPart | undefined;
   try {
@@ -111,24 +127,32 @@ async function runCommand(flags: RawRunFlags & { lab?: boolean }, argv: string[]
       labPart = await runLabPart(lab.plan, opts.out, progress, controller.signal);
       if (labPart.failure) {
         doc.warnings.push(`lab: not run: ${labPart.failure}`);
-        progress.log(`lab: not run: ${labPart.failure} (the host results are complete; --no-lab skips the lab)`);
+        say(`lab: not run: ${labPart.failure} (the host results are complete; --no-lab skips the lab)`);
       }
     }
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
-  await writer.save(doc);
-  const files = lab.run ? (await bundle(opts.out, runId, writer.path, labPart)).files : [writer.path];
-  const docs = [{ file: files[0]!, doc }, ...(labPart?.document ? [{ file: files[1]!, doc: labPart.document }] : [])];
+  const saved = await writer.finish(doc);
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  const hostFile = saved.path || '(stdout)';
+  const files = lab.run && saved.path && !saved.fallback ? (await bundle(opts.out, runId, saved.path, labPart)).files : [hostFile];
+  const docs = [{ file: files[0]!, doc }, ...(labPart?.document && files[1] ? [{ file: files[1], doc: labPart.document }] : [])];
   const text = docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') + findingsSummary(docs) + (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
   if (opts.json) {
     process.stderr.write(`${text}\n`);
     process.stdout.write(`${JSON.stringify(docs.length > 1 ? docs.map((d) => d.doc) : doc, null, 1)}\n`);
   } else process.stdout.write(`${text}\n`);
-  if (labPart?.document?.cases.some((c) => c.state === 'errored') && !controller.signal.aborted) return EXIT.casesFailed;
-  if (controller.signal.aborted) return EXIT.interrupted;
+  if (saved.fallback) {
+    if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
+    else {
+      say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`);
+      if (!opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+    }
+  }
+  if (stoppedBy) return signalExitCode(stoppedBy);
+  if (saved.fallback) return EXIT.resultsNotWritten;
+  if (labPart?.document?.cases.some((c) => c.state === 'errored')) return EXIT.casesFailed;
   return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
 }
 
@@ -189,6 +213,10 @@ export async function main(argv: string[]): Promise<number> {
   registerLabCommands(program);
   registerModuleCommands(program);
   registerReportCommands(program);
+  registerGateCommands(program, addRunOptions, (c) => {
+    code = c;
+  });
+  registerTrendCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

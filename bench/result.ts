@@ -90,6 +90,17 @@ export type Estimate = z.infer<typeof estimateSchema>;
 export const summarySchema = z.record(z.string(), estimateSchema);
 export type Summary = z.infer<typeof summarySchema>;
 
+export const precisionSchema = z.object({
+  metric: z.literal('p50'),
+  target: z.number(),
+  /** Relative 95% CI half-width; null when it cannot be told (fewer than 2 repetitions). */
+  halfWidth: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  met: z.boolean(),
+});
+export type Precision = z.infer<typeof precisionSchema>;
+
 export const CASE_STATES = ['ok', 'skipped', 'unavailable', 'errored'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 
@@ -102,6 +113,11 @@ export const caseResultSchema = z.object({
   repetitions: z.array(repetitionSchema),
   /** Median over repetitions with a bootstrap 95% CI, per metric id of bench/metrics.ts, in its unit. */
   summary: summarySchema.optional(),
+  /**
+   * Whether the median p50 met the run's precision target (--ci-target): its hierarchical-bootstrap 95% CI
+   * (bench/case-precision.ts). A case with met = false is flagged in the table and the report.
+   */
+  precision: precisionSchema.optional(),
 });
 export type CaseResult = z.infer<typeof caseResultSchema>;
 
@@ -172,6 +188,17 @@ export const resultDocumentSchema = z.object({
   warnings: z.array(z.string()),
   transports: z.array(transportStatusSchema),
   cases: z.array(caseResultSchema),
+  /** How the run used its time budget and how many cases met the precision target. */
+  precision: z
+    .object({
+      target: z.number(),
+      met: z.number().int(),
+      measured: z.number().int(),
+      budgetMs: z.number(),
+      elapsedMs: z.number(),
+      budgetExhausted: z.boolean(),
+    })
+    .optional(),
 });
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;
 

@@ -8,6 +8,7 @@ import { COMPARE_FORMATS, formatComparison, type CompareFormat } from './compare
 import { toBencherMetricFormat, toGithubActionBenchmark } from './export.js';
 import { METRICS } from './metrics.js';
 import { DEFAULT_REFERENCE } from './model.js';
+import { readNoiseFile } from './noise-model.js';
 import { REPORT_FORMATS, UsageError, writeReport, type ReportFormat } from './report.js';
 import { MissingOptionalPackageError } from './svg.js';
 
@@ -109,6 +110,7 @@ export function registerReportCommands(program: Command): void {
         .default('none'),
     )
     .option('--normalize <transport>', 'compare ratios to this transport measured in the same run (baseline from another machine)')
+    .option('--noise <file>', 'calibrated run-to-run noise (ipcbench calibrate): raises each case\'s threshold to its floor')
     .addOption(new Option('--format <format>', 'output format').choices(COMPARE_FORMATS).default('text'))
     .option('-v, --verbose', 'text format: list every comparison, not only the flagged and borderline ones')
     .option('--bmf <file>', 'also write the current run in Bencher Metric Format JSON')
@@ -125,6 +127,7 @@ export function registerReportCommands(program: Command): void {
           correction: 'none' | 'holm';
           metrics?: string[];
           normalize?: string;
+          noise?: string;
           format: CompareFormat;
           bmf?: string;
           ghBenchmark?: string;
@@ -146,6 +149,7 @@ export function registerReportCommands(program: Command): void {
             correction: opts.correction,
             ...(opts.metrics ? { metrics: opts.metrics } : {}),
             ...(opts.normalize ? { normalize: opts.normalize } : {}),
+            ...(opts.noise ? { noise: await readNoiseFile(opts.noise) } : {}),
           });
           if (opts.bmf) await writeFile(opts.bmf, JSON.stringify(toBencherMetricFormat(current), null, 2) + '\n');
           if (opts.ghBenchmark) await writeFile(opts.ghBenchmark, JSON.stringify(toGithubActionBenchmark(current), null, 2) + '\n');

@@ -15,6 +15,8 @@ export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: st
 export interface RepetitionTiming {
   warmupMs: number;
   durationMs: number;
+  /** Stop each timed loop after this many operations (0 = only the duration bounds it; a test hook). */
+  maxOps?: number;
   /** How long past warmupMs + durationMs a repetition may run before its peers are killed. */
   timeoutMs: number;
   /** How long peers may take to say READY. */

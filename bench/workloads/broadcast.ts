@@ -40,6 +40,7 @@ export const broadcastDriver: WorkloadDriver = {
           interested,
           warmupNs: ctx.timing.warmupMs * 1e6,
           durationNs: ctx.timing.durationMs * 1e6,
+          maxOps: ctx.timing.maxOps,
           rate: key.mode === 'open' ? key.rate : 0,
           seed: ctx.seed + ctx.index,
           cpu: broadcastCpus(key.placement, 0, ctx.cpus).publisher,

@@ -13,7 +13,8 @@ export const rpcDriver: WorkloadDriver = {
     const pairs = Array.from({ length: key.concurrency }, (_, i) => rpcCpus(key.placement, i, ctx.cpus));
     return {
       channels: pairs.map(() => ({ transport: t.native, variant: t.variant, maxMsg: key.size, address: env.address })),
-      peers: pairs.map((cpus, i) => ({
+      // an in-process transport's far side lives in the harness: no peer process
+      peers: t.inProcess ? [] : pairs.map((cpus, i) => ({
         channel: i,
         slot: 0,
         spec: {
@@ -31,6 +32,7 @@ export const rpcDriver: WorkloadDriver = {
         ctx.exec.runRpc(handles, {
           warmupNs: ctx.timing.warmupMs * 1e6,
           durationNs: ctx.timing.durationMs * 1e6,
+          maxOps: ctx.timing.maxOps,
           seed: ctx.seed + ctx.index,
           cpus: pairs.map((c) => c.client),
         }),
