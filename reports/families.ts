@@ -12,7 +12,7 @@ export interface Family {
 /** Order = panel order. The names follow the transport registry (and the transports other branches are adding). */
 export const FAMILIES: readonly Family[] = [
   { id: 'pipes-sockets', label: 'pipes and sockets', transports: ['pipe', 'fifo', 'unix-stream', 'unix-seqpacket', 'tcp', 'udp', 'io-uring'] },
-  { id: 'shared-memory', label: 'shared memory', transports: ['shm', 'shm-spin', 'eventfd', 'iceoryx'] },
+  { id: 'shared-memory', label: 'shared memory', transports: ['shm', 'shm-spin', 'eventfd', 'io-uring-msg-ring', 'iceoryx'] },
   { id: 'queues', label: 'message queues', transports: ['posix-mq', 'sysv-msg'] },
   {
     id: 'dbus',

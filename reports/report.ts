@@ -1,6 +1,6 @@
 // `ipcbench report`: read result files, build the model once, write it in the asked format. Every format
 // shares this one signature: (model) -> text or files.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { buildCharts } from './charts.js';
 import { renderHtml } from './html.js';
@@ -39,11 +39,30 @@ export function resolveFormat(output: string | undefined, format: ReportFormat |
   return byExt ?? 'html';
 }
 
+/**
+ * Result files, with run bundles (the directory `ipcbench run` writes when it measured the lab too:
+ * results/<run-id>/host.json, lab-tcg.json, …) opened into their files, host first.
+ */
+export async function expandInputs(inputs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    const st = await stat(input).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      out.push(input);
+      continue;
+    }
+    const names = (await readdir(input)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort((a, b) => (a === 'host.json' ? -1 : b === 'host.json' ? 1 : a.localeCompare(b)));
+    if (!names.length) throw new UsageError(`${input} is a directory without result files`);
+    out.push(...names.map((n) => join(input, n)));
+  }
+  return out;
+}
+
 /** Write the report; returns the paths written (empty when it went to stdout). */
 export async function writeReport(files: readonly string[], o: ReportOptions): Promise<string[]> {
   if (!files.length) throw new UsageError('give at least one result file');
   const format = resolveFormat(o.output, o.format);
-  const model = buildModel(await loadRuns(files), o.reference ?? DEFAULT_REFERENCE);
+  const model = buildModel(await loadRuns(await expandInputs(files)), o.reference ?? DEFAULT_REFERENCE);
 
   if (format === 'svg' || format === 'png') {
     if (!o.output) throw new UsageError(`--format ${format} writes one file per chart: give a directory with -o`);
