@@ -12,7 +12,7 @@ import { headerSize } from './native.js';
 import { DEFAULTS, parseRunOptions } from './options.js';
 import { probeAll } from './probe.js';
 import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner.js';
+import { Runner } from './runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
 
@@ -29,6 +29,8 @@ const { values: a } = parseArgs({
 });
 
 const available = (await probeAll()).filter((s) => s.available).map((s) => s.name);
+/** Summaries are in the metric table's units (µs for these); formatNs wants ns. */
+const usToNs = (e: { median: number } | undefined): number => (e?.median ?? NaN) * 1000;
 const broadcasters = TRANSPORTS.filter((t) => t.workloads.includes('broadcast') && available.includes(t.name)).map((t) => t.name);
 const opts = parseRunOptions(
   {
@@ -63,10 +65,15 @@ const doc: ResultDocument = {
   cases: [],
 };
 const writer = new ResultWriter(opts.out, doc.runId);
-await new Runner(opts, doc, new AbortController().signal, { onSave: (d) => writer.save(d) }).run();
+await new Runner(opts, doc, new AbortController().signal, {
+  onSave: async (d) => {
+    await writer.save(d);
+  },
+}).run();
 doc.complete = true;
 doc.finishedAt = new Date().toISOString();
-await writer.save(doc);
+const saved = await writer.finish(doc);
+if (saved.fallback) process.stderr.write(`results could not be written to ${opts.out} (${saved.problem}); ${saved.path ? `saved to ${saved.path} instead` : 'not saved'}\n`);
 
 const ns = opts.subscribers;
 const first = ns[0]!;
@@ -84,7 +91,7 @@ for (const t of opts.transports) {
     }
     const s = c.summary!;
     out.push(
-      `${t.padEnd(16)}${String(n).padStart(4)}  ${formatNs(s.publishCallP50?.median).padStart(12)}  ${formatNs((s.publisherCpuUsPerOp?.median ?? NaN) * 1000).padStart(13)}  ${formatNs(s.lastSubscriberP50?.median).padStart(12)}  ${formatNs(s.p50?.median).padStart(12)}`,
+      `${t.padEnd(16)}${String(n).padStart(4)}  ${formatNs(usToNs(s['publishCall.p50'])).padStart(12)}  ${formatNs(usToNs(s['cpu.publisher'])).padStart(13)}  ${formatNs(usToNs(s['lastSubscriber.p50'])).padStart(12)}  ${formatNs(usToNs(s.p50)).padStart(12)}`,
     );
   }
 }
@@ -98,7 +105,7 @@ for (const t of opts.transports) {
     continue;
   }
   const r = (m: string) => ((hi[m]?.median ?? NaN) / (lo[m]?.median ?? NaN)).toFixed(2);
-  out.push(`${t.padEnd(16)} publish call x${r('publishCallP50')}   publisher CPU x${r('publisherCpuUsPerOp')}   last-subscriber latency x${r('lastSubscriberP50')}`);
+  out.push(`${t.padEnd(16)} publish call x${r('publishCall.p50')}   publisher CPU x${r('cpu.publisher')}   last-subscriber latency x${r('lastSubscriber.p50')}`);
 }
 out.push('', `results: ${writer.path}`);
 process.stdout.write(`${out.join('\n')}\n`);

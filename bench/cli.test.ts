@@ -2,20 +2,47 @@
 // peers, interrupted runs. Each test uses an unusual message size so it can check that none of its peers survive.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { execa } from 'execa';
+import { decodeHistogram } from './histogram.js';
 import { REPO_ROOT } from './native.js';
 import { readResultFile } from './result.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'bench', 'cli.js');
 const FAST = ['--duration', '30', '--warmup', '5', '--repetitions', '1', '--min-repetitions', '1', '--placement', 'same-core', '--no-progress'];
+// Fault tests inject at message N: they must reach it however slow the machine is, so they run until a fixed
+// number of operations (--max-ops) within a long --duration instead of for a short time.
+const UNTIL_FAULT = ['--duration', '60000', '--max-ops', '60'];
 const LOCAL_TRANSPORTS = ['pipe', 'unix-stream', 'unix-seqpacket', 'shm', 'shm-spin'];
 
+const made: string[] = [];
+after(async () => {
+  for (const d of made) await rm(d, { recursive: true, force: true });
+});
+
 async function outDir(): Promise<string> {
-  return mkdtemp(join(os.tmpdir(), 'ipcbench-cli-test-'));
+  const d = await mkdtemp(join(os.tmpdir(), 'ipcbench-cli-test-'));
+  made.push(d);
+  return d;
+}
+
+/** Wait until the run's result file in `dir` holds at least one finished case (the run is then measuring). */
+async function firstCaseSaved(dir: string, limitMs = 120_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    for (const f of (await readdir(dir)).filter((x) => x.endsWith('.json'))) {
+      try {
+        if ((JSON.parse(await readFile(join(dir, f), 'utf8')) as { cases: unknown[] }).cases.length > 0) return;
+      } catch {
+        // not there yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no case saved in ${dir} within ${limitMs} ms`);
 }
 
 async function ipcbench(args: string[], timeoutMs = 60_000) {
@@ -87,20 +114,25 @@ test('a small run on every local transport succeeds and writes a valid result wi
     assert.equal(c.state, 'ok', `${c.key.transport} ${c.key.workload}: ${c.reason}`);
     const rep = c.repetitions[0]!;
     assert.ok(rep.ops > 0 && rep.latency.p50 > 0 && rep.latency.histogram?.startsWith('HISTF'));
+    // the stored summary is what HdrHistogram tools read from the stored histogram
+    const h = decodeHistogram(rep.latency.histogram!);
+    for (const [p, v] of [[50, rep.latency.p50], [90, rep.latency.p90], [99, rep.latency.p99], [99.9, rep.latency.p999], [100, rep.latency.max]] as const)
+      assert.equal(v, h.getValueAtPercentile(p), `${c.key.transport} ${c.key.workload} p${p}`);
+    h.destroy();
     assert.ok(rep.cpu.length >= 2, 'CPU of every process of the case');
     if (c.key.workload === 'broadcast') {
       assert.equal(rep.delivery!.expected, rep.ops * 2);
       assert.equal(rep.delivery!.delivered, rep.delivery!.expected);
     }
   }
-  assert.match(r.stdout, /calls\/s/);
+  assert.match(r.stdout, /throughput \(ops\/s\)/);
   assert.ok(doc.host.cpuModel && doc.host.kernel && doc.host.gitSha);
 });
 
 for (const transport of LOCAL_TRANSPORTS) {
   test(`${transport}: a corrupted reply fails the case with the integrity check`, async () => {
     const dir = await outDir();
-    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'rpc', '--sizes', '200', ...FAST, '--fault', 'corrupt@20', '--out', dir]);
+    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'rpc', '--sizes', '200', ...FAST, ...UNTIL_FAULT, '--fault', 'corrupt@20', '--out', dir]);
     assert.equal(r.exitCode, 1, r.stderr + r.stdout);
     const doc = await onlyResult(dir);
     assert.equal(doc.cases[0]!.state, 'errored');
@@ -110,7 +142,7 @@ for (const transport of LOCAL_TRANSPORTS) {
 
 test('a peer that crashes mid-run turns the case into errored with its stderr; the rest of the matrix continues', async () => {
   const dir = await outDir();
-  const r = await ipcbench(['run', '--transports', 'shm,pipe', '--workloads', 'rpc', '--sizes', '232', ...FAST, '--fault', 'crash@30', '--out', dir]);
+  const r = await ipcbench(['run', '--transports', 'shm,pipe', '--workloads', 'rpc', '--sizes', '232', ...FAST, ...UNTIL_FAULT, '--fault', 'crash@30', '--out', dir]);
   assert.equal(r.exitCode, 1);
   const doc = await onlyResult(dir);
   assert.equal(doc.cases.length, 2);
@@ -125,9 +157,9 @@ test('a peer that crashes mid-run turns the case into errored with its stderr; t
 test('a peer that hangs is killed by the timeout and no peer survives', async () => {
   const dir = await outDir();
   const started = Date.now();
-  const r = await ipcbench(['run', '--transports', 'shm,unix-stream', '--workloads', 'rpc', '--sizes', '264', ...FAST, '--timeout', '500', '--fault', 'hang@10', '--out', dir]);
+  const r = await ipcbench(['run', '--transports', 'shm,unix-stream', '--workloads', 'rpc', '--sizes', '264', ...FAST, '--duration', '4000', '--max-ops', '60', '--timeout', '500', '--fault', 'hang@10', '--out', dir]);
   assert.equal(r.exitCode, 1);
-  assert.ok(Date.now() - started < 20_000, 'bounded by the timeout');
+  assert.ok(Date.now() - started < 60_000, 'bounded by the timeout');
   const doc = await onlyResult(dir);
   for (const c of doc.cases) {
     assert.equal(c.state, 'errored');
@@ -139,7 +171,7 @@ test('a peer that hangs is killed by the timeout and no peer survives', async ()
 for (const transport of ['pipe', 'shm']) {
   test(`${transport}: a subscriber that skips a message is caught by the lossless check`, async () => {
     const dir = await outDir();
-    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'broadcast', '--subscribers', '2', '--broadcast-sizes', '296', ...FAST, '--fault', 'skip@15', '--out', dir]);
+    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'broadcast', '--subscribers', '2', '--broadcast-sizes', '296', ...FAST, ...UNTIL_FAULT, '--fault', 'skip@15', '--out', dir]);
     assert.equal(r.exitCode, 1, r.stdout);
     const c = (await onlyResult(dir)).cases[0]!;
     assert.equal(c.state, 'errored');
@@ -148,7 +180,7 @@ for (const transport of ['pipe', 'shm']) {
 
   test(`${transport}: a subscriber that dies mid-run is reported, without a hang or survivors`, async () => {
     const dir = await outDir();
-    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'broadcast', '--subscribers', '3', '--broadcast-sizes', '328', ...FAST, '--fault', 'exit@15', '--out', dir], 30_000);
+    const r = await ipcbench(['run', '--transports', transport, '--workloads', 'broadcast', '--subscribers', '3', '--broadcast-sizes', '328', ...FAST, ...UNTIL_FAULT, '--fault', 'exit@15', '--out', dir], 90_000);
     assert.equal(r.exitCode, 1, r.stdout + r.stderr);
     const c = (await onlyResult(dir)).cases[0]!;
     assert.equal(c.state, 'errored');
@@ -157,21 +189,26 @@ for (const transport of ['pipe', 'shm']) {
   });
 }
 
-test('Ctrl-C stops the run, keeps the cases measured so far, kills the peers and exits 130', async () => {
-  const dir = await outDir();
-  const child = spawn('node', [CLI, 'run', '--transports', 'pipe,shm', '--workloads', 'rpc', '--sizes', '360..360K:x2', '--placement', 'same-core', '--duration', '200', '--repetitions', '2', '--no-progress', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += String(d)));
-  await new Promise((r) => setTimeout(r, 2500));
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  assert.equal(code, 130, stderr);
-  const doc = await onlyResult(dir);
-  assert.equal(doc.interrupted, true);
-  assert.equal(doc.complete, false);
-  assert.ok(doc.cases.some((c) => c.state === 'ok'), 'measured cases kept');
-  assert.deepEqual(peersAlive(360), []);
-});
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  test(`${sig} stops the run, keeps the cases measured so far, kills the peers and exits ${code}`, async () => {
+    const dir = await outDir();
+    const child = spawn('node', [CLI, 'run', '--transports', 'pipe,shm', '--workloads', 'rpc', '--sizes', '360..360K:x2', '--placement', 'same-core', '--duration', '200', '--repetitions', '2', '--no-progress', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    await firstCaseSaved(dir);
+    child.kill(sig);
+    const [exitCode, bySignal] = await exited;
+    assert.deepEqual([exitCode, bySignal], [code, null], stderr);
+    assert.match(stderr, new RegExp(`${sig}: stopping; .*results so far kept in ${dir}`));
+    const doc = await onlyResult(dir);
+    assert.equal(doc.interrupted, true);
+    assert.equal(doc.complete, false);
+    assert.ok(doc.cases.some((c) => c.state === 'ok'), 'measured cases kept');
+    assert.ok(doc.cases.length < 2 * 11, 'stopped before the end');
+    assert.deepEqual(peersAlive(360), []);
+  });
+}
 
 test('list names every transport with available/unavailable and a reason', async () => {
   const r = await ipcbench(['list', '--json']);

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // ipcbench command line. Declares flags only; options.ts validates, runner.ts measures, format.ts prints.
-// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 130 interrupted).
+// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 4 results not written
+// to --out, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept).
 import { Command, CommanderError, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { collectHost, preflightWarnings } from './host.js';
-import { UsageError, EXIT } from './errors.js';
+import { UsageError, EXIT, STOP_SIGNALS, signalExitCode } from '../common/errors.js';
 import { summaryText } from './format.js';
 import { NativeMissingError, headerSize } from './native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
 import { probeAll } from './probe.js';
 import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner.js';
+import { Runner } from './runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
 import { registerModuleCommands } from './module/command.js';
@@ -51,7 +52,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--fail-fast', 'stop at the first errored case')
     .option('--no-progress', 'no progress bar')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
-    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp());
+    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
+    .addOption(new Option('--max-ops <n>', 'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)').hideHelp());
 }
 
 async function defaultTransports(): Promise<string[]> {
@@ -77,21 +79,25 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
     transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
     cases: [],
   };
-  const writer = new ResultWriter(opts.out, runId);
+  let bar: SingleBar | undefined;
+  const say = (line: string) => {
+    if (bar?.isActive) bar.stop();
+    process.stderr.write(`${line}\n`);
+  };
+  const writer = new ResultWriter(opts.out, runId, { warn: say });
   await writer.save(doc);
   const controller = new AbortController();
-  let interrupts = 0;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write(`\n${sig}: stopping; peers are being stopped and the results so far kept in ${writer.path}\n`);
+    if (stoppedBy) process.exit(signalExitCode(sig)); // a second signal: leave at once
+    stoppedBy = sig;
+    say(`\n${sig}: stopping; peers are being stopped and the results so far kept${writer.failure ? ' (in memory: see above)' : ` in ${writer.path}`}`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 
   const tty = process.stderr.isTTY && opts.progress;
-  const bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
+  bar = tty ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
   let lastLine = 0;
   for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const runner = new Runner(opts, doc, controller.signal, {
@@ -104,29 +110,35 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
         process.stderr.write(`[${done}/${total}] ${label}\n`);
       }
     },
-    log: (m) => {
-      if (bar?.isActive) bar.stop();
-      process.stderr.write(`${m}\n`);
+    log: say,
+    onSave: async (d) => {
+      await writer.save(d);
     },
-    onSave: (d) => writer.save(d),
   });
   try {
     await runner.run();
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   doc.finishedAt = new Date().toISOString();
   doc.complete = !controller.signal.aborted;
   if (controller.signal.aborted) doc.interrupted = true;
-  await writer.save(doc);
-  const text = summaryText(doc, writer.path);
+  const saved = await writer.finish(doc);
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+  const text = summaryText(doc, saved.path || '(stdout)');
   if (opts.json) {
     process.stderr.write(`${text}\n`);
     process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
   } else process.stdout.write(`${text}\n`);
-  if (controller.signal.aborted) return EXIT.interrupted;
+  if (saved.fallback) {
+    if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
+    else {
+      say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`);
+      if (!opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+    }
+  }
+  if (stoppedBy) return signalExitCode(stoppedBy);
+  if (saved.fallback) return EXIT.resultsNotWritten;
   return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
 }
 

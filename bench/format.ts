@@ -1,6 +1,15 @@
 // Human-readable tables for the terminal (cli-table3). Reads result records only; never measures.
 import Table from 'cli-table3';
+import { metric } from './metrics.js';
 import { caseLabel, type CaseResult, type Estimate, type ResultDocument } from './result.js';
+
+/** A column of the terminal table: the metric table's id, label and unit (bench/metrics.ts). */
+function head(id: string): string {
+  const m = metric(id);
+  return `${m.label} (${m.unit})`;
+}
+/** Summaries are stored in the table's units; latencies are µs there and printed with formatNs. */
+const usToNs = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
 
 export function formatNs(ns: number | undefined): string {
   if (ns === undefined || !Number.isFinite(ns)) return '-';
@@ -40,7 +49,7 @@ const style = (): { head: string[]; border: string[]; compact: boolean } => ({ h
 
 export function rpcTable(cases: readonly CaseResult[]): string {
   const t = new Table({
-    head: ['transport', 'size', 'placement', 'p50', 'p99', 'calls/s', 'MB/s', 'CPU µs/call', 'state'],
+    head: ['transport', 'size', 'placement', metric('p50').label, metric('p99').label, head('throughput'), head('mbPerSec'), head('cpuPerOp'), 'state'],
     style: style(),
     colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
   });
@@ -50,11 +59,11 @@ export function rpcTable(cases: readonly CaseResult[]): string {
       c.key.transport + (c.key.concurrency > 1 ? ` x${c.key.concurrency}` : ''),
       formatSize(c.key.size),
       c.key.placement,
-      withCi(s.p50, formatNs),
-      formatNs(s.p99?.median),
-      formatCount(s.opsPerSec?.median),
+      withCi(s.p50, (v) => formatNs(usToNs(v))),
+      formatNs(usToNs(s.p99?.median)),
+      formatCount(s.throughput?.median),
       formatCount(s.mbPerSec?.median),
-      s.cpuUsPerOp ? s.cpuUsPerOp.median.toFixed(2) : '-',
+      s.cpuPerOp ? s.cpuPerOp.median.toFixed(2) : '-',
       stateCell(c),
     ]);
   }
@@ -63,7 +72,7 @@ export function rpcTable(cases: readonly CaseResult[]): string {
 
 export function broadcastTable(cases: readonly CaseResult[]): string {
   const t = new Table({
-    head: ['transport', 'size', 'placement', 'N', 'K', 'delivery p50', 'last-sub p50', 'pub CPU µs', 'deliveries/s', 'lost', 'state'],
+    head: ['transport', 'size', 'placement', 'N', 'K', metric('p50').label, metric('lastSubscriber.p50').label, head('cpu.publisher'), head('deliveredPerSec'), 'lost', 'state'],
     style: style(),
     colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   });
@@ -76,9 +85,9 @@ export function broadcastTable(cases: readonly CaseResult[]): string {
       c.key.placement,
       String(c.key.subscribers),
       String(c.key.uninterested),
-      withCi(s.p50, formatNs),
-      formatNs(s.lastSubscriberP50?.median),
-      s.publisherCpuUsPerOp ? s.publisherCpuUsPerOp.median.toFixed(2) : '-',
+      withCi(s.p50, (v) => formatNs(usToNs(v))),
+      formatNs(usToNs(s['lastSubscriber.p50']?.median)),
+      s['cpu.publisher'] ? s['cpu.publisher'].median.toFixed(2) : '-',
       formatCount(s.deliveredPerSec?.median),
       String(lost),
       stateCell(c),
@@ -93,7 +102,7 @@ export function summaryText(doc: ResultDocument, file?: string): string {
   const bc = doc.cases.filter((c) => c.key.workload === 'broadcast');
   const env = doc.host.env === 'host' ? '' : ` [${doc.host.env}]`;
   if (rpc.length) lines.push(`RPC round trip${env} (median over repetitions ±95% CI half-width; p99 from the native histograms)`, rpcTable(rpc));
-  if (bc.length) lines.push(`Broadcast${env} (delivery = send -> each interested subscriber; last-sub = until all have it)`, broadcastTable(bc));
+  if (bc.length) lines.push(`Broadcast${env} (latency = send -> each interested subscriber; last-subscriber = until all have it)`, broadcastTable(bc));
   const unavailable = doc.transports.filter((t) => !t.available);
   if (unavailable.length) lines.push(...unavailable.map((t) => `${t.name}: unavailable: ${t.reason}`));
   for (const w of doc.warnings) lines.push(`warning: ${w}`);

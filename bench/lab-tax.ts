@@ -6,10 +6,11 @@
 // Usage: node dist/bench/lab-tax.js [--repetitions N] [--duration MS] [--out DIR] [--variant default|debug]
 // Result files of both runs stay in --out (default results/lab-tax) for the reports.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabError, type LabVariant, repoRoot } from './lab/config.js';
+import { readResultFile } from './result.js';
 import { labRun } from './lab/run.js';
 
 interface Doc {
@@ -25,8 +26,9 @@ function p50(doc: Doc, transport: string, placement: string): { median: number; 
   return c.summary.p50;
 }
 
-function us(ns: number | undefined): string {
-  return ns === undefined ? 'n/a' : `${(ns / 1000).toFixed(1)} µs`;
+/** Summaries are in the metric table's unit for p50, µs (bench/metrics.ts). */
+function us(v: number | undefined): string {
+  return v === undefined ? 'n/a' : `${v.toFixed(1)} µs`;
 }
 
 function ratio(a: number | undefined, b: number | undefined): string {
@@ -56,12 +58,12 @@ async function main(): Promise<number> {
   const before = new Set(readdirSync(out));
   const host = spawnSync(process.execPath, [join(repoRoot(), 'dist', 'bench', 'cli.js'), 'run', '--transports', 'pipe', ...common, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (host.status !== 0) throw new Error(`the host run failed (exit ${host.status})`);
-  const hostDoc = JSON.parse(readFileSync(newest(out, before), 'utf8')) as Doc;
+  const hostDoc: Doc = await readResultFile(newest(out, before));
 
   process.stderr.write('lab-tax: lab run (binder, unix-stream, pipe)\n');
   const lab = await labRun({ runArgs: ['--transports', 'binder,unix-stream,pipe', ...common], out, variant: values.variant as LabVariant, onOutput: () => {} });
   if (lab.exitCode !== 0 || lab.files.length !== 1) throw new Error(`the lab run failed (exit ${lab.exitCode}); serial log ${lab.serialLog}`);
-  const labDoc = JSON.parse(readFileSync(lab.files[0]!, 'utf8')) as Doc;
+  const labDoc: Doc = await readResultFile(lab.files[0]!);
 
   const lines = [
     `RPC 64 B, median over ${values.repetitions} repetitions of p50 round-trip latency`,

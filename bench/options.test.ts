@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from './errors.js';
+import { UsageError } from '../common/errors.js';
 import { DEFAULTS, parseRunOptions, parseSize, parseSizes, type RawRunFlags } from './options.js';
 
 const raw = (over: Partial<RawRunFlags> = {}): RawRunFlags => ({

@@ -1,10 +1,9 @@
 // The CLI only declares flags; this file turns their strings into one validated, typed RunOptions value.
-import { PLACEMENTS } from './result.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../common/errors.js';
+import { PLACEMENTS, WORKLOADS, type Placement, type Workload } from '../common/vocabulary.js';
 
-export type Workload = 'rpc' | 'broadcast';
-export type Placement = (typeof PLACEMENTS)[number];
-export const WORKLOAD_NAMES: readonly Workload[] = ['rpc', 'broadcast'];
+export type { Placement, Workload };
+export const WORKLOAD_NAMES: readonly Workload[] = WORKLOADS;
 
 export interface RunOptions {
   transports: string[];
@@ -31,6 +30,8 @@ export interface RunOptions {
   seed: number;
   /** Test hook: make the peers misbehave ("corrupt@100", "crash@50", "hang@50", "exit@10", "skip@20"). */
   fault?: string;
+  /** Test hook: end each repetition after this many timed operations even before --duration is up (0: never). */
+  maxOps: number;
 }
 
 export const DEFAULTS = {
@@ -132,6 +133,7 @@ export interface RawRunFlags {
   progress?: boolean;
   seed?: string;
   fault?: string;
+  maxOps?: string;
 }
 
 export function parseRunOptions(raw: RawRunFlags, transportNames: readonly string[], defaultTransports: readonly string[], headerSize: number): RunOptions {
@@ -168,5 +170,6 @@ export function parseRunOptions(raw: RawRunFlags, transportNames: readonly strin
     progress: raw.progress !== false,
     seed: raw.seed ? parseCount(raw.seed, 'seed', 0, 2 ** 31) : 1,
     fault: raw.fault,
+    maxOps: raw.maxOps ? parseCount(raw.maxOps, 'operation count', 1, 2 ** 31) : 0,
   };
 }

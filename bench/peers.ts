@@ -3,7 +3,7 @@
 // becomes the case's error reason when it fails. Peers die with the harness (PR_SET_PDEATHSIG in the peer, and
 // execa's cleanup), and every peer is reaped before a repetition ends.
 import { execa, type ResultPromise } from 'execa';
-import { PEER_PATH, native } from './native.js';
+import { PEER_PATH, native } from '../common/addon.js';
 
 export interface PeerReport {
   role: 'server' | 'subscriber';
@@ -22,13 +22,14 @@ export interface PeerReport {
 }
 
 export interface PeerSpec {
+  /** native/transports/<transport>.c and its variant */
   transport: string;
+  variant?: string;
   role: 'server' | 'subscriber';
   fds: number[];
   maxMsg: number;
   cpu: number;
   address?: string;
-  spinNs?: number;
   subscribers?: number;
   index?: number;
   interested?: boolean;
@@ -47,10 +48,10 @@ export class Peer {
 
   constructor(readonly spec: PeerSpec) {
     const args = ['--transport', spec.transport, '--role', spec.role, '--max-msg', String(spec.maxMsg)];
+    if (spec.variant) args.push('--variant', spec.variant);
     if (spec.fds.length) args.push('--fds', spec.fds.map((_, i) => String(i + 3)).join(','));
     if (spec.cpu >= 0) args.push('--cpu', String(spec.cpu));
     if (spec.address) args.push('--address', spec.address);
-    if (spec.spinNs) args.push('--spin-ns', String(spec.spinNs));
     if (spec.role === 'subscriber')
       args.push('--subscribers', String(spec.subscribers), '--index', String(spec.index), '--interested', spec.interested ? '1' : '0');
     if (spec.lateNs) args.push('--late-ns', String(spec.lateNs));

@@ -7,10 +7,11 @@ export async function probeAll(names: readonly string[] = TRANSPORTS.map((t) => 
   const compiled = new Map(native().transports().map((t) => [t.name, t]));
   return Promise.all(
     TRANSPORTS.filter((t) => names.includes(t.name)).map(async (t): Promise<TransportStatus> => {
-      const n = compiled.get(t.nativeName);
-      if (!n)
-        return { name: t.name, available: false, reason: `not built into the native addon (its build dependencies were missing at build time: run ./scripts/setup)` };
+      const n = compiled.get(t.native);
+      if (!n) return { name: t.name, available: false, reason: `native/transports/${t.native}.c is not built into the addon (npm run build)` };
       if (n.unavailable) return { name: t.name, available: false, reason: n.unavailable };
+      if (t.variant && !n.variants.includes(t.variant))
+        return { name: t.name, available: false, reason: `native/transports/${t.native}.c has no variant ${t.variant} (it has: ${n.variants.join(', ') || 'none'})` };
       try {
         const p = await t.probe();
         return { name: t.name, available: p.available, reason: p.available ? undefined : p.reason, version: p.version };

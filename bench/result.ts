@@ -2,14 +2,16 @@
 // truncated or foreign file is reported with its name and the first problem, never half-used.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { summarize } from './metrics.js';
 
 export const SCHEMA_NAME = 'ipcbench-result';
-export const SCHEMA_VERSION = 1;
+/** 2: the stored summary is keyed and scaled by the metric table (bench/metrics.ts). 1 is still read (below). */
+export const SCHEMA_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
-export const WORKLOADS = ['rpc', 'broadcast'] as const;
-export const PLACEMENTS = ['same-core', 'cross-core', 'unpinned'] as const;
-export const ENVIRONMENTS = ['host', 'lab-tcg', 'lab-kvm'] as const;
-export const ROLES = ['client', 'server', 'publisher', 'subscriber', 'daemon'] as const;
+import { ENVIRONMENTS, LOOP_MODES, PLACEMENTS, ROLES, WORKLOADS, type CaseKey } from '../common/vocabulary.js';
+
+export { ENVIRONMENTS, PLACEMENTS, ROLES, WORKLOADS, type CaseKey };
 
 export const caseKeySchema = z.object({
   transport: z.string(),
@@ -19,11 +21,10 @@ export const caseKeySchema = z.object({
   subscribers: z.number().int().nonnegative(),
   uninterested: z.number().int().nonnegative(),
   placement: z.enum(PLACEMENTS),
-  mode: z.enum(['closed', 'open']),
+  mode: z.enum(LOOP_MODES),
   rate: z.number().nonnegative(),
   env: z.enum(ENVIRONMENTS),
-});
-export type CaseKey = z.infer<typeof caseKeySchema>;
+}) satisfies z.ZodType<CaseKey>;
 
 export const latencySchema = z.object({
   count: z.number(),
@@ -99,7 +100,7 @@ export const caseResultSchema = z.object({
   transportVersion: z.string().optional(),
   startedAt: z.string(),
   repetitions: z.array(repetitionSchema),
-  /** Median over repetitions with a bootstrap 95% CI, per metric (see bench/stats.ts for the list). */
+  /** Median over repetitions with a bootstrap 95% CI, per metric id of bench/metrics.ts, in its unit. */
   summary: summarySchema.optional(),
 });
 export type CaseResult = z.infer<typeof caseResultSchema>;
@@ -159,7 +160,7 @@ export type TransportStatus = z.infer<typeof transportStatusSchema>;
 
 export const resultDocumentSchema = z.object({
   schema: z.literal(SCHEMA_NAME),
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: z.number().int(),
   runId: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
@@ -188,8 +189,8 @@ export class ResultFileError extends Error {
 export function parseResultDocument(data: unknown, file: string): ResultDocument {
   if (typeof data === 'object' && data !== null && 'schemaVersion' in data) {
     const v = (data as { schemaVersion: unknown }).schemaVersion;
-    if (v !== SCHEMA_VERSION)
-      throw new ResultFileError(file, `schema version ${String(v)} is not supported (this ipcbench reads ${SCHEMA_VERSION})`);
+    if (!READABLE_VERSIONS.includes(v as number))
+      throw new ResultFileError(file, `schema version ${String(v)} is not supported (this ipcbench reads ${READABLE_VERSIONS.join(' and ')})`);
   }
   const parsed = resultDocumentSchema.safeParse(data);
   if (!parsed.success) {
@@ -197,7 +198,18 @@ export function parseResultDocument(data: unknown, file: string): ResultDocument
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
     throw new ResultFileError(file, `not an ipcbench result file: ${where}: ${issue.message}`);
   }
-  return parsed.data;
+  return upgrade(parsed.data);
+}
+
+/**
+ * Version 1 stored a summary under other names and units (opsPerSec, cpuUsPerOp, latency in ns): recompute it from
+ * the repetitions with today's metric table, so that every reader sees one vocabulary.
+ */
+function upgrade(doc: ResultDocument): ResultDocument {
+  if (doc.schemaVersion === SCHEMA_VERSION) return doc;
+  const seed = typeof doc.options.seed === 'number' ? doc.options.seed : 1;
+  for (const c of doc.cases) c.summary = c.repetitions.length ? summarize(c.repetitions, seed) : undefined;
+  return { ...doc, schemaVersion: SCHEMA_VERSION };
 }
 
 /** Read and validate a result file. Throws ResultFileError naming the file and the problem. */

@@ -2,15 +2,17 @@
   "variables": {
     "core_sources": [
       "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
-      "transports/fdstream.c", "transports/shm.c", "transports/binder.c",
-      "transports/kdbus.c",
-      "workloads/rpc.c", "workloads/broadcast.c"
+      "workloads/rpc.c", "workloads/broadcast.c", "workloads/run.c",
+      # every native/transports/*.c whose pkg-config packages exist, plus a generated file registering the
+      # others as unavailable: adding a transport adds a file there and nothing here (tools/transports.mjs)
+      "<!@(node tools/transports.mjs sources)"
     ],
-    "warnings": ["-Wall", "-Wextra", "-O2", "-g"],
-    # D-Bus clients are optional: built only where their -dev packages are installed, so that the
-    # build still succeeds without them (native/core/registry.c lists them under the same defines).
-    "have_sdbus%": "<!(pkg-config --exists libsystemd && echo 1 || echo 0)",
-    "have_libdbus%": "<!(pkg-config --exists dbus-1 && echo 1 || echo 0)"
+    "transport_cflags": ["<!@(node tools/transports.mjs cflags)"],
+    "transport_libs": ["<!@(node tools/transports.mjs libs)"],
+    # CI=true: warnings fail the build
+    "warnings": ["-Wall", "-Wextra", "-O2", "-g", "<!@(node tools/transports.mjs werror)"],
+    # the bus launcher and the minimal sd-bus client are tools, not transports: built with sd-bus when present
+    "have_sdbus%": "<!(pkg-config --exists libsystemd && echo 1 || echo 0)"
   },
   "targets": [
     {
@@ -18,48 +20,20 @@
       "sources": ["addon/addon.cc", "<@(core_sources)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "cflags": ["<@(warnings)"],
+      "cflags": ["<@(warnings)", "<@(transport_cflags)"],
       "cflags_c": ["-std=gnu11"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc": ["<@(warnings)", "-std=c++17", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "libraries": ["-lpthread", "-lm"],
-      "conditions": [
-        ["have_sdbus==1", {
-          "sources": ["transports/dbus-sdbus.c"],
-          "defines": ["HAVE_SDBUS"],
-          "cflags": ["<!@(pkg-config --cflags libsystemd)"],
-          "libraries": ["<!@(pkg-config --libs libsystemd)"]
-        }],
-        ["have_libdbus==1", {
-          "sources": ["transports/dbus-libdbus.c"],
-          "defines": ["HAVE_LIBDBUS"],
-          "cflags": ["<!@(pkg-config --cflags dbus-1)"],
-          "libraries": ["<!@(pkg-config --libs dbus-1)"]
-        }]
-      ]
+      "libraries": ["-lpthread", "-lm", "<@(transport_libs)"]
     },
     {
       "target_name": "ipcbench-peer",
       "type": "executable",
       "sources": ["peer/peer.c", "<@(core_sources)"],
-      "cflags": ["<@(warnings)"],
+      "cflags": ["<@(warnings)", "<@(transport_cflags)"],
       "cflags_c": ["-std=gnu11"],
-      "libraries": ["-lpthread", "-lm"],
-      "conditions": [
-        ["have_sdbus==1", {
-          "sources": ["transports/dbus-sdbus.c"],
-          "defines": ["HAVE_SDBUS"],
-          "cflags": ["<!@(pkg-config --cflags libsystemd)"],
-          "libraries": ["<!@(pkg-config --libs libsystemd)"]
-        }],
-        ["have_libdbus==1", {
-          "sources": ["transports/dbus-libdbus.c"],
-          "defines": ["HAVE_LIBDBUS"],
-          "cflags": ["<!@(pkg-config --cflags dbus-1)"],
-          "libraries": ["<!@(pkg-config --libs dbus-1)"]
-        }]
-      ]
+      "libraries": ["-lpthread", "-lm", "<@(transport_libs)"]
     },
     {
       "target_name": "ipcbench-bus-launch",

@@ -1,9 +1,9 @@
-// The report model: result documents flattened into one row per case with a median and bootstrap CI per metric.
+// The report model: result documents flattened into one row per case with the stored summary (median and bootstrap
+// CI per metric of bench/metrics.ts).
 // Every output format (HTML, SVG, Markdown, CSV, JSON) reads this, so they cannot disagree.
 import { caseLabel, readResultFile, type CaseKey, type CaseResult, type ResultDocument } from '../bench/result.js';
 import { kernelFactsLine } from '../bench/kernel-facts.js';
-import { bootstrapMedianCI, type Interval } from '../bench/stats.js';
-import { METRICS, valuesOf } from './metrics.js';
+import type { Interval } from '../bench/stats.js';
 
 export interface LoadedRun {
   file: string;
@@ -52,14 +52,9 @@ export function caseId(k: CaseKey, opts: { withTransport?: boolean } = {}): stri
   return parts.join('|');
 }
 
-export function summarizeCase(c: CaseResult, seed = 1): Record<string, Interval> {
-  const out: Record<string, Interval> = {};
-  if (c.state !== 'ok') return out;
-  for (const def of METRICS) {
-    const values = valuesOf(c.repetitions, def);
-    if (values.length) out[def.id] = bootstrapMedianCI(values, 0.95, 2000, seed);
-  }
-  return out;
+/** The stored summary of a case (bench/metrics.ts summarize(), written by the runner; recomputed for v1 files). */
+export function summarizeCase(c: CaseResult): Record<string, Interval> {
+  return c.state === 'ok' ? (c.summary ?? {}) : {};
 }
 
 export function buildModel(runs: LoadedRun[], reference = DEFAULT_REFERENCE): ReportModel {

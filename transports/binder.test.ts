@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BINDER_MAP_MAX, binderSkipReason, locateBinder } from './binder.js';
+import { binderMapMax, binderSkipReason, locateBinder } from './binder.js';
 
-const rpc = { workload: 'rpc', subscribers: 0, concurrency: 1 };
-const bcast = { workload: 'broadcast', subscribers: 4, concurrency: 1 };
+const rpc: { workload: 'rpc' | 'broadcast'; subscribers: number; concurrency: number } = { workload: 'rpc', subscribers: 0, concurrency: 1 };
+const bcast: { workload: 'rpc' | 'broadcast'; subscribers: number; concurrency: number } = { workload: 'broadcast', subscribers: 4, concurrency: 1 };
 
 test('payloads beyond the receiver mapping are skipped with the reason', () => {
   assert.equal(binderSkipReason({ ...rpc, size: 64 }, true), undefined);
   assert.equal(binderSkipReason({ ...rpc, size: 1 << 20 }, true), undefined);
-  assert.match(binderSkipReason({ ...rpc, size: BINDER_MAP_MAX }, true)!, /4 MiB/);
+  assert.match(binderSkipReason({ ...rpc, size: binderMapMax() }, true)!, /4 MiB/);
   assert.equal(binderSkipReason({ ...bcast, size: 1 << 20 }, true), undefined);
   assert.match(binderSkipReason({ ...bcast, size: 2 << 20 }, true)!, /one-way.*half/);
 });

@@ -6,12 +6,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import type { Probe, Transport, TransportEnv } from './types.js';
+import { nativeLimit } from '../common/addon.js';
+import type { CaseShape, Probe, Transport, TransportEnv } from './types.js';
 
-/** binder_alloc maps at most 4 MiB per process; one-way transactions may use half of it. */
-export const BINDER_MAP_MAX = 4 << 20;
+/** binder_alloc maps at most this much per process (BD_MAP_MAX in binder.c); one-way transactions may use half. */
+export const binderMapMax = (): number => nativeLimit('binder', 'mapMax');
 /** What the native side reserves for the allocator besides the data (BD_SLACK in binder.c). */
-export const BINDER_SLACK = 4096;
+const binderSlack = (): number => nativeLimit('binder', 'slack');
 export const DEFAULT_BINDERFS = '/dev/binderfs';
 /**
  * Without binderfs (Debian's and Ubuntu's binder_linux module) the devices are made when the module loads
@@ -77,15 +78,13 @@ export function locateBinder(env: NodeJS.ProcessEnv = process.env, fsRoot = '/')
 }
 
 /** Why a case cannot run on binder, or undefined. Exported for the tests. */
-export function binderSkipReason(
-  c: { workload: string; size: number; subscribers: number; concurrency: number },
-  fresh: boolean,
-  pool?: number,
-): string | undefined {
-  if (c.workload === 'rpc' && c.size + BINDER_SLACK > BINDER_MAP_MAX)
-    return `a ${c.size}-byte message does not fit the receiver's binder mapping (the driver maps at most 4 MiB per process)`;
-  if (c.workload === 'broadcast' && c.size + BINDER_SLACK > BINDER_MAP_MAX / 2)
-    return `a ${c.size}-byte one-way transaction does not fit: one-way transactions may use only half of the receiver's 4 MiB binder mapping`;
+export function binderSkipReason(c: CaseShape, fresh: boolean, pool?: number): string | undefined {
+  const mapMax = binderMapMax();
+  const mib = `${mapMax / (1 << 20)} MiB`;
+  if (c.workload === 'rpc' && c.size + binderSlack() > mapMax)
+    return `a ${c.size}-byte message does not fit the receiver's binder mapping (the driver maps at most ${mib} per process)`;
+  if (c.workload === 'broadcast' && c.size + binderSlack() > mapMax / 2)
+    return `a ${c.size}-byte one-way transaction does not fit: one-way transactions may use only half of the receiver's ${mib} binder mapping`;
   if (c.workload === 'rpc' && c.concurrency > 1 && !fresh)
     return 'concurrent pairs need binderfs (one device per pair: a binder device has exactly one context manager)';
   if (c.workload === 'rpc' && pool !== undefined && c.concurrency > pool)
@@ -100,7 +99,8 @@ function binderVersion(where: BinderLocation): string {
 
 export const binder: Transport = {
   name: 'binder',
-  nativeName: 'binder',
+  native: 'binder',
+  order: 40,
   description: 'Android Binder (raw ioctls): sync transactions to the context manager; one-way fan-out for broadcast',
   workloads: ['rpc', 'broadcast'],
   async probe(): Promise<Probe> {
@@ -124,3 +124,5 @@ export const binder: Transport = {
     return binderSkipReason(c, where?.fresh ?? true, where?.pool);
   },
 };
+
+export const transports = [binder];

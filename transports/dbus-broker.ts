@@ -97,17 +97,18 @@ const brokerFlavour: BusFlavour = {
     return problem ? { reason: problem } : { version: `dbus-broker ${v}` };
   },
   // the launcher talks to the broker's controller through sd-bus, whatever the client under test
-  extraProbe: () => nativeProbe('dbus-sdbus', 'libsystemd-dev'),
+  extraProbe: () => nativeProbe('dbus-sdbus'),
   start: startBroker,
 };
 
-export const dbusBroker = busTransport(brokerFlavour, 'dbus-broker', 'sd-bus', 'bytes', 'private dbus-broker, sd-bus client, payload as ay');
+export const dbusBroker = busTransport(brokerFlavour, 'dbus-broker', 'sd-bus', 'bytes', 'private dbus-broker, sd-bus client, payload as ay', 34);
 export const dbusBrokerMemfd = busTransport(
   brokerFlavour,
   'dbus-broker-memfd',
   'sd-bus',
   'memfd',
   'private dbus-broker, sd-bus client, payload as a sealed memfd (h)',
+  35,
 );
 export const dbusBrokerLibdbus = busTransport(
   brokerFlavour,
@@ -115,4 +116,7 @@ export const dbusBrokerLibdbus = busTransport(
   'libdbus',
   'bytes',
   'private dbus-broker, libdbus client, payload as ay',
+  36,
 );
+
+export const transports = [dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus];

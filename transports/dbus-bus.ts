@@ -7,8 +7,8 @@ import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { native, NATIVE_DIR } from '../bench/native.js';
-import type { Workload } from '../bench/options.js';
+import { nativeTransport, NATIVE_DIR } from '../common/addon.js';
+import type { Workload } from '../common/vocabulary.js';
 import type { Probe, SetupContext, Transport, TransportEnv } from './types.js';
 
 /** D-Bus specification: an array (our `ay` payload) holds at most 2^26 bytes. */
@@ -34,10 +34,10 @@ export const STOP_GRACE_MS = 2_000;
 export type DbusClient = 'sd-bus' | 'libdbus';
 export type DbusPayload = 'bytes' | 'memfd';
 
-/** Native transport names (native/core/registry.c), by client and payload kind. */
-export function nativeNameFor(client: DbusClient, payload: DbusPayload): string {
-  if (client === 'libdbus') return 'dbus-libdbus';
-  return payload === 'memfd' ? 'dbus-sdbus-memfd' : 'dbus-sdbus';
+/** The native transport (native/transports/<native>.c) and its variant, by client and payload kind. */
+export function nativeFor(client: DbusClient, payload: DbusPayload): { native: string; variant?: string } {
+  if (client === 'libdbus') return { native: 'dbus-libdbus' };
+  return { native: 'dbus-sdbus', variant: payload === 'memfd' ? 'dbus-sdbus-memfd' : 'dbus-sdbus' };
 }
 
 /** native/tools/bus-launch.c: keeps bus daemons from outliving the harness, and talks to dbus-broker's controller. */
@@ -124,20 +124,15 @@ export function clientVersion(client: DbusClient): Promise<string> {
   return v;
 }
 
-/** Is this native transport compiled in (libsystemd-dev / libdbus-1-dev present at build time)? */
-export function nativeProbe(nativeName: string, devPackage: string): Probe | undefined {
-  let names: string[];
+/** Is this native transport compiled in (its pkg-config package present at build time)? The reason names the package. */
+export function nativeProbe(name: string): Probe | undefined {
   try {
-    names = native().transports().map((t) => t.name);
+    const t = nativeTransport(name);
+    if (!t) return { available: false, reason: `ipcbench was built without native/transports/${name}.c (npm run build)` };
+    return t.unavailable ? { available: false, reason: t.unavailable } : undefined;
   } catch (err) {
     return { available: false, reason: (err as Error).message };
   }
-  if (!names.includes(nativeName))
-    return {
-      available: false,
-      reason: `ipcbench was built without ${nativeName} (apt-get install ${devPackage} pkg-config, then npm run build)`,
-    };
-  return undefined;
 }
 
 /** skipReason() for byte-array payloads: the spec's array limit binds before any daemon limit. */
@@ -334,17 +329,22 @@ export interface BusFlavour {
   start(ctx: SetupContext): Promise<TransportEnv>;
 }
 
-export function busTransport(f: BusFlavour, name: string, client: DbusClient, payload: DbusPayload, description: string): Transport {
-  const nativeName = nativeNameFor(client, payload);
+export function busTransport(f: BusFlavour, name: string, client: DbusClient, payload: DbusPayload, description: string, order?: number): Transport {
+  const nat = nativeFor(client, payload);
   return {
     name,
-    nativeName,
+    ...nat,
+    order,
     description,
+    noCorruptionInjection:
+      payload === 'memfd'
+        ? { rpc: 'the server echoes the sealed memfd it received (zero copy), so corrupting its private mapping never reaches the client' }
+        : undefined,
     workloads: ['rpc', 'broadcast'],
     async probe() {
       const where = locateDaemon(f.daemon);
       if ('reason' in where) return { available: false, reason: where.reason };
-      const missing = nativeProbe(nativeName, client === 'libdbus' ? 'libdbus-1-dev' : 'libsystemd-dev') ?? f.extraProbe?.();
+      const missing = nativeProbe(nat.native) ?? f.extraProbe?.();
       if (missing) return missing;
       const v = await f.daemonVersion(where.path);
       if ('reason' in v) return { available: false, reason: v.reason };

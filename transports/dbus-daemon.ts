@@ -114,13 +114,14 @@ const daemonFlavour: BusFlavour = {
   start: startDaemon,
 };
 
-export const dbusDaemon = busTransport(daemonFlavour, 'dbus-daemon', 'sd-bus', 'bytes', 'private dbus-daemon, sd-bus client, payload as ay');
+export const dbusDaemon = busTransport(daemonFlavour, 'dbus-daemon', 'sd-bus', 'bytes', 'private dbus-daemon, sd-bus client, payload as ay', 31);
 export const dbusDaemonMemfd = busTransport(
   daemonFlavour,
   'dbus-daemon-memfd',
   'sd-bus',
   'memfd',
   'private dbus-daemon, sd-bus client, payload as a sealed memfd (h)',
+  32,
 );
 export const dbusDaemonLibdbus = busTransport(
   daemonFlavour,
@@ -128,4 +129,7 @@ export const dbusDaemonLibdbus = busTransport(
   'libdbus',
   'bytes',
   'private dbus-daemon, libdbus client, payload as ay',
+  33,
 );
+
+export const transports = [dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus];

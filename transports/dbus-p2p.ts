@@ -8,14 +8,18 @@ import type { Transport } from './types.js';
 
 export const dbusP2p: Transport = {
   name: 'dbus-p2p',
-  nativeName: 'dbus-p2p',
+  native: 'dbus-sdbus',
+  variant: 'dbus-p2p',
+  order: 30,
   description: 'sd-bus peer-to-peer over a socketpair, no daemon (payload as ay)',
   workloads: ['rpc', 'broadcast'],
   async probe() {
-    return nativeProbe('dbus-p2p', 'libsystemd-dev') ?? { available: true, version: `${await clientVersion('sd-bus')}, peer-to-peer` };
+    return nativeProbe('dbus-sdbus') ?? { available: true, version: `${await clientVersion('sd-bus')}, peer-to-peer` };
   },
   async setup() {
     return { version: `${await clientVersion('sd-bus')}, peer-to-peer` };
   },
   skipReason: (c) => payloadSkipReason(c, 'bytes', 'dbus-p2p'),
 };
+
+export const transports = [dbusP2p];

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the D-Bus transport tests (not a test file itself): a 0700 directory as the runner makes it,
-// one short RPC run through the addon and a real peer, and process inspection.
-import { spawn, type ChildProcess } from 'node:child_process';
+// one RPC repetition through the runner's own lifecycle with a real peer, and process inspection.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { native, PEER_PATH, type RpcRecord } from '../bench/native.js';
-import type { SetupContext } from './types.js';
+import { native, resolveNative, type RpcRecord } from '../common/addon.js';
+import type { CaseKey } from '../common/vocabulary.js';
+import type { PeerSpec } from '../bench/peers.js';
+import { NativeExecutor, type PeerHandle, type RpcRunOptions } from '../bench/runner/executor.js';
+import { runRepetition, type RepOutcome } from '../bench/runner/repetition.js';
+import { rpcDriver } from '../bench/workloads/rpc.js';
+import type { SetupContext, Transport } from './types.js';
 
 export async function tempContext(tag: string): Promise<SetupContext & { abort: AbortController }> {
   const dir = await mkdtemp(join(os.tmpdir(), `ipcbench-test-${tag}-`)); // mkdtemp: mode 0700, as the runner does
@@ -15,10 +19,11 @@ export async function tempContext(tag: string): Promise<SetupContext & { abort: 
   return { dir, signal: abort.signal, log: () => {}, abort };
 }
 
-/** Is the native part built with this D-Bus transport? (tests skip, with the reason, when not) */
+/** Is the native part built with this D-Bus transport or variant? (tests skip, with the reason, when not) */
 export function nativeHas(name: string): boolean {
   try {
-    return native().transports().some((t) => t.name === name);
+    const n = resolveNative(name);
+    return n !== undefined && !native().transports().find((t) => t.name === n.native)?.unavailable;
   } catch {
     return false;
   }
@@ -63,56 +68,41 @@ export async function processesMentioning(needle: string): Promise<number[]> {
 }
 
 export interface RpcRun {
-  record: RpcRecord;
-  peer: ChildProcess;
-  peerExit: Promise<number | null>;
-  peerStderr: () => string;
+  /** The repetition as the runner would record it (the same lifecycle: bench/runner/repetition.ts). */
+  outcome: RepOutcome;
+  /** The server peer's exit status. */
+  peerExit: Promise<number | undefined>;
 }
 
 /**
- * One RPC channel: prepare, spawn the peer, wait for READY, run. `during` runs while the timed loop is going
- * (to kill things mid-run).
+ * One RPC repetition through the runner's own lifecycle (prepare, ready, supervise, reap) with the real executor.
+ * `during` runs while the timed loop is going (to kill things mid-run).
  */
 export async function runRpcOnce(
   nativeName: string,
   address: string | undefined,
-  o: { size: number; durationMs: number; maxOps?: number; during?: () => void | Promise<void> },
+  o: { size: number; durationMs: number; during?: () => void | Promise<void> },
 ): Promise<RpcRun> {
-  const a = native();
-  const ch = a.prepare({ transport: nativeName, maxMsg: o.size, address });
-  const fds = ch.peers[0]!;
-  const args = ['--transport', nativeName, '--role', 'server', '--max-msg', String(o.size)];
-  if (address) args.push('--address', address);
-  if (fds.length) args.push('--fds', fds.map((_, i) => String(i + 3)).join(','));
-  const peer = spawn(PEER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds] });
-  let stderr = '';
-  peer.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const peerExit = new Promise<number | null>((r) => peer.once('exit', (code) => r(code)));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      peer.stdout!.once('data', () => resolve());
-      peer.once('exit', () => reject(new Error(`peer exited before READY: ${stderr}`)));
-    });
-    a.closePeerFds(ch.handle);
-    const run = a.runRpc([ch.handle], {
-      size: o.size,
-      warmupNs: 10e6,
-      durationNs: o.durationMs * 1e6,
-      maxOps: o.maxOps,
-      cpus: [-1],
-    });
-    if (o.during) await o.during();
-    // the peer's death must end a wait on a daemon-less transport too: abort like the runner's supervisor does
-    const timer = setTimeout(() => a.abort(ch.handle), o.durationMs + 5_000);
-    const record = await run;
-    clearTimeout(timer);
-    return { record, peer, peerExit, peerStderr: () => stderr };
-  } finally {
-    if (peer.exitCode === null && peer.signalCode === null) {
-      const t = setTimeout(() => peer.kill('SIGKILL'), 3_000);
-      await peerExit;
-      clearTimeout(t);
+  const nat = resolveNative(nativeName);
+  if (!nat) throw new Error(`no native transport or variant called ${nativeName}`);
+  const transport: Transport = { name: nativeName, ...nat, description: nativeName, workloads: ['rpc'], probe: async () => ({ available: true }) };
+  let server: PeerHandle | undefined;
+  class Watching extends NativeExecutor {
+    override startPeer(spec: PeerSpec): PeerHandle {
+      server = super.startPeer(spec);
+      return server;
     }
-    a.release(ch.handle);
+    override runRpc(handles: number[], r: RpcRunOptions): Promise<RpcRecord> {
+      const run = super.runRpc(handles, r);
+      void o.during?.();
+      return run;
+    }
   }
+  const key: CaseKey = { transport: nativeName, workload: 'rpc', size: o.size, concurrency: 1, subscribers: 0, uninterested: 0, placement: 'unpinned', mode: 'closed', rate: 0, env: 'host' };
+  const outcome = await runRepetition(
+    { exec: new Watching(), key, transport, env: { address }, index: 0, timing: { warmupMs: 10, durationMs: o.durationMs, timeoutMs: 5_000 }, seed: 1, cpus: os.availableParallelism() },
+    rpcDriver,
+  );
+  if (!server) throw new Error(`no peer was started: ${outcome.ok ? '' : outcome.reason}`);
+  return { outcome, peerExit: server.exited.then((e) => e.code) };
 }

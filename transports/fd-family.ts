@@ -1,12 +1,16 @@
-// pipe, unix-stream, unix-seqpacket: kernel primitives every Linux has; nothing to set up.
-// The channel is created by the harness (pipe2 / socketpair) and inherited by the peer, so no socket file ever
-// exists on disk. Broadcast: one channel per subscriber, the publisher writes once per interested subscriber.
+// SPDX-License-Identifier: MIT
+// pipe, unix-stream, unix-seqpacket: kernel primitives every Linux has; nothing to set up. One native transport
+// (native/transports/fdstream.c) with the primitive as its variant. The channel is created by the harness (pipe2 /
+// socketpair) and inherited by the peer, so no socket file ever exists on disk. Broadcast: one channel per
+// subscriber, the publisher writes once per interested subscriber.
 import type { Transport } from './types.js';
 
-function always(name: string, description: string): Transport {
+function always(variant: string, order: number, description: string): Transport {
   return {
-    name,
-    nativeName: name,
+    name: variant,
+    native: 'fdstream',
+    variant,
+    order,
     description,
     workloads: ['rpc', 'broadcast'],
     async probe() {
@@ -15,6 +19,8 @@ function always(name: string, description: string): Transport {
   };
 }
 
-export const pipe = always('pipe', 'a pipe per direction (lmbench lat_pipe style)');
-export const unixStream = always('unix-stream', 'AF_UNIX SOCK_STREAM socketpair');
-export const unixSeqpacket = always('unix-seqpacket', 'AF_UNIX SOCK_SEQPACKET socketpair (messages over 64 KiB as several records)');
+export const pipe = always('pipe', 10, 'a pipe per direction (lmbench lat_pipe style)');
+export const unixStream = always('unix-stream', 11, 'AF_UNIX SOCK_STREAM socketpair');
+export const unixSeqpacket = always('unix-seqpacket', 12, 'AF_UNIX SOCK_SEQPACKET socketpair (messages over 64 KiB as several records)');
+
+export const transports = [pipe, unixStream, unixSeqpacket];

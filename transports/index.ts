@@ -1,14 +1,40 @@
-// The one registry of transports. Order = the order of tables and charts.
-import { pipe, unixSeqpacket, unixStream } from './fd-family.js';
-import { shm, shmSpin } from './shm.js';
-import { dbusDaemon, dbusDaemonLibdbus, dbusDaemonMemfd } from './dbus-daemon.js';
-import { dbusBroker, dbusBrokerLibdbus, dbusBrokerMemfd } from './dbus-broker.js';
-import { dbusP2p } from './dbus-p2p.js';
-import { binder } from './binder.js';
-import { kdbus, kdbusMemfd } from './kdbus.js';
-import type { Transport } from './types.js';
+// SPDX-License-Identifier: MIT
+// The registry of transports, by convention: every module in this directory that exports `transports` (see
+// types.ts TransportModule) is registered; adding a transport adds a file and edits nothing here. Order = the
+// transports' `order`, then name (the order of tables and charts).
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Transport, TransportModule } from './types.js';
 
-export const TRANSPORTS: readonly Transport[] = [pipe, unixStream, unixSeqpacket, shm, shmSpin, dbusP2p, dbusDaemon, dbusDaemonMemfd, dbusDaemonLibdbus, dbusBroker, dbusBrokerMemfd, dbusBrokerLibdbus, binder, kdbus, kdbusMemfd];
+const HERE = dirname(fileURLToPath(import.meta.url));
+const EXT = /\.(js|ts)$/.exec(fileURLToPath(import.meta.url))?.[0] ?? '.js';
+
+// Compiled (dist/transports/*.js): tsc never deletes the output of a removed source, so in a checkout only modules
+// whose transports/*.ts still exists count.
+const SOURCE = join(HERE, '..', '..', 'transports');
+const fromSource = EXT === '.js' && existsSync(join(SOURCE, 'index.ts'));
+
+function isModuleFile(f: string): boolean {
+  if (!f.endsWith(EXT) || f.endsWith(`.d${EXT}`) || /\.test\.|^index\.|^types\./.test(f)) return false;
+  return !fromSource || existsSync(join(SOURCE, f.replace(/\.js$/, '.ts')));
+}
+
+async function load(): Promise<Transport[]> {
+  const found: Transport[] = [];
+  for (const f of readdirSync(HERE).filter(isModuleFile).sort()) {
+    const mod = (await import(pathToFileURL(`${HERE}/${f}`).href)) as Partial<TransportModule>;
+    if (Array.isArray(mod.transports)) found.push(...mod.transports);
+  }
+  const seen = new Set<string>();
+  for (const t of found) {
+    if (seen.has(t.name)) throw new Error(`two transports are called ${t.name} (transports/*.ts)`);
+    seen.add(t.name);
+  }
+  return found.sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity) || a.name.localeCompare(b.name));
+}
+
+export const TRANSPORTS: readonly Transport[] = await load();
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);

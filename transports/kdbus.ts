@@ -8,15 +8,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { nativeLimit } from '../common/addon.js';
 import type { Probe, Transport, TransportEnv } from './types.js';
 
 /** Our module's character-device layout (spec 2.2); the original mounted kdbusfs at /sys/fs/kdbus. */
 export const DEFAULT_KDBUS_BASE = '/dev/kdbus';
 export const ORIGINAL_KDBUS_BASE = '/sys/fs/kdbus';
-/** KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE: the most PAYLOAD_VEC bytes one message may carry (spec 18). */
-export const KDBUS_VEC_MAX = 2 * 1024 * 1024;
-/** KDBUS_USER_MAX_BUSES: buses per user (spec 18); the native side makes one bus per channel. */
-export const KDBUS_USER_MAX_BUSES = 16;
+/** KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE: the most PAYLOAD_VEC bytes one message may carry (spec 18), from kdbus.c. */
+export const kdbusVecMax = (): number => nativeLimit('kdbus', 'payloadVecMax');
+/** KDBUS_USER_MAX_BUSES: buses per user (spec 18); the native side makes one bus per channel. From kdbus.c. */
+export const kdbusUserMaxBuses = (): number => nativeLimit('kdbus', 'userMaxBuses');
 
 function hasControl(base: string): boolean {
   try {
@@ -45,17 +46,19 @@ function kdbusVersion(base: string): string {
 
 /** Why a case cannot run, or undefined. Exported for the tests. */
 export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: number; concurrency?: number }): string | undefined {
-  if (!memfd && c.size > KDBUS_VEC_MAX)
-    return `kdbus copies at most ${KDBUS_VEC_MAX} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
-  if (c.workload === 'rpc' && (c.concurrency ?? 1) > KDBUS_USER_MAX_BUSES)
-    return `every pair gets its own bus and kdbus allows ${KDBUS_USER_MAX_BUSES} buses per user`;
+  if (!memfd && c.size > kdbusVecMax())
+    return `kdbus copies at most ${kdbusVecMax()} bytes of PAYLOAD_VEC per message; use kdbus-memfd for ${c.size} bytes`;
+  if (c.workload === 'rpc' && (c.concurrency ?? 1) > kdbusUserMaxBuses())
+    return `every pair gets its own bus and kdbus allows ${kdbusUserMaxBuses()} buses per user`;
   return undefined;
 }
 
-function make(name: string, memfd: boolean, description: string): Transport {
+function make(name: string, memfd: boolean, order: number, description: string): Transport {
   return {
     name,
-    nativeName: name,
+    native: 'kdbus',
+    variant: name,
+    order,
     description,
     workloads: ['rpc', 'broadcast'],
     async probe(): Promise<Probe> {
@@ -79,5 +82,7 @@ function make(name: string, memfd: boolean, description: string): Transport {
   };
 }
 
-export const kdbus = make('kdbus', false, 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast');
-export const kdbusMemfd = make('kdbus-memfd', true, 'kdbus ABI with every payload in a sealed memfd passed by reference');
+export const kdbus = make('kdbus', false, 50, 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast');
+export const kdbusMemfd = make('kdbus-memfd', true, 51, 'kdbus ABI with every payload in a sealed memfd passed by reference');
+
+export const transports = [kdbus, kdbusMemfd];

@@ -1,8 +1,9 @@
-// The Transport interface (TypeScript side). One transport = one file here + one native file filling
-// struct transport_ops + one line in each registry (transports/index.ts, native/core/registry.c).
-import type { Workload } from '../bench/options.js';
+// The Transport interface (TypeScript side). One transport = one file here exporting `transports` (picked up by
+// transports/index.ts because it is here) + one native/transports/<native>.c filling struct transport_ops (picked up
+// by binding.gyp because it is there). See CONTRIBUTING.md, "Adding a transport".
+import type { CaseShape, Workload } from '../common/vocabulary.js';
 
-export type { Workload };
+export type { CaseShape, Workload };
 
 export interface Probe {
   available: boolean;
@@ -35,12 +36,18 @@ export interface TransportEnv {
 export interface Transport {
   /** User-facing name (--transports). */
   readonly name: string;
-  /** Name in the native registry (native/core/registry.c); usually the same. */
-  readonly nativeName: string;
+  /** The native transport: native/transports/<native>.c (its transport_ops .name). */
+  readonly native: string;
+  /** Which of the native transport's variants (its .variants list), when it has several. */
+  readonly variant?: string;
   readonly description: string;
   readonly workloads: readonly Workload[];
-  /** shm-spin style variants: busy-poll this long before sleeping. */
-  readonly spinNs?: number;
+  /** Position in tables and charts (lower first; ties by name): 10s pipes and sockets, 20s shared memory,
+   *  30s D-Bus, 40s Binder, 50s kdbus; a transport without one goes last. */
+  readonly order?: number;
+  /** Workloads where the peer's fault injection (--fault corrupt) cannot corrupt what the checker sees, with the
+   *  reason; the conformance test (transports/conformance.test.ts) skips its integrity-fault check for those. */
+  readonly noCorruptionInjection?: Partial<Record<Workload, string>>;
   /** Is it usable here, and why not. Must be cheap and must not leave anything behind. */
   probe(): Promise<Probe>;
   /** Start daemons / create the bus. Called once per run before the first case of this transport. */
@@ -50,7 +57,12 @@ export interface Transport {
   /** A reason when the environment broke (daemon died): the runner tears down and sets up again. */
   check?(env: TransportEnv): string | undefined;
   /** A reason to skip a case (message over the bus limit, broadcast not supported, ...). */
-  skipReason?(c: { workload: Workload; size: number; subscribers: number; concurrency: number }, env: TransportEnv): string | undefined;
+  skipReason?(c: CaseShape, env: TransportEnv): string | undefined;
   /** Extra arguments for the peer executable (e.g. --address is added by the runner from env.address). */
   peerArgs?(env: TransportEnv): string[];
+}
+
+/** What a transport module exports: transports/index.ts registers every module in this directory that has it. */
+export interface TransportModule {
+  transports: readonly Transport[];
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * N-API glue only (sharp's pattern): arguments were validated in TypeScript
- * (bench/native.ts); here they are copied into plain C structs, the timed
- * loop runs on dedicated pinned threads started from an AsyncWorker, and a
- * plain record comes back.  Measurement failures are part of the record
- * (error + reason), never exceptions; exceptions mean misuse of the API.
+ * (bench/native.ts); here they are copied into plain C structs, handed to
+ * native/workloads (rpc_run_channels, broadcast_run) from an AsyncWorker,
+ * and a plain record comes back.  A channel keeps what prepare() was told
+ * (its message size, its subscribers): the run calls do not repeat it.
+ * Measurement failures are part of the record (error + reason), never
+ * exceptions; exceptions mean misuse of the API.
  */
 #include <napi.h>
 
@@ -16,8 +18,6 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <pthread.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 extern "C" {
@@ -37,9 +37,8 @@ struct Channel {
 	std::string address;
 	std::vector<tp_peer_fds> peers;
 	ack_board *board = nullptr;
-	size_t board_len = 0;
 	volatile int abort_flag = 0;
-	bool connected = false;
+	int connected = 0;
 	bool busy = false;
 };
 
@@ -76,25 +75,36 @@ uint64_t num64(const Napi::Object &o, const char *key, uint64_t def)
 	return (uint64_t)v.As<Napi::Number>().DoubleValue();
 }
 
+/* transports() -> [{name, variants[], broadcast, limits{}, unavailable?}] */
 Napi::Value Transports(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	Napi::Array out = Napi::Array::New(env);
-	uint32_t i = 0;
+	size_t n;
+	const transport_ops *const *all = transport_all(&n);
 
-	for (auto t = transport_all(); *t; t++) {
+	for (size_t i = 0; i < n; i++) {
+		const transport_ops *t = all[i];
 		Napi::Object o = Napi::Object::New(env);
+		Napi::Array variants = Napi::Array::New(env);
+		Napi::Object limits = Napi::Object::New(env);
 
-		o.Set("name", (*t)->name);
-		o.Set("broadcast", (*t)->publish != nullptr);
-		if ((*t)->unavailable)
-			o.Set("unavailable", (*t)->unavailable);
-		out.Set(i++, o);
+		for (uint32_t k = 0; t->variants && t->variants[k]; k++)
+			variants.Set(k, t->variants[k]);
+		for (const tp_limit *l = t->limits; l && l->name; l++)
+			limits.Set(l->name, (double)l->value);
+		o.Set("name", t->name);
+		o.Set("variants", variants);
+		o.Set("broadcast", t->publish != nullptr);
+		o.Set("limits", limits);
+		if (t->unavailable)
+			o.Set("unavailable", t->unavailable);
+		out.Set((uint32_t)i, o);
 	}
 	return out;
 }
 
-/* prepare({transport, maxMsg, spinNs?, subscribers?, address?})
+/* prepare({transport, variant?, maxMsg, subscribers?, address?})
  *   -> {handle, peers: number[][]} */
 Napi::Value Prepare(const Napi::CallbackInfo &info)
 {
@@ -108,10 +118,15 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 		throw Napi::Error::New(env, "unknown native transport: " + name);
 	if (ops->unavailable)
 		throw Napi::Error::New(env, name + ": " + ops->unavailable);
+	std::string variant = o.Get("variant").IsString() ?
+		o.Get("variant").As<Napi::String>().Utf8Value() : "";
+	int vi = transport_variant(ops, variant.c_str());
+	if (vi < 0)
+		throw Napi::Error::New(env, name + ": no variant '" + variant + "'");
 	Channel *ch = new Channel();
 	ch->ops = ops;
 	ch->params.max_msg = num64(o, "maxMsg", 0);
-	ch->params.spin_ns = (unsigned)num64(o, "spinNs", 0);
+	ch->params.variant = (unsigned)vi;
 	ch->params.subscribers = (unsigned)num64(o, "subscribers", 0);
 	ch->params.abort = &ch->abort_flag;
 	if (o.Get("address").IsString()) {
@@ -135,21 +150,15 @@ Napi::Value Prepare(const Napi::CallbackInfo &info)
 	}
 	if (ch->params.subscribers) {
 		/* the ack board goes last in every subscriber's fd list */
-		int fd = memfd_create("ipcbench-acks", MFD_CLOEXEC);
+		int fd;
 
-		ch->board_len = ack_board_size(ch->params.subscribers);
-		if (fd < 0 || ftruncate(fd, (off_t)ch->board_len)) {
-			int e = errno;
-
-			if (fd >= 0)
-				close(fd);
+		rc = ack_board_create(ch->params.subscribers, &ch->board, &fd);
+		if (rc) {
 			close_peer_fds(ch);
 			ops->close(ch->conn);
 			delete ch;
-			throw Napi::Error::New(env, std::string("ack board: ") + strerror(e));
+			throw Napi::Error::New(env, std::string("ack board: ") + strerror(-rc));
 		}
-		ch->board = (ack_board *)mmap(nullptr, ch->board_len,
-					      PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		for (auto &p : ch->peers)
 			p.fds[p.n++] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		close(fd);
@@ -202,8 +211,7 @@ Napi::Value Release(const Napi::CallbackInfo &info)
 	close_peer_fds(ch);
 	if (ch->conn)
 		ch->ops->close(ch->conn);
-	if (ch->board)
-		munmap(ch->board, ch->board_len);
+	ack_board_destroy(ch->board, ch->params.subscribers);
 	delete ch;
 	return env.Undefined();
 }
@@ -218,12 +226,12 @@ struct Summary {
 void summarize(const histogram *h, Summary *s)
 {
 	s->count = h->total;
-	s->min = h->total ? h->min : 0;
+	s->min = histogram_min(h);
 	s->p50 = histogram_percentile(h, 50);
 	s->p90 = histogram_percentile(h, 90);
 	s->p99 = histogram_percentile(h, 99);
 	s->p999 = histogram_percentile(h, 99.9);
-	s->max = h->max;
+	s->max = histogram_max(h);
 	s->mean = histogram_mean(h);
 	s->encoded.resize(histogram_encoded_max(h));
 	long n = histogram_encode(h, s->encoded.data(), s->encoded.size());
@@ -257,83 +265,40 @@ Napi::Object usage_js(Napi::Env env, const cpu_usage &u)
 	return o;
 }
 
-/* ---- RPC: one pinned thread per client/server pair ---- */
-
-struct RpcThread {
-	Channel *ch;
-	int cpu;
-	rpc_config cfg;
-	rpc_result res;
-	pthread_barrier_t *start;
-};
-
-void *rpc_thread(void *arg)
-{
-	RpcThread *t = (RpcThread *)arg;
-	char err[TP_ERR_LEN] = "";
-	int rc = sysutil_pin(t->cpu);
-
-	if (rc) {
-		t->res.error = rc;
-		snprintf(t->res.reason, sizeof(t->res.reason),
-			 "cannot pin the client to CPU %d: %s", t->cpu, strerror(-rc));
-	} else if (!t->ch->connected &&
-		   (rc = t->ch->ops->connect(t->ch->conn, err)) != 0) {
-		t->res.error = rc;
-		snprintf(t->res.reason, sizeof(t->res.reason), "connect: %s",
-			 err[0] ? err : strerror(-rc));
-	} else {
-		t->ch->connected = true;
-	}
-	pthread_barrier_wait(t->start);
-	if (!t->res.error)
-		rpc_client_run(t->ch->ops, t->ch->conn, &t->cfg, &t->res);
-	return nullptr;
-}
+/* ---- RPC: native/workloads runs one pinned client thread per channel ---- */
 
 class RpcWorker : public Napi::AsyncWorker {
 public:
-	RpcWorker(Napi::Env env, std::vector<RpcThread> threads)
+	RpcWorker(Napi::Env env, std::vector<Channel *> chans, rpc_config cfg,
+		  std::vector<int> cpus)
 		: Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
-		  threads_(std::move(threads))
+		  chans_(std::move(chans)), cfg_(cfg), cpus_(std::move(cpus)),
+		  cpu_(chans_.size())
 	{
+		memset(&res_, 0, sizeof(res_));
 	}
 	Napi::Promise Promise() { return deferred_.Promise(); }
 
 	void Execute() override
 	{
-		pthread_barrier_t start;
-		std::vector<pthread_t> tids(threads_.size());
+		std::vector<rpc_channel> rc(chans_.size());
 
-		pthread_barrier_init(&start, nullptr, (unsigned)threads_.size());
-		for (size_t i = 0; i < threads_.size(); i++) {
-			threads_[i].start = &start;
-			if (histogram_init(&threads_[i].res.hist, HIST_LOWEST,
-					   HIST_HIGHEST, HIST_DIGITS)) {
-				SetError("out of memory");
-				return;
-			}
+		if (histogram_init(&res_.hist, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)) {
+			SetError("out of memory");
+			return;
 		}
-		for (size_t i = 0; i < threads_.size(); i++)
-			pthread_create(&tids[i], nullptr, rpc_thread, &threads_[i]);
-		for (size_t i = 0; i < threads_.size(); i++)
-			pthread_join(tids[i], nullptr);
-		pthread_barrier_destroy(&start);
-
-		histogram_init(&merged_, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS);
-		for (auto &t : threads_) {
-			histogram_add(&merged_, &t.res.hist);
-			ops_ += t.res.ops;
-			bytes_ += t.res.bytes;
-			if (t.res.wall_ns > wall_)
-				wall_ = t.res.wall_ns;
-			if (t.res.error && !error_) {
-				error_ = t.res.error;
-				reason_ = t.res.reason;
-			}
-		}
-		summarize(&merged_, &summary_);
-		histogram_deinit(&merged_);
+		for (size_t i = 0; i < chans_.size(); i++)
+			rc[i] = { chans_[i]->ops, chans_[i]->conn,
+				  chans_[i]->params.max_msg, cpus_[i],
+				  chans_[i]->connected };
+		int err = rpc_run_channels(rc.data(), (unsigned)rc.size(), &cfg_,
+					   &res_, cpu_.data());
+		for (size_t i = 0; i < chans_.size(); i++)
+			chans_[i]->connected = rc[i].connected;
+		if (err == -ENOMEM && !res_.error)
+			SetError("out of memory");
+		summarize(&res_.hist, &summary_);
+		histogram_deinit(&res_.hist);
 	}
 
 	void OnOK() override
@@ -342,64 +307,61 @@ public:
 		Napi::Object o = Napi::Object::New(env);
 		Napi::Array cpu = Napi::Array::New(env);
 
-		for (uint32_t i = 0; i < threads_.size(); i++) {
-			cpu.Set(i, usage_js(env, threads_[i].res.cpu));
-			histogram_deinit(&threads_[i].res.hist);
-			threads_[i].ch->busy = false;
+		for (uint32_t i = 0; i < chans_.size(); i++) {
+			cpu.Set(i, usage_js(env, cpu_[i]));
+			chans_[i]->busy = false;
 		}
-		o.Set("ops", (double)ops_);
-		o.Set("bytes", (double)bytes_);
-		o.Set("wallNs", (double)wall_);
+		o.Set("ops", (double)res_.ops);
+		o.Set("bytes", (double)res_.bytes);
+		o.Set("wallNs", (double)res_.wall_ns);
 		o.Set("latency", summary_js(env, summary_));
 		o.Set("clientCpu", cpu);
-		o.Set("error", error_);
-		o.Set("reason", reason_);
+		o.Set("error", res_.error);
+		o.Set("reason", std::string(res_.reason));
 		deferred_.Resolve(o);
 	}
 
 	void OnError(const Napi::Error &e) override
 	{
-		for (auto &t : threads_)
-			t.ch->busy = false;
+		for (auto *ch : chans_)
+			ch->busy = false;
 		deferred_.Reject(e.Value());
 	}
 
 private:
 	Napi::Promise::Deferred deferred_;
-	std::vector<RpcThread> threads_;
-	histogram merged_{};
+	std::vector<Channel *> chans_;
+	rpc_config cfg_;
+	std::vector<int> cpus_;
+	std::vector<cpu_usage> cpu_;
+	rpc_result res_;
 	Summary summary_{};
-	uint64_t ops_ = 0, bytes_ = 0, wall_ = 0;
-	int error_ = 0;
-	std::string reason_;
 };
 
-/* runRpc(handles[], {size, warmupNs, durationNs, maxOps?, seed?, cpus[]}) */
+/* runRpc(handles[], {warmupNs, durationNs, maxOps?, seed?, cpus[]}) */
 Napi::Value RunRpc(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	Napi::Array handles = info[0].As<Napi::Array>();
 	Napi::Object o = info[1].As<Napi::Object>();
 	Napi::Array cpus = o.Get("cpus").As<Napi::Array>();
-	std::vector<RpcThread> threads(handles.Length());
+	std::vector<Channel *> chans(handles.Length());
+	std::vector<int> cpu(handles.Length());
+	rpc_config cfg{};
 
 	for (uint32_t i = 0; i < handles.Length(); i++) {
-		RpcThread &t = threads[i];
-
-		memset(&t.res, 0, sizeof(t.res));
-		t.ch = lookup(env, handles.Get(i));
-		if (t.ch->busy)
+		chans[i] = lookup(env, handles.Get(i));
+		if (chans[i]->busy)
 			throw Napi::Error::New(env, "ipcbench native: channel is already running");
-		t.cpu = cpus.Get(i).As<Napi::Number>().Int32Value();
-		t.cfg.size = num64(o, "size", 0);
-		t.cfg.warmup_ns = num64(o, "warmupNs", 0);
-		t.cfg.duration_ns = num64(o, "durationNs", 0);
-		t.cfg.max_ops = num64(o, "maxOps", 0);
-		t.cfg.seed = num64(o, "seed", 1) + i;
+		cpu[i] = cpus.Get(i).As<Napi::Number>().Int32Value();
 	}
-	for (auto &t : threads)
-		t.ch->busy = true;
-	RpcWorker *w = new RpcWorker(env, std::move(threads));
+	cfg.warmup_ns = num64(o, "warmupNs", 0);
+	cfg.duration_ns = num64(o, "durationNs", 0);
+	cfg.max_ops = num64(o, "maxOps", 0);
+	cfg.seed = num64(o, "seed", 1);
+	for (auto *ch : chans)
+		ch->busy = true;
+	RpcWorker *w = new RpcWorker(env, std::move(chans), cfg, std::move(cpu));
 	Napi::Promise p = w->Promise();
 	w->Queue();
 	return p;
@@ -418,30 +380,8 @@ public:
 	}
 	Napi::Promise Promise() { return deferred_.Promise(); }
 
-	static void *thread(void *arg)
-	{
-		BroadcastWorker *w = (BroadcastWorker *)arg;
-		char err[TP_ERR_LEN] = "";
-		int rc = sysutil_pin(w->cpu_);
-
-		if (!rc && !w->ch_->connected)
-			rc = w->ch_->ops->connect(w->ch_->conn, err);
-		if (rc) {
-			w->res_.error = rc;
-			snprintf(w->res_.reason, sizeof(w->res_.reason), "setup: %s",
-				 err[0] ? err : strerror(-rc));
-			return nullptr;
-		}
-		w->ch_->connected = true;
-		broadcast_publisher_run(w->ch_->ops, w->ch_->conn, w->ch_->board,
-					&w->cfg_, &w->res_);
-		return nullptr;
-	}
-
 	void Execute() override
 	{
-		pthread_t tid;
-
 		if (histogram_init(&res_.last, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS) ||
 		    histogram_init(&res_.publish, HIST_LOWEST, HIST_HIGHEST, HIST_DIGITS)) {
 			SetError("out of memory");
@@ -449,8 +389,8 @@ public:
 		}
 		cfg_.interested = interested_.data();
 		cfg_.abort = &ch_->abort_flag;
-		pthread_create(&tid, nullptr, thread, this);
-		pthread_join(tid, nullptr);
+		broadcast_run(ch_->ops, ch_->conn, &ch_->connected, cpu_,
+			      ch_->board, &cfg_, &res_);
 		summarize(&res_.last, &last_);
 		summarize(&res_.publish, &publish_);
 		histogram_deinit(&res_.last);
@@ -491,8 +431,8 @@ private:
 	Summary last_{}, publish_{};
 };
 
-/* runBroadcast(handle, {size, interested[], warmupNs, durationNs, maxOps?,
- *                       rate?, seed?, cpu}) */
+/* runBroadcast(handle, {interested[], warmupNs, durationNs, maxOps?, rate?,
+ *                       seed?, cpu}) */
 Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
@@ -508,7 +448,7 @@ Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
 		throw Napi::Error::New(env, "ipcbench native: not a broadcast channel of that size");
 	for (uint32_t i = 0; i < mask.Length(); i++)
 		interested[i] = mask.Get(i).ToBoolean().Value() ? 1 : 0;
-	cfg.size = num64(o, "size", 0);
+	cfg.size = ch->params.max_msg;
 	cfg.subscribers = ch->params.subscribers;
 	cfg.warmup_ns = num64(o, "warmupNs", 0);
 	cfg.duration_ns = num64(o, "durationNs", 0);

@@ -156,8 +156,16 @@ int histogram_add(struct histogram *dst, const struct histogram *src)
 	return 0;
 }
 
+/*
+ * HdrHistogram's convention, so that any HdrHistogram tool reading the encoded
+ * histogram reports the same figures: the count at a percentile is rounded up
+ * (guarding against a floating-point result 1 ulp too large), and the value
+ * reported is the highest value equivalent to the bucket that count reaches
+ * (the lowest one for percentile 0).
+ */
 int64_t histogram_percentile(const struct histogram *h, double percentile)
 {
+	double fp, ulp;
 	int64_t wanted, seen = 0;
 	int32_t i;
 
@@ -165,20 +173,40 @@ int64_t histogram_percentile(const struct histogram *h, double percentile)
 		return 0;
 	if (percentile > 100.0)
 		percentile = 100.0;
-	wanted = (int64_t)(percentile / 100.0 * (double)h->total + 0.5);
+	fp = percentile / 100.0 * (double)h->total;
+	ulp = fp > 0 ? pow(2.0, floor(log2(fp)) - 52) : 0;
+	wanted = (int64_t)ceil(fp - ulp);
 	if (wanted < 1)
 		wanted = 1;
 	for (i = 0; i < h->counts_len; i++) {
 		seen += h->counts[i];
 		if (seen >= wanted) {
-			int64_t v = highest_equivalent(h, value_from_index(h, i));
+			int64_t lo = value_from_index(h, i);
 
-			return v < h->max ? v : h->max;
+			return percentile == 0.0 ? lo : highest_equivalent(h, lo);
 		}
 	}
-	return h->max;
+	return 0;
 }
 
+/* The maximum as HdrHistogram reports it: its bucket's highest equivalent value. */
+int64_t histogram_max(const struct histogram *h)
+{
+	return h->total ? highest_equivalent(h, h->max) : 0;
+}
+
+/* The minimum as HdrHistogram reports it: its bucket's lowest equivalent value. */
+int64_t histogram_min(const struct histogram *h)
+{
+	int bucket;
+
+	if (!h->total)
+		return 0;
+	bucket = bucket_index(h, h->min);
+	return (int64_t)sub_bucket_index(h, h->min, bucket) << (bucket + h->unit_magnitude);
+}
+
+/* Mean over bucket midpoints (HdrHistogram's median equivalent values). */
 double histogram_mean(const struct histogram *h)
 {
 	double sum = 0;
@@ -189,9 +217,9 @@ double histogram_mean(const struct histogram *h)
 	for (i = 0; i < h->counts_len; i++) {
 		if (h->counts[i]) {
 			int64_t lo = value_from_index(h, i);
-			int64_t hi = highest_equivalent(h, lo);
+			int64_t size = highest_equivalent(h, lo) - lo + 1;
 
-			sum += (double)h->counts[i] * ((double)lo + (double)(hi - lo + 1) / 2);
+			sum += (double)h->counts[i] * (double)(lo + size / 2);
 		}
 	}
 	return sum / (double)h->total;

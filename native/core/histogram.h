@@ -35,6 +35,8 @@ void histogram_reset(struct histogram *h);
 void histogram_record(struct histogram *h, int64_t value);
 int histogram_add(struct histogram *dst, const struct histogram *src);
 int64_t histogram_percentile(const struct histogram *h, double percentile);
+int64_t histogram_min(const struct histogram *h);
+int64_t histogram_max(const struct histogram *h);
 double histogram_mean(const struct histogram *h);
 /* The uncompressed V2 encoding (big-endian header + ZigZag LEB128 counts).
  * Returns the number of bytes written, or -ENOSPC when cap is too small;

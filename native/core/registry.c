@@ -1,59 +1,47 @@
 // SPDX-License-Identifier: MIT
-/* The one table of native transports: adding a transport adds one line here. */
+/*
+ * The registry of native transports: the "ipcbench_transports" linker
+ * section that TRANSPORT_REGISTER() fills (see transport.h).  Nothing here
+ * names a transport.
+ */
 #include "transport.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-extern const struct transport_ops pipe_ops;
-extern const struct transport_ops unix_stream_ops;
-extern const struct transport_ops unix_seqpacket_ops;
-extern const struct transport_ops shm_ops;
-extern const struct transport_ops shm_spin_ops;
-extern const struct transport_ops binder_ops;	/* a stub where <linux/android/binder.h> is missing */
-extern const struct transport_ops kdbus_ops, kdbus_memfd_ops;	/* stubs off Linux */
-#ifdef HAVE_SDBUS	/* binding.gyp: only where libsystemd is installed */
-extern const struct transport_ops dbus_sdbus_ops;
-extern const struct transport_ops dbus_sdbus_memfd_ops;
-extern const struct transport_ops dbus_p2p_ops;
-#endif
-#ifdef HAVE_LIBDBUS	/* binding.gyp: only where libdbus-1 is installed */
-extern const struct transport_ops dbus_libdbus_ops;
-#endif
+/* ld defines these for every section whose name is a C identifier. */
+extern const struct transport_ops *const __start_ipcbench_transports[];
+extern const struct transport_ops *const __stop_ipcbench_transports[];
 
-static const struct transport_ops *const registry[] = {
-	&pipe_ops,
-	&unix_stream_ops,
-	&unix_seqpacket_ops,
-	&shm_ops,
-	&shm_spin_ops,
-	&binder_ops,
-	&kdbus_ops, &kdbus_memfd_ops,
-#ifdef HAVE_SDBUS
-	&dbus_sdbus_ops,
-	&dbus_sdbus_memfd_ops,
-	&dbus_p2p_ops,
-#endif
-#ifdef HAVE_LIBDBUS
-	&dbus_libdbus_ops,
-#endif
-	NULL,
-};
-
-const struct transport_ops *const *transport_all(void)
+const struct transport_ops *const *transport_all(size_t *n)
 {
-	return registry;
+	*n = (size_t)(__stop_ipcbench_transports - __start_ipcbench_transports);
+	return __start_ipcbench_transports;
 }
 
 const struct transport_ops *transport_find(const char *name)
 {
-	const struct transport_ops *const *t;
+	size_t i, n;
+	const struct transport_ops *const *all = transport_all(&n);
 
-	for (t = registry; *t; t++)
-		if (!strcmp((*t)->name, name))
-			return *t;
+	for (i = 0; i < n; i++)
+		if (!strcmp(all[i]->name, name))
+			return all[i];
 	return NULL;
+}
+
+int transport_variant(const struct transport_ops *ops, const char *variant)
+{
+	int i;
+
+	if (!variant || !*variant)
+		return 0;
+	for (i = 0; ops->variants && ops->variants[i]; i++)
+		if (!strcmp(ops->variants[i], variant))
+			return i;
+	return -EINVAL;
 }
 
 int tp_fail(char *err, int rc, const char *fmt, ...)

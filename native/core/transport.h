@@ -2,9 +2,15 @@
 /*
  * The native transport interface.
  *
- * One transport = one C file in native/transports/ that fills one
- * struct transport_ops, plus one line in native/core/registry.c.  The
- * workload drivers (native/workloads/) only ever see this interface.
+ * One transport = one C file in native/transports/<name>.c that fills one
+ * struct transport_ops named <name> and registers it with
+ * TRANSPORT_REGISTER(); nothing else changes.  binding.gyp compiles every
+ * file there (native/tools/transports.mjs reads each file's
+ * "ipcbench-pkg-config:" lines; a file whose packages are missing is
+ * registered as .unavailable with the reason instead).  Variants of one
+ * transport (shm / shm-spin, kdbus / kdbus-memfd) are values of
+ * tp_params.variant, listed in ops->variants.  The workload drivers
+ * (native/workloads/) only ever see this interface.
  *
  * Life cycle of a channel (one client/server pair or one publisher with N
  * subscribers):
@@ -41,8 +47,10 @@ enum tp_role {
 /* Everything a transport may need to know about the case, filled by the
  * harness and passed verbatim to the peer on its command line. */
 struct tp_params {
-	size_t max_msg;		/* largest message of the case, header included */
-	unsigned spin_ns;	/* shm: bounded spin before sleeping (0 = none) */
+	/* The message size of the case, header included: fixed at prepare,
+	 * every message of the channel has exactly this size. */
+	size_t max_msg;
+	unsigned variant;	/* index into ops->variants (0 = the first) */
 	unsigned subscribers;	/* broadcast: number of subscribers */
 	unsigned index;		/* broadcast: this subscriber's index */
 	int interested;		/* broadcast: does this subscriber match */
@@ -65,8 +73,22 @@ struct tp_peer_fds {
 	int n;
 };
 
+/* A number the harness must honour (a size limit, a count limit), exported
+ * to TypeScript by name so that it is never copied there by hand. */
+struct tp_limit {
+	const char *name;	/* camelCase, e.g. "mapMax" */
+	uint64_t value;
+};
+
 struct transport_ops {
+	/* The file's basename: native/transports/<name>.c. */
 	const char *name;
+	/* Optional, NULL-terminated: the variants this file implements (the
+	 * peer's --variant, tp_params.variant is the index).  Without a
+	 * list, the transport has one variant and tp_params.variant is 0. */
+	const char *const *variants;
+	/* Optional, terminated by a NULL name: limits exported to TS. */
+	const struct tp_limit *limits;
 	/* Set (and nothing else but name) for a transport compiled where its
 	 * headers were missing: it stays in the registry and says why it
 	 * cannot run; the harness and the peer never call into it. */
@@ -104,8 +126,21 @@ struct transport_ops {
 	void (*close)(struct tp_conn *conn);
 };
 
+/*
+ * Registration: TRANSPORT_REGISTER(foo_ops) places a pointer to the table in
+ * the "ipcbench_transports" linker section; transport_all() walks that
+ * section, so the registry is whatever was linked in.
+ */
+#define TRANSPORT_REGISTER(ops)						\
+	static const struct transport_ops *const tp_registered_##ops	\
+	__attribute__((used, section("ipcbench_transports"),		\
+		       aligned(sizeof(void *)))) = &(ops)
+
+/* Every linked transport, in no particular order; *n receives the count. */
+const struct transport_ops *const *transport_all(size_t *n);
 const struct transport_ops *transport_find(const char *name);
-const struct transport_ops *const *transport_all(void);
+/* Index of variant in ops->variants (NULL or "" = 0), or -EINVAL. */
+int transport_variant(const struct transport_ops *ops, const char *variant);
 
 /* Error helper used by all transports. */
 int tp_fail(char *err, int rc, const char *fmt, ...)

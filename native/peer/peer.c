@@ -30,9 +30,10 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ipcbench-peer --transport NAME --role server|subscriber\n"
-		"         --max-msg BYTES [--fds 3,4] [--address ADDR] [--cpu N]\n"
-		"         [--spin-ns N] [--subscribers N --index I --interested 0|1]\n"
+		"usage: ipcbench-peer --transport NAME [--variant NAME]\n"
+		"         --role server|subscriber --max-msg BYTES [--fds 3,4]\n"
+		"         [--address ADDR] [--cpu N]\n"
+		"         [--subscribers N --index I --interested 0|1]\n"
 		"         [--late-ns N] [--fault corrupt|crash|hang|exit|skip --fault-at SEQ]\n"
 		"Started by the ipcbench harness; not meant to be run by hand.\n");
 }
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
 		{ "fds", required_argument, 0, 'f' },
 		{ "address", required_argument, 0, 'a' },
 		{ "cpu", required_argument, 0, 'c' },
-		{ "spin-ns", required_argument, 0, 's' },
+		{ "variant", required_argument, 0, 'v' },
 		{ "subscribers", required_argument, 0, 'n' },
 		{ "index", required_argument, 0, 'i' },
 		{ "interested", required_argument, 0, 'I' },
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
 	struct tp_conn *conn = NULL;
 	struct ack_board *board = NULL;
 	char err[TP_ERR_LEN] = "";
-	const char *role_name = NULL, *tname = "?";
+	const char *role_name = NULL, *tname = "?", *variant = NULL;
 	enum tp_role role = TP_ROLE_SERVER;
 	int fds[TP_MAX_FDS], n_fds = 0, cpu = -1, c, rc;
 	uint64_t v;
@@ -154,10 +155,8 @@ int main(int argc, char **argv)
 				goto bad;
 			cpu = (int)v;
 			break;
-		case 's':
-			if (parse_u64(optarg, &v))
-				goto bad;
-			params.spin_ns = (unsigned)v;
+		case 'v':
+			variant = optarg;
 			break;
 		case 'n':
 			if (parse_u64(optarg, &v))
@@ -208,6 +207,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ipcbench-peer: %s: %s\n", tname, ops->unavailable);
 		return 1;
 	}
+	rc = transport_variant(ops, variant);
+	if (rc < 0) {
+		fprintf(stderr, "ipcbench-peer: %s has no variant '%s'\n", tname, variant);
+		return 2;
+	}
+	params.variant = (unsigned)rc;
 	rc = sysutil_pin(cpu);
 	if (rc) {
 		fprintf(stderr, "ipcbench-peer: cannot pin to CPU %d: %s\n", cpu,

@@ -918,8 +918,16 @@ static uint64_t bd_refused(struct tp_conn *c)
 	return c->refusals;
 }
 
+/* Exported to TS (transports/binder.ts) for its skip reasons. */
+static const struct tp_limit bd_limits[] = {
+	{ "mapMax", BD_MAP_MAX },
+	{ "slack", BD_SLACK },
+	{ NULL, 0 },
+};
+
 const struct transport_ops binder_ops = {
 	.name = "binder",
+	.limits = bd_limits,
 	.prepare = bd_prepare,
 	.connect = bd_connect,
 	.attach = bd_attach,
@@ -941,3 +949,5 @@ const struct transport_ops binder_ops = {
 };
 
 #endif /* IPCBENCH_HAVE_BINDER */
+
+TRANSPORT_REGISTER(binder_ops);

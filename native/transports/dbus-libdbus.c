@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* ipcbench-pkg-config: dbus-1 (libdbus-1-dev) */
 /*
  * dbus-libdbus: D-Bus through libdbus (the reference client library), on a
  * private bus started by the harness (tp_params.address).  The same
@@ -423,3 +424,5 @@ const struct transport_ops dbus_libdbus_ops = {
 	.refused = ldb_refused,
 	.close = ldb_close,
 };
+
+TRANSPORT_REGISTER(dbus_libdbus_ops);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* ipcbench-pkg-config: libsystemd (libsystemd-dev) */
 /*
  * D-Bus through sd-bus (libsystemd): the default D-Bus client of ipcbench.
  *
@@ -162,10 +163,10 @@ static void sdb_close(struct tp_conn *c)
 	free(c);
 }
 
-static int sdb_prepare(enum sdb_mode mode, const struct tp_params *p,
-		       struct tp_conn **out, struct tp_peer_fds *peers,
-		       char *err)
+static int sdb_prepare(const struct tp_params *p, struct tp_conn **out,
+		       struct tp_peer_fds *peers, char *err)
 {
+	enum sdb_mode mode = (enum sdb_mode)p->variant;
 	unsigned npeers = p->subscribers ? p->subscribers : 1, i;
 	struct tp_conn *c;
 	char id[SDB_ID_LEN];
@@ -336,10 +337,11 @@ static int bus_call_sync(sd_bus *bus, const char *member, const char *arg,
 	return rc < 0 ? rc : 0;
 }
 
-static int sdb_attach(enum sdb_mode mode, const struct tp_params *p,
-		      enum tp_role role, const int *fds, int n_fds,
-		      struct tp_conn **out, char *err)
+static int sdb_attach(const struct tp_params *p, enum tp_role role,
+		      const int *fds, int n_fds, struct tp_conn **out,
+		      char *err)
 {
+	enum sdb_mode mode = (enum sdb_mode)p->variant;
 	struct tp_conn *c;
 	char id[SDB_ID_LEN] = "Default";
 	char rule[512];
@@ -761,32 +763,26 @@ static uint64_t sdb_refused(struct tp_conn *c)
 	return c->throttled;
 }
 
-#define SDB_TRANSPORT(sym, tname, mode)                                       \
-	static int sym##_prepare(const struct tp_params *p,                   \
-				 struct tp_conn **c, struct tp_peer_fds *peers, \
-				 char *err)                                   \
-	{                                                                     \
-		return sdb_prepare(mode, p, c, peers, err);                   \
-	}                                                                     \
-	static int sym##_attach(const struct tp_params *p, enum tp_role role, \
-				const int *fds, int n, struct tp_conn **c,    \
-				char *err)                                    \
-	{                                                                     \
-		return sdb_attach(mode, p, role, fds, n, c, err);             \
-	}                                                                     \
-	const struct transport_ops sym##_ops = {                              \
-		.name = tname,                                                \
-		.prepare = sym##_prepare,                                     \
-		.connect = sdb_connect,                                       \
-		.attach = sym##_attach,                                       \
-		.call = sdb_call,                                             \
-		.recv = sdb_recv,                                             \
-		.reply = sdb_reply,                                           \
-		.publish = sdb_publish,                                       \
-		.refused = sdb_refused,                                       \
-		.close = sdb_close,                                           \
-	}
+/* The variants, in enum sdb_mode order. */
+static const char *const sdb_variants[] = {
+	[SDB_BYTES] = "dbus-sdbus",
+	[SDB_MEMFD] = "dbus-sdbus-memfd",
+	[SDB_P2P] = "dbus-p2p",
+	NULL,
+};
 
-SDB_TRANSPORT(dbus_sdbus, "dbus-sdbus", SDB_BYTES);
-SDB_TRANSPORT(dbus_sdbus_memfd, "dbus-sdbus-memfd", SDB_MEMFD);
-SDB_TRANSPORT(dbus_p2p, "dbus-p2p", SDB_P2P);
+const struct transport_ops dbus_sdbus_ops = {
+	.name = "dbus-sdbus",
+	.variants = sdb_variants,
+	.prepare = sdb_prepare,
+	.connect = sdb_connect,
+	.attach = sdb_attach,
+	.call = sdb_call,
+	.recv = sdb_recv,
+	.reply = sdb_reply,
+	.publish = sdb_publish,
+	.refused = sdb_refused,
+	.close = sdb_close,
+};
+
+TRANSPORT_REGISTER(dbus_sdbus_ops);

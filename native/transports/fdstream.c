@@ -124,10 +124,10 @@ static int make_channel(enum fd_kind kind, struct fd_chan *mine,
 	return 0;
 }
 
-static int fd_prepare_kind(enum fd_kind kind, const struct tp_params *p,
-			   struct tp_conn **out, struct tp_peer_fds *peers,
-			   char *err)
+static int fd_prepare(const struct tp_params *p, struct tp_conn **out,
+		      struct tp_peer_fds *peers, char *err)
 {
+	enum fd_kind kind = (enum fd_kind)p->variant;
 	unsigned n = p->subscribers ? p->subscribers : 1, i;
 	struct tp_conn *c;
 	int rc;
@@ -159,16 +159,17 @@ static int fd_connect(struct tp_conn *c, char *err)
 	return 0;
 }
 
-static int fd_attach_kind(enum fd_kind kind, const struct tp_params *p,
-			  const int *fds, int n_fds, struct tp_conn **out,
-			  char *err)
+static int fd_attach(const struct tp_params *p, enum tp_role role,
+		     const int *fds, int n_fds, struct tp_conn **out, char *err)
 {
+	enum fd_kind kind = (enum fd_kind)p->variant;
 	struct tp_conn *c;
 	int need = kind == FD_PIPE ? 2 : 1, rc;
 
 	if (n_fds != need)
 		return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
 			       need, n_fds);
+	(void)role;
 	rc = conn_alloc(kind, p, 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -286,32 +287,25 @@ static int fd_publish(struct tp_conn *c, const void *data, size_t len,
 	return 0;
 }
 
-#define FD_FAMILY(sym, tname, kind)                                           \
-	static int sym##_prepare(const struct tp_params *p,                   \
-				 struct tp_conn **c, struct tp_peer_fds *peers, \
-				 char *err)                                   \
-	{                                                                     \
-		return fd_prepare_kind(kind, p, c, peers, err);               \
-	}                                                                     \
-	static int sym##_attach(const struct tp_params *p, enum tp_role role, \
-				const int *fds, int n, struct tp_conn **c,    \
-				char *err)                                    \
-	{                                                                     \
-		(void)role;                                                   \
-		return fd_attach_kind(kind, p, fds, n, c, err);               \
-	}                                                                     \
-	const struct transport_ops sym##_ops = {                              \
-		.name = tname,                                                \
-		.prepare = sym##_prepare,                                     \
-		.connect = fd_connect,                                        \
-		.attach = sym##_attach,                                       \
-		.call = fd_call,                                              \
-		.recv = fd_recv,                                              \
-		.reply = fd_reply,                                            \
-		.publish = fd_publish,                                        \
-		.close = fd_close,                                            \
-	}
+/* The variants are the primitives, in enum fd_kind order. */
+static const char *const fd_variants[] = {
+	[FD_PIPE] = "pipe",
+	[FD_STREAM] = "unix-stream",
+	[FD_SEQPACKET] = "unix-seqpacket",
+	NULL,
+};
 
-FD_FAMILY(pipe, "pipe", FD_PIPE);
-FD_FAMILY(unix_stream, "unix-stream", FD_STREAM);
-FD_FAMILY(unix_seqpacket, "unix-seqpacket", FD_SEQPACKET);
+const struct transport_ops fdstream_ops = {
+	.name = "fdstream",
+	.variants = fd_variants,
+	.prepare = fd_prepare,
+	.connect = fd_connect,
+	.attach = fd_attach,
+	.call = fd_call,
+	.recv = fd_recv,
+	.reply = fd_reply,
+	.publish = fd_publish,
+	.close = fd_close,
+};
+
+TRANSPORT_REGISTER(fdstream_ops);

@@ -75,6 +75,8 @@
 #define KD_MSG_BUF (sizeof(struct kdbus_msg) + 2 * KDBUS_ITEM_HEADER_SIZE + \
 		    sizeof(struct kdbus_memfd) + 8 + KD_BLOOM_SIZE)
 
+enum kd_variant { KD_VEC, KD_MEMFD };
+
 struct tp_conn {
 	struct tp_params params;
 	enum tp_role role;
@@ -274,10 +276,10 @@ static void kd_close(struct tp_conn *c)
 	free(c);
 }
 
-static int kd_prepare_mode(const struct tp_params *p, int memfd_mode,
-			   struct tp_conn **out, struct tp_peer_fds *peers,
-			   char *err)
+static int kd_prepare(const struct tp_params *p, struct tp_conn **out,
+		      struct tp_peer_fds *peers, char *err)
 {
+	int memfd_mode = p->variant == KD_MEMFD;
 	unsigned n = p->subscribers ? p->subscribers : 1, i;
 	struct tp_conn *c;
 	char bus[96];
@@ -321,10 +323,11 @@ static int kd_connect(struct tp_conn *c, char *err)
 	return 0;
 }
 
-static int kd_attach_mode(const struct tp_params *p, int memfd_mode,
-			  enum tp_role role, const int *fds, int n_fds,
-			  struct tp_conn **out, char *err)
+static int kd_attach(const struct tp_params *p, enum tp_role role,
+		     const int *fds, int n_fds, struct tp_conn **out,
+		     char *err)
 {
+	int memfd_mode = p->variant == KD_MEMFD;
 	struct tp_conn *c;
 	int rc;
 
@@ -635,33 +638,32 @@ static int kd_publish(struct tp_conn *c, const void *data, size_t len,
 	return rc;
 }
 
-#define KD_VARIANT(sym, tname, memfd)                                         \
-	static int sym##_prepare(const struct tp_params *p,                   \
-				 struct tp_conn **c, struct tp_peer_fds *peers, \
-				 char *err)                                   \
-	{                                                                     \
-		return kd_prepare_mode(p, memfd, c, peers, err);              \
-	}                                                                     \
-	static int sym##_attach(const struct tp_params *p, enum tp_role role, \
-				const int *fds, int n, struct tp_conn **c,    \
-				char *err)                                    \
-	{                                                                     \
-		return kd_attach_mode(p, memfd, role, fds, n, c, err);        \
-	}                                                                     \
-	const struct transport_ops sym##_ops = {                              \
-		.name = tname,                                                \
-		.prepare = sym##_prepare,                                     \
-		.connect = kd_connect,                                        \
-		.attach = sym##_attach,                                       \
-		.call = kd_call,                                              \
-		.recv = kd_recv,                                              \
-		.reply = kd_reply,                                            \
-		.publish = kd_publish,                                        \
-		.close = kd_close,                                            \
-	}
+static const char *const kd_variants[] = {
+	[KD_VEC] = "kdbus",
+	[KD_MEMFD] = "kdbus-memfd",
+	NULL,
+};
 
-KD_VARIANT(kdbus, "kdbus", 0);
-KD_VARIANT(kdbus_memfd, "kdbus-memfd", 1);
+/* Exported to TS (transports/kdbus.ts) for its skip reasons. */
+static const struct tp_limit kd_limits[] = {
+	{ "payloadVecMax", KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE },
+	{ "userMaxBuses", KDBUS_USER_MAX_BUSES },
+	{ NULL, 0 },
+};
+
+const struct transport_ops kdbus_ops = {
+	.name = "kdbus",
+	.variants = kd_variants,
+	.limits = kd_limits,
+	.prepare = kd_prepare,
+	.connect = kd_connect,
+	.attach = kd_attach,
+	.call = kd_call,
+	.recv = kd_recv,
+	.reply = kd_reply,
+	.publish = kd_publish,
+	.close = kd_close,
+};
 
 #else /* !IPCBENCH_HAVE_KDBUS */
 
@@ -672,9 +674,6 @@ const struct transport_ops kdbus_ops = {
 	.unavailable = "kdbus needs Linux and its <linux/types.h>",
 };
 
-const struct transport_ops kdbus_memfd_ops = {
-	.name = "kdbus-memfd",
-	.unavailable = "kdbus needs Linux and its <linux/types.h>",
-};
-
 #endif /* IPCBENCH_HAVE_KDBUS */
+
+TRANSPORT_REGISTER(kdbus_ops);

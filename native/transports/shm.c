@@ -41,7 +41,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SHM_DEFAULT_SPIN_NS 20000u
+/* shm-spin: how long a receiver polls before it sleeps (the variant shows
+ * what busy-waiting buys and costs); exported to TS as "spinNs". */
+#define SHM_SPIN_NS 20000u
 #define SHM_WAIT_SLICE_NS 200000000ll	/* re-check abort flags this often */
 #define CACHELINE 64
 
@@ -72,8 +74,11 @@ struct ring {
 #define RING_MAX_BYTES (64ull << 20)
 #define RING_MAX_SLOTS 64
 
+enum shm_variant { SHM_PLAIN, SHM_SPIN };
+
 struct tp_conn {
 	struct tp_params params;
+	uint64_t spin_ns;	/* shm-spin: bounded poll before sleeping */
 	struct ring *ring;	/* broadcast only */
 	uint64_t next;		/* subscriber: next message number to read */
 	uint64_t reading_version;
@@ -111,8 +116,8 @@ static int wait_for(struct tp_conn *c, struct mailbox *box, uint32_t seen)
 {
 	const struct timespec slice = { 0, SHM_WAIT_SLICE_NS };
 
-	if (c->params.spin_ns) {
-		uint64_t until = clock_now_ns() + c->params.spin_ns;
+	if (c->spin_ns) {
+		uint64_t until = clock_now_ns() + c->spin_ns;
 
 		do {
 			for (int i = 0; i < 64; i++) {
@@ -310,9 +315,8 @@ static void shm_close(struct tp_conn *c)
 	free(c);
 }
 
-static int shm_prepare_spin(const struct tp_params *p, unsigned spin,
-			    struct tp_conn **out, struct tp_peer_fds *peers,
-			    char *err)
+static int shm_prepare(const struct tp_params *p, struct tp_conn **out,
+		       struct tp_peer_fds *peers, char *err)
 {
 	struct tp_conn *c;
 	int fd, rc;
@@ -321,10 +325,7 @@ static int shm_prepare_spin(const struct tp_params *p, unsigned spin,
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	c->params = *p;
-	if (spin && !c->params.spin_ns)
-		c->params.spin_ns = spin;
-	if (!spin)
-		c->params.spin_ns = 0;
+	c->spin_ns = p->variant == SHM_SPIN ? SHM_SPIN_NS : 0;
 	c->memfd = -1;
 	if (p->subscribers) {
 		rc = ring_prepare(c, peers, err);
@@ -364,9 +365,9 @@ fail:
 	return rc;
 }
 
-static int shm_attach_spin(const struct tp_params *p, unsigned spin,
-			   enum tp_role role, const int *fds, int n_fds,
-			   struct tp_conn **out, char *err)
+static int shm_attach(const struct tp_params *p, enum tp_role role,
+		      const int *fds, int n_fds, struct tp_conn **out,
+		      char *err)
 {
 	struct tp_conn *c;
 	int rc;
@@ -378,7 +379,7 @@ static int shm_attach_spin(const struct tp_params *p, unsigned spin,
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	c->params = *p;
-	c->params.spin_ns = spin ? (p->spin_ns ? p->spin_ns : spin) : 0;
+	c->spin_ns = p->variant == SHM_SPIN ? SHM_SPIN_NS : 0;
 	c->memfd = -1;
 	if (role == TP_ROLE_SUBSCRIBER) {
 		rc = ring_map(c, fds[0], 0, err);
@@ -459,32 +460,21 @@ static int shm_reply(struct tp_conn *c, const void *data, size_t len)
 	return send_to(c, data, len);
 }
 
-static int shm_prepare(const struct tp_params *p, struct tp_conn **c,
-		       struct tp_peer_fds *peers, char *err)
-{
-	return shm_prepare_spin(p, 0, c, peers, err);
-}
+static const char *const shm_variants[] = {
+	[SHM_PLAIN] = "shm",
+	[SHM_SPIN] = "shm-spin",
+	NULL,
+};
 
-static int shm_attach(const struct tp_params *p, enum tp_role role,
-		      const int *fds, int n, struct tp_conn **c, char *err)
-{
-	return shm_attach_spin(p, 0, role, fds, n, c, err);
-}
-
-static int shm_spin_prepare(const struct tp_params *p, struct tp_conn **c,
-			    struct tp_peer_fds *peers, char *err)
-{
-	return shm_prepare_spin(p, SHM_DEFAULT_SPIN_NS, c, peers, err);
-}
-
-static int shm_spin_attach(const struct tp_params *p, enum tp_role role,
-			   const int *fds, int n, struct tp_conn **c, char *err)
-{
-	return shm_attach_spin(p, SHM_DEFAULT_SPIN_NS, role, fds, n, c, err);
-}
+static const struct tp_limit shm_limits[] = {
+	{ "spinNs", SHM_SPIN_NS },
+	{ NULL, 0 },
+};
 
 const struct transport_ops shm_ops = {
 	.name = "shm",
+	.variants = shm_variants,
+	.limits = shm_limits,
 	.prepare = shm_prepare,
 	.connect = shm_connect,
 	.attach = shm_attach,
@@ -496,15 +486,4 @@ const struct transport_ops shm_ops = {
 	.close = shm_close,
 };
 
-const struct transport_ops shm_spin_ops = {
-	.name = "shm-spin",
-	.prepare = shm_spin_prepare,
-	.connect = shm_connect,
-	.attach = shm_spin_attach,
-	.call = shm_call,
-	.recv = shm_recv,
-	.reply = shm_reply,
-	.publish = shm_publish,
-	.release = shm_release,
-	.close = shm_close,
-};
+TRANSPORT_REGISTER(shm_ops);

@@ -108,6 +108,37 @@ int broadcast_subscriber_run(const struct transport_ops *ops,
 			     const struct peer_config *pc,
 			     struct peer_report *rep, char *err);
 
+/* The harness's end of one RPC channel (one client/server pair). */
+struct rpc_channel {
+	const struct transport_ops *ops;
+	struct tp_conn *conn;
+	size_t size;		/* the channel's message size (tp_params.max_msg) */
+	int cpu;		/* the client thread's CPU, -1 = unpinned */
+	int connected;		/* connect() done (once per channel) */
+};
+
+/*
+ * Run cfg on n channels at once: one pinned client thread each, started
+ * together; *out (its histogram initialised by the caller) receives the
+ * merged histogram, summed ops and bytes, the longest wall time and the
+ * first error; cpu_each[i] the client CPU of channel i.  Returns 0, or a
+ * negative errno when the threads could not run at all (also in out).
+ */
+int rpc_run_channels(struct rpc_channel *chans, unsigned n,
+		     const struct rpc_config *cfg, struct rpc_result *out,
+		     struct cpu_usage *cpu_each);
+
+/* The publisher on its own pinned thread (connects first when needed). */
+int broadcast_run(const struct transport_ops *ops, struct tp_conn *conn,
+		  int *connected, int cpu, struct ack_board *board,
+		  const struct bcast_config *cfg, struct bcast_result *res);
+
+/* The ack board's shared memory: mapped in *board, its memfd in *fd (the
+ * caller gives a dup to every subscriber and closes it). */
+int ack_board_create(unsigned subscribers, struct ack_board **board,
+		     int *fd);
+void ack_board_destroy(struct ack_board *board, unsigned subscribers);
+
 /* Client side: handshake, warm-up, timed loop, goodbye. */
 int rpc_client_run(const struct transport_ops *ops, struct tp_conn *conn,
 		   const struct rpc_config *cfg, struct rpc_result *res);

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// The runner: expands the matrix into groups of cases, and for each group asks the scheduler which cases get a
+// repetition next (interleaved across transports), runs each in fresh peers through the repetition lifecycle, and
+// saves the document after every group. It owns no measurement detail: skip policy (skip.ts), environments
+// (env-pool.ts), repetitions (repetition.ts + bench/workloads/), decisions (scheduler.ts), summary (metrics.ts).
+// One broken transport never aborts the matrix (unless --fail-fast); Ctrl-C stops cleanly, keeping what was measured.
+import os from 'node:os';
+import { summarize } from '../metrics.js';
+import { expandMatrix, type CaseGroup } from '../matrix.js';
+import type { RunOptions } from '../options.js';
+import { caseLabel, type CaseResult, type ResultDocument } from '../result.js';
+import { DRIVERS } from '../workloads/index.js';
+import { findTransport } from '../../transports/index.js';
+import type { Transport } from '../../transports/types.js';
+import { EnvironmentPool } from './env-pool.js';
+import { NativeExecutor, type Executor } from './executor.js';
+import { runRepetition } from './repetition.js';
+import { caseDone, nextRound, type CaseProgress, type SchedulePolicy } from './scheduler.js';
+import { skipReason } from './skip.js';
+
+export interface RunnerHooks {
+  /** A repetition finished (progress bars). */
+  onProgress?: (done: number, total: number, label: string) => void;
+  log?: (message: string) => void;
+  /** Called after every group with the document so far (the writer saves it). */
+  onSave?: (doc: ResultDocument) => Promise<void>;
+  /** The executor (tests pass a fake); default: the native addon and real peers. */
+  executor?: Executor;
+  /** CPUs of the machine (tests); default: os.availableParallelism(). */
+  cpus?: number;
+}
+
+interface CaseRun extends CaseProgress {
+  transport: Transport;
+  /** Its unrun repetitions are off the progress total already. */
+  settled: boolean;
+  result: CaseResult;
+  closed: boolean;
+  estimates: number[];
+  elapsedMs: number[];
+}
+
+export class Runner {
+  private readonly exec: Executor;
+  private readonly pool: EnvironmentPool;
+  private readonly cpus: number;
+  private readonly policy: SchedulePolicy;
+
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly doc: ResultDocument,
+    private readonly signal: AbortSignal,
+    private readonly hooks: RunnerHooks = {},
+  ) {
+    this.exec = hooks.executor ?? new NativeExecutor();
+    this.cpus = hooks.cpus ?? os.availableParallelism();
+    this.pool = new EnvironmentPool(signal, (m) => this.log(m));
+    this.policy = { maxRepetitions: opts.repetitions, minRepetitions: opts.minRepetitions, ciTarget: opts.ciTarget, seed: opts.seed };
+    signal.addEventListener('abort', () => this.exec.stopAll(), { once: true });
+  }
+
+  private log(msg: string): void {
+    this.hooks.log?.(msg);
+  }
+
+  async run(): Promise<ResultDocument> {
+    const groups = expandMatrix(this.opts, this.doc.host.env);
+    let total = groups.reduce((n, g) => n + g.keys.length * this.opts.repetitions, 0);
+    let done = 0;
+    const progress = {
+      tick: (label: string) => this.hooks.onProgress?.(++done, total, label),
+      /** Repetitions that will not run after all (skips, early stops, errors): the total shrinks. */
+      drop: (n: number) => {
+        total -= n;
+      },
+    };
+    try {
+      for (const group of groups) {
+        if (this.signal.aborted) break;
+        const results = await this.runGroup(group, progress);
+        this.doc.cases.push(...results);
+        await this.hooks.onSave?.(this.doc);
+        if (this.opts.failFast && results.some((r) => r.state === 'errored')) {
+          this.log('stopping at the first errored case (--fail-fast)');
+          break;
+        }
+      }
+    } finally {
+      await this.pool.teardownAll();
+    }
+    return this.doc;
+  }
+
+  private async runGroup(group: CaseGroup, progress: { tick: (label: string) => void; drop: (n: number) => void }): Promise<CaseResult[]> {
+    const runs: CaseRun[] = group.keys.map((key) => ({
+      transport: findTransport(key.transport)!,
+      result: { key, state: 'ok', startedAt: new Date().toISOString(), repetitions: [] },
+      closed: false,
+      settled: false,
+      estimates: [],
+      elapsedMs: [],
+    }));
+    const settle = (c: CaseRun) => {
+      if (!c.settled) progress.drop(this.policy.maxRepetitions - c.estimates.length);
+      c.settled = true;
+    };
+    const close = (c: CaseRun, state: CaseResult['state'], reason: string) => {
+      settle(c);
+      c.result.state = state;
+      c.result.reason = reason;
+      c.closed = true;
+    };
+    for (const c of runs) {
+      const status = this.doc.transports.find((s) => s.name === c.transport.name);
+      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus);
+      if (skip) close(c, skip.state, skip.reason);
+    }
+    for (let round = nextRound(runs, this.policy); round.length && !this.signal.aborted; round = nextRound(runs, this.policy)) {
+      for (const i of round) {
+        if (this.signal.aborted) break;
+        const c = runs[i]!;
+        const live = await this.pool.acquire(c.transport);
+        if ('failed' in live) {
+          close(c, 'errored', live.failed);
+          continue;
+        }
+        c.result.transportVersion = live.env.version;
+        const index = c.estimates.length;
+        const started = Date.now();
+        const outcome = await runRepetition(
+          {
+            exec: this.exec,
+            key: c.result.key,
+            transport: c.transport,
+            env: live.env,
+            index,
+            timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, maxOps: this.opts.maxOps, timeoutMs: this.opts.timeoutMs },
+            seed: this.opts.seed,
+            fault: this.opts.fault,
+            cpus: this.cpus,
+          },
+          DRIVERS[c.result.key.workload],
+        );
+        if (!outcome.ok) {
+          if (this.signal.aborted) break;
+          c.estimates.push(NaN); // counts as run for the progress total
+          close(c, 'errored', `repetition ${index + 1}: ${outcome.reason}`);
+        } else {
+          c.result.repetitions.push(outcome.rep);
+          c.estimates.push(outcome.rep.latency.p50);
+          c.elapsedMs.push(Date.now() - started);
+          if (caseDone(c, this.policy)) settle(c); // early stop: the total shrinks before the tick shows it
+        }
+        progress.tick(caseLabel(c.result.key));
+      }
+    }
+    return runs.map((c) => {
+      if (c.result.repetitions.length) c.result.summary = summarize(c.result.repetitions, this.opts.seed);
+      if (c.result.state === 'ok' && c.result.repetitions.length === 0) {
+        c.result.state = 'errored';
+        c.result.reason = 'interrupted before any repetition finished';
+      }
+      return c.result;
+    });
+  }
+}
