@@ -34,7 +34,7 @@ test('a document with a wrong field names the field', () => {
 
 test('another schema version is refused with both versions named', () => {
   const doc = { ...minimalDoc(), schemaVersion: 99 };
-  assert.throws(() => parseResultDocument(doc, 'new.json'), /schema version 99 is not supported \(this ipcbench reads 1\)/);
+  assert.throws(() => parseResultDocument(doc, 'new.json'), /schema version 99 is not supported \(this ipcbench reads 1 and 2\)/);
 });
 
 test('truncated JSON and missing files give one clear message naming the file', async () => {

@@ -112,7 +112,7 @@ export class Runner {
     };
     for (const c of runs) {
       const status = this.doc.transports.find((s) => s.name === c.transport.name);
-      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus);
+      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus, this.opts.fault);
       if (skip) close(c, skip.state, skip.reason);
     }
     for (let round = nextRound(runs, this.policy); round.length && !this.signal.aborted; round = nextRound(runs, this.policy)) {

@@ -97,8 +97,16 @@ Napi::Value Transports(const Napi::CallbackInfo &info)
 		o.Set("variants", variants);
 		o.Set("broadcast", t->publish != nullptr);
 		o.Set("limits", limits);
-		if (t->unavailable)
+		if (t->unavailable) {
 			o.Set("unavailable", t->unavailable);
+		} else if (t->probe) {
+			/* a kernel feature that may be switched off here */
+			char err[TP_ERR_LEN] = "";
+			int rc = t->probe(err);
+
+			if (rc)
+				o.Set("unavailable", err[0] ? err : strerror(-rc));
+		}
 		out.Set((uint32_t)i, o);
 	}
 	return out;
