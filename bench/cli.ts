@@ -3,7 +3,7 @@
 // Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 4 results not written
 // to --out, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept).
 import { Command, CommanderError, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
+import { join } from 'node:path';
 import { collectHost, preflightWarnings } from './host.js';
 import { UsageError, EXIT, STOP_SIGNALS, signalExitCode } from '../common/errors.js';
 import { summaryText } from './format.js';
@@ -14,8 +14,13 @@ import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } fro
 import { Runner } from './runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
 import { registerLabCommands } from './lab/command.js';
+import { registerModuleCommands } from './module/command.js';
 import { registerReportCommands } from '../reports/commands.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
+import { bundle, findingsSummary, planLab, RunProgress, runLabPart, type LabPart } from './everywhere.js';
+import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
+import { registerGateCommands } from './gate/command.js';
+import { registerTrendCommand } from '../reports/trend-command.js';
 
 const EXAMPLES = `
 Examples:
@@ -40,9 +45,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
     .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
     .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
+    .option('--budget <time>', 'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts', DEFAULTS.budget)
     .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
-    .option('--min-repetitions <n>', 'repetitions before early stop may apply', DEFAULTS.minRepetitions)
-    .option('--ci-target <percent>', 'stop early when the 95% CI half-width of the median p50 is under this (0 = never)', DEFAULTS.ciTarget)
+    .option('--min-repetitions <n>', 'repetitions every case gets first (with --budget 0: before early stop may apply)', DEFAULTS.minRepetitions)
+    .option('--ci-target <percent>', 'precision target: 95% CI half-width of the median p50 (cases missing it are marked; 0 = none)', DEFAULTS.ciTarget)
     .option('-d, --duration <ms>', 'timed part of each repetition', DEFAULTS.duration)
     .option('--warmup <ms>', 'untimed warm-up in each repetition', DEFAULTS.warmup)
     .option('--timeout <ms>', 'a repetition still running this long after its planned end is killed', DEFAULTS.timeout)
@@ -50,7 +56,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--json', 'print the complete result document on stdout (the table goes to stderr)')
     .option('--fail-fast', 'stop at the first errored case')
     .option('--no-progress', 'no progress bar')
+    .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
+    .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
     .addOption(
       new Option(
@@ -64,7 +72,13 @@ async function defaultTransports(): Promise<string[]> {
   return (await probeAll()).filter((s) => s.available).map((s) => s.name);
 }
 
-async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
+async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[] }, argv: string[]): Promise<number> {
+  // --plugin: the user's transport(s), loaded and checked before anything runs; alone unless --transports adds others
+  const plugins = (flags.plugin ?? []).map((a) => {
+    const { file, name } = parsePluginArg(a);
+    return loadPluginTransport(file, name).name;
+  });
+  if (plugins.length) flags = { ...flags, transports: [...plugins, ...(flags.transports ? [flags.transports] : [])].join(',') };
   const explicit = Boolean(flags.transports);
   const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
   await ensureWritableDir(opts.out);
@@ -83,11 +97,8 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
     transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
     cases: [],
   };
-  let bar: SingleBar | undefined;
-  const say = (line: string) => {
-    if (bar?.isActive) bar.stop();
-    process.stderr.write(`${line}\n`);
-  };
+  const progress = new RunProgress(opts.progress);
+  const say = (line: string) => progress.log(line);
   const writer = new ResultWriter(opts.out, runId, { warn: say });
   await writer.save(doc);
   const controller = new AbortController();
@@ -100,41 +111,42 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
   };
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
 
-  const tty = process.stderr.isTTY && opts.progress;
-  bar = tty
-    ? new SingleBar({ format: ' {bar} {value}/{total} repetitions | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 50 })
-    : undefined;
-  let lastLine = 0;
+  // One run, every environment: the lab part (bench/everywhere.ts) follows the host part when it has work.
+  const lab = planLab(flags, opts, explicit ? opts.transports : TRANSPORT_NAMES, doc.transports, host.env);
   for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const runner = new Runner(opts, doc, controller.signal, {
-    onProgress: (done, total, label) => {
-      if (bar) {
-        if (!bar.isActive) bar.start(total, 0, { label });
-        bar.update(done, { label });
-      } else if (opts.progress && Date.now() - lastLine > 2000) {
-        lastLine = Date.now();
-        process.stderr.write(`[${done}/${total}] ${label}\n`);
-      }
-    },
+    onProgress: (done, total, label) => progress.update(done, total, label),
     log: say,
     onSave: async (d) => {
       await writer.save(d);
     },
+    budgetStartMs: 0,
   });
+  let labPart: LabPart | undefined;
   try {
     await runner.run();
+    doc.finishedAt = new Date().toISOString();
+    doc.complete = !controller.signal.aborted;
+    if (controller.signal.aborted) doc.interrupted = true;
+    if (lab.run && !controller.signal.aborted) {
+      labPart = await runLabPart(lab.plan, opts.out, progress, controller.signal);
+      if (labPart.failure) {
+        doc.warnings.push(`lab: not run: ${labPart.failure}`);
+        say(`lab: not run: ${labPart.failure} (the host results are complete; --no-lab skips the lab)`);
+      }
+    }
   } finally {
-    bar?.stop();
+    progress.stop();
   }
-  doc.finishedAt = new Date().toISOString();
-  doc.complete = !controller.signal.aborted;
-  if (controller.signal.aborted) doc.interrupted = true;
   const saved = await writer.finish(doc);
   for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
-  const text = summaryText(doc, saved.path || '(stdout)');
+  const hostFile = saved.path || '(stdout)';
+  const files = lab.run && saved.path && !saved.fallback ? (await bundle(opts.out, runId, saved.path, labPart)).files : [hostFile];
+  const docs = [{ file: files[0]!, doc }, ...(labPart?.document && files[1] ? [{ file: files[1], doc: labPart.document }] : [])];
+  const text = docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') + findingsSummary(docs) + (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
   if (opts.json) {
     process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
+    process.stdout.write(`${JSON.stringify(docs.length > 1 ? docs.map((d) => d.doc) : doc, null, 1)}\n`);
   } else process.stdout.write(`${text}\n`);
   if (saved.fallback) {
     if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
@@ -147,6 +159,7 @@ async function runCommand(flags: RawRunFlags, argv: string[]): Promise<number> {
   }
   if (stoppedBy) return signalExitCode(stoppedBy);
   if (saved.fallback) return EXIT.resultsNotWritten;
+  if (labPart?.document?.cases.some((c) => c.state === 'errored')) return EXIT.casesFailed;
   return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
 }
 
@@ -205,7 +218,12 @@ export async function main(argv: string[]): Promise<number> {
       code = envCommand(Boolean(o.json));
     });
   registerLabCommands(program);
+  registerModuleCommands(program);
   registerReportCommands(program);
+  registerGateCommands(program, addRunOptions, (c) => {
+    code = c;
+  });
+  registerTrendCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -32,11 +32,33 @@ export function formatCount(n: number | undefined): string {
   return n.toFixed(n < 10 ? 2 : 0);
 }
 
-function withCi(e: Estimate | undefined, fmt: (v: number) => string): string {
+/** Marks a p50 whose CI missed the run's precision target (--ci-target). */
+export const MISSED_MARK = '*';
+
+function withCi(e: Estimate | undefined, fmt: (v: number) => string, missed = false): string {
   if (!e) return '-';
-  if (e.n < 2 || e.high === e.low) return fmt(e.median);
+  const mark = missed ? ` ${MISSED_MARK}` : '';
+  if (e.n < 2 || e.high === e.low || !Number.isFinite(e.low) || !Number.isFinite(e.high)) return `${fmt(e.median)}${mark}`;
   const half = ((e.high - e.low) / 2 / Math.abs(e.median)) * 100;
-  return `${fmt(e.median)} ±${half < 10 ? half.toFixed(1) : half.toFixed(0)}%`;
+  return `${fmt(e.median)} ±${half < 10 ? half.toFixed(1) : half.toFixed(0)}%${mark}`;
+}
+
+const missed = (c: CaseResult) => c.precision !== undefined && !c.precision.met;
+
+/** "±2%" for 0.02. */
+function targetText(target: number): string {
+  const p = target * 100;
+  return `±${Number.isInteger(p) ? p.toFixed(0) : p.toFixed(1)}%`;
+}
+
+/** The run's last line about precision: "N of M cases met ±2%; the others are marked". */
+export function precisionLine(doc: ResultDocument): string | undefined {
+  const measured = doc.cases.filter((c) => c.precision);
+  if (!measured.length) return undefined;
+  const target = measured[0]!.precision!.target;
+  const met = measured.filter((c) => c.precision!.met).length;
+  if (met === measured.length) return `${met} of ${measured.length} cases met ${targetText(target)}`;
+  return `${met} of ${measured.length} cases met ${targetText(target)}; the others are marked`;
 }
 
 function stateCell(c: CaseResult): string {
@@ -59,7 +81,7 @@ export function rpcTable(cases: readonly CaseResult[]): string {
       c.key.transport + (c.key.concurrency > 1 ? ` x${c.key.concurrency}` : ''),
       formatSize(c.key.size),
       c.key.placement,
-      withCi(s.p50, (v) => formatNs(usToNs(v))),
+      withCi(s.p50, (v) => formatNs(usToNs(v)), missed(c)),
       formatNs(usToNs(s.p99?.median)),
       formatCount(s.throughput?.median),
       formatCount(s.mbPerSec?.median),
@@ -97,7 +119,7 @@ export function broadcastTable(cases: readonly CaseResult[]): string {
       c.key.placement,
       String(c.key.subscribers),
       String(c.key.uninterested),
-      withCi(s.p50, (v) => formatNs(usToNs(v))),
+      withCi(s.p50, (v) => formatNs(usToNs(v)), missed(c)),
       formatNs(usToNs(s['lastSubscriber.p50']?.median)),
       s['cpu.publisher'] ? s['cpu.publisher'].median.toFixed(2) : '-',
       formatCount(s.deliveredPerSec?.median),
@@ -121,5 +143,13 @@ export function summaryText(doc: ResultDocument, file?: string): string {
   const errored = doc.cases.filter((c) => c.state === 'errored');
   for (const c of errored) lines.push(`errored: ${caseLabel(c.key)}: ${c.reason}`);
   if (file) lines.push(`results: ${file}${doc.interrupted ? ' (interrupted: partial)' : ''}`);
+  const marked = doc.cases.filter(missed);
+  if (marked.length) {
+    const t = targetText(marked[0]!.precision!.target);
+    lines.push(`${MISSED_MARK} p50 CI wider than the ${t} target${doc.precision?.budgetExhausted ? ' when the time budget ran out' : ''} (more time: --budget; why: docs/statistics.md)`);
+  }
+  if (doc.precision?.budgetMs) lines.push(`time budget ${(doc.precision.budgetMs / 1000).toFixed(0)} s, used ${(doc.precision.elapsedMs / 1000).toFixed(0)} s`);
+  const last = precisionLine(doc);
+  if (last) lines.push(last);
   return lines.join('\n');
 }

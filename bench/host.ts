@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
+import { collectKernelFacts } from './kernel-facts.js';
 import { REPO_ROOT, native } from './native.js';
 import { ENVIRONMENTS, type Host } from './result.js';
 
@@ -94,6 +95,7 @@ export function collectHost(): Host {
     ipcbench: packageVersion(),
     gitSha: gitSha(),
     env: currentEnv(),
+    kernelFacts: collectKernelFacts(),
   };
 }
 

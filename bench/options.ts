@@ -1,6 +1,14 @@
 // The CLI only declares flags; this file turns their strings into one validated, typed RunOptions value.
 import { UsageError } from '../common/errors.js';
 import { PLACEMENTS, WORKLOADS, type Placement, type Workload } from '../common/vocabulary.js';
+import { parseDuration } from './runner/budget.js';
+
+function parseBudget(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms > 24 * 3_600_000)
+    throw new UsageError(`bad --budget '${text}': expected a duration such as 3m, 90s or 1m30s (0 = fixed repetition counts)`);
+  return ms;
+}
 
 export type { Placement, Workload };
 export const WORKLOAD_NAMES: readonly Workload[] = WORKLOADS;
@@ -19,6 +27,8 @@ export interface RunOptions {
   rate: number;
   repetitions: number;
   minRepetitions: number;
+  /** Wall-clock budget for the whole matrix in ms (0 = fixed repetition counts, the pre-budget behaviour). */
+  budgetMs: number;
   ciTarget: number;
   durationMs: number;
   warmupMs: number;
@@ -47,8 +57,11 @@ export const DEFAULTS = {
   uninterested: '0',
   mode: 'closed',
   rate: '10000',
-  repetitions: '5',
+  // With the time budget (the default), --repetitions is the most any one case gets and --min-repetitions what
+  // every case gets first; the budget decides in between (bench/budget.ts, docs/statistics.md).
+  repetitions: '40',
   minRepetitions: '3',
+  budget: '3m',
   ciTarget: '2',
   duration: '60',
   warmup: '20',
@@ -131,6 +144,7 @@ export interface RawRunFlags {
   rate: string;
   repetitions: string;
   minRepetitions: string;
+  budget?: string;
   ciTarget: string;
   duration: string;
   warmup: string;
@@ -169,6 +183,7 @@ export function parseRunOptions(raw: RawRunFlags, transportNames: readonly strin
     rate: parseCount(raw.rate, 'rate', 1, 10_000_000),
     repetitions,
     minRepetitions,
+    budgetMs: parseBudget(raw.budget ?? DEFAULTS.budget),
     ciTarget: ciTarget / 100,
     durationMs: parseCount(raw.duration, 'duration (ms)', 1, 3_600_000),
     warmupMs: parseCount(raw.warmup, 'warm-up (ms)', 0, 600_000),

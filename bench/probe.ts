@@ -12,6 +12,7 @@ export async function probeAll(names: readonly string[] = TRANSPORTS.map((t) => 
   return Promise.all(
     TRANSPORTS.filter((t) => names.includes(t.name)).map(async (t): Promise<TransportStatus> => {
       const n = compiled.get(t.native);
+      if (t.plugin) return { name: t.name, available: true, version: (await t.probe()).version }; // loaded and checked already
       if (!n) return { name: t.name, available: false, reason: `native/transports/${t.native}.c is not built into the addon (npm run build)` };
       if (n.unavailable) return { name: t.name, available: false, reason: n.unavailable };
       if (t.variant && !n.variants.includes(t.variant))

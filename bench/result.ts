@@ -90,6 +90,17 @@ export type Estimate = z.infer<typeof estimateSchema>;
 export const summarySchema = z.record(z.string(), estimateSchema);
 export type Summary = z.infer<typeof summarySchema>;
 
+export const precisionSchema = z.object({
+  metric: z.literal('p50'),
+  target: z.number(),
+  /** Relative 95% CI half-width; null when it cannot be told (fewer than 2 repetitions). */
+  halfWidth: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  met: z.boolean(),
+});
+export type Precision = z.infer<typeof precisionSchema>;
+
 export const CASE_STATES = ['ok', 'skipped', 'unavailable', 'errored'] as const;
 export type CaseState = (typeof CASE_STATES)[number];
 
@@ -102,8 +113,38 @@ export const caseResultSchema = z.object({
   repetitions: z.array(repetitionSchema),
   /** Median over repetitions with a bootstrap 95% CI, per metric id of bench/metrics.ts, in its unit. */
   summary: summarySchema.optional(),
+  /**
+   * Whether the median p50 met the run's precision target (--ci-target): its hierarchical-bootstrap 95% CI
+   * (bench/case-precision.ts). A case with met = false is flagged in the table and the report.
+   */
+  precision: precisionSchema.optional(),
 });
 export type CaseResult = z.infer<typeof caseResultSchema>;
+
+/** The running kernel's facts that change IPC costs (bench/kernel-facts.ts). Optional: older results lack them. */
+export const kernelFactsSchema = z.object({
+  release: z.string(),
+  /** uname -v */
+  version: z.string(),
+  /** The lab kernel id (ipcbench-6.1, debian-6.12, ...) when run inside the lab. */
+  labKernel: z.string().optional(),
+  /** none, voluntary, full, lazy, rt; "(dynamic)" when chosen at boot (PREEMPT_DYNAMIC). */
+  preemption: z.string(),
+  hz: z.number().int().positive().optional(),
+  mitigations: z.object({
+    summary: z.string(),
+    /** /sys/devices/system/cpu/vulnerabilities/<name> -> its line */
+    vulnerabilities: z.record(z.string(), z.string()),
+    /** Mitigation options of the kernel config (name without CONFIG_ -> value), when the config is readable. */
+    config: z.record(z.string(), z.string()).optional(),
+    /** mitigations= on the kernel command line */
+    cmdline: z.string().optional(),
+  }),
+  userNamespaces: z.object({ available: z.boolean(), detail: z.string() }),
+  /** Where the kernel config was read (absent: no config found; preemption and HZ are then guesses or unknown). */
+  configSource: z.string().optional(),
+});
+export type KernelFacts = z.infer<typeof kernelFactsSchema>;
 
 export const hostSchema = z.object({
   hostname: z.string(),
@@ -121,6 +162,7 @@ export const hostSchema = z.object({
   ipcbench: z.string(),
   gitSha: z.string(),
   env: z.enum(ENVIRONMENTS),
+  kernelFacts: kernelFactsSchema.optional(),
 });
 export type Host = z.infer<typeof hostSchema>;
 
@@ -146,6 +188,17 @@ export const resultDocumentSchema = z.object({
   warnings: z.array(z.string()),
   transports: z.array(transportStatusSchema),
   cases: z.array(caseResultSchema),
+  /** How the run used its time budget and how many cases met the precision target. */
+  precision: z
+    .object({
+      target: z.number(),
+      met: z.number().int(),
+      measured: z.number().int(),
+      budgetMs: z.number(),
+      elapsedMs: z.number(),
+      budgetExhausted: z.boolean(),
+    })
+    .optional(),
 });
 export type ResultDocument = z.infer<typeof resultDocumentSchema>;
 

@@ -1,7 +1,7 @@
 {
   "variables": {
     "core_sources": [
-      "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c",
+      "core/histogram.c", "core/payload.c", "core/sysutil.c", "core/registry.c", "core/base64.c", "core/plugin.c",
       "workloads/rpc.c", "workloads/broadcast.c", "workloads/run.c",
       # every native/transports/*.c whose pkg-config packages exist, plus a generated file registering the
       # others as unavailable: adding a transport adds a file there and nothing here (tools/transports.mjs)
@@ -18,22 +18,23 @@
     {
       "target_name": "ipcbench_native",
       "sources": ["addon/addon.cc", "<@(core_sources)"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags": ["<@(warnings)", "<@(transport_cflags)"],
       "cflags_c": ["-std=gnu11"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc": ["<@(warnings)", "-std=c++17", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "libraries": ["-lpthread", "-lm", "<@(transport_libs)"]
+      "libraries": ["-lpthread", "-lm", "-ldl", "<@(transport_libs)"]
     },
     {
       "target_name": "ipcbench-peer",
       "type": "executable",
       "sources": ["peer/peer.c", "<@(core_sources)"],
+      "include_dirs": ["include"],
       "cflags": ["<@(warnings)", "<@(transport_cflags)"],
       "cflags_c": ["-std=gnu11"],
-      "libraries": ["-lpthread", "-lm", "<@(transport_libs)"]
+      "libraries": ["-lpthread", "-lm", "-ldl", "<@(transport_libs)"]
     },
     {
       "target_name": "ipcbench-bus-launch",

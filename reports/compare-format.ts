@@ -29,7 +29,7 @@ function rowCells(r: MetricComparison): string[] {
     fmt(r.current.median),
     `${pct(r.ratio)} [${pct(r.ratioLow)}, ${pct(r.ratioHigh)}]`,
     `${pValue(r.pAdjusted)}${r.pAdjusted !== r.p ? ` (raw ${pValue(r.p)})` : ''} (n=${r.baseline.n}/${r.current.n})`,
-    `±${(r.threshold * 100).toFixed(0)}%`,
+    `±${(r.threshold * 100).toFixed(r.noiseFloor !== undefined ? 1 : 0)}%${r.noiseFloor !== undefined ? ' (noise)' : ''}`,
     verdictText(r),
   ];
 }
@@ -74,7 +74,7 @@ export function formatMarkdown(c: Comparison): string {
   );
   out.push(
     `A change counts when the Mann–Whitney test gives p < ${c.options.alpha} **and** it exceeds ${(c.options.threshold * 100).toFixed(0)}% ` +
-      `(${(c.options.tailThreshold * 100).toFixed(0)}% for tail percentiles)${c.options.correction === 'holm' ? '; p-values Holm-adjusted over all comparisons' : ''}${c.options.normalize ? `; values are ratios to \`${c.options.normalize}\` in the same run` : ''}.`,
+      `(${(c.options.tailThreshold * 100).toFixed(0)}% for tail percentiles)${c.options.correction === 'holm' ? '; p-values Holm-adjusted over all comparisons' : ''}${c.options.normalize ? `; values are ratios to \`${c.options.normalize}\` in the same run` : ''}${c.options.noise ? '; thresholds raised to the calibrated run-to-run noise where it is larger (marked "noise")' : ''}.`,
     '',
   );
   for (const w of c.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '');
@@ -90,7 +90,8 @@ export function formatMarkdown(c: Comparison): string {
 }
 
 export function formatJson(c: Comparison): string {
-  return JSON.stringify(c, null, 2) + '\n';
+  const noise = c.options.noise ? { createdAt: c.options.noise.createdAt, host: c.options.noise.host, runs: c.options.noise.runs.length } : undefined;
+  return JSON.stringify({ ...c, options: { ...c.options, noise } }, null, 2) + '\n';
 }
 
 export function formatComparison(c: Comparison, format: CompareFormat, verbose = false): string {

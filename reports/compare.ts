@@ -8,6 +8,7 @@ import { median, mulberry32, quantileSorted } from '../bench/stats.js';
 import { mannWhitneyU, smallestPossibleP } from './mann-whitney.js';
 import { GATED_METRICS, metric, valuesOf, type Better } from './metrics.js';
 import { caseId } from './model.js';
+import { noiseFloor, type NoiseFile } from './noise-model.js';
 
 export interface CompareOptions {
   /** Relative change that counts for medians and throughput/CPU (0.05 = 5%). */
@@ -26,6 +27,11 @@ export interface CompareOptions {
    * of any false "significant" at alpha at the price of power (needs more repetitions).
    */
   correction: 'none' | 'holm';
+  /**
+   * The calibrated run-level noise (`ipcbench calibrate`): per case and metric the threshold becomes at least the
+   * change two runs of identical code reach on this machine (its floor), so drift between runs is not a regression.
+   */
+  noise?: NoiseFile;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -59,6 +65,8 @@ export interface MetricComparison {
   pAdjusted: number;
   test: 'exact' | 'normal';
   threshold: number;
+  /** The calibrated noise floor that raised the threshold, when it did. */
+  noiseFloor?: number;
   significant: boolean;
   beyondThreshold: boolean;
   verdict: Verdict;
@@ -196,7 +204,8 @@ export function compareResults(
       const ci = bootstrapRatioCI(x, y, o.resamples, seedOf(`${id}|${metricId}`));
       const test = mannWhitneyU(y, x);
       if (smallestPossibleP(x.length, y.length) >= o.alpha) tooFewRepetitions = true;
-      const threshold = def.tail ? o.tailThreshold : o.threshold;
+      const floor = noiseFloor(o.noise, id, metricId);
+      const threshold = Math.max(def.tail ? o.tailThreshold : o.threshold, floor ?? 0);
       const change = ratio - 1;
       const worse = def.better === 'lower' ? change > threshold : change < -threshold;
       const better = def.better === 'lower' ? change < -threshold : change > threshold;
@@ -227,6 +236,7 @@ export function compareResults(
         pAdjusted: test.p,
         test: test.method,
         threshold,
+        ...(floor !== undefined && floor > (def.tail ? o.tailThreshold : o.threshold) ? { noiseFloor: floor } : {}),
         significant,
         beyondThreshold,
         verdict,
@@ -258,6 +268,12 @@ export function compareResults(
       warnings.push(`the ${side} run is emulated (lab-tcg): timings are for correctness and coarse ordering only, not for gating`);
   }
   if (!results.length) warnings.push('no case was measured on both sides: nothing was compared');
+  if (o.noise) {
+    const uncalibrated = new Set(results.filter((r) => noiseFloor(o.noise, r.case, r.metric) === undefined).map((r) => r.label));
+    if (uncalibrated.size) warnings.push(`${uncalibrated.size} case(s) are not in the noise model (calibrate with the same case list): their thresholds are not raised`);
+    if (o.noise.host.hostname !== current.host.hostname || o.noise.host.cpuModel !== current.host.cpuModel)
+      warnings.push(`the noise model was calibrated on ${o.noise.host.hostname} (${o.noise.host.cpuModel}), the current run is from ${current.host.hostname}: its floors may not apply`);
+  }
 
   return {
     baseline: describe(baseline, files.baseline),

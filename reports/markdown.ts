@@ -1,4 +1,5 @@
 // A Markdown summary of a report, short enough for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment.
+import { computeFindings, STATUS_TAG } from './findings.js';
 import { environmentLine, hasTcg, TCG_NOTE, type ReportModel } from './model.js';
 import { SUMMARY_COLUMNS } from './summary-table.js';
 
@@ -17,6 +18,12 @@ export function renderMarkdown(model: ReportModel): string {
   out.push(`## ipcbench: ${runs.map((r) => `\`${r.doc.runId}\``).join(', ')}`, '');
   out.push(`_${environmentLine(runs)}_`, '');
   if (hasTcg(runs)) out.push(`> **Note:** ${TCG_NOTE}`, '');
+  const findings = computeFindings(model);
+  if (findings.length) {
+    out.push('### Findings', '');
+    for (const f of findings) out.push(`- **${mdCell(f.topic)}**${mdCell(STATUS_TAG[f.status])} — ${mdCell(f.text)} _(${mdCell(f.where)})_`);
+    out.push('');
+  }
   const warnings = runs.flatMap((r) => r.doc.warnings.map((w) => `${r.doc.host.env}: ${w}`));
   if (warnings.length) out.push('**Warnings**', '', ...warnings.map((w) => `- ${mdCell(w)}`), '');
   const unavailable = runs.flatMap((r) =>

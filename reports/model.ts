@@ -2,6 +2,7 @@
 // CI per metric of bench/metrics.ts).
 // Every output format (HTML, SVG, Markdown, CSV, JSON) reads this, so they cannot disagree.
 import { caseLabel, readResultFile, type CaseKey, type CaseResult, type ResultDocument } from '../bench/result.js';
+import { kernelFactsLine } from '../bench/kernel-facts.js';
 import { summarize } from '../bench/metrics.js';
 import type { Interval } from '../bench/stats.js';
 
@@ -25,6 +26,8 @@ export interface CaseRow {
   reason?: string;
   repetitions: number;
   metrics: Record<string, Interval>;
+  /** The case as stored (per-repetition values, for statistics that need more than the summary). */
+  result: CaseResult;
 }
 
 export interface ReportModel {
@@ -95,6 +98,7 @@ export function buildModel(runs: LoadedRun[], reference = DEFAULT_REFERENCE): Re
         ...(c.reason !== undefined ? { reason: c.reason } : {}),
         repetitions: c.repetitions.length,
         metrics: summarizeCase(c),
+        result: c,
       });
     }
   }
@@ -121,8 +125,31 @@ export const TCG_NOTE = 'lab-tcg figures come from an emulated CPU (qemu TCG): u
 
 /** One line naming the environment(s) behind a chart or table, e.g. "environment: host (build-7, Xeon…)". */
 export function environmentLine(runs: readonly LoadedRun[]): string {
-  const parts = runs.map((r) => `${r.doc.host.env} (${r.doc.host.hostname}, ${r.doc.host.cpuModel}, kernel ${r.doc.host.kernel})`);
+  // the kernel's facts that change IPC costs (preemption, HZ, mitigations, user namespaces) beside each environment
+  const parts = runs.map((r) => {
+    const k = r.doc.host.kernelFacts;
+    const kernel = k ? kernelFactsLine(k) : `kernel ${r.doc.host.kernel}`;
+    return `${r.doc.host.env} (${r.doc.host.hostname}, ${r.doc.host.cpuModel}, ${kernel})`;
+  });
   return `environment: ${[...new Set(parts)].join(' · ')}`;
+}
+
+/** The run a case's environment facts (kernel, CPU) come from. */
+export function runOfEnv(model: ReportModel, env: string): LoadedRun | undefined {
+  return [...model.detailRuns].reverse().find((r) => r.doc.host.env === env || r.doc.cases.some((c) => c.key.env === env));
+}
+
+/** Whether an environment's timings come from an emulated CPU. */
+export function isEmulated(env: string): boolean {
+  return env === 'lab-tcg';
+}
+
+/** A short name for an environment that says what it is: "host (kernel 6.1.0)", "lab-tcg (kernel 6.1.192, emulated CPU)". */
+export function envLabel(model: ReportModel, env: string): string {
+  const run = runOfEnv(model, env);
+  const kernel = run ? run.doc.host.kernel.split(/\s+/)[0] : undefined;
+  const facts = [kernel ? `kernel ${kernel}` : undefined, isEmulated(env) ? 'emulated CPU' : undefined].filter(Boolean);
+  return facts.length ? `${env} (${facts.join(', ')})` : env;
 }
 
 export function hasTcg(runs: readonly LoadedRun[]): boolean {

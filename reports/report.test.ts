@@ -30,7 +30,7 @@ test('the HTML report is self-contained: no external scripts, styles or fetches'
 
 test('the HTML tables carry the summary, the host metadata and why transports were unavailable', () => {
   const html = renderHtml(buildModel([run()]));
-  assert.match(html, /<table class="summary">/);
+  assert.match(html, /<table class="data summary">/);
   assert.match(html, /Synthetic CPU @ 3\.0GHz/);
   assert.match(html, /binderfs is not mounted \(modprobe binder_linux\)/);
   assert.match(html, /environment: host/);
@@ -38,15 +38,9 @@ test('the HTML tables carry the summary, the host metadata and why transports we
 
 test('every applicable chart has a vega-lite spec with data, axis titles with units and the environment', () => {
   const { charts, omitted } = buildCharts(buildModel([run()]));
-  assert.deepEqual(
-    charts.map((c) => c.id),
-    ['latency-vs-size', 'percentile-spectrum', 'throughput', 'cpu-per-call', 'broadcast', 'ratio'],
-  );
-  assert.deepEqual(
-    omitted.map((o) => o.id),
-    ['trend'],
-    'one file: no trend',
-  );
+  assert.deepEqual(charts.map((c) => c.id), ['latency-vs-size', 'percentile-spectrum', 'throughput', 'cpu-per-call', 'broadcast', 'broadcast-cpu', 'ratio']);
+  assert.deepEqual(omitted.map((o) => o.id), ['headline', 'trend'], 'no kdbus: no headline; one file: no trend');
+  assert.match(omitted[0]!.why, /kdbus has no results/);
   for (const c of charts) {
     const text = JSON.stringify(c.spec);
     assert.match(text, /"values":\[\{/, `${c.id} has rows`);
@@ -69,8 +63,8 @@ test('several result files give a trend with one point per run, in order', () =>
   const runs = [1, 2, 3].map((seed, i) => run(syntheticResult({ ...opts, seed, runId: `night-${seed}` }), i));
   const trend = buildCharts(buildModel(runs)).charts.find((c) => c.id === 'trend');
   assert.ok(trend);
-  const rows = (trend.spec as unknown as { data: { values: { run: string; series: string; size: number }[] } }).data.values;
-  const pipe64 = rows.filter((r) => r.series === 'pipe' && r.size === 64).map((r) => r.run);
+  const rows = (trend.spec as unknown as { data: { values: { run: string; transport: string; size: number }[] } }).data.values;
+  const pipe64 = rows.filter((r) => r.transport === 'pipe' && r.size === 64).map((r) => r.run);
   assert.deepEqual(pipe64, ['1: night-1', '2: night-2', '3: night-3']);
   const html = renderHtml(buildModel(runs));
   assert.match(html, /<h2 id="trend">/, 'the trend is also a table, readable without JavaScript');
@@ -82,7 +76,8 @@ test('runs of different environments side by side are not a trend', () => {
   const { charts, omitted } = buildCharts(model);
   assert.match(omitted.find((o) => o.id === 'trend')!.why, /only one run/);
   const latency = JSON.stringify(charts.find((c) => c.id === 'latency-vs-size')!.spec);
-  assert.match(latency, /pipe \[lab-kvm\]/, 'both environments are drawn, told apart in the legend');
+  assert.match(latency, /"panel":"pipes and sockets\\nlab-kvm · cross-core"/, 'both environments are drawn, each in its own panels');
+  assert.match(latency, /"panel":"pipes and sockets\\nhost · cross-core"/);
   assert.match(latency, /environment: host .* · lab-kvm/);
 });
 
@@ -95,7 +90,7 @@ test('--format svg renders one static SVG per chart in Node, with marks', async 
   const dir = tempDir(t);
   const file = await writeSyntheticResult(join(dir, 'run.json'), opts);
   const written = await writeReport([file], { format: 'svg', output: join(dir, 'svg') });
-  assert.equal(written.length, 6);
+  assert.equal(written.length, 7);
   for (const name of readdirSync(join(dir, 'svg'))) {
     const svg = readFileSync(join(dir, 'svg', name), 'utf8');
     assert.match(svg, /^<svg /, name);

@@ -3,7 +3,11 @@
 //   1. 64 B RPC p50: kdbus vs unix-stream (target: within 2x), vs dbus-broker and dbus-daemon where installed;
 //   2. the payload range where kdbus beats unix-stream (single copy vs two copies through a socket buffer);
 //   3. the copy-vs-memfd crossover (kdbus vs kdbus-memfd);
-//   4. broadcast publisher cost vs N subscribers: kdbus (fan-out inside one SEND) vs shm (one copy into a ring).
+//   4. broadcast publisher cost vs N subscribers: kdbus (fan-out inside one SEND) vs shm (one copy into a ring);
+//   5. the cost of metadata (kdbus-meta / kdbus, RPC and broadcast at 64 B and 64 KiB, with the CPU split between
+//      the sending and the receiving side) and of name routing (kdbus-name / kdbus), next to unix-stream, binder
+//      and dbus-broker, all from one run per round.
+// --only meta runs section 5 alone (what `ipcbench lab run` users usually want from this script).
 // Every section is one `ipcbench run` per round with all transports interleaved; the report is the median over
 // rounds of each case's p50. Published figures to compare with are in the FIGURES notes printed at the end.
 import { execFile } from 'node:child_process';
@@ -23,6 +27,7 @@ const { values: args } = parseArgs({
     placement: { type: 'string', default: 'same-core' },
     duration: { type: 'string', default: '300' },
     quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
@@ -35,6 +40,7 @@ interface Case {
   state: string;
   reason?: string;
   summary?: Record<string, { median: number } | undefined>;
+  repetitions?: { cpuNsPerOp: { total: number; byRole: Record<string, number> } }[];
 }
 
 function run(argv: string[]): Promise<string> {
@@ -93,10 +99,15 @@ async function section(transports: string[], extra: string[], x: (c: Case) => nu
         errors.add(`${c.key.transport} ${c.key.workload} ${at}: ${c.state}${c.reason ? ` (${c.reason})` : ''}`);
         continue;
       }
-      for (const m of metrics) {
-        const v = c.summary?.[m]?.median;
+      const put = (m: string, v: number | undefined) => {
         if (v !== undefined) values.set(key(c.key.transport, at, m), [...(values.get(key(c.key.transport, at, m)) ?? []), v]);
-      }
+      };
+      for (const m of metrics) put(m, c.summary?.[m]?.median);
+      // CPU per operation, by role (client/server, publisher/subscriber): where the kernel work lands
+      const reps = c.repetitions ?? [];
+      put(`${c.key.workload}:cpu`, reps.length ? median(reps.map((r) => r.cpuNsPerOp.total)) : undefined);
+      const roles = new Set(reps.flatMap((r) => Object.keys(r.cpuNsPerOp.byRole)));
+      for (const role of roles) put(`${c.key.workload}:cpu:${role}`, median(reps.map((r) => r.cpuNsPerOp.byRole[role] ?? NaN)));
     }
   }
 }
@@ -106,6 +117,46 @@ const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b
 const size = (n: number) => (n >= MiB ? `${n / MiB} MiB` : n >= KiB ? `${n / KiB} KiB` : `${n} B`);
 const pad = (s: string, n: number) => s.padStart(n);
 
+/** Section 5: metadata and name-routing costs as ratios from one run per round. */
+async function metaSection(dir: string): Promise<void> {
+  const sizes = [64, 64 * KiB];
+  const kd = await available(['kdbus', 'kdbus-meta', 'kdbus-name']);
+  const others = await available(['unix-stream', 'binder', 'dbus-broker']);
+  if (kd.length < 3) throw new Error('kdbus, kdbus-meta and kdbus-name must all be available (module loaded)');
+  await section([...kd, ...others], ['-w', 'rpc', '-s', sizes.join(',')], (c) => c.key.size, ['p50'], dir);
+  await section(['kdbus', 'kdbus-meta'], ['-w', 'broadcast', '--broadcast-sizes', sizes.join(','), '--subscribers', '4'],
+    (c) => c.key.size, ['publishCallP50', 'p50'], dir);
+  const cpu = (t: string, s: number, w: string, role: string) => get(t, s, `${w}:cpu:${role}`);
+  const ns = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)} µs` : '-');
+
+  console.log('\n5. Metadata and name routing (RPC p50; CPU per call by side; one run per round, same kernel)');
+  console.log(`   ${pad('size', 7)} ${pad('kdbus', 10)} ${pad('kdbus-meta', 11)} ${pad('meta/kdbus', 10)} ${pad('kdbus-name', 11)} ${pad('name/kdbus', 10)}`);
+  for (const s of sizes) {
+    const k = get('kdbus', s, 'p50');
+    const m = get('kdbus-meta', s, 'p50');
+    const n = get('kdbus-name', s, 'p50');
+    console.log(`   ${pad(size(s), 7)} ${pad(us(k), 10)} ${pad(us(m), 11)} ${pad(ratio(m, k), 10)} ${pad(us(n), 11)} ${pad(ratio(n, k), 10)}`);
+  }
+  console.log('   CPU per call, client (sends the call, collects its metadata) / server (sends the reply, collects its metadata):');
+  for (const s of sizes)
+    for (const t of ['kdbus', 'kdbus-meta', 'kdbus-name'])
+      console.log(`   ${pad(size(s), 7)} ${t.padEnd(11)} client ${pad(ns(cpu(t, s, 'rpc', 'client')), 9)}  server ${pad(ns(cpu(t, s, 'rpc', 'server')), 9)}`);
+  console.log('   Broadcast to 4 subscribers (publish call p50; publisher CPU collects once, each subscriber gets its own copy):');
+  for (const s of sizes) {
+    const k = get('kdbus', s, 'publishCallP50');
+    const m = get('kdbus-meta', s, 'publishCallP50');
+    console.log(`   ${pad(size(s), 7)} kdbus ${pad(us(k), 10)}  kdbus-meta ${pad(us(m), 10)}  meta/kdbus ${ratio(m, k)}  publisher CPU ${ns(cpu('kdbus', s, 'broadcast', 'publisher'))} vs ${ns(cpu('kdbus-meta', s, 'broadcast', 'publisher'))}`);
+  }
+  console.log('   Next to the others (RPC p50, and each / kdbus-meta):');
+  for (const s of sizes)
+    for (const o of others) {
+      const v = get(o, s, 'p50');
+      console.log(`   ${pad(size(s), 7)} ${o.padEnd(12)} ${pad(us(v), 10)}  ${o}/kdbus-meta = ${ratio(v, get('kdbus-meta', s, 'p50'))}, ${o}/kdbus = ${ratio(v, get('kdbus', s, 'p50'))}`);
+    }
+  const missing = ['unix-stream', 'binder', 'dbus-broker'].filter((o) => !others.includes(o));
+  if (missing.length) console.log(`   not available here: ${missing.join(', ')}`);
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-kdbus-bench-'));
   const buses = await available(['dbus-broker', 'dbus-daemon']);
@@ -113,7 +164,14 @@ async function main(): Promise<void> {
   if (kd.length < 2) throw new Error('kdbus is not available here: run scripts/kdbus-bench (it boots the lab and loads the module)');
   const env = process.env.IPCBENCH_ENV ?? 'host';
   console.log(`kdbus performance bar: env ${env}, placement ${args.placement}, ${rounds} round(s), ${args.duration} ms per case`);
-  if (env.startsWith('lab-tcg')) console.log('note: emulated CPU (TCG): ratios show functional behaviour and coarse ordering, not real latency');
+  if (env.startsWith('lab-tcg'))
+    console.log('note: emulated CPU (TCG): ratios show functional behaviour and coarse ordering, not real latency');
+  if (args.only === 'meta') {
+    await metaSection(dir);
+    printErrors();
+    return;
+  }
+  if (args.only !== undefined) throw new Error(`--only: unknown section '${args.only}' (known: meta)`);
 
   const rpcT = ['kdbus', 'kdbus-memfd', 'unix-stream', ...buses];
   await section(rpcT, ['-w', 'rpc', '-s', RPC_SIZES.join(',')], (c) => c.key.size, ['p50'], dir);
@@ -173,9 +231,12 @@ async function main(): Promise<void> {
   }
   const n0 = SUBSCRIBERS[0]!;
   const n1 = SUBSCRIBERS.at(-1)!;
-  console.log(
-    `   kdbus publish cost grows ${ratio(get('kdbus', n1, 'publishCallP50'), get('kdbus', n0, 'publishCallP50'))} from N=${n0} to N=${n1} (one copy per matching subscriber inside one SEND); shm ${ratio(get('shm', n1, 'publishCallP50'), get('shm', n0, 'publishCallP50'))} (one copy, receivers filter)`,
-  );
+  console.log(`   kdbus publish cost grows ${ratio(get('kdbus', n1, 'publishCallP50'), get('kdbus', n0, 'publishCallP50'))} from N=${n0} to N=${n1} (one copy per matching subscriber inside one SEND); shm ${ratio(get('shm', n1, 'publishCallP50'), get('shm', n0, 'publishCallP50'))} (one copy, receivers filter)`);
+  await metaSection(dir);
+  printErrors();
+}
+
+function printErrors(): void {
   if (errors.size) {
     console.log('\nnot measured:');
     for (const e of errors) console.log(`   ${e}`);

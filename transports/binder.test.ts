@@ -26,3 +26,24 @@ test('no binder: the reason says where to get one', () => {
   const bad = locateBinder({ IPCBENCH_BINDER: '/nonexistent' });
   assert.ok('reason' in bad && /IPCBENCH_BINDER/.test(bad.reason));
 });
+
+test('binder_linux device pool: found in index order, concurrent pairs beyond its size skipped with the fix', async () => {
+  const { binderPool } = await import('./binder.js');
+  const { mkdtempSync, symlinkSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'ipcbench-binderpool-'));
+  try {
+    // character devices stand in for the pool's nodes; a regular file of the same name is not one
+    for (const i of [10, 2, 0]) symlinkSync('/dev/null', join(dir, `ipcbench-binder${i}`));
+    writeFileSync(join(dir, 'ipcbench-binder3'), '');
+    symlinkSync('/dev/null', join(dir, 'ipcbench-binderX'));
+    assert.deepEqual(binderPool(dir), [0, 2, 10].map((i) => join(dir, `ipcbench-binder${i}`)));
+    assert.deepEqual(binderPool(join(dir, 'missing')), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(binderSkipReason({ ...rpc, size: 64, concurrency: 4 }, true, 34), undefined);
+  assert.match(binderSkipReason({ ...rpc, size: 64, concurrency: 40 }, true, 34)!, /40 pairs need 40 binder devices and the pool has 34.*--devices 82/);
+  assert.equal(binderSkipReason({ ...bcast, size: 64, concurrency: 40 }, true, 34), undefined);
+});

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Conformance: every registered transport that is available here runs through the real runner (fresh peers, the
 // addon, its environment) and must
-//   1. carry RPC and broadcast at two sizes, intact and lossless (the drivers verify every payload);
+//   1. carry RPC and broadcast at two sizes, intact and lossless (the drivers verify every payload); a size above
+//      the mechanism's own limit is skipped with the transport's reason, a workload it lacks with its reason;
 //   2. let an injected integrity fault through to the checks (the peer's --fault corrupt), which must catch it —
 //      unless the transport declares `noCorruptionInjection` with a reason;
 //   3. leave nothing behind: no child process, nothing in its temporary directory (sockets, configs, mounts).
@@ -105,10 +106,24 @@ for (const t of TRANSPORTS) {
   const status = statuses.find((s) => s.name === t.name)!;
   describe(`conformance: ${t.name}`, { skip: !status.available && `unavailable here: ${status.reason}` }, () => {
     test('RPC and broadcast at two sizes arrive intact and complete', async () => {
-      const cases = await run(t.name, {});
+      const all = await run(t.name, {});
+      // a workload the transport does not implement is skipped, with its reason
+      for (const c of all.filter((x) => !t.workloads.includes(x.key.workload))) {
+        assert.equal(c.state, 'skipped', label(c));
+        assert.match(c.reason ?? '', /does not implement/, label(c));
+      }
+      const cases = all.filter((x) => t.workloads.includes(x.key.workload));
       const expected = t.workloads.length * 2;
-      assert.equal(cases.length, expected, cases.map(label).join('; '));
+      assert.equal(cases.length, expected, all.map(label).join('; '));
+      for (const w of t.workloads) assert.ok(cases.some((c) => c.key.workload === w && c.state === 'ok'), `${w} runs at some size: ${cases.map(label).join('; ')}`);
       for (const c of cases) {
+        // a size over the mechanism's own limit (a message queue's msgmax) is skipped with the reason the transport gives
+        const limit = t.skipReason?.({ workload: c.key.workload, size: c.key.size, subscribers: c.key.subscribers, concurrency: c.key.concurrency }, {});
+        if (limit) {
+          assert.equal(c.state, 'skipped', label(c));
+          assert.equal(c.reason, limit);
+          continue;
+        }
         assert.equal(c.state, 'ok', label(c));
         const rep = c.repetitions[0]!;
         assert.ok(rep.ops > 0, label(c));
@@ -137,7 +152,8 @@ for (const t of TRANSPORTS) {
       },
     );
 
-    test('teardown leaves no process and no file behind', () => {
+    const until = t.daemonUntilExit ? ` (its daemon lives on, detached, until the process exits: ${t.daemonUntilExit})` : '';
+    test(`teardown leaves no process and no file behind${until}`, () => {
       assert.deepEqual(descendants(), []);
       assert.deepEqual(readdirSync(tmp), []);
     });

@@ -34,10 +34,19 @@ async function load(): Promise<Transport[]> {
   return found.sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity) || a.name.localeCompare(b.name));
 }
 
-export const TRANSPORTS: readonly Transport[] = await load();
+const registered: Transport[] = await load();
+export const TRANSPORTS: readonly Transport[] = registered;
 
 export function findTransport(name: string): Transport | undefined {
   return TRANSPORTS.find((t) => t.name === name);
 }
 
-export const TRANSPORT_NAMES = TRANSPORTS.map((t) => t.name);
+const names: string[] = registered.map((t) => t.name);
+export const TRANSPORT_NAMES: readonly string[] = names;
+
+/** Add a transport at run time (a plug-in loaded with --plugin, transports/plugin.ts). */
+export function registerTransport(t: Transport): void {
+  if (findTransport(t.name)) throw new Error(`two transports are called ${t.name}`);
+  registered.push(t);
+  names.push(t.name);
+}

@@ -20,3 +20,19 @@ test('no kdbus: the reason names the base directory and the lab', () => {
   assert.ok('reason' in bad);
   assert.match(bad.reason, /no kdbus at \/nonexistent-kdbus/);
 });
+
+test('kdbus variants are one native transport with a parameter, each one the C side knows', async () => {
+  const { transports, KDBUS_VARIANTS } = await import('./kdbus.js');
+  const { nativeTransport } = await import('../common/addon.js');
+  const n = nativeTransport('kdbus');
+  assert.ok(n, 'native/transports/kdbus.c is registered');
+  assert.deepEqual(transports.map((t) => t.name), ['kdbus', 'kdbus-memfd', 'kdbus-meta', 'kdbus-name']);
+  for (const t of transports) {
+    assert.equal(t.native, 'kdbus');
+    assert.ok(n.variants.includes(t.variant!), `${t.variant} is a variant of native kdbus`);
+  }
+  assert.equal(KDBUS_VARIANTS.length, n.variants.length);
+  // name routing is an RPC measurement; metadata is measured for both workloads
+  assert.deepEqual([...transports.find((t) => t.name === 'kdbus-name')!.workloads], ['rpc']);
+  assert.deepEqual([...transports.find((t) => t.name === 'kdbus-meta')!.workloads], ['rpc', 'broadcast']);
+});

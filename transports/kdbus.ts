@@ -3,6 +3,10 @@
 // (native/kernel/kdbus, loaded in the lab kernel) or the original kdbusfs. RPC: one SEND with SYNC_REPLY per call,
 // single copy into the receiver's pool, zero-copy receive. Broadcast: one SEND, the kernel fans out to the
 // subscribers whose bloom mask matches. kdbus-memfd passes every payload as a sealed memfd by reference.
+// kdbus-meta is kdbus with metadata: every receiver asks for the set sd-bus asked for (timestamp, creds, pids,
+// auxgroups, names, comms, exe, cmdline, cgroup, caps, seclabel, audit, description), collected by the kernel in
+// each SEND. kdbus-name is kdbus RPC addressed to the server's well-known name (DST_NAME), so every call pays the
+// kernel's name lookup. The variants differ only in a mode the native side takes (native/transports/kdbus.c).
 // The native side makes one bus per channel (BUS_MAKE through <base>/control) and owns it for the channel's life;
 // setup() only finds the base directory. See docs/kdbus.md.
 import { existsSync, statSync } from 'node:fs';
@@ -52,14 +56,31 @@ export function kdbusSkipReason(memfd: boolean, c: { workload: string; size: num
   return undefined;
 }
 
-function make(name: string, memfd: boolean, order: number, description: string): Transport {
+/** How the variants differ: one native transport (native/transports/kdbus.c), the variant is a parameter. */
+export interface KdbusVariant {
+  name: string;
+  order: number;
+  memfd: boolean;
+  workloads: readonly ('rpc' | 'broadcast')[];
+  description: string;
+}
+
+export const KDBUS_VARIANTS: readonly KdbusVariant[] = [
+  { name: 'kdbus', order: 50, memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast; no metadata' },
+  { name: 'kdbus-memfd', order: 51, memfd: true, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI with every payload in a sealed memfd passed by reference' },
+  { name: 'kdbus-meta', order: 52, memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus with the metadata sd-bus requested attached to every message (creds, pids, comms, exe, cmdline, caps, ...)' },
+  { name: 'kdbus-name', order: 53, memfd: false, workloads: ['rpc'], description: 'kdbus RPC addressed to a well-known name (DST_NAME): the kernel name lookup on every call' },
+];
+
+function make(v: KdbusVariant): Transport {
+  const { name, memfd, description } = v;
   return {
     name,
     native: 'kdbus',
     variant: name,
-    order,
+    order: v.order,
     description,
-    workloads: ['rpc', 'broadcast'],
+    workloads: [...v.workloads],
     async probe(): Promise<Probe> {
       const where = locateKdbus();
       if ('reason' in where) return { available: false, reason: where.reason };
@@ -81,7 +102,10 @@ function make(name: string, memfd: boolean, order: number, description: string):
   };
 }
 
-export const kdbus = make('kdbus', false, 50, 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast');
-export const kdbusMemfd = make('kdbus-memfd', true, 51, 'kdbus ABI with every payload in a sealed memfd passed by reference');
+const variant = (n: string) => make(KDBUS_VARIANTS.find((v) => v.name === n)!);
+export const kdbus = variant('kdbus');
+export const kdbusMemfd = variant('kdbus-memfd');
+export const kdbusMeta = variant('kdbus-meta');
+export const kdbusName = variant('kdbus-name');
 
-export const transports = [kdbus, kdbusMemfd];
+export const transports = [kdbus, kdbusMemfd, kdbusMeta, kdbusName];

@@ -40,14 +40,27 @@ export interface Transport {
   readonly native: string;
   /** Which of the native transport's variants (its .variants list), when it has several. */
   readonly variant?: string;
+  /** A plug-in (bench/plugin-transport.ts): the shared library the harness and the peers load. */
+  readonly plugin?: string;
   readonly description: string;
   readonly workloads: readonly Workload[];
+  /** Why a workload missing from `workloads` cannot be offered (shown as the skip reason). */
+  readonly unsupported?: Partial<Record<Workload, string>>;
+  /**
+   * The far side lives in the harness itself (null: an in-process echo): the runner starts no peer process, and
+   * the client thread's CPU is the whole cost. Faults injected into peers (--fault) cannot apply.
+   */
+  readonly inProcess?: boolean;
   /** Position in tables and charts (lower first; ties by name): 10s pipes and sockets, 20s shared memory,
    *  30s D-Bus, 40s Binder, 50s kdbus; a transport without one goes last. */
   readonly order?: number;
   /** Workloads where the peer's fault injection (--fault corrupt) cannot corrupt what the checker sees, with the
    *  reason; the conformance test (transports/conformance.test.ts) skips its integrity-fault check for those. */
   readonly noCorruptionInjection?: Partial<Record<Workload, string>>;
+  /** A daemon setup() starts that cannot be stopped while the harness process lives, with the reason: teardown()
+   *  keeps it (the next setup() reuses it) and the harness stops it while exiting. It must not be a child of the
+   *  harness and must be gone once the harness has exited (the transport's own test checks that through the CLI). */
+  readonly daemonUntilExit?: string;
   /** Is it usable here, and why not. Must be cheap and must not leave anything behind. */
   probe(): Promise<Probe>;
   /** Start daemons / create the bus. Called once per run before the first case of this transport. */

@@ -21,8 +21,9 @@ import {
   qemuArgs,
   variantKernelArgs,
 } from './cmdline.js';
-import { LabError, LabInterrupted, type LabVariant, labCacheRoot, repoRoot } from './config.js';
-import { ensureKernel, tailFile } from './kernel.js';
+import { DEFAULT_KERNEL, type KernelId, LabError, LabInterrupted, type LabVariant, labCacheRoot, repoRoot } from './config.js';
+import { tailFile } from './kernel.js';
+import { type LabKernel, ensureLabKernel } from './kernels.js';
 
 /** Where init mounts the read-write results share inside the guest. */
 export const GUEST_RESULTS_DIR = '/run/ipcbench/results';
@@ -33,6 +34,10 @@ export type AccelChoice = 'auto' | Accel;
 export interface BootOptions {
   /** Shell command run inside (busybox sh -c). */
   command: string;
+  /** Lab kernel id (default ipcbench-6.1, or IPCBENCH_LAB_KERNEL). */
+  kernel?: KernelId;
+  /** The kernel, already prepared by ensureLabKernel (skips the cache look-up). */
+  prepared?: LabKernel;
   variant?: LabVariant;
   /** Whole run, boot included (default 10 minutes). */
   timeoutMs?: number;
@@ -63,7 +68,9 @@ export interface BootResult {
   totalMs: number;
   serialLog: string;
   resultsDir: string;
-  kernel: { bzImage: string; tree: string; variant: LabVariant; sourceVersion: string; configHash: string };
+  kernel: LabKernel;
+  /** Why this accelerator (for the user: "lab-tcg because ..."). */
+  accelReason: string;
 }
 
 class BootFailure extends LabError {
@@ -86,7 +93,7 @@ function hostBootId(): string {
   }
 }
 
-interface KvmVerdict {
+export interface KvmVerdict {
   bootId: string;
   works: boolean;
   reason: string;
@@ -174,7 +181,7 @@ function killGroup(pgid: number): void {
 
 interface AttemptOptions {
   accel: Accel;
-  bzImage: string;
+  kernel: LabKernel;
   command: string;
   resultsDir: string;
   shares: Share[];
@@ -189,11 +196,23 @@ interface AttemptOptions {
   kernelArgs: string[];
 }
 
-type AttemptResult = { ok: true; exitCode: number; bootMs: number } | { ok: false; stage: 'boot' | 'run'; reason: string; bootMs?: number };
+export type AttemptResult =
+  | { ok: true; exitCode: number; bootMs: number }
+  | { ok: false; stage: 'boot' | 'run'; reason: string; bootMs?: number };
 
 function attempt(a: AttemptOptions): Promise<AttemptResult> {
   const env = a.accel === 'kvm' ? 'lab-kvm' : 'lab-tcg';
-  const guest = { init: initPath(repoRoot()), command: a.command, env, cwd: process.cwd(), path: process.env.PATH } as const;
+  const guest = {
+    init: initPath(repoRoot()),
+    command: a.command,
+    env,
+    cwd: process.cwd(),
+    path: process.env.PATH,
+    kernelId: a.kernel.kernel,
+    config: a.kernel.config,
+    modulesDir: a.kernel.modulesDir,
+    bootDir: a.kernel.bootDir,
+  } as const;
   let spec: Parameters<typeof kernelCmdline>[0] = { ...guest, extra: [...accelKernelArgs(a.accel), ...a.kernelArgs] };
   const cmdFile = join(a.resultsDir, '.ipcbench-command');
   if (!commandFitsCmdline(spec)) {
@@ -203,7 +222,8 @@ function attempt(a: AttemptOptions): Promise<AttemptResult> {
   } else rmSync(cmdFile, { force: true });
   const args = qemuArgs({
     accel: a.accel,
-    kernel: a.bzImage,
+    kernel: a.kernel.bzImage,
+    initrd: a.kernel.initrd,
     append: kernelCmdline(spec),
     cpus: a.cpus,
     memoryMiB: a.memoryMiB,
@@ -291,6 +311,60 @@ function attempt(a: AttemptOptions): Promise<AttemptResult> {
   });
 }
 
+/** What the accelerator decision needs from the host: injectable, so the logic is tested with fakes. */
+export interface AccelDeps {
+  kvmUsable: () => { usable: boolean; reason: string };
+  readVerdict: () => KvmVerdict | undefined;
+  writeVerdict: (works: boolean, reason: string) => void;
+  /** Boot with this accelerator (the KVM attempt gets a short boot deadline). */
+  attempt: (accel: Accel) => Promise<AttemptResult>;
+  log: (line: string) => void;
+  /** Where the verdict is kept (for messages). */
+  verdictFile: string;
+}
+
+export interface AccelOutcome {
+  accel: Accel;
+  result: AttemptResult;
+  /** Why this accelerator, in one line (printed by `lab run` / `lab exec`, e.g. "no /dev/kvm"). */
+  reason: string;
+}
+
+/**
+ * KVM or TCG: try KVM when the user allows it and /dev/kvm is usable, unless it already failed since the
+ * host booted; a KVM boot that does not reach init in time is a verdict against KVM and the run continues
+ * under TCG (`auto`) or fails (`kvm`). A KVM boot that reached init counts as KVM working even if the command
+ * then failed.
+ */
+export async function chooseAccelAndBoot(choice: AccelChoice, d: AccelDeps): Promise<AccelOutcome> {
+  if (!['auto', 'kvm', 'tcg'].includes(choice)) throw new LabError(`bad accelerator '${choice}'`, 'use auto, kvm or tcg (IPCBENCH_LAB_ACCEL)');
+  let why: string;
+  if (choice === 'tcg') why = 'software emulation requested (--accel tcg)';
+  else {
+    const k = d.kvmUsable();
+    const verdict = d.readVerdict();
+    if (!k.usable) {
+      if (choice === 'kvm') throw new LabError(`KVM requested but unusable: ${k.reason}`, 'use --accel tcg, or give this user access to /dev/kvm');
+      why = `KVM unusable: ${k.reason}`;
+    } else if (choice === 'auto' && verdict && !verdict.works) {
+      why = `KVM failed on this host since its last boot (${verdict.reason}; ${d.verdictFile}); IPCBENCH_LAB_ACCEL=kvm retries it`;
+    } else {
+      // A real KVM guest reaches init in a second or two; a broken or emulating one takes minutes or crashes.
+      const result = await d.attempt('kvm');
+      if (result.ok || result.stage === 'run') {
+        d.writeVerdict(true, 'booted');
+        return { accel: 'kvm', result, reason: 'KVM works: the guest reached init under KVM' };
+      }
+      if (result.reason === 'interrupted') throw new LabInterrupted();
+      d.writeVerdict(false, result.reason);
+      if (choice === 'kvm') return { accel: 'kvm', result, reason: `KVM boot failed: ${result.reason}` };
+      why = `KVM did not boot (${result.reason})`;
+      d.log(`lab: KVM did not work (${result.reason}); falling back to software emulation (TCG) — timings will be emulated`);
+    }
+  }
+  return { accel: 'tcg', result: await d.attempt('tcg'), reason: why };
+}
+
 /**
  * Boot the lab, run `command` inside, return its exit code. Throws LabError (with the serial log's
  * tail) when the VM cannot boot, hangs, panics or times out.
@@ -299,14 +373,15 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   requireQemu();
   requireBusybox();
-  const kernel = await ensureKernel({ variant: o.variant ?? 'default', log, signal: o.signal });
+  const variant = o.variant ?? 'default';
+  const kernel = o.prepared ?? (await ensureLabKernel({ kernel: o.kernel ?? DEFAULT_KERNEL, variant, log, signal: o.signal }));
   const ownResults = !o.resultsDir;
   const resultsDir = o.resultsDir ?? mkdtempSync(join(tmpdir(), 'ipcbench-lab-'));
   const logPath = serialLogPath();
   const timeoutMs = o.timeoutMs ?? 600_000;
   const started = Date.now();
   const base = {
-    bzImage: kernel.bzImage,
+    kernel,
     command: o.command,
     resultsDir,
     shares: o.shares ?? [],
@@ -315,48 +390,28 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
     logPath,
     onOutput: o.onOutput ?? ((l: string) => process.stdout.write(`${l}\n`)),
     signal: o.signal,
-    kernelArgs: [...variantKernelArgs(o.variant ?? 'default'), ...(o.kernelArgs ?? [])],
+    kernelArgs: [...variantKernelArgs(variant), ...(o.kernelArgs ?? [])],
   };
   const choice: AccelChoice = o.accel ?? ((process.env.IPCBENCH_LAB_ACCEL as AccelChoice | undefined) || 'auto');
-  if (!['auto', 'kvm', 'tcg'].includes(choice)) throw new LabError(`bad accelerator '${choice}'`, 'use auto, kvm or tcg (IPCBENCH_LAB_ACCEL)');
 
   try {
-    let accel: Accel = 'tcg';
-    let result: AttemptResult | undefined;
-    if (choice !== 'tcg') {
-      const k = kvmUsable();
-      const verdict = readVerdict();
-      if (!k.usable) {
-        if (choice === 'kvm') throw new LabError(`KVM requested but unusable: ${k.reason}`, 'use --accel tcg, or give this user access to /dev/kvm');
-      } else if (choice === 'auto' && verdict && !verdict.works) {
-        log(`lab: software emulation (TCG): KVM failed on this host since its last boot (${verdictPath()}); IPCBENCH_LAB_ACCEL=kvm retries it`);
-      } else {
-        // A real KVM guest reaches init in a second or two; a broken or emulating one takes minutes or crashes.
-        result = await attempt({ ...base, accel: 'kvm', bootDeadlineMs: 20_000, totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)) });
-        if (result.ok || result.stage === 'run') {
-          accel = 'kvm';
-          writeVerdict(true, 'booted');
-        } else if (result.reason === 'interrupted') {
-          throw new LabInterrupted();
-        } else {
-          writeVerdict(false, result.reason);
-          log(`lab: KVM did not work (${result.reason}); falling back to software emulation (TCG) — timings will be emulated`);
-          if (choice === 'kvm') throw new BootFailure(`lab: KVM boot failed: ${result.reason}`, 'boot', logPath);
-          result = undefined;
-        }
-      }
-    }
-    if (!result) {
-      result = await attempt({
-        ...base,
-        accel: 'tcg',
-        bootDeadlineMs: o.bootTimeoutMs ?? ((o.variant ?? 'default') === 'debug' ? 300_000 : 120_000),
-        totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)),
-      });
-      accel = 'tcg';
-    }
+    const { accel, result, reason: accelReason } = await chooseAccelAndBoot(choice, {
+      kvmUsable,
+      readVerdict,
+      writeVerdict,
+      log,
+      verdictFile: verdictPath(),
+      attempt: (accel) =>
+        attempt({
+          ...base,
+          accel,
+          bootDeadlineMs: accel === 'kvm' ? 20_000 : (o.bootTimeoutMs ?? (variant === 'debug' ? 300_000 : kernel.kind === 'stock' ? 180_000 : 120_000)),
+          totalDeadlineMs: Math.max(1000, timeoutMs - (Date.now() - started)),
+        }),
+    });
     if (!result.ok) {
       if (result.reason === 'interrupted') throw new LabInterrupted();
+      if (accel === 'kvm') throw new BootFailure(`lab: ${accelReason}`, 'boot', logPath);
       throw new BootFailure(`lab: ${result.stage === 'boot' ? 'boot failed' : 'the command did not finish'}: ${result.reason}`, result.stage, logPath);
     }
     return {
@@ -367,7 +422,8 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
       totalMs: Date.now() - started,
       serialLog: logPath,
       resultsDir,
-      kernel: { bzImage: kernel.bzImage, tree: kernel.tree, variant: kernel.variant, sourceVersion: kernel.sourceVersion, configHash: kernel.configHash },
+      kernel,
+      accelReason,
     };
   } finally {
     rmSync(join(resultsDir, '.ipcbench-command'), { force: true });

@@ -26,6 +26,13 @@ export interface GuestSpec {
   env: 'lab-tcg' | 'lab-kvm';
   cwd?: string;
   path?: string;
+  /** The lab kernel id (recorded in results as IPCBENCH_LAB_KERNEL). */
+  kernelId?: string;
+  /** Host path of the kernel's .config (IPCBENCH_KERNEL_CONFIG inside: the kernel facts read it). */
+  config?: string;
+  /** Stock kernels: host paths bind-mounted over /lib/modules and /boot inside. */
+  modulesDir?: string;
+  bootDir?: string;
   /** Extra kernel parameters (e.g. "loglevel=7"). */
   extra?: string[];
 }
@@ -54,6 +61,10 @@ export function kernelCmdline(g: GuestSpec): string {
   ];
   if (g.cwd) words.push(`ipcbench_cwd=${b64(g.cwd)}`);
   if (g.path) words.push(`ipcbench_path=${b64(g.path)}`);
+  if (g.kernelId) words.push(`ipcbench_kernel=${g.kernelId}`);
+  if (g.config) words.push(`ipcbench_config=${b64(g.config)}`);
+  if (g.modulesDir) words.push(`ipcbench_modules=${b64(g.modulesDir)}`);
+  if (g.bootDir) words.push(`ipcbench_boot=${b64(g.bootDir)}`);
   if (g.command !== undefined) words.push(`ipcbench_cmd=${b64(g.command)}`);
   words.push(...(g.extra ?? []));
   for (const w of words) if (/[\s"']/.test(w)) throw new Error(`kernel command line word must not contain spaces or quotes: ${w}`);
@@ -87,6 +98,8 @@ export function commandFitsCmdline(g: GuestSpec): boolean {
 export interface QemuSpec {
   accel: Accel;
   kernel: string;
+  /** An initramfs (stock kernels). */
+  initrd?: string;
   append: string;
   cpus: number;
   memoryMiB: number;
@@ -115,6 +128,7 @@ export function qemuArgs(q: QemuSpec): string[] {
   // thread=multi: one host thread per vCPU, so -smp 2 really runs two CPUs at once
   else args.push('-accel', 'tcg,thread=multi', '-cpu', 'max');
   args.push('-kernel', q.kernel, '-append', q.append);
+  if (q.initrd) args.push('-initrd', q.initrd);
   args.push('-device', 'virtio-rng-pci');
   for (const s of q.shares) {
     if (s.tag.length > 31 || !/^[A-Za-z0-9_-]+$/.test(s.tag)) throw new Error(`bad 9p mount tag: ${s.tag}`);

@@ -116,3 +116,39 @@ test('old kernel builds of a variant are pruned, the newest two and locked ones 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('kernel ids: the default, the known ones, and a readable error for others', async () => {
+  const { parseKernelId, checkVariant, kernelSpec, KERNEL_IDS } = await import('./config.js');
+  assert.equal(parseKernelId(undefined), 'ipcbench-6.1');
+  assert.equal(parseKernelId(''), 'ipcbench-6.1');
+  for (const id of KERNEL_IDS) assert.equal(parseKernelId(id), id);
+  assert.throws(() => parseKernelId('debian-5.10'), /unknown lab kernel 'debian-5\.10'[\s\S]*ipcbench-6\.1, ipcbench-6\.12, debian-6\.1, debian-6\.12/);
+  assert.equal(kernelSpec('ipcbench-6.12').kind, 'built');
+  assert.match((kernelSpec('ipcbench-6.12') as { tarball: string }).tarball, /linux-source-6\.12\.tar\.xz$/);
+  assert.equal(kernelSpec('debian-6.12').kind, 'stock');
+  assert.doesNotThrow(() => checkVariant('ipcbench-6.12', 'debug'));
+  assert.throws(() => checkVariant('debian-6.1', 'debug'), /stock build: it has no 'debug' variant/);
+});
+
+test("pruning keeps each series' builds: a 6.12 build never removes the 6.1 ones", () => {
+  const root = mkdtempSync(join(tmpdir(), 'ipcbench-prune-series-'));
+  try {
+    const make = (name: string, age: number) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'built.json'), '{}');
+      const t = new Date(Date.now() - age * 1000);
+      utimesSync(join(dir, 'built.json'), t, t);
+      return dir;
+    };
+    const a = make('6.1.192-3-aaaaaaaaaaaa-default', 30);
+    const b = make('6.1.192-3-bbbbbbbbbbbb-default', 20);
+    const c = make('6.12.117-1~deb12u1-aaaaaaaaaaaa-default', 10);
+    const d = make('6.12.117-1~deb12u1-bbbbbbbbbbbb-default', 5);
+    const e = make('6.12.117-1~deb12u1-cccccccccccc-default', 1);
+    assert.deepEqual(pruneOldKernels('default', 2, root, '6.12'), [c]);
+    for (const kept of [a, b, d, e]) assert.ok(existsSync(kept));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -18,6 +18,59 @@ export const RECIPE_VERSION = 1;
 export const LINUX_SOURCE_PACKAGE = 'linux-source-6.1';
 export const LINUX_SOURCE_TARBALL = '/usr/src/linux-source-6.1.tar.xz';
 
+/**
+ * The kernels the lab boots. `ipcbench-*`: our tinyconfig + fragments built from Debian's linux-source-<series>
+ * (binder and binderfs built in). `debian-*`: Debian's own stock images, downloaded and unpacked into the cache,
+ * never installed (binder_linux as a module, no binderfs; a small initramfs loads the 9p/virtio modules).
+ */
+export const KERNEL_IDS = ['ipcbench-6.1', 'ipcbench-6.12', 'debian-6.1', 'debian-6.12'] as const;
+export type KernelId = (typeof KERNEL_IDS)[number];
+export const DEFAULT_KERNEL: KernelId = 'ipcbench-6.1';
+
+export interface BuiltKernelSpec {
+  kind: 'built';
+  id: KernelId;
+  series: string;
+  sourcePackage: string;
+  tarball: string;
+}
+
+export interface StockKernelSpec {
+  kind: 'stock';
+  id: KernelId;
+  series: string;
+  /** The Debian package that depends on the current image of the series (resolved with apt-cache). */
+  metaPackage: string;
+}
+
+export type KernelSpec = BuiltKernelSpec | StockKernelSpec;
+
+export function kernelSpec(id: KernelId): KernelSpec {
+  switch (id) {
+    case 'ipcbench-6.1':
+      return { kind: 'built', id, series: '6.1', sourcePackage: LINUX_SOURCE_PACKAGE, tarball: LINUX_SOURCE_TARBALL };
+    case 'ipcbench-6.12':
+      return { kind: 'built', id, series: '6.12', sourcePackage: 'linux-source-6.12', tarball: '/usr/src/linux-source-6.12.tar.xz' };
+    case 'debian-6.1':
+      return { kind: 'stock', id, series: '6.1', metaPackage: 'linux-image-amd64' };
+    case 'debian-6.12':
+      return { kind: 'stock', id, series: '6.12', metaPackage: 'linux-image-6.12-amd64' };
+  }
+}
+
+/** A --kernel value (or IPCBENCH_LAB_KERNEL) checked against the known ids. */
+export function parseKernelId(text: string | undefined): KernelId {
+  if (text === undefined || text === '') return DEFAULT_KERNEL;
+  if ((KERNEL_IDS as readonly string[]).includes(text)) return text as KernelId;
+  throw new LabError(`unknown lab kernel '${text}'`, `use one of: ${KERNEL_IDS.join(', ')} (docs/kernels.md says which to pick)`);
+}
+
+/** The variants a kernel has: stock kernels are what Debian ships, so they have no debug build. */
+export function checkVariant(id: KernelId, variant: LabVariant): void {
+  if (kernelSpec(id).kind === 'stock' && variant !== 'default')
+    throw new LabError(`the ${id} kernel is Debian's stock build: it has no '${variant}' variant`, 'use --kernel ipcbench-6.1 or ipcbench-6.12 with --variant debug');
+}
+
 /** The repository root (this file is bench/lab/config.ts, compiled to dist/bench/lab/config.js). */
 export function repoRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));

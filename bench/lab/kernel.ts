@@ -6,8 +6,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
-  LINUX_SOURCE_PACKAGE,
-  LINUX_SOURCE_TARBALL,
+  type BuiltKernelSpec,
+  DEFAULT_KERNEL,
+  type KernelId,
   LabError,
   LabInterrupted,
   type LabVariant,
@@ -15,6 +16,7 @@ import {
   fragmentPaths,
   kernelDirName,
   kernelPaths,
+  kernelSpec,
   labCacheRoot,
   readFragments,
   sourceVersion,
@@ -26,14 +28,21 @@ export interface KernelBuild {
   tree: string;
   dir: string;
   variant: LabVariant;
+  kernel: KernelId;
   sourceVersion: string;
   configHash: string;
+  /** The kernel release (`uname -r` inside), from the built tree. */
+  release: string;
+  /** The built tree's .config. */
+  config: string;
   /** True when this call built it, false when it came from the cache. */
   built: boolean;
 }
 
 export interface EnsureKernelOptions {
   variant?: LabVariant;
+  /** An `ipcbench-*` kernel id (default ipcbench-6.1). */
+  kernel?: KernelId;
   /** Progress and diagnostics (default: stderr). */
   log?: (line: string) => void;
   /** Live progress line (default: rewritten on stderr when it is a terminal, else every 30 s). */
@@ -60,12 +69,29 @@ export function tailFile(path: string, n = TAIL_LINES): string {
   }
 }
 
+/** The source spec of a built (`ipcbench-*`) kernel id. */
+export function builtSpec(id: KernelId = DEFAULT_KERNEL): BuiltKernelSpec {
+  const spec = kernelSpec(id);
+  if (spec.kind !== 'built') throw new LabError(`${id} is a stock kernel: it is downloaded, not built from source`);
+  return spec;
+}
+
 /** Resolve the cache entry for a variant without building anything. */
-export function kernelLocation(variant: LabVariant = 'default') {
-  const version = sourceVersion();
+export function kernelLocation(variant: LabVariant = 'default', kernel: KernelId = DEFAULT_KERNEL) {
+  const spec = builtSpec(kernel);
+  const version = sourceVersion(spec.tarball, spec.sourcePackage);
   const hash = configHash(readFragments(variant));
   const dir = join(labCacheRoot(), kernelDirName(version, hash, variant));
-  return { version, hash, ...kernelPaths(dir) };
+  return { version, hash, spec, ...kernelPaths(dir) };
+}
+
+/** `uname -r` of a built tree (include/config/kernel.release), or the source version when unknown. */
+export function treeRelease(tree: string, fallback: string): string {
+  try {
+    return readFileSync(join(tree, 'include', 'config', 'kernel.release'), 'utf8').trim() || fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 function defaultProgress(): (line: string) => void {
@@ -95,7 +121,7 @@ function pidAlive(pid: number): boolean {
 }
 
 /** One build per cache entry at a time (the kdbus tests and a user may both ask for the kernel). */
-async function acquireLock(lock: string, log: (l: string) => void, signal?: AbortSignal): Promise<() => void> {
+export async function acquireLock(lock: string, log: (l: string) => void, signal?: AbortSignal): Promise<() => void> {
   let told = false;
   for (;;) {
     try {
@@ -118,7 +144,7 @@ async function acquireLock(lock: string, log: (l: string) => void, signal?: Abor
   }
 }
 
-interface StepOptions {
+export interface StepOptions {
   cwd: string;
   logFile: string;
   signal?: AbortSignal;
@@ -126,7 +152,7 @@ interface StepOptions {
 }
 
 /** Run one build step, appending its output to the build log; reject with the log's tail on failure. */
-function step(what: string, cmd: string, args: string[], o: StepOptions): Promise<void> {
+export function step(what: string, cmd: string, args: string[], o: StepOptions): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const fd = openSync(o.logFile, 'a', 0o600);
     writeSync(fd, `\n$ ${cmd} ${args.join(' ')}\n`);
@@ -194,9 +220,10 @@ export function missingOptions(fragmentTexts: readonly string[], finalConfig: st
  * the previous one, which someone may still be building modules against) and remove older ones that no build
  * holds locked. Returns the removed directories.
  */
-export function pruneOldKernels(variant: LabVariant, keep = 2, root = labCacheRoot()): string[] {
+export function pruneOldKernels(variant: LabVariant, keep = 2, root = labCacheRoot(), series?: string): string[] {
   const entries = readdirSync(root, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name.endsWith(`-${variant}`))
+    // one series' builds never push out another's (6.1.x and 6.12.x entries live side by side)
+    .filter((d) => d.isDirectory() && d.name.endsWith(`-${variant}`) && (series === undefined || d.name.startsWith(`${series}.`)))
     .map((d) => kernelPaths(join(root, d.name)))
     .map((p) => ({ p, mtime: existsSync(p.stamp) ? statSync(p.stamp).mtimeMs : statSync(p.dir).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
@@ -215,15 +242,20 @@ export function pruneOldKernels(variant: LabVariant, keep = 2, root = labCacheRo
  */
 export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelBuild> {
   const variant = o.variant ?? 'default';
+  const kernel = o.kernel ?? DEFAULT_KERNEL;
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const loc = kernelLocation(variant);
+  const loc = kernelLocation(variant, kernel);
+  const { tarball, sourcePackage, series } = loc.spec;
   const result = (built: boolean): KernelBuild => ({
     bzImage: loc.bzImage,
     tree: loc.tree,
     dir: loc.dir,
     variant,
+    kernel,
     sourceVersion: loc.version,
     configHash: loc.hash,
+    release: treeRelease(loc.tree, loc.version),
+    config: join(loc.tree, '.config'),
     built,
   });
   const cached = () => !o.force && existsSync(loc.stamp) && existsSync(loc.bzImage);
@@ -236,19 +268,16 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
     const started = Date.now();
     const progress = o.progress ?? defaultProgress();
     const unpacked = join(loc.dir, 'unpacked');
-    writeFileSync(loc.buildLog, `ipcbench lab build ${new Date().toISOString()} variant=${variant} source=${loc.version} config=${loc.hash}\n`, {
-      mode: 0o600,
-    });
+    writeFileSync(loc.buildLog, `ipcbench lab build ${new Date().toISOString()} kernel=${kernel} variant=${variant} source=${loc.version} config=${loc.hash}\n`, { mode: 0o600 });
     rmSync(loc.stamp, { force: true });
 
     if (!existsSync(unpacked)) {
-      if (!existsSync(LINUX_SOURCE_TARBALL))
-        throw new LabError(`lab build: the kernel source ${LINUX_SOURCE_TARBALL} is missing`, `apt-get install ${LINUX_SOURCE_PACKAGE}`);
+      if (!existsSync(tarball)) throw new LabError(`lab build: the kernel source ${tarball} is missing`, `apt-get install ${sourcePackage}`);
       rmSync(loc.tree, { recursive: true, force: true });
       mkdirSync(loc.tree, { recursive: true, mode: 0o700 });
-      log(`lab build: unpacking ${LINUX_SOURCE_TARBALL} (${loc.version}) into ${loc.tree}`);
+      log(`lab build: unpacking ${tarball} (${loc.version}) into ${loc.tree}`);
       progress(`lab build: unpacking kernel source (${elapsed(started)})`);
-      await step('unpacking the kernel source', 'tar', ['-xJf', LINUX_SOURCE_TARBALL, '-C', loc.tree, '--strip-components=1'], {
+      await step('unpacking the kernel source', 'tar', ['-xJf', tarball, '-C', loc.tree, '--strip-components=1'], {
         cwd: loc.dir,
         logFile: loc.buildLog,
         signal: o.signal,
@@ -276,20 +305,20 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
       if (!m) return;
       compiled++;
       last = m[2]!;
-      progress(`lab build (${variant}): ${compiled} steps, ${elapsed(started)}, now ${last}`);
+      progress(`lab build (${kernel} ${variant}): ${compiled} steps, ${elapsed(started)}, now ${last}`);
     };
-    log(`lab build: compiling the ${variant} kernel with ${jobs} jobs (about 6 minutes on 2 cores; log: ${loc.buildLog})`);
+    log(`lab build: compiling the ${kernel} ${variant} kernel with ${jobs} jobs (about ${series === '6.1' ? 6 : 10} minutes on 2 cores; log: ${loc.buildLog})`);
     await step('make bzImage', 'make', [`-j${jobs}`, 'bzImage'], { ...so, onLine });
     await step('make modules_prepare', 'make', [`-j${jobs}`, 'modules_prepare'], { ...so, onLine });
     if (!existsSync(loc.bzImage)) throw new LabError(`lab build: make succeeded but ${loc.bzImage} is missing; see ${loc.buildLog}`);
     writeFileSync(
       loc.stamp,
-      `${JSON.stringify({ variant, sourceVersion: loc.version, configHash: loc.hash, builtAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), bzImageBytes: statSync(loc.bzImage).size }, null, 2)}\n`,
+      `${JSON.stringify({ kernel, variant, sourceVersion: loc.version, configHash: loc.hash, builtAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), bzImageBytes: statSync(loc.bzImage).size }, null, 2)}\n`,
       { mode: 0o600 },
     );
     if (process.stderr.isTTY && !o.progress) process.stderr.write('\r\x1b[K');
-    log(`lab build: ${variant} kernel ready in ${elapsed(started)}: ${loc.bzImage}`);
-    for (const dir of pruneOldKernels(variant)) log(`lab build: removed the outdated kernel build ${dir}`);
+    log(`lab build: ${kernel} ${variant} kernel ready in ${elapsed(started)}: ${loc.bzImage}`);
+    for (const dir of pruneOldKernels(variant, 2, labCacheRoot(), series)) log(`lab build: removed the outdated kernel build ${dir}`);
     return result(true);
   } finally {
     release();

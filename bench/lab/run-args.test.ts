@@ -43,9 +43,41 @@ test('result files are merged without overwriting', () => {
   }
 });
 
-test('the kdbus module is loaded before the run, and a failed insmod does not stop it', async () => {
-  const { withModule } = await import('./run.js');
-  assert.equal(withModule('node cli.js run', undefined), 'node cli.js run');
-  const cmd = withModule('node cli.js run', '/root/.cache/ipcbench/kdbus-build/default/kdbus.ko');
-  assert.match(cmd, /^insmod \/root\/\.cache\/ipcbench\/kdbus-build\/default\/kdbus\.ko \|\| echo .*; node cli\.js run$/);
+test('kernel transports are made available before the run through `ipcbench module load`, and a failed load does not stop it', async () => {
+  const { withModules } = await import('./run.js');
+  const cmd = withModules('node cli.js run', '/c/modules/6.1.0-57-amd64-0123abcd/kdbus/kdbus.ko', 34, '/usr/bin/node', '/repo');
+  assert.equal(
+    cmd,
+    "/usr/bin/node /repo/dist/bench/cli.js module load binder --devices 34 || echo 'lab: binder unavailable' >&2; " +
+      "/usr/bin/node /repo/dist/bench/cli.js module load kdbus --ko /c/modules/6.1.0-57-amd64-0123abcd/kdbus/kdbus.ko || echo 'lab: kdbus unavailable' >&2; node cli.js run",
+  );
+  // no kdbus module built: binder only
+  assert.doesNotMatch(withModules('x', undefined, 8), /kdbus/);
+});
+
+test('the binder device pool covers the run: two devices per concurrent pair, at least the default', async () => {
+  const { binderDevicesFor, maxConcurrency } = await import('./run.js');
+  assert.equal(maxConcurrency(['--transports', 'binder']), 1);
+  assert.equal(maxConcurrency(['-c', '1,4,2']), 4);
+  assert.equal(maxConcurrency(['--concurrency=32']), 32);
+  assert.equal(binderDevicesFor([]), 34);
+  assert.equal(binderDevicesFor(['-c', '32']), 66);
+  assert.equal(binderDevicesFor(['-c', '64']), 130);
+});
+
+test('run options turn back into the arguments that parse to the same options', async () => {
+  const { runOptionsToArgs } = await import('./run.js');
+  const { parseRunOptions, DEFAULTS } = await import('../options.js');
+  const raw = { ...DEFAULTS, transports: 'kdbus,binder', sizes: '64,4K', concurrency: '1,2', seed: '7', progress: false };
+  const opts = parseRunOptions(raw, ['kdbus', 'binder', 'pipe'], ['pipe'], 32);
+  const args = runOptionsToArgs(opts);
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+    if (args[i] === '--no-progress') flags.progress = false;
+    else if (args[i] === '--fail-fast') flags.failFast = true;
+    else flags[name === 'placement' ? 'placement' : name] = args[++i]!;
+  }
+  const again = parseRunOptions({ ...DEFAULTS, ...flags } as typeof raw, ['kdbus', 'binder', 'pipe'], ['pipe'], 32);
+  assert.deepEqual(again, opts);
 });

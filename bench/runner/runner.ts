@@ -17,6 +17,12 @@ import { NativeExecutor, type Executor } from './executor.js';
 import { runRepetition } from './repetition.js';
 import { caseDone, nextRound, type CaseProgress, type SchedulePolicy } from './scheduler.js';
 import { skipReason } from './skip.js';
+import { runBudgetedLoop, type BudgetedCase } from './budgeted.js';
+import { precisionOf } from '../case-precision.js';
+import type { Repetition } from '../result.js';
+
+/** What is left to do after the last repetition of a budgeted run (summaries, saving), kept out of the budget. */
+const BUDGET_RESERVE_MS = 3000;
 
 export interface RunnerHooks {
   /** A repetition finished (progress bars). */
@@ -28,6 +34,11 @@ export interface RunnerHooks {
   executor?: Executor;
   /** CPUs of the machine (tests); default: os.availableParallelism(). */
   cpus?: number;
+  /**
+   * performance.now() at which the --budget clock started (default: when run() starts). The CLI passes 0, the
+   * process start, so that the budget bounds the whole command, not only the measuring.
+   */
+  budgetStartMs?: number;
 }
 
 interface CaseRun extends CaseProgress {
@@ -64,6 +75,7 @@ export class Runner {
   }
 
   async run(): Promise<ResultDocument> {
+    if (this.opts.budgetMs > 0) return this.runBudgeted();
     const groups = expandMatrix(this.opts, this.doc.host.env);
     let total = groups.reduce((n, g) => n + g.keys.length * this.opts.repetitions, 0);
     let done = 0;
@@ -88,6 +100,110 @@ export class Runner {
     } finally {
       await this.pool.teardownAll();
     }
+    this.markPrecision(0, 0, false);
+    return this.doc;
+  }
+
+  /** Flag every measured case with whether its median p50 met --ci-target, and count them in the document. */
+  private markPrecision(budgetMs: number, elapsedMs: number, budgetExhausted: boolean): void {
+    if (!(this.opts.ciTarget > 0)) return;
+    for (const c of this.doc.cases) if (c.state === 'ok' && c.repetitions.length) c.precision = precisionOf(c.repetitions, this.opts.ciTarget, this.opts.seed);
+    const measured = this.doc.cases.filter((c) => c.precision);
+    if (measured.length)
+      this.doc.precision = { target: this.opts.ciTarget, met: measured.filter((c) => c.precision!.met).length, measured: measured.length, budgetMs, elapsedMs, budgetExhausted };
+  }
+
+  /** One repetition of one case, through the shared lifecycle; the case is closed (state, reason) on failure. */
+  private async repetition(c: CaseRun, index: number): Promise<{ ok: true; rep: Repetition } | { ok: false; reason: string }> {
+    const live = await this.pool.acquire(c.transport);
+    if ('failed' in live) {
+      c.result.state = 'errored';
+      c.result.reason = live.failed;
+      return { ok: false, reason: live.failed };
+    }
+    c.result.transportVersion = live.env.version;
+    const outcome = await runRepetition(
+      {
+        exec: this.exec,
+        key: c.result.key,
+        transport: c.transport,
+        env: live.env,
+        index,
+        timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, timeoutMs: this.opts.timeoutMs },
+        seed: this.opts.seed,
+        fault: this.opts.fault,
+        cpus: this.cpus,
+      },
+      DRIVERS[c.result.key.workload],
+    );
+    if (!outcome.ok && !this.signal.aborted) {
+      c.result.state = 'errored';
+      c.result.reason = `repetition ${index + 1}: ${outcome.reason}`;
+    }
+    return outcome;
+  }
+
+  /**
+   * --budget (the default): every case of the whole matrix in one pool; rounds of repetitions planned by
+   * budget.ts from the precision each case has reached (every chosen case once per round, in matrix order, so
+   * transports and cases stay interleaved); the document is saved after each round.
+   */
+  private async runBudgeted(): Promise<ResultDocument> {
+    const started = this.hooks.budgetStartMs ?? performance.now();
+    const runs: CaseRun[] = expandMatrix(this.opts, this.doc.host.env)
+      .flatMap((g) => g.keys)
+      .map((key) => ({
+        transport: findTransport(key.transport)!,
+        result: { key, state: 'ok', startedAt: new Date().toISOString(), repetitions: [] },
+        closed: false,
+        settled: false,
+        estimates: [],
+        elapsedMs: [],
+      }));
+    const pool: BudgetedCase[] = runs.map((c) => ({ repetitions: c.result.repetitions, finished: false, spentMs: 0 }));
+    for (const [i, c] of runs.entries()) {
+      const status = this.doc.transports.find((s) => s.name === c.transport.name);
+      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus);
+      if (skip) {
+        c.result.state = skip.state;
+        c.result.reason = skip.reason;
+        pool[i]!.finished = true;
+      }
+    }
+    this.doc.cases.push(...runs.map((c) => c.result));
+    let done = 0;
+    const planned = () => pool.reduce((n, c) => n + (c.finished ? c.repetitions.length : Math.max(c.repetitions.length + 1, this.opts.minRepetitions)), 0);
+    let loop: Awaited<ReturnType<typeof runBudgetedLoop>> | undefined;
+    try {
+      loop = await runBudgetedLoop(pool, {
+        budgetMs: Math.max(0, this.opts.budgetMs - BUDGET_RESERVE_MS - (performance.now() - started)),
+        target: this.opts.ciTarget,
+        minRepetitions: this.opts.minRepetitions,
+        maxRepetitions: this.opts.repetitions,
+        seed: this.opts.seed,
+        signal: this.signal,
+        now: () => performance.now(),
+        run: (i, r) => this.repetition(runs[i]!, r),
+        onRepetition: (i) => this.hooks.onProgress?.(++done, Math.max(done, planned()), caseLabel(runs[i]!.result.key)),
+        onRound: async () => {
+          await this.hooks.onSave?.(this.doc);
+          if (this.opts.failFast && runs.some((c) => c.result.state === 'errored')) {
+            this.log('stopping at the first errored case (--fail-fast)');
+            for (const c of pool) c.finished = true;
+          }
+        },
+      });
+    } finally {
+      await this.pool.teardownAll();
+    }
+    for (const c of runs) {
+      if (c.result.repetitions.length) c.result.summary = summarize(c.result.repetitions, this.opts.seed);
+      if (c.result.state === 'ok' && c.result.repetitions.length === 0) {
+        c.result.state = 'errored';
+        c.result.reason = 'interrupted before any repetition finished';
+      }
+    }
+    this.markPrecision(this.opts.budgetMs, Math.round(performance.now() - started), loop?.budgetExhausted ?? false);
     return this.doc;
   }
 
@@ -112,7 +228,7 @@ export class Runner {
     };
     for (const c of runs) {
       const status = this.doc.transports.find((s) => s.name === c.transport.name);
-      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus);
+      const skip = skipReason(c.result.key, c.transport, status, this.pool.peek(c.transport), this.cpus, this.opts.fault);
       if (skip) close(c, skip.state, skip.reason);
     }
     for (let round = nextRound(runs, this.policy); round.length && !this.signal.aborted; round = nextRound(runs, this.policy)) {

@@ -5,9 +5,13 @@ import type { Transport, TransportEnv } from '../../transports/types.js';
 
 export type SkipVerdict = { state: 'skipped' | 'unavailable'; reason: string } | undefined;
 
-export function skipReason(key: CaseKey, t: Transport, status: TransportStatus | undefined, env: TransportEnv, cpus: number): SkipVerdict {
+export function skipReason(key: CaseKey, t: Transport, status: TransportStatus | undefined, env: TransportEnv, cpus: number, fault?: string): SkipVerdict {
   if (status && !status.available) return { state: 'unavailable', reason: status.reason ?? 'unavailable' };
-  if (!t.workloads.includes(key.workload)) return { state: 'skipped', reason: `${t.name} does not implement the ${key.workload} workload` };
+  if (!t.workloads.includes(key.workload)) {
+    const why = t.unsupported?.[key.workload];
+    return { state: 'skipped', reason: `${t.name} does not implement the ${key.workload} workload${why ? `: ${why}` : ''}` };
+  }
+  if (t.inProcess && fault) return { state: 'skipped', reason: `${t.name} runs in-process: there is no peer to inject --fault ${fault} into` };
   if (key.placement === 'cross-core' && cpus < 2) return { state: 'skipped', reason: 'cross-core placement needs at least 2 CPUs' };
   if (key.workload === 'broadcast' && key.uninterested >= key.subscribers)
     return { state: 'skipped', reason: `--uninterested ${key.uninterested} leaves no interested subscriber among ${key.subscribers}` };

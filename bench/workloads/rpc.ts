@@ -13,7 +13,8 @@ export const rpcDriver: WorkloadDriver = {
     const pairs = Array.from({ length: key.concurrency }, (_, i) => rpcCpus(key.placement, i, ctx.cpus));
     return {
       channels: pairs.map(() => ({ transport: t.native, variant: t.variant, maxMsg: key.size, address: env.address })),
-      peers: pairs.map((cpus, i) => ({
+      // an in-process transport's far side lives in the harness: no peer process
+      peers: t.inProcess ? [] : pairs.map((cpus, i) => ({
         channel: i,
         slot: 0,
         spec: {

@@ -25,8 +25,10 @@ extern "C" {
 #include "../core/payload.h"
 #include "../core/sysutil.h"
 #include "../core/transport.h"
+#include "../core/plugin.h"
 #include "../workloads/workloads.h"
 }
+#include <ipcbench/transport-plugin.h>
 
 namespace
 {
@@ -99,11 +101,44 @@ Napi::Value Transports(const Napi::CallbackInfo &info)
 		o.Set("variants", variants);
 		o.Set("broadcast", t->publish != nullptr);
 		o.Set("limits", limits);
-		if (t->unavailable)
+		if (t->unavailable) {
 			o.Set("unavailable", t->unavailable);
+		} else if (t->probe) {
+			/* a kernel feature that may be switched off here */
+			char err[TP_ERR_LEN] = "";
+			int rc = t->probe(err);
+
+			if (rc)
+				o.Set("unavailable", err[0] ? err : strerror(-rc));
+		}
 		out.Set((uint32_t)i, o);
 	}
 	return out;
+}
+
+/* loadPlugin(path, name) -> {name, version, description, rpc, broadcast}:
+ * dlopen() a transport plug-in, check its ABI version and operations, and
+ * register it as `name` (the peer loads the same file under the same name). */
+Napi::Value LoadPlugin(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	std::string path = info[0].As<Napi::String>().Utf8Value();
+	std::string name = info[1].As<Napi::String>().Utf8Value();
+	char err[TP_ERR_LEN] = "";
+	const transport_ops *ops = plugin_load(path.c_str(), name.c_str(), err);
+
+	if (!ops)
+		throw Napi::Error::New(env, err);
+	const struct ipcbench_transport_plugin *pl = plugin_info(ops);
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("name", ops->name);
+	o.Set("pluginName", pl->name ? pl->name : "");
+	o.Set("version", pl->version ? pl->version : "");
+	o.Set("description", pl->description ? pl->description : "");
+	o.Set("rpc", ops->call != nullptr);
+	o.Set("broadcast", ops->publish != nullptr);
+	o.Set("abi", (double)pl->abi_version);
+	return o;
 }
 
 /* prepare({transport, variant?, maxMsg, subscribers?, address?})
@@ -516,6 +551,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
 {
 	exports.Set("transports", Napi::Function::New(env, Transports));
 	exports.Set("prepare", Napi::Function::New(env, Prepare));
+	exports.Set("loadPlugin", Napi::Function::New(env, LoadPlugin));
 	exports.Set("closePeerFds", Napi::Function::New(env, ClosePeerFds));
 	exports.Set("abort", Napi::Function::New(env, Abort));
 	exports.Set("release", Napi::Function::New(env, Release));

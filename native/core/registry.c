@@ -5,6 +5,7 @@
  * names a transport.
  */
 #include "transport.h"
+#include "plugin.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,7 +30,7 @@ const struct transport_ops *transport_find(const char *name)
 	for (i = 0; i < n; i++)
 		if (!strcmp(all[i]->name, name))
 			return all[i];
-	return NULL;
+	return plugin_find(name);	/* a loaded plug-in (plugin.c) */
 }
 
 int transport_variant(const struct transport_ops *ops, const char *variant)

@@ -93,6 +93,10 @@ struct transport_ops {
 	 * headers were missing: it stays in the registry and says why it
 	 * cannot run; the harness and the peer never call into it. */
 	const char *unavailable;
+	/* Optional: a run-time check for a kernel feature that can be
+	 * switched off (io_uring): 0, or a negative errno with the reason in
+	 * err; the transport is then listed as unavailable with it. */
+	int (*probe)(char *err);
 	/* Harness side: create the channel; the client/publisher end stays
 	 * in *conn (not yet connected); the fds each peer must inherit go to
 	 * peers[0..npeers-1] (npeers = 1 for RPC, p->subscribers for

@@ -14,6 +14,7 @@
 #include "../core/payload.h"
 #include "../core/sysutil.h"
 #include "../core/transport.h"
+#include "../core/plugin.h"
 #include "../workloads/workloads.h"
 
 #include <errno.h>
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "transport", required_argument, 0, 't' },
+		{ "plugin", required_argument, 0, 'P' },
 		{ "role", required_argument, 0, 'r' },
 		{ "max-msg", required_argument, 0, 'm' },
 		{ "fds", required_argument, 0, 'f' },
@@ -101,7 +103,8 @@ int main(int argc, char **argv)
 	struct tp_conn *conn = NULL;
 	struct ack_board *board = NULL;
 	char err[TP_ERR_LEN] = "";
-	const char *role_name = NULL, *tname = "?", *variant = NULL;
+	const char *role_name = NULL, *tname = NULL, *variant = NULL;
+	const char *plugin = NULL;
 	enum tp_role role = TP_ROLE_SERVER;
 	int fds[TP_MAX_FDS], n_fds = 0, cpu = -1, c, rc;
 	uint64_t v;
@@ -115,13 +118,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 't':
 			tname = optarg;
-			ops = transport_find(optarg);
-			if (!ops) {
-				fprintf(stderr,
-					"ipcbench-peer: unknown transport '%s'\n",
-					optarg);
-				return 2;
-			}
+			break;
+		case 'P':
+			plugin = optarg;
 			break;
 		case 'r':
 			role_name = optarg;
@@ -203,8 +202,22 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (!ops || !role_name || !params.max_msg)
+	if (!tname || !role_name || !params.max_msg)
 		goto bad;
+	if (plugin) {
+		/* the user's transport, loaded and checked as in the harness */
+		ops = plugin_load(plugin, tname, err);
+		if (!ops) {
+			fprintf(stderr, "ipcbench-peer: %s\n", err);
+			return 2;
+		}
+	} else {
+		ops = transport_find(tname);
+		if (!ops) {
+			fprintf(stderr, "ipcbench-peer: unknown transport '%s'\n", tname);
+			return 2;
+		}
+	}
 
 	if (ops->unavailable) {
 		fprintf(stderr, "ipcbench-peer: %s: %s\n", tname,

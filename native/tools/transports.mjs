@@ -6,6 +6,10 @@
 // (pkg-config name, then the Debian package in parentheses; several lines for several packages). A file whose
 // packages are all present is compiled with their flags; one whose packages are missing is not compiled and is
 // registered instead as an `.unavailable` transport (a generated C file) whose reason names the Debian package.
+// A library without a pkg-config file (Debian's iceoryx ships CMake files only) is declared by its headers instead:
+//   /* ipcbench-include: iceoryx/v* iceoryx_binding_c/runtime.h -liceoryx_binding_c (libiceoryx-binding-c-dev) */
+// (an include root under /usr/include whose last component may hold one '*', the newest version wins; a header
+// that must exist below it; the link flags; the Debian packages): compiled with -isystem <root> and the flags.
 //
 // usage (from native/): node tools/transports.mjs sources|cflags|libs|werror|list
 //   sources  the C files to compile, plus the generated file that registers the unavailable ones
@@ -14,7 +18,7 @@
 //   werror   "-Werror" when the environment says CI=true (CI builds fail on warnings), else nothing
 //   list     a JSON summary (name, file, packages, available, reason) for people and tests
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +26,24 @@ const NATIVE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TRANSPORT_DIR = join(NATIVE, 'transports');
 const GENERATED = join(NATIVE, 'build', 'gen', 'unavailable-transports.c'); // 'sources' prints it relative to native/
 const PKG_LINE = /ipcbench-pkg-config:\s*([\w.+-]+)\s*\(\s*([\w.+-]+)\s*\)/g;
+const INCLUDE_LINE = /ipcbench-include:\s*(\S+)\s+(\S+)\s+([^()*]*?)\s*\(\s*([\w.+\- ]+?)\s*\)/g;
+const INCLUDE_BASE = '/usr/include';
+
+/** The include root of an ipcbench-include line (newest match of the '*' in its last component), or undefined. */
+function includeRoot(rootGlob, header) {
+  const dir = join(INCLUDE_BASE, dirname(rootGlob));
+  const last = basename(rootGlob);
+  const re = new RegExp(`^${last.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let names;
+  try {
+    names = readdirSync(dir).filter((n) => re.test(n));
+  } catch {
+    return undefined;
+  }
+  names.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  const hit = names.find((n) => existsSync(join(dir, n, header)));
+  return hit ? join(dir, hit) : undefined;
+}
 
 function pkgConfig(args) {
   try {
@@ -40,11 +62,19 @@ export function scan() {
       const text = readFileSync(join(TRANSPORT_DIR, file), 'utf8');
       const packages = [...text.matchAll(PKG_LINE)].map((m) => ({ pkg: m[1], deb: m[2] }));
       const missing = packages.filter((p) => pkgConfig(['--exists', p.pkg]) === undefined);
+      const includes = [...text.matchAll(INCLUDE_LINE)].map((m) => ({
+        pkg: m[2],
+        deb: m[4],
+        root: includeRoot(m[1], m[2]),
+        libs: m[3].trim(),
+      }));
+      missing.push(...includes.filter((i) => !i.root));
       const name = basename(file, '.c');
       return {
         name,
         file: `transports/${file}`,
         packages,
+        includes,
         available: missing.length === 0,
         reason: missing.length
           ? `built without ${missing.map((p) => p.pkg).join(', ')} (apt-get install ${missing.map((p) => p.deb).join(' ')}, then npm run build)`
@@ -92,8 +122,11 @@ function writeUnavailable(all) {
 }
 
 function flags(all, kind) {
-  const pkgs = [...new Set(all.filter((t) => t.available).flatMap((t) => t.packages.map((p) => p.pkg)))];
-  return pkgs.length ? (pkgConfig([kind, ...pkgs]) ?? '') : '';
+  const used = all.filter((t) => t.available);
+  const pkgs = [...new Set(used.flatMap((t) => t.packages.map((p) => p.pkg)))];
+  const out = pkgs.length ? [pkgConfig([kind, ...pkgs]) ?? ''] : [];
+  for (const i of used.flatMap((t) => t.includes)) out.push(kind === '--cflags' ? `-isystem ${i.root}` : i.libs);
+  return [...new Set(out.filter(Boolean))].join(' ');
 }
 
 const command = process.argv[2];

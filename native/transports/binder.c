@@ -10,6 +10,13 @@
  * deferred work after it exits, so sharing one device between consecutive
  * repetitions would race (EBUSY).  Without binder-control (binder_linux's
  * /dev/binder) the device is used as is and EBUSY is retried for a while.
+ * Without binderfs, binder_linux can create a pool of devices up front
+ * (devices=binder,ipcbench-binder0,...: `ipcbench module load binder`):
+ * the address is then a comma-separated list of device nodes, and each
+ * channel takes the next free one (an exclusive flock on the device node
+ * marks it taken, also across processes), so concurrent pairs get their own
+ * devices and consecutive repetitions rotate through the pool instead of
+ * waiting for the previous manager's deferred release.
  *
  * Peers do not inherit an open binder fd (a binder fd belongs to the
  * process that opened it); they inherit an O_PATH descriptor of the device
@@ -63,6 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -101,6 +109,7 @@ struct tp_conn {
 	size_t map_len;
 	char dev[PATH_MAX]; /* a device we created: unlinked on close */
 	int created;
+	int lock_fd;		/* pool device taken with flock, or -1 */
 	/* commands queued for the next BINDER_WRITE_READ */
 	uint8_t *wbuf;
 	size_t wlen, wcap;
@@ -430,6 +439,7 @@ static struct tp_conn *bd_alloc(const struct tp_params *p, enum tp_role role)
 	c->params.address = NULL; /* not ours to keep */
 	c->role = role;
 	c->fd = -1;
+	c->lock_fd = -1;
 	return c;
 }
 
@@ -446,6 +456,8 @@ static void bd_close(struct tp_conn *c)
 		munmap(c->map, c->map_len);
 	if (c->created)
 		unlink(c->dev);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);	/* releases the pool device */
 	if (c->refusals)
 		fprintf(stderr,
 			"ipcbench binder: %llu one-way transactions refused (receiver's async space full) and resent\n",
@@ -459,12 +471,65 @@ static void bd_close(struct tp_conn *c)
 }
 
 /*
+ * Harness side, device pool ("/dev/a,/dev/b,..."): take the first free
+ * device after the one this process took last, marking it taken with an
+ * exclusive flock held until the channel closes.
+ */
+static int bd_pick_pooled(struct tp_conn *c, const char *list, char *err)
+{
+	static unsigned next;
+	char path[PATH_MAX];
+	const char *names[256];
+	size_t lens[256];
+	unsigned n = 0, i, busy = 0;
+	const char *p = list;
+
+	while (*p && n < 256) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len) {
+			names[n] = p;
+			lens[n++] = len;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	if (!n)
+		return tp_fail(err, -EINVAL, "empty binder device list");
+	for (i = 0; i < n; i++) {
+		unsigned k = (__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED)) % n;
+		int fd;
+
+		if (lens[k] >= sizeof(path))
+			return tp_fail(err, -ENAMETOOLONG, "binder device name too long");
+		memcpy(path, names[k], lens[k]);
+		path[lens[k]] = 0;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return tp_fail(err, -errno, "open %s: %s", path, strerror(errno));
+		if (!flock(fd, LOCK_EX | LOCK_NB)) {
+			c->lock_fd = fd;
+			snprintf(c->dev, sizeof(c->dev), "%s", path);
+			return 0;
+		}
+		close(fd);
+		busy++;
+	}
+	return tp_fail(err, -EBUSY,
+		       "all %u binder devices of the pool are in use (load binder_linux with more: ipcbench module load binder --devices N)",
+		       busy);
+}
+
+/*
  * Harness side: pick the device for this channel, creating a fresh one in
  * the binderfs mount when binder-control allows it.
  */
 static int bd_pick_device(struct tp_conn *c, const char *address, char *err)
 {
 	const char *addr = address && *address ? address : "/dev/binderfs";
+
+	if (strchr(addr, ','))
+		return bd_pick_pooled(c, addr, err);
 	/* room for "/<device name>" after the directory */
 	char dir[PATH_MAX - BINDERFS_MAX_NAME - 2], control[PATH_MAX];
 	struct binderfs_device dev;

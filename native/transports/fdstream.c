@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "../core/payload.h"
 #include "../core/transport.h"
+#include "fdstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,28 +26,6 @@
 
 #define SEQPACKET_CHUNK 65536
 
-enum fd_kind {
-	FD_PIPE,
-	FD_STREAM,
-	FD_SEQPACKET
-};
-
-struct fd_chan {
-	int rfd;
-	int wfd;
-};
-
-struct tp_conn {
-	enum fd_kind kind;
-	struct tp_params params;
-	struct fd_chan *chans; /* publisher: one per subscriber; else one */
-	unsigned n_chans;
-	uint8_t *buf;
-	size_t cap;
-	size_t have; /* bytes in buf */
-	size_t used; /* bytes of buf taken by the last message */
-};
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -54,8 +33,8 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static int conn_alloc(enum fd_kind kind, const struct tp_params *p,
-		      unsigned n_chans, struct tp_conn **out)
+int fd_conn_alloc(enum fd_kind kind, const struct tp_params *p,
+		  unsigned n_chans, struct tp_conn **out)
 {
 	struct tp_conn *c = calloc(1, sizeof(*c));
 	unsigned i;
@@ -80,12 +59,14 @@ static int conn_alloc(enum fd_kind kind, const struct tp_params *p,
 	return 0;
 }
 
-static void fd_close(struct tp_conn *c)
+void fd_close(struct tp_conn *c)
 {
 	unsigned i;
 
 	if (!c)
 		return;
+	if (c->ext_free)
+		c->ext_free(c);
 	for (i = 0; i < c->n_chans; i++) {
 		if (c->chans[i].wfd != c->chans[i].rfd)
 			close_fd(&c->chans[i].wfd);
@@ -139,18 +120,13 @@ static int fd_prepare(const struct tp_params *p, struct tp_conn **out,
 	struct tp_conn *c;
 	int rc;
 
-	rc = conn_alloc(kind, p, n, &c);
+	rc = fd_conn_alloc(kind, p, n, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	for (i = 0; i < n; i++) {
 		rc = make_channel(kind, &c->chans[i], &peers[i], err);
 		if (rc) {
-			while (i--) {
-				int k;
-
-				for (k = 0; k < peers[i].n; k++)
-					close(peers[i].fds[k]);
-			}
+			fd_close_peer_lists(peers, i);
 			fd_close(c);
 			return rc;
 		}
@@ -159,7 +135,20 @@ static int fd_prepare(const struct tp_params *p, struct tp_conn **out,
 	return 0;
 }
 
-static int fd_connect(struct tp_conn *c, char *err)
+void fd_close_peer_lists(struct tp_peer_fds *peers, unsigned n)
+{
+	unsigned i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < peers[i].n; k++)
+			if (peers[i].fds[k] >= 0)
+				close(peers[i].fds[k]);
+		peers[i].n = 0;
+	}
+}
+
+int fd_connect(struct tp_conn *c, char *err)
 {
 	(void)c;
 	(void)err;
@@ -178,7 +167,7 @@ static int fd_attach(const struct tp_params *p, enum tp_role role,
 			       "expected %d inherited fds, got %d", need,
 			       n_fds);
 	(void)role;
-	rc = conn_alloc(kind, p, 1, &c);
+	rc = fd_conn_alloc(kind, p, 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	c->chans[0].rfd = fds[0];
@@ -260,7 +249,7 @@ static int read_msg(struct tp_conn *c, const struct fd_chan *ch,
 	return 0;
 }
 
-static int fd_call(struct tp_conn *c, const void *req, size_t len,
+int fd_call(struct tp_conn *c, const void *req, size_t len,
 		   struct tp_msg *reply)
 {
 	int rc = write_all(c, &c->chans[0], req, len);
@@ -270,17 +259,17 @@ static int fd_call(struct tp_conn *c, const void *req, size_t len,
 	return read_msg(c, &c->chans[0], reply);
 }
 
-static int fd_recv(struct tp_conn *c, struct tp_msg *msg)
+int fd_recv(struct tp_conn *c, struct tp_msg *msg)
 {
 	return read_msg(c, &c->chans[0], msg);
 }
 
-static int fd_reply(struct tp_conn *c, const void *data, size_t len)
+int fd_reply(struct tp_conn *c, const void *data, size_t len)
 {
 	return write_all(c, &c->chans[0], data, len);
 }
 
-static int fd_publish(struct tp_conn *c, const void *data, size_t len,
+int fd_publish(struct tp_conn *c, const void *data, size_t len,
 		      const uint8_t *interested)
 {
 	unsigned i;

@@ -33,6 +33,18 @@
  * descriptor it got at RECV and reads in place.  The server's echo builds
  * its own memfd like any server producing a reply of that size.
  *
+ * kdbus-meta.  Every connection allows all metadata to be attached
+ * (attach_flags_send = _KDBUS_ATTACH_ANY) and asks for what systemd's
+ * sd-bus asked kdbus for on every message it received: timestamp, creds,
+ * pids, auxgroups, names, comms, exe, cmdline, cgroup, caps, seclabel,
+ * audit, description.  The kernel collects them in the sender's SEND and
+ * writes them into every receiver's copy; nothing else differs from kdbus.
+ *
+ * kdbus-name.  The server's connection owns the well-known name
+ * KD_SERVICE_NAME (acquired by the harness before handing it over) and
+ * the client addresses every call by name (dst_id 0 + DST_NAME), so the
+ * kernel's name lookup is part of each call; RPC only.
+ *
  * Pools are mapped read-only (the kernel refuses writable mappings), so
  * the peers' "corrupt" fault injection cannot be used with this transport.
  */
@@ -71,19 +83,42 @@
 #define KD_BACKOFF_MAX_NS (10ll * 1000000000ll)
 #define KD_ALIGN8(x) (((x) + 7) & ~(size_t)7)
 
-/* Message buffer: header + VEC or MEMFD item + bloom filter item. */
-#define KD_MSG_BUF                                               \
-	(sizeof(struct kdbus_msg) + 2 * KDBUS_ITEM_HEADER_SIZE + \
-	 sizeof(struct kdbus_memfd) + 8 + KD_BLOOM_SIZE)
+#define KD_SERVICE_NAME "org.ipcbench.Server"
 
-enum kd_variant {
-	KD_VEC,
-	KD_MEMFD
+/* Message buffer: header + VEC or MEMFD item + bloom filter or DST_NAME. */
+#define KD_MSG_BUF (sizeof(struct kdbus_msg) + 2 * KDBUS_ITEM_HEADER_SIZE + \
+		    sizeof(struct kdbus_memfd) + 8 + KD_BLOOM_SIZE)
+
+/* What sd-bus requested on every received message (attach_flags_recv). */
+#define KD_SDBUS_ATTACH (KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS |      \
+			 KDBUS_ATTACH_PIDS | KDBUS_ATTACH_AUXGROUPS |        \
+			 KDBUS_ATTACH_NAMES | KDBUS_ATTACH_TID_COMM |        \
+			 KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE |          \
+			 KDBUS_ATTACH_CMDLINE | KDBUS_ATTACH_CGROUP |        \
+			 KDBUS_ATTACH_CAPS | KDBUS_ATTACH_SECLABEL |         \
+			 KDBUS_ATTACH_AUDIT | KDBUS_ATTACH_CONN_DESCRIPTION)
+
+/* The variants: one set of functions, parameterised by this. */
+struct kd_mode {
+	int memfd;		/* payloads as sealed memfds */
+	uint64_t attach_send;	/* HELLO masks of every connection */
+	uint64_t attach_recv;
+	int by_name;		/* RPC addressed by DST_NAME */
+};
+
+enum kd_variant { KD_VEC, KD_MEMFD, KD_META, KD_NAME };
+
+static const struct kd_mode kd_modes[] = {
+	[KD_VEC] = { 0, 0, 0, 0 },
+	[KD_MEMFD] = { 1, 0, 0, 0 },
+	[KD_META] = { 0, _KDBUS_ATTACH_ANY, KD_SDBUS_ATTACH, 0 },
+	[KD_NAME] = { 0, 0, 0, 1 },
 };
 
 struct tp_conn {
 	struct tp_params params;
 	enum tp_role role;
+	const struct kd_mode *mode;
 	int memfd_mode;
 	int bus_fd; /* harness: owner of the channel's bus */
 	int fd;
@@ -180,8 +215,8 @@ static int kd_bus_make(const struct tp_params *p, char *name, size_t len,
 }
 
 /* Open the bus endpoint and say HELLO; returns the connection fd. */
-static int kd_hello(const struct tp_params *p, const char *bus, uint64_t *id,
-		    int *out, char *err)
+static int kd_hello(const struct tp_params *p, const struct kd_mode *mode,
+		    const char *bus, uint64_t *id, int *out, char *err)
 {
 	struct kdbus_cmd_hello h;
 	struct kdbus_cmd_free f;
@@ -196,7 +231,9 @@ static int kd_hello(const struct tp_params *p, const char *bus, uint64_t *id,
 	memset(&h, 0, sizeof(h));
 	h.size = sizeof(h);
 	h.flags = KDBUS_HELLO_ACCEPT_FD;
-	h.pool_size = kd_pool_size(p); /* attach masks 0: no metadata */
+	h.pool_size = kd_pool_size(p);
+	h.attach_flags_send = mode->attach_send;	/* 0, 0: no metadata */
+	h.attach_flags_recv = mode->attach_recv;
 	if (ioctl(fd, KDBUS_CMD_HELLO, &h) < 0) {
 		int e = errno;
 
@@ -229,15 +266,16 @@ static int kd_map(struct tp_conn *c, char *err)
 	return 0;
 }
 
-static struct tp_conn *kd_alloc(const struct tp_params *p, int memfd_mode,
-				enum tp_role role)
+static struct tp_conn *kd_alloc(const struct tp_params *p,
+				const struct kd_mode *mode, enum tp_role role)
 {
 	struct tp_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->params = *p;
-	c->memfd_mode = memfd_mode;
+	c->mode = mode;
+	c->memfd_mode = mode->memfd;
 	c->role = role;
 	c->bus_fd = -1;
 	c->fd = -1;
@@ -282,10 +320,25 @@ static void kd_close(struct tp_conn *c)
 	free(c);
 }
 
-static int kd_prepare(const struct tp_params *p, struct tp_conn **out,
-		      struct tp_peer_fds *peers, char *err)
+/* NAME_ACQUIRE on a connection fd (the server's, before handing it over). */
+static int kd_acquire(int fd, const char *name, char *err)
 {
-	int memfd_mode = p->variant == KD_MEMFD;
+	uint64_t buf[(sizeof(struct kdbus_cmd) + KDBUS_ITEM_HEADER_SIZE + 64) / 8] = { 0 };
+	struct kdbus_cmd *cmd = (void *)buf;
+	struct kdbus_item *it = kd_item(cmd->items, KDBUS_ITEM_NAME, strlen(name) + 1);
+
+	memcpy(it->data, name, strlen(name) + 1);
+	cmd->size = sizeof(*cmd) + KD_ALIGN8(it->size);
+	if (ioctl(fd, KDBUS_CMD_NAME_ACQUIRE, cmd) < 0)
+		return tp_fail(err, -errno, "NAME_ACQUIRE %s: %s", name, strerror(errno));
+	return 0;
+}
+
+static int kd_prepare_mode(const struct tp_params *p, const struct kd_mode *mode,
+			   struct tp_conn **out, struct tp_peer_fds *peers,
+			   char *err)
+{
+	int memfd_mode = mode->memfd;
 	unsigned n = p->subscribers ? p->subscribers : 1, i;
 	struct tp_conn *c;
 	char bus[96];
@@ -293,20 +346,24 @@ static int kd_prepare(const struct tp_params *p, struct tp_conn **out,
 	int rc;
 
 	if (!memfd_mode && p->max_msg > KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE)
-		return tp_fail(
-			err, -EMSGSIZE,
-			"kdbus copies at most 2 MiB of PAYLOAD_VEC per message (use kdbus-memfd)");
-	c = kd_alloc(p, memfd_mode,
-		     p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT);
+		return tp_fail(err, -EMSGSIZE,
+			       "kdbus copies at most 2 MiB of PAYLOAD_VEC per message (use kdbus-memfd)");
+	c = kd_alloc(p, mode, p->subscribers ? TP_ROLE_PUBLISHER :
+					       TP_ROLE_CLIENT);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	rc = kd_bus_make(p, bus, sizeof(bus), &c->bus_fd, err);
 	if (!rc)
-		rc = kd_hello(p, bus, &c->id, &c->fd, err);
+		rc = kd_hello(p, mode, bus, &c->id, &c->fd, err);
 	if (!rc)
 		rc = kd_map(c, err);
 	for (i = 0; !rc && i < n; i++) {
-		rc = kd_hello(p, bus, &id, &peers[i].fds[0], err);
+		rc = kd_hello(p, mode, bus, &id, &peers[i].fds[0], err);
+		if (!rc && mode->by_name && !p->subscribers) {
+			rc = kd_acquire(peers[i].fds[0], KD_SERVICE_NAME, err);
+			if (rc)
+				close(peers[i].fds[0]);
+		}
 		if (rc) {
 			while (i--)
 				close(peers[i].fds[0]);
@@ -330,17 +387,16 @@ static int kd_connect(struct tp_conn *c, char *err)
 	return 0;
 }
 
-static int kd_attach(const struct tp_params *p, enum tp_role role,
-		     const int *fds, int n_fds, struct tp_conn **out, char *err)
+static int kd_attach_mode(const struct tp_params *p, const struct kd_mode *mode,
+			  enum tp_role role, const int *fds, int n_fds,
+			  struct tp_conn **out, char *err)
 {
-	int memfd_mode = p->variant == KD_MEMFD;
 	struct tp_conn *c;
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
-			       n_fds);
-	c = kd_alloc(p, memfd_mode, role);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+	c = kd_alloc(p, mode, role);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	c->fd = fds[0];
@@ -448,6 +504,11 @@ static struct kdbus_msg *kd_build(struct tp_conn *c, uint64_t dst,
 		v->address = (uintptr_t)data;
 	}
 	it = (void *)((uint8_t *)it + KD_ALIGN8(it->size));
+	if (dst == KDBUS_DST_ID_NAME) {
+		kd_item(it, KDBUS_ITEM_DST_NAME, sizeof(KD_SERVICE_NAME));
+		memcpy(it->data, KD_SERVICE_NAME, sizeof(KD_SERVICE_NAME));
+		it = (void *)((uint8_t *)it + KD_ALIGN8(it->size));
+	}
 	if (bloom) {
 		kd_item(it, KDBUS_ITEM_BLOOM_FILTER, 8 + KD_BLOOM_SIZE);
 		it->data[0] = 0; /* generation */
@@ -531,8 +592,8 @@ static int kd_call(struct tp_conn *c, const void *req, size_t len,
 	int memfd, rc;
 
 	kd_release_held(c);
-	m = kd_build(c, c->peer_id, KDBUS_MSG_EXPECT_REPLY, req, len, 0,
-		     &memfd);
+	m = kd_build(c, c->mode->by_name ? KDBUS_DST_ID_NAME : c->peer_id,
+		     KDBUS_MSG_EXPECT_REPLY, req, len, 0, &memfd);
 	if (!m)
 		return errno ? -errno : -ENOMEM;
 	m->timeout_ns = kd_now_ns() + KD_CALL_TIMEOUT_NS;
@@ -650,9 +711,13 @@ static int kd_publish(struct tp_conn *c, const void *data, size_t len,
 	return rc;
 }
 
+/* The variants are one transport with a mode (tp_params.variant indexes
+ * kd_modes and this list). */
 static const char *const kd_variants[] = {
 	[KD_VEC] = "kdbus",
 	[KD_MEMFD] = "kdbus-memfd",
+	[KD_META] = "kdbus-meta",
+	[KD_NAME] = "kdbus-name",
 	NULL,
 };
 
@@ -662,6 +727,24 @@ static const struct tp_limit kd_limits[] = {
 	{ "userMaxBuses", KDBUS_USER_MAX_BUSES },
 	{ NULL, 0 },
 };
+
+static const struct kd_mode *kd_mode_of(const struct tp_params *p)
+{
+	return &kd_modes[p->variant < sizeof(kd_modes) / sizeof(kd_modes[0]) ?
+			 p->variant : KD_VEC];
+}
+
+static int kd_prepare(const struct tp_params *p, struct tp_conn **c,
+		      struct tp_peer_fds *peers, char *err)
+{
+	return kd_prepare_mode(p, kd_mode_of(p), c, peers, err);
+}
+
+static int kd_attach(const struct tp_params *p, enum tp_role role,
+		     const int *fds, int n, struct tp_conn **c, char *err)
+{
+	return kd_attach_mode(p, kd_mode_of(p), role, fds, n, c, err);
+}
 
 const struct transport_ops kdbus_ops = {
 	.name = "kdbus",
@@ -679,8 +762,8 @@ const struct transport_ops kdbus_ops = {
 
 #else /* !IPCBENCH_HAVE_KDBUS */
 
-/* Built where <linux/types.h> is missing: the transports stay in the
- * registry (the same everywhere) and say why they cannot run. */
+/* Built where <linux/types.h> is missing: the transport stays in the
+ * registry (the same everywhere) and says why it cannot run. */
 const struct transport_ops kdbus_ops = {
 	.name = "kdbus",
 	.unavailable = "kdbus needs Linux and its <linux/types.h>",

@@ -22,6 +22,16 @@
 /* IDs are never reused (spec 5.1); one counter for the whole module. */
 static atomic64_t kdbus_last_id = ATOMIC64_INIT(0);
 
+/**
+ * kdbus_next_id() - the next connection or bus ID
+ *
+ * Return: a nonzero ID, never returned before.
+ */
+u64 kdbus_next_id(void)
+{
+	return atomic64_inc_return(&kdbus_last_id);
+}
+
 static void kdbus_reply_release(struct kref *kref)
 {
 	struct kdbus_reply *r = container_of(kref, struct kdbus_reply, kref);
@@ -51,6 +61,15 @@ void kdbus_queue_entry_free(struct kdbus_queue_entry *e)
 	for (i = 0; i < e->n_memfds; i++)
 		if (e->memfds[i])
 			fput(e->memfds[i]);
+	for (i = 0; i < e->n_fds; i++)
+		if (e->fds[i])
+			fput(e->fds[i]);
+	if (e->fds_dst) {
+		mutex_lock(&e->fds_dst->lock);
+		e->fds_dst->fds_inflight -= e->n_fds;
+		mutex_unlock(&e->fds_dst->lock);
+		kdbus_conn_put(e->fds_dst);
+	}
 	kfree(e);
 }
 
@@ -64,7 +83,16 @@ static void kdbus_conn_release(struct kref *kref)
 	list_for_each_entry_safe (e, tmp, &conn->queue, entry)
 		kdbus_queue_entry_free(e);
 	WARN_ON(!list_empty(&conn->replies));
+	{
+		struct kdbus_quota_user *u, *utmp;
+
+		/* reservations in flight when it died are never given back */
+		list_for_each_entry_safe(u, utmp, &conn->quota_users, entry)
+			kfree(u);
+	}
 	kdbus_pool_deinit(&conn->pool);
+	kdbus_meta_free(conn->meta);
+	kdbus_nsctx_put(&conn->ns);
 	kdbus_bus_put(conn->bus);
 	kfree(conn);
 }
@@ -115,6 +143,65 @@ struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id)
 	return NULL;
 }
 
+/* ---- per-user accounting (spec 33.1): connections in the domain -------- */
+
+struct kdbus_user_acct {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int conns;
+};
+
+static DEFINE_SPINLOCK(kdbus_users_lock);
+static DEFINE_HASHTABLE(kdbus_users, 6);
+
+/* Charge one connection to @uid; -EMFILE beyond 1024 in the domain. */
+static int kdbus_user_charge(kuid_t uid)
+{
+	struct kdbus_user_acct *u, *fresh;
+	u32 key = __kuid_val(uid);
+	int ret = 0;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&kdbus_users_lock);
+	hash_for_each_possible(kdbus_users, u, node, key)
+		if (uid_eq(u->uid, uid))
+			break;
+	if (!u) {
+		u = fresh;
+		fresh = NULL;
+		u->uid = uid;
+		hash_add(kdbus_users, &u->node, key);
+	}
+	if (u->conns >= KDBUS_USER_MAX_CONN)
+		ret = -EMFILE;
+	else
+		u->conns++;
+	spin_unlock(&kdbus_users_lock);
+	kfree(fresh);
+	return ret;
+}
+
+static void kdbus_user_uncharge(kuid_t uid)
+{
+	struct kdbus_user_acct *u, *gone = NULL;
+	u32 key = __kuid_val(uid);
+
+	spin_lock(&kdbus_users_lock);
+	hash_for_each_possible(kdbus_users, u, node, key) {
+		if (!uid_eq(u->uid, uid))
+			continue;
+		if (!--u->conns) {
+			hash_del(&u->node);
+			gone = u;
+		}
+		break;
+	}
+	spin_unlock(&kdbus_users_lock);
+	kfree(gone);
+}
+
 /* ---- queue ------------------------------------------------------------- */
 
 /**
@@ -122,15 +209,29 @@ struct kdbus_conn *kdbus_bus_find_conn(struct kdbus_bus *bus, u64 id)
  * @dst:	destination connection (caller holds a reference)
  * @size:	slice size
  * @quota:	count it against the queue quota (user messages on the queue)
+ * @sender:	the sending user, charged when @quota
  * @out:	the reserved slice, private to the caller
  *
  * Return: 0; -ECONNRESET if @dst is gone; -ENOBUFS if the queue quota is
- * exhausted (spec 8.4: at most 256 messages and pool/2 bytes queued);
+ * exhausted (spec 8.4: at most 256 messages per sending user and pool/2
+ * bytes queued);
  * -EXFULL if no free range is big enough; -ENOMEM.
  */
-int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
-		       struct kdbus_slice **out)
+static struct kdbus_quota_user *kdbus_quota_user(struct kdbus_conn *dst,
+						 kuid_t uid)
 {
+	struct kdbus_quota_user *u;
+
+	list_for_each_entry(u, &dst->quota_users, entry)
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
+		       kuid_t sender, struct kdbus_slice **out)
+{
+	struct kdbus_quota_user *u = NULL;
 	struct kdbus_slice *s;
 	int ret = 0;
 
@@ -140,19 +241,37 @@ int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
 		ret = -ECONNRESET;
 		goto out;
 	}
-	if (quota && (dst->quota_msgs >= KDBUS_CONN_MAX_MSGS ||
-		      dst->quota_bytes + size > dst->pool.size / 2)) {
-		ret = -ENOBUFS;
-		goto out;
+	if (quota) {
+		u = kdbus_quota_user(dst, sender);
+		if ((u && u->msgs >= KDBUS_CONN_MAX_MSGS) ||
+		    dst->quota_bytes + size > dst->pool.size / 2) {
+			ret = -ENOBUFS;
+			goto out;
+		}
+		if (!u) {
+			u = kzalloc(sizeof(*u), GFP_KERNEL);
+			if (!u) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			u->uid = sender;
+			list_add(&u->entry, &dst->quota_users);
+		}
 	}
 	s = kdbus_pool_alloc(&dst->pool, size);
 	if (IS_ERR(s)) {
 		ret = PTR_ERR(s);
+		if (u && !u->msgs) {
+			list_del(&u->entry);
+			kfree(u);
+		}
 		goto out;
 	}
 	if (quota) {
+		u->msgs++;
 		dst->quota_msgs++;
 		dst->quota_bytes += s->size;
+		s->quota_uid = sender;
 	}
 	*out = s;
 out:
@@ -163,9 +282,16 @@ out:
 static void kdbus_conn_unaccount(struct kdbus_conn *dst, struct kdbus_slice *s,
 				 bool quota)
 {
-	if (quota) {
-		dst->quota_msgs--;
-		dst->quota_bytes -= s->size;
+	struct kdbus_quota_user *u;
+
+	if (!quota)
+		return;
+	dst->quota_msgs--;
+	dst->quota_bytes -= s->size;
+	u = kdbus_quota_user(dst, s->quota_uid);
+	if (u && !--u->msgs) {
+		list_del(&u->entry);
+		kfree(u);
 	}
 }
 
@@ -221,8 +347,16 @@ void kdbus_conn_lost(struct kdbus_conn *dst)
 	wake_up_interruptible_poll(&dst->wait, EPOLLIN | EPOLLRDNORM);
 }
 
-/* A kernel message (spec 12): not quota-counted, lost if it does not fit. */
-static void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
+/**
+ * kdbus_conn_enqueue_kernel() - queue a kernel message (spec 12)
+ * @dst:	receiver
+ * @buf:	the whole message
+ * @size:	its size
+ *
+ * Not quota-counted (the kernel has its own slot); counted as lost if it
+ * does not fit.
+ */
+void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
 				      size_t size)
 {
 	struct kdbus_queue_entry *e;
@@ -231,7 +365,7 @@ static void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		goto lost;
-	if (kdbus_conn_reserve(dst, size, false, &s))
+	if (kdbus_conn_reserve(dst, size, false, GLOBAL_ROOT_UID, &s))
 		goto lost_free;
 	if (kdbus_pool_write_kvec(&dst->pool, s->off, buf, size)) {
 		kdbus_conn_cancel(dst, s, false);
@@ -272,6 +406,7 @@ void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type)
 	m.notify.type = type;
 	m.ts_hdr.size = KDBUS_ITEM_HEADER_SIZE + sizeof(m.ts);
 	m.ts_hdr.type = KDBUS_ITEM_TIMESTAMP;
+	m.ts.seqnum = kdbus_meta_seqnum();
 	m.ts.monotonic_ns = ktime_get_ns();
 	m.ts.realtime_ns = ktime_get_real_ns();
 	kdbus_conn_enqueue_kernel(caller, &m, sizeof(m));
@@ -316,13 +451,24 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 		mutex_unlock(&conn->lock);
 		return;
 	}
-	list_for_each_entry_safe (r, tmp, &conn->replies, entry) {
-		if (r->sync)
+	list_for_each_entry_safe(r, tmp, &conn->replies, entry) {
+		/* a sync caller times itself out, unless a signal made it
+		 * leave: then the tracker (and a reply kept with it) goes
+		 * silently at the deadline (spec 29.5 rule 4)
+		 */
+		if (r->sync && (!r->interrupted ||
+				r->state == KDBUS_REPLY_CLAIMED)) {
+			if (r->interrupted && r->deadline_ns < next)
+				next = max(r->deadline_ns, now + 1);
 			continue;
+		}
 		if (r->deadline_ns <= now) {
 			list_move_tail(&r->entry, &expired);
 			r->linked = false;
 			conn->n_replies--;
+			/* the kept reply's slice; the entry goes with r */
+			if (r->sync && r->msg)
+				kdbus_pool_release(&conn->pool, r->msg->slice);
 		} else if (r->deadline_ns < next) {
 			next = r->deadline_ns;
 		}
@@ -335,7 +481,9 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 
 	list_for_each_entry_safe (r, tmp, &expired, entry) {
 		list_del(&r->entry);
-		kdbus_notify_reply(conn, r->cookie, KDBUS_ITEM_REPLY_TIMEOUT);
+		if (!r->sync)
+			kdbus_notify_reply(conn, r->cookie,
+					   KDBUS_ITEM_REPLY_TIMEOUT);
 		kdbus_reply_put(r);
 	}
 }
@@ -377,11 +525,10 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 			  KDBUS_HELLO_MONITOR;
 	struct kdbus_cmd_hello *cmd;
 	const char *desc = NULL;
-	struct kdbus_conn *conn, *c;
+	struct kdbus_conn *conn;
 	struct kdbus_slice *s;
 	struct kdbus_item *it;
 	struct kdbus_args a;
-	unsigned int n_user = 0;
 	struct {
 		struct kdbus_item hdr;
 		struct kdbus_bloom_parameter bloom;
@@ -418,6 +565,12 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 			break;
 		case KDBUS_ITEM_NAME:
 		case KDBUS_ITEM_POLICY_ACCESS:
+			/* spec 23.4 check 2 comes before support */
+			if (!(cmd->flags & (KDBUS_HELLO_ACTIVATOR |
+					    KDBUS_HELLO_POLICY_HOLDER)))
+				goto out;
+			ret = -EOPNOTSUPP;
+			goto out;
 		case KDBUS_ITEM_CREDS:
 		case KDBUS_ITEM_PIDS:
 		case KDBUS_ITEM_SECLABEL:
@@ -448,11 +601,12 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	kref_get(&bus->kref);
 	conn->bus = bus;
 	conn->flags = cmd->flags;
-	conn->attach_send = cmd->attach_flags_send;
-	conn->attach_recv = cmd->attach_flags_recv;
+	conn->attach_send = kdbus_attach_norm(cmd->attach_flags_send);
+	conn->attach_recv = kdbus_attach_norm(cmd->attach_flags_recv);
 	conn->uid = current_euid();
-	conn->privileged =
-		uid_eq(conn->uid, bus->uid) || capable(CAP_IPC_OWNER);
+	conn->acct_uid = current_uid();
+	conn->privileged = uid_eq(conn->uid, bus->uid) ||
+			   capable(CAP_IPC_OWNER);
 	if (desc)
 		strscpy(conn->description, desc, sizeof(conn->description));
 	INIT_LIST_HEAD(&conn->matches);
@@ -460,22 +614,32 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	INIT_LIST_HEAD(&conn->queue);
 	INIT_LIST_HEAD(&conn->replies);
 	INIT_LIST_HEAD(&conn->bus_entry);
+	INIT_LIST_HEAD(&conn->quota_users);
 	mutex_init(&conn->lock);
 	init_waitqueue_head(&conn->wait);
 	INIT_DELAYED_WORK(&conn->timeout_work, kdbus_conn_timeout_work);
 	conn->next_deadline = U64_MAX;
-	conn->id = atomic64_inc_return(&kdbus_last_id);
+	conn->id = kdbus_next_id();
+	kdbus_nsctx_init(&conn->ns);
 
 	ret = kdbus_pool_init(&conn->pool, cmd->pool_size);
 	if (ret)
 		goto err_put;
+	/* the process items CONN_INFO reports (spec 24.2) */
+	conn->meta = kdbus_meta_new();
+	if (!conn->meta) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	kdbus_meta_collect_proc(conn->meta, KDBUS_ATTACH_PROC);
 
 	/* the HELLO result slice: the bus bloom parameters (spec 7 rule 5) */
 	bloom_item.hdr.size = sizeof(bloom_item);
 	bloom_item.hdr.type = KDBUS_ITEM_BLOOM_PARAMETER;
 	bloom_item.bloom.size = bus->bloom_size;
 	bloom_item.bloom.n_hash = bus->bloom_n_hash;
-	ret = kdbus_conn_reserve(conn, sizeof(bloom_item), false, &s);
+	ret = kdbus_conn_reserve(conn, sizeof(bloom_item), false,
+				 GLOBAL_ROOT_UID, &s);
 	if (ret)
 		goto err_put;
 	ret = kdbus_pool_write_kvec(&conn->pool, s->off, &bloom_item,
@@ -489,19 +653,23 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 		ret = -ESHUTDOWN;
 		goto err_unlock;
 	}
-	list_for_each_entry (c, &bus->conns, bus_entry)
-		if (uid_eq(c->uid, conn->uid))
-			n_user++;
-	if (n_user >= KDBUS_USER_MAX_CONN) {
-		ret = -EMFILE;
+	/* every connection counts, on every bus (spec 33.2) */
+	ret = kdbus_user_charge(conn->acct_uid);
+	if (ret)
 		goto err_unlock;
-	}
 	hash_add(bus->conn_hash, &conn->hentry, conn->id);
 	list_add_tail(&conn->bus_entry, &bus->conns);
 	conn->linked = true;
 	bus->n_conns++;
 	up_write(&bus->rwsem);
 
+	{
+		LIST_HEAD(notify);
+
+		kdbus_notify_id(&notify, KDBUS_ITEM_ID_ADD, conn->id,
+				conn->flags);
+		kdbus_notify_flush(bus, &notify);
+	}
 	cmd->bus_flags = bus->flags;
 	cmd->id = conn->id;
 	cmd->offset = s->off;
@@ -541,10 +709,14 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 		list_for_each_entry_safe (r, tmp, &c->replies, entry) {
 			if (r->callee_id != conn->id)
 				continue;
+			/* a replier is copying: it finishes the tracker */
+			if (r->state != KDBUS_REPLY_PENDING)
+				continue;
 			list_del(&r->entry);
 			r->linked = false;
 			c->n_replies--;
 			if (r->sync) {
+				/* an interrupted one just goes (spec 29.5 r5) */
 				r->state = KDBUS_REPLY_DONE;
 				r->err = -EPIPE;
 				kdbus_reply_put(r); /* the list's ref */
@@ -570,6 +742,56 @@ static void kdbus_conn_fail_callers(struct kdbus_conn *conn)
 }
 
 /**
+ * kdbus_conn_drop_call() - a queued call was dropped by its callee (DROP)
+ * @callee:	the connection that dropped it
+ * @caller_id:	who made the call
+ * @cookie:	its cookie
+ *
+ * Ends the caller's wait like a dead callee would (spec 29.2 rule 2):
+ * EPIPE for a synchronous caller, REPLY_DEAD for an asynchronous one.
+ */
+void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie)
+{
+	struct kdbus_bus *bus = callee->bus;
+	struct kdbus_reply *r, *found = NULL;
+	struct kdbus_conn *c;
+
+	down_read(&bus->rwsem);
+	c = kdbus_bus_find_conn(bus, caller_id);
+	if (c)
+		kdbus_conn_get(c);
+	up_read(&bus->rwsem);
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	list_for_each_entry(r, &c->replies, entry) {
+		if (r->callee_id == callee->id && r->cookie == cookie &&
+		    r->state == KDBUS_REPLY_PENDING) {
+			found = r;
+			break;
+		}
+	}
+	if (found) {
+		list_del(&found->entry);
+		found->linked = false;
+		c->n_replies--;
+		if (found->sync) {
+			found->state = KDBUS_REPLY_DONE;
+			found->err = -EPIPE;
+		}
+	}
+	mutex_unlock(&c->lock);
+	if (found) {
+		if (found->sync)
+			wake_up_all(&c->wait);
+		else
+			kdbus_notify_reply(c, cookie, KDBUS_ITEM_REPLY_DEAD);
+		kdbus_reply_put(found);		/* the list's */
+	}
+	kdbus_conn_put(c);
+}
+
+/**
  * kdbus_conn_disconnect() - shut a connection down (BYEBYE, close, bus end)
  * @conn:	connection (reference held by the caller)
  * @ensure_empty: BYEBYE semantics: fail with -EBUSY if messages are queued
@@ -587,6 +809,8 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	struct kdbus_reply *r, *rtmp;
 	LIST_HEAD(queue);
 	LIST_HEAD(replies);
+	LIST_HEAD(notify);
+	bool was_linked;
 
 	mutex_lock(&conn->lock);
 	if (conn->dead) {
@@ -622,15 +846,23 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	}
 
 	down_write(&bus->rwsem);
+	was_linked = conn->linked;
 	if (conn->linked) {
 		hash_del(&conn->hentry);
 		list_del_init(&conn->bus_entry);
 		conn->linked = false;
 		bus->n_conns--;
 	}
-	kdbus_names_release_all(conn);
+	/* name notifications first, then ID_REMOVE (spec 26.5 rule 2) */
+	kdbus_names_release_all(conn, &notify);
+	if (was_linked) {
+		kdbus_notify_id(&notify, KDBUS_ITEM_ID_REMOVE, conn->id,
+				conn->flags);
+		kdbus_user_uncharge(conn->acct_uid);
+	}
 	kdbus_match_flush(conn);
 	up_write(&bus->rwsem);
+	kdbus_notify_flush(bus, &notify);
 
 	kdbus_conn_fail_callers(conn);
 	return 0;
@@ -707,10 +939,11 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 		ret = -ECONNRESET;
 	} else if (cmd->offset != conn->pool.size) {
 		/* offset == pool_size is "no slice": a successful no-op */
-		s = cmd->offset < conn->pool.size
-			    ? kdbus_pool_find(&conn->pool, cmd->offset)
-			    : NULL;
-		if (!s || !s->user)
+		s = cmd->offset < conn->pool.size ?
+		    kdbus_pool_find(&conn->pool, cmd->offset) : NULL;
+		if (s && !s->user && s->peeked)
+			s->peeked = false;	/* the message stays queued */
+		else if (!s || !s->user)
 			ret = -ENXIO;
 		else
 			kdbus_pool_release(&conn->pool, s);
@@ -764,9 +997,9 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 				goto out;
 			*seen = true;
 			if (it->type == KDBUS_ITEM_ATTACH_FLAGS_SEND)
-				send = it->data[0];
+				send = kdbus_attach_norm(it->data[0]);
 			else
-				recv = it->data[0];
+				recv = kdbus_attach_norm(it->data[0]);
 			break;
 		}
 		case KDBUS_ITEM_NAME:
@@ -780,7 +1013,7 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		goto out;
-	/* stored only: this module attaches no metadata (spec 19.5) */
+	/* later SENDs and queries only (spec 24.3 rule 6) */
 	WRITE_ONCE(conn->attach_send, send);
 	WRITE_ONCE(conn->attach_recv, recv);
 out:
@@ -790,7 +1023,7 @@ out:
 /* ---- RECV ---------------------------------------------------------------- */
 
 /**
- * kdbus_recv_install() - install the memfds of a dequeued message
+ * kdbus_recv_install() - install the memfds and FDS of a dequeued message
  * @conn:	the receiving connection; runs in its owner's context
  * @e:		the message; installed files are taken out of it
  *
@@ -800,45 +1033,70 @@ out:
  */
 u64 kdbus_recv_install(struct kdbus_conn *conn, struct kdbus_queue_entry *e)
 {
-	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS];
+	int fds[KDBUS_MSG_MAX_MEMFD_ITEMS + KDBUS_MSG_MAX_FDS];
+	struct file **files[KDBUS_MSG_MAX_MEMFD_ITEMS + KDBUS_MSG_MAX_FDS];
+	unsigned int i, n = 0;
 	u64 rflags = 0;
-	unsigned int i;
 
-	for (i = 0; i < e->n_memfds; i++) {
+	/* memfds, then FDS entries: number every descriptor first */
+	for (i = 0; i < e->n_memfds + e->n_fds; i++) {
+		bool memfd = i < e->n_memfds;
+		size_t pos = memfd ? e->memfd_pos[i] :
+			     e->fds_pos + 4 * (i - e->n_memfds);
+		struct file **f = memfd ? &e->memfds[i] :
+				  &e->fds[i - e->n_memfds];
 		s32 fd = get_unused_fd_flags(O_CLOEXEC);
 
 		if (fd < 0)
 			fd = -1;
-		if (kdbus_pool_write_kvec(&conn->pool,
-					  e->slice->off + e->memfd_pos[i], &fd,
-					  sizeof(fd)) &&
-		    fd >= 0) {
+		if (kdbus_pool_write_kvec(&conn->pool, e->slice->off + pos,
+					  &fd, sizeof(fd)) && fd >= 0) {
 			put_unused_fd(fd);
 			fd = -1;
 		}
 		if (fd < 0)
 			rflags |= KDBUS_RECV_RETURN_INCOMPLETE_FDS;
-		fds[i] = fd;
+		fds[n] = fd;
+		files[n++] = f;
 	}
-	for (i = 0; i < e->n_memfds; i++) {
+	/* spec 22.3: fd_install() only after every number is written */
+	for (i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		fd_install(fds[i], e->memfds[i]); /* consumes the ref */
-		e->memfds[i] = NULL;
+		fd_install(fds[i], *files[i]);	/* consumes the ref */
+		*files[i] = NULL;
 	}
 	return rflags;
 }
 
+/* The entry RECV takes (spec 29.3); conn->lock held. */
+static struct kdbus_queue_entry *kdbus_recv_pick(struct kdbus_conn *conn,
+						 bool prio, s64 max)
+{
+	struct kdbus_queue_entry *e, *best = NULL;
+
+	if (!prio)
+		return list_first_entry_or_null(&conn->queue,
+						struct kdbus_queue_entry, entry);
+	/* lowest value, oldest first among equals */
+	list_for_each_entry(e, &conn->queue, entry)
+		if (!best || e->priority < best->priority)
+			best = e;
+	return best && best->priority <= max ? best : NULL;
+}
+
 /**
- * kdbus_cmd_recv() - KDBUS_CMD_RECV: dequeue the oldest message
+ * kdbus_cmd_recv() - KDBUS_CMD_RECV (spec 10, 29)
  * @conn:	connection
  * @argp:	user pointer to struct kdbus_cmd_recv
  *
- * Never blocks.  The slice becomes user-held until FREE; memfds are
- * installed as new descriptors in the caller.
+ * Never blocks.  Plain RECV dequeues (FIFO, or by priority with
+ * USE_PRIORITY); the slice becomes user-held until FREE and memfds are
+ * installed in the caller.  PEEK reports the next message and leaves it
+ * queued; DROP discards it (a dropped call ends its caller's wait).
  *
- * Return: 0, -EAGAIN on an empty queue, -EOPNOTSUPP for PEEK, DROP and
- * USE_PRIORITY, -ECONNRESET, or a framing error.
+ * Return: 0, -EAGAIN if nothing is (eligible) queued, -EINVAL for PEEK|DROP
+ * or DROP|USE_PRIORITY, -ECONNRESET, or a framing error.
  */
 int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 {
@@ -848,6 +1106,7 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	struct kdbus_queue_entry *e;
 	struct kdbus_cmd_recv *cmd;
 	struct kdbus_args a;
+	bool peek, drop;
 	struct {
 		u64 dropped_msgs;
 		struct kdbus_msg_info msg;
@@ -857,19 +1116,13 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_parse_simple(&a, argp, sizeof(*cmd), known);
 	if (ret < 0 && !a.buf)
 		return ret;
-	if (ret > 0) {
-		if (put_user(0ULL, &u->flags)) /* none implemented */
-			return kdbus_args_finish(&a, -EFAULT);
-		return kdbus_args_finish(&a, 0);
-	}
 	if (ret)
-		return kdbus_args_finish(&a, ret);
+		return kdbus_args_finish(&a, ret < 0 ? ret : 0);
 	cmd = a.buf;
-	if ((cmd->flags & KDBUS_RECV_DROP) &&
-	    (cmd->flags & KDBUS_RECV_USE_PRIORITY))
+	peek = cmd->flags & KDBUS_RECV_PEEK;
+	drop = cmd->flags & KDBUS_RECV_DROP;
+	if (drop && (peek || (cmd->flags & KDBUS_RECV_USE_PRIORITY)))
 		return kdbus_args_finish(&a, -EINVAL);
-	if (cmd->flags & known)
-		return kdbus_args_finish(&a, -EOPNOTSUPP);
 
 	mutex_lock(&conn->lock);
 	if (conn->dead) {
@@ -878,24 +1131,38 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 	}
 	res.dropped_msgs = conn->dropped;
 	conn->dropped = 0;
-	e = list_first_entry_or_null(&conn->queue, struct kdbus_queue_entry,
-				     entry);
+	e = kdbus_recv_pick(conn, cmd->flags & KDBUS_RECV_USE_PRIORITY,
+			    cmd->priority);
+	if (e && peek) {
+		e->slice->peeked = true;
+		res.msg.offset = e->slice->off;
+		res.msg.msg_size = e->msg_size;
+		e = NULL;
+		mutex_unlock(&conn->lock);
+		goto done;
+	}
 	if (e) {
 		list_del(&e->entry);
 		WRITE_ONCE(conn->queue_len, conn->queue_len - 1);
 		kdbus_conn_unaccount(conn, e->slice, e->quota);
-		if (!e->n_memfds)
+		e->slice->peeked = false;
+		if (drop)
+			kdbus_pool_release(&conn->pool, e->slice);
+		else if (!e->n_memfds && !e->n_fds)
 			e->slice->user = true;
 	}
 	mutex_unlock(&conn->lock);
 
-	if (res.dropped_msgs)
-		cmd->return_flags |= KDBUS_RECV_RETURN_DROPPED_MSGS;
 	if (!e) {
 		res.msg.offset = conn->pool.size;
 		ret = -EAGAIN;
+	} else if (drop) {
+		res.msg.offset = conn->pool.size;
+		if (e->call_src)
+			kdbus_conn_drop_call(conn, e->call_src, e->call_cookie);
+		kdbus_queue_entry_free(e);
 	} else {
-		if (e->n_memfds) {
+		if (e->n_memfds || e->n_fds) {
 			res.msg.return_flags = kdbus_recv_install(conn, e);
 			mutex_lock(&conn->lock);
 			e->slice->user = true;
@@ -905,6 +1172,9 @@ int kdbus_cmd_recv(struct kdbus_conn *conn, void __user *argp)
 		res.msg.msg_size = e->msg_size;
 		kdbus_queue_entry_free(e);
 	}
+done:
+	if (res.dropped_msgs)
+		cmd->return_flags |= KDBUS_RECV_RETURN_DROPPED_MSGS;
 	if (copy_to_user(&u->dropped_msgs, &res, sizeof(res)) && !ret)
 		ret = -EFAULT;
 	return kdbus_args_finish(&a, ret);

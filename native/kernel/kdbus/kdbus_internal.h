@@ -20,6 +20,8 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
+#include <linux/sched.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
@@ -70,6 +72,7 @@ void kdbus_args_negotiate(struct kdbus_args *a, const u64 *types, size_t n);
 int kdbus_item_string(const struct kdbus_item *it, const char **str);
 bool kdbus_name_is_valid(const char *name, size_t len);
 int kdbus_check_attach(u64 v);
+u64 kdbus_attach_norm(u64 v);
 
 /* ---- pool.c ----------------------------------------------------------- */
 
@@ -79,7 +82,9 @@ struct kdbus_slice {
 	size_t off;
 	size_t size;
 	bool free;
-	bool user; /* published to userspace, released by FREE */
+	bool user;		/* published to userspace, released by FREE */
+	bool peeked;		/* queued, shown by PEEK: FREE only unmarks */
+	kuid_t quota_uid;	/* quota-counted: the sending user */
 };
 
 struct kdbus_pool {
@@ -101,8 +106,78 @@ int kdbus_pool_write_iter(struct kdbus_pool *pool, size_t off,
 			  struct iov_iter *iter);
 int kdbus_pool_mmap(struct kdbus_pool *pool, struct vm_area_struct *vma);
 bool kdbus_file_is_shmem(struct file *f);
+bool kdbus_file_is_kdbus(struct file *f);
 int kdbus_pool_module_init(void);
 void kdbus_pool_module_exit(void);
+
+/* ---- meta.c ----------------------------------------------------------- */
+
+/* I of spec 24.3: attached whenever the receiver asks */
+#define KDBUS_ATTACH_IMPLICIT	(KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS | \
+				 KDBUS_ATTACH_PIDS | KDBUS_ATTACH_NAMES | \
+				 KDBUS_ATTACH_CONN_DESCRIPTION)
+/* the items taken from the task rather than the connection */
+#define KDBUS_ATTACH_PROC	(KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS | \
+				 KDBUS_ATTACH_AUXGROUPS | KDBUS_ATTACH_TID_COMM | \
+				 KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE | \
+				 KDBUS_ATTACH_CMDLINE | KDBUS_ATTACH_CGROUP | \
+				 KDBUS_ATTACH_CAPS | KDBUS_ATTACH_SECLABEL | \
+				 KDBUS_ATTACH_AUDIT)
+
+/* The namespaces a receiver pinned at HELLO (spec 24.5 rule 1). */
+struct kdbus_nsctx {
+	struct user_namespace *user_ns;
+	struct pid_namespace *pid_ns;
+	struct path root;
+};
+
+struct kdbus_meta {
+	u64 collected;			/* attach bits looked at */
+	struct kdbus_timestamp ts;
+	const struct cred *cred;	/* CREDS, AUXGROUPS, CAPS */
+	struct pid *pid, *tid, *ppid;
+	char tid_comm[TASK_COMM_LEN];
+	char pid_comm[TASK_COMM_LEN];
+	char *exe;			/* relative to root */
+	struct path root;
+	bool have_root;
+	char *cmdline;
+	size_t cmdline_len;
+	char *cgroup;
+	char *seclabel;
+	bool have_audit;
+	kuid_t loginuid;
+	u32 sessionid;
+	bool faked_creds, faked_pids;	/* HELLO CREDS / PIDS (spec 24.4) */
+	kuid_t fake_uid[4];
+	kgid_t fake_gid[4];
+	u8 *names;			/* packed struct kdbus_name, 8-aligned */
+	size_t names_len;
+	char description[KDBUS_NAME_MAX_LEN + 1];
+	/* emission cache */
+	void *emit_buf;
+	size_t emit_size, emit_len;
+	u64 emit_mask;
+	struct kdbus_nsctx emit_ns;
+};
+
+struct kdbus_conn;
+
+u64 kdbus_meta_seqnum(void);
+u64 kdbus_meta_module_mask(void);
+u64 kdbus_meta_msg_mask(const struct kdbus_conn *dst,
+			const struct kdbus_conn *src);
+struct kdbus_meta *kdbus_meta_new(void);
+void kdbus_meta_free(struct kdbus_meta *m);
+int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask);
+int kdbus_meta_collect_conn(struct kdbus_meta *m, struct kdbus_conn *conn,
+			    u64 mask);
+size_t kdbus_meta_write_buf(const struct kdbus_meta *m, u64 mask,
+			   const struct kdbus_nsctx *ns, void *buf);
+int kdbus_meta_emit(struct kdbus_meta *m, u64 mask,
+		    const struct kdbus_nsctx *ns, const void **out, size_t *len);
+void kdbus_nsctx_init(struct kdbus_nsctx *ns);
+void kdbus_nsctx_put(struct kdbus_nsctx *ns);
 
 /* ---- main.c: buses ---------------------------------------------------- */
 
@@ -120,6 +195,9 @@ struct kdbus_bus {
 	kgid_t gid;
 	int minor;
 	struct kdbus_node_dev *node;
+	u64 id;				/* from the connection ID counter */
+	u64 attach_flags;		/* B: BUS_MAKE ATTACH_FLAGS_SEND */
+	struct kdbus_meta *meta;	/* the creator, at BUS_MAKE */
 
 	struct rw_semaphore rwsem;
 	bool dead; /* under rwsem */
@@ -130,13 +208,14 @@ struct kdbus_bus {
 };
 
 void kdbus_bus_put(struct kdbus_bus *bus);
+u64 kdbus_next_id(void);
 
 /* ---- conn.c ------------------------------------------------------------ */
 
 enum kdbus_reply_state {
-	KDBUS_REPLY_PENDING, /* on caller->replies, waiting */
-	KDBUS_REPLY_CLAIMED, /* taken off the list by a replier, copying */
-	KDBUS_REPLY_DONE,    /* result (or error) filled in */
+	KDBUS_REPLY_PENDING,	/* on caller->replies, waiting */
+	KDBUS_REPLY_CLAIMED,	/* a replier is copying (sync: still linked) */
+	KDBUS_REPLY_DONE,	/* result (or error) filled in */
 };
 
 /* A pending call, owned by the caller's list (one ref) and by whoever is
@@ -149,8 +228,9 @@ struct kdbus_reply {
 	u64 cookie;
 	u64 deadline_ns;
 	bool sync;
-	bool linked;		      /* on caller->replies, under its lock */
-	enum kdbus_reply_state state; /* under caller->lock */
+	bool interrupted;		/* sync wait hit a signal (spec 29.5) */
+	bool linked;			/* on caller->replies, under its lock */
+	enum kdbus_reply_state state;	/* under caller->lock */
 	int err;
 	struct kdbus_queue_entry
 		*msg;		   /* sync: the reply, in the caller's pool */
@@ -161,10 +241,24 @@ struct kdbus_queue_entry {
 	struct list_head entry;
 	struct kdbus_slice *slice;
 	u64 msg_size;
-	bool quota; /* counted against the sender quota */
+	bool quota;			/* counted against the sender quota */
+	s64 priority;			/* the sender's; kernel messages 0 */
+	u64 call_src;			/* a call: its caller's ID, else 0 */
+	u64 call_cookie;
+	unsigned int n_fds;		/* FDS item (spec 28) */
+	struct file *fds[KDBUS_MSG_MAX_FDS];
+	size_t fds_pos;			/* of the FDS payload in the message */
+	struct kdbus_conn *fds_dst;	/* whose in-flight count it holds */
 	unsigned int n_memfds;
 	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
 	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS]; /* of kdbus_memfd.fd */
+};
+
+/* Queued messages of one sending user at one destination (spec 8.4 r3). */
+struct kdbus_quota_user {
+	struct list_head entry;
+	kuid_t uid;
+	unsigned int msgs;
 };
 
 struct kdbus_conn {
@@ -175,8 +269,11 @@ struct kdbus_conn {
 	u64 attach_send;
 	u64 attach_recv;
 	kuid_t uid;
-	bool privileged; /* bus owner or CAP_IPC_OWNER */
+	kuid_t acct_uid;		/* charged: the opener's real uid */
+	bool privileged;		/* bus owner or CAP_IPC_OWNER */
 	char description[KDBUS_NAME_MAX_LEN + 1];
+	struct kdbus_nsctx ns;		/* pinned at HELLO */
+	struct kdbus_meta *meta;	/* HELLO snapshot, for CONN_INFO */
 
 	/* under bus->rwsem */
 	struct hlist_node hentry;
@@ -192,11 +289,13 @@ struct kdbus_conn {
 	bool dead;
 	struct kdbus_pool pool;
 	struct list_head queue;
-	unsigned int queue_len;	 /* entries on queue (poll reads it) */
-	unsigned int quota_msgs; /* reserved or queued user messages */
+	unsigned int queue_len;		/* entries on queue (poll reads it) */
+	unsigned int quota_msgs;	/* reserved or queued user messages */
+	struct list_head quota_users;	/* kdbus_quota_user: per sending uid */
 	size_t quota_bytes;
 	u64 dropped;
-	struct list_head replies; /* calls this connection made */
+	unsigned int fds_inflight;	/* FDS queued here (spec 28.2 rule 7) */
+	struct list_head replies;	/* calls this connection made */
 	unsigned int n_replies;
 	u64 next_deadline; /* earliest async deadline armed */
 
@@ -221,8 +320,9 @@ void kdbus_reply_put(struct kdbus_reply *r);
 void kdbus_conn_arm_timeout(struct kdbus_conn *conn, u64 deadline);
 void kdbus_conn_timeout_work(struct work_struct *work);
 void kdbus_notify_reply(struct kdbus_conn *caller, u64 cookie, u64 type);
+void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie);
 int kdbus_conn_reserve(struct kdbus_conn *dst, size_t size, bool quota,
-		       struct kdbus_slice **out);
+		       kuid_t sender, struct kdbus_slice **out);
 void kdbus_conn_cancel(struct kdbus_conn *dst, struct kdbus_slice *s,
 		       bool quota);
 int kdbus_conn_enqueue(struct kdbus_conn *dst, struct kdbus_queue_entry *e);
@@ -236,14 +336,66 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp);
 
 /* ---- match.c ----------------------------------------------------------- */
 
+bool kdbus_match_kernel(struct kdbus_conn *dst, const struct kdbus_item *n);
+
+/* ---- names.c ----------------------------------------------------------- */
+
+/* A registered well-known name: exists while it has owners. */
 struct kdbus_name_entry {
-	struct hlist_node hentry;    /* bus->name_hash */
-	struct list_head conn_entry; /* owner->names */
-	struct kdbus_conn *owner;    /* no ref: unlinked before owner dies */
-	u64 flags;
+	struct hlist_node hentry;	/* bus->name_hash */
+	struct list_head owners;	/* kdbus_name_owner; primary first */
 	u32 hash;
 	char name[];
 };
+
+/* One connection's entry in a name's owner list (spec 25.1). */
+struct kdbus_name_owner {
+	struct list_head name_entry;	/* name->owners */
+	struct list_head conn_entry;	/* conn->names, acquisition order */
+	struct kdbus_name_entry *name;
+	struct kdbus_conn *conn;	/* no ref: unlinked before it dies */
+	u64 flags;			/* stored ALLOW_REPLACEMENT | QUEUE */
+};
+
+static inline struct kdbus_name_owner *
+kdbus_name_first(struct kdbus_name_entry *n)
+{
+	return list_first_entry(&n->owners, struct kdbus_name_owner,
+				name_entry);
+}
+
+static inline struct kdbus_conn *kdbus_name_primary(struct kdbus_name_entry *n)
+{
+	return kdbus_name_first(n)->conn;
+}
+
+static inline bool kdbus_name_owner_primary(struct kdbus_name_owner *o)
+{
+	return kdbus_name_first(o->name) == o;
+}
+
+/* ---- query.c ----------------------------------------------------------- */
+
+int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp);
+int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp);
+
+/* ---- notify.c ---------------------------------------------------------- */
+
+struct kdbus_notify {
+	struct list_head entry;
+	size_t size;
+	struct kdbus_item *item;	/* the notification item in msg */
+	struct kdbus_msg msg;		/* followed by its items */
+};
+
+void kdbus_notify_id(struct list_head *list, u64 type, u64 id, u64 flags);
+void kdbus_notify_name(struct list_head *list, u64 type, u64 old_id,
+		       u64 old_flags, u64 new_id, u64 new_flags,
+		       const char *name);
+void kdbus_notify_flush(struct kdbus_bus *bus, struct list_head *list);
+void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
+			       size_t size);
 
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp);
@@ -253,8 +405,9 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 			const struct kdbus_bloom_filter *bloom);
 int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
-void kdbus_names_release_all(struct kdbus_conn *conn);
+void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify);
 struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
 					   const char *name);
+int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len);
 
 #endif /* KDBUS_INTERNAL_H */

@@ -7,6 +7,9 @@
 #
 #   native/kernel/kdbus/lab-test.sh [default|debug] [fuzz-seconds]
 #
+# IPCBENCH_LAB_KERNEL picks the lab kernel (ipcbench-6.1 when unset); the
+# stock debian-* kernels have only the default variant.
+#
 # build.sh builds the module out of tree in a cache directory per variant.
 set -eu
 variant=${1:-debug}

@@ -125,6 +125,7 @@ static void kdbus_bus_release(struct kref *kref)
 {
 	struct kdbus_bus *bus = container_of(kref, struct kdbus_bus, kref);
 
+	kdbus_meta_free(bus->meta);
 	kfree(bus);
 }
 
@@ -177,6 +178,7 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	struct kdbus_args a;
 	struct kdbus_item *it;
 	struct kdbus_cmd *cmd;
+	u64 attach = 0;
 	bool have_attach = false;
 	unsigned int n_user = 0;
 	char path[KDBUS_NAME_MAX_LEN + 16];
@@ -215,6 +217,7 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 			    kdbus_check_attach(it->data[0]))
 				goto out;
 			have_attach = true;
+			attach = kdbus_attach_norm(it->data[0]);
 			break;
 		default:
 			goto out;
@@ -242,6 +245,15 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	generate_random_uuid(bus->id128);
 	bus->uid = current_euid();
 	bus->gid = current_egid();
+	bus->id = kdbus_next_id();
+	bus->attach_flags = attach;
+	/* the creator's process items, for BUS_CREATOR_INFO (spec 24.2) */
+	bus->meta = kdbus_meta_new();
+	if (!bus->meta) {
+		kfree(bus);
+		goto out;
+	}
+	kdbus_meta_collect_proc(bus->meta, attach & KDBUS_ATTACH_PROC);
 	init_rwsem(&bus->rwsem);
 	hash_init(bus->conn_hash);
 	hash_init(bus->name_hash);
@@ -288,6 +300,7 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	return kdbus_args_finish(&a, 0);
 unlock:
 	mutex_unlock(&kdbus_global_lock);
+	kdbus_meta_free(bus->meta);
 	kfree(bus);
 out:
 	return kdbus_args_finish(&a, ret);
@@ -404,8 +417,11 @@ static long kdbus_ioctl_conn(struct kdbus_conn *conn, unsigned int cmd,
 	case KDBUS_CMD_NAME_RELEASE:
 		return kdbus_cmd_name_release(conn, argp);
 	case KDBUS_CMD_CONN_INFO:
+		return kdbus_cmd_conn_info(conn, argp);
 	case KDBUS_CMD_BUS_CREATOR_INFO:
+		return kdbus_cmd_bus_creator_info(conn, argp);
 	case KDBUS_CMD_LIST:
+		return kdbus_cmd_list(conn, argp);
 	case KDBUS_CMD_ENDPOINT_MAKE:
 	case KDBUS_CMD_ENDPOINT_UPDATE:
 		return -EOPNOTSUPP; /* spec 19.5 */
@@ -513,6 +529,17 @@ static const struct file_operations kdbus_fops = {
 	.mmap = kdbus_mmap,
 	.llseek = noop_llseek,
 };
+
+/**
+ * kdbus_file_is_kdbus() - is @f one of our nodes (spec 28.2 rule 3)
+ * @f:		file
+ *
+ * Return: true for control, endpoint, owner and connection descriptors.
+ */
+bool kdbus_file_is_kdbus(struct file *f)
+{
+	return f->f_op == &kdbus_fops;
+}
 
 static int __init kdbus_init(void)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Match databases (spec 13) and the single-owner well-known name
- * registry (spec 14).  Both live under bus->rwsem: written by MATCH_* and
- * NAME_*, read by every SEND that has to route a signal or a name.
+ * Match databases (spec 13, 26.6).  They live under bus->rwsem: written
+ * by MATCH_*, read by every SEND that routes a signal and by every kernel
+ * notification.
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
@@ -19,6 +19,11 @@ struct kdbus_match_rule {
 		} bloom;
 		u64 id;
 		const char *name;
+		struct {
+			u64 old_id;
+			u64 new_id;
+			const char *name;	/* NULL: any */
+		} nc;
 	};
 };
 
@@ -32,8 +37,72 @@ struct kdbus_match_entry {
 
 static const u64 kdbus_match_items[] = {
 	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_BLOOM_MASK, KDBUS_ITEM_ID,
-	KDBUS_ITEM_DST_ID,    KDBUS_ITEM_NAME,
+	KDBUS_ITEM_DST_ID, KDBUS_ITEM_NAME, KDBUS_ITEM_NAME_ADD,
+	KDBUS_ITEM_NAME_REMOVE, KDBUS_ITEM_NAME_CHANGE, KDBUS_ITEM_ID_ADD,
+	KDBUS_ITEM_ID_REMOVE,
 };
+
+static bool kdbus_is_notify_name(u64 type)
+{
+	return type == KDBUS_ITEM_NAME_ADD || type == KDBUS_ITEM_NAME_REMOVE ||
+	       type == KDBUS_ITEM_NAME_CHANGE;
+}
+
+static bool kdbus_is_notify_id(u64 type)
+{
+	return type == KDBUS_ITEM_ID_ADD || type == KDBUS_ITEM_ID_REMOVE;
+}
+
+static bool kdbus_id_matches(u64 rule, u64 v)
+{
+	return rule == KDBUS_MATCH_ID_ANY || rule == v;
+}
+
+/* One notification rule against a notification item (spec 26.6). */
+static bool kdbus_match_notify_rule(const struct kdbus_match_rule *r,
+				    const struct kdbus_item *n)
+{
+	if (r->type != n->type)
+		return false;
+	if (kdbus_is_notify_id(n->type)) {
+		const struct kdbus_notify_id_change *c = (const void *)n->data;
+
+		return kdbus_id_matches(r->id, c->id);
+	}
+	if (kdbus_is_notify_name(n->type)) {
+		const struct kdbus_notify_name_change *c = (const void *)n->data;
+
+		return kdbus_id_matches(r->nc.old_id, c->old_id.id) &&
+		       kdbus_id_matches(r->nc.new_id, c->new_id.id) &&
+		       (!r->nc.name || !strcmp(r->nc.name, c->name));
+	}
+	return false;
+}
+
+/**
+ * kdbus_match_kernel() - does @dst's match database accept a notification
+ * @dst:	candidate receiver, bus rwsem held
+ * @n:		the notification item (NAME_* or ID_*)
+ *
+ * Against a notification every user-message rule fails; an entry with no
+ * rules accepts everything (spec 26.6 rule 3).
+ *
+ * Return: true if any entry has all of its rules passing.
+ */
+bool kdbus_match_kernel(struct kdbus_conn *dst, const struct kdbus_item *n)
+{
+	struct kdbus_match_entry *e;
+	unsigned int i;
+
+	list_for_each_entry(e, &dst->matches, entry) {
+		for (i = 0; i < e->n_rules; i++)
+			if (!kdbus_match_notify_rule(&e->rules[i], n))
+				break;
+		if (i == e->n_rules)
+			return true;
+	}
+	return false;
+}
 
 /* spec 13.4: every mask bit of the chosen generation must be in the filter */
 static bool kdbus_bloom_match(const struct kdbus_match_rule *r,
@@ -87,7 +156,7 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 				break;
 			case KDBUS_ITEM_NAME:
 				n = kdbus_name_lookup(dst->bus, r->name);
-				pass = n && n->owner == src;
+				pass = n && kdbus_name_primary(n) == src;
 				break;
 			default:
 				pass = false;
@@ -141,7 +210,7 @@ void kdbus_match_flush(struct kdbus_conn *conn)
  * @argp:	user pointer to struct kdbus_cmd_match
  *
  * Return: 0; -EINVAL; -EDOM for a bloom mask that is not k * bloom size;
- * -EOPNOTSUPP for notification rules (this module sends none); -EMFILE
+ * -EMFILE
  * beyond 256 entries; -ENOMEM; -ECONNRESET.
  */
 int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
@@ -188,13 +257,26 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 			    !kdbus_name_is_valid(name, strlen(name)))
 				goto out;
 			break;
-		case KDBUS_ITEM_NAME_ADD:
-		case KDBUS_ITEM_NAME_REMOVE:
-		case KDBUS_ITEM_NAME_CHANGE:
 		case KDBUS_ITEM_ID_ADD:
 		case KDBUS_ITEM_ID_REMOVE:
-			ret = -EOPNOTSUPP;
-			goto out;
+			if (len != sizeof(struct kdbus_notify_id_change))
+				goto out;
+			break;
+		case KDBUS_ITEM_NAME_ADD:
+		case KDBUS_ITEM_NAME_REMOVE:
+		case KDBUS_ITEM_NAME_CHANGE: {
+			const struct kdbus_notify_name_change *c =
+				(const void *)it->data;
+			size_t nlen;
+
+			if (len < sizeof(*c))
+				goto out;
+			nlen = len - sizeof(*c);
+			if (nlen && (strnlen(c->name, nlen) != nlen - 1 ||
+				     !kdbus_name_is_valid(c->name, nlen - 1)))
+				goto out;
+			break;
+		}
 		default:
 			goto out;
 		}
@@ -227,6 +309,16 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 				kdbus_item_payload_size(it) / bus->bloom_size;
 		} else if (it->type == KDBUS_ITEM_NAME) {
 			r->name = (const char *)it->data;
+		} else if (kdbus_is_notify_id(it->type)) {
+			r->id = it->data[0];
+		} else if (kdbus_is_notify_name(it->type)) {
+			const struct kdbus_notify_name_change *c =
+				(const void *)it->data;
+
+			r->nc.old_id = c->old_id.id;
+			r->nc.new_id = c->new_id.id;
+			r->nc.name = kdbus_item_payload_size(it) > sizeof(*c) ?
+				     c->name : NULL;
 		} else {
 			r->id = it->data[0];
 		}
@@ -285,189 +377,4 @@ int kdbus_cmd_match_remove(struct kdbus_conn *conn, void __user *argp)
 		ret = -EBADSLT;
 	up_write(&conn->bus->rwsem);
 	return kdbus_args_finish(&a, ret);
-}
-
-/* ---- names ----------------------------------------------------------------- */
-
-/**
- * kdbus_name_lookup() - find a well-known name
- * @bus:	bus, rwsem held
- * @name:	NUL-terminated name
- *
- * Return: the entry or NULL.
- */
-struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
-					   const char *name)
-{
-	u32 hash = jhash(name, strlen(name), 0);
-	struct kdbus_name_entry *n;
-
-	hash_for_each_possible(bus->name_hash, n, hentry,
-			       hash) if (n->hash == hash &&
-					 !strcmp(n->name, name)) return n;
-	return NULL;
-}
-
-/* The one NAME item of NAME_ACQUIRE / NAME_RELEASE (spec 14.2). */
-static int kdbus_name_item(struct kdbus_args *a, const char **name)
-{
-	struct kdbus_item *it;
-
-	*name = NULL;
-	kdbus_items_foreach(it, a->items, a->items_size)
-	{
-		if (it->type == KDBUS_ITEM_NEGOTIATE)
-			continue;
-		if (it->type != KDBUS_ITEM_NAME || *name ||
-		    kdbus_item_string(it, name))
-			return -EINVAL;
-	}
-	if (!*name || !kdbus_name_is_valid(*name, strlen(*name)))
-		return -EINVAL;
-	return 0;
-}
-
-static const u64 kdbus_name_items[] = {
-	KDBUS_ITEM_NEGOTIATE,
-	KDBUS_ITEM_NAME,
-};
-
-/**
- * kdbus_cmd_name_acquire() - KDBUS_CMD_NAME_ACQUIRE (single owner)
- * @conn:	connection
- * @argp:	user pointer to struct kdbus_cmd
- *
- * REPLACE_EXISTING, ALLOW_REPLACEMENT and QUEUE are accepted and have no
- * effect: there is no queueing or replacement (spec 14.2).
- *
- * Return: 0 (return_flags PRIMARY|ACQUIRED, or PRIMARY if already ours);
- * -EINVAL; -EPERM (OWN policy); -E2BIG; -EEXIST; -ENOMEM; -ECONNRESET.
- */
-int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
-{
-	const u64 kept = KDBUS_NAME_ALLOW_REPLACEMENT | KDBUS_NAME_QUEUE;
-	struct kdbus_bus *bus = conn->bus;
-	struct kdbus_name_entry *n;
-	struct kdbus_cmd *cmd;
-	struct kdbus_args a;
-	const char *name;
-	size_t len;
-	int ret;
-
-	ret = kdbus_args_parse(&a, argp, sizeof(*cmd),
-			       KDBUS_NAME_REPLACE_EXISTING | kept);
-	if (ret < 0)
-		return ret;
-	kdbus_args_negotiate(&a, kdbus_name_items,
-			     ARRAY_SIZE(kdbus_name_items));
-	if (ret)
-		return kdbus_args_finish(&a, 0);
-	cmd = a.buf;
-	ret = kdbus_name_item(&a, &name);
-	if (ret)
-		goto out;
-	ret = -EPERM;
-	if (!conn->privileged)
-		goto out;
-	ret = kdbus_conn_check(conn);
-	if (ret)
-		goto out;
-
-	len = strlen(name);
-	down_write(&bus->rwsem);
-	n = kdbus_name_lookup(bus, name);
-	if (n) {
-		if (n->owner == conn) {
-			cmd->return_flags =
-				KDBUS_NAME_PRIMARY | (n->flags & kept);
-			ret = 0;
-		} else {
-			ret = -EEXIST;
-		}
-	} else if (!conn->linked) {
-		ret = -ECONNRESET;
-	} else if (conn->n_names >= KDBUS_CONN_MAX_NAMES) {
-		ret = -E2BIG;
-	} else {
-		n = kmalloc(sizeof(*n) + len + 1, GFP_KERNEL);
-		if (!n) {
-			ret = -ENOMEM;
-		} else {
-			memcpy(n->name, name, len + 1);
-			n->hash = jhash(name, len, 0);
-			n->owner = conn;
-			n->flags = cmd->flags & kept;
-			hash_add(bus->name_hash, &n->hentry, n->hash);
-			list_add_tail(&n->conn_entry, &conn->names);
-			conn->n_names++;
-			cmd->return_flags = KDBUS_NAME_PRIMARY |
-					    KDBUS_NAME_ACQUIRED | n->flags;
-			ret = 0;
-		}
-	}
-	up_write(&bus->rwsem);
-out:
-	return kdbus_args_finish(&a, ret);
-}
-
-static void kdbus_name_free(struct kdbus_conn *conn, struct kdbus_name_entry *n)
-{
-	hash_del(&n->hentry);
-	list_del(&n->conn_entry);
-	conn->n_names--;
-	kfree(n);
-}
-
-/**
- * kdbus_cmd_name_release() - KDBUS_CMD_NAME_RELEASE
- * @conn:	connection
- * @argp:	user pointer to struct kdbus_cmd
- *
- * Return: 0, -ESRCH for an unknown name, -EADDRINUSE for someone else's,
- * -EINVAL, -ECONNRESET.
- */
-int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
-{
-	struct kdbus_bus *bus = conn->bus;
-	struct kdbus_name_entry *n;
-	struct kdbus_args a;
-	const char *name;
-	int ret;
-
-	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd), 0);
-	if (ret < 0)
-		return ret;
-	kdbus_args_negotiate(&a, kdbus_name_items,
-			     ARRAY_SIZE(kdbus_name_items));
-	if (ret)
-		return kdbus_args_finish(&a, 0);
-	ret = kdbus_name_item(&a, &name);
-	if (ret)
-		goto out;
-	ret = kdbus_conn_check(conn);
-	if (ret)
-		goto out;
-	down_write(&bus->rwsem);
-	n = kdbus_name_lookup(bus, name);
-	if (!n)
-		ret = -ESRCH;
-	else if (n->owner != conn)
-		ret = -EADDRINUSE;
-	else
-		kdbus_name_free(conn, n);
-	up_write(&bus->rwsem);
-out:
-	return kdbus_args_finish(&a, ret);
-}
-
-/**
- * kdbus_names_release_all() - drop every name of a disconnecting connection
- * @conn:	connection, bus rwsem held for writing
- */
-void kdbus_names_release_all(struct kdbus_conn *conn)
-{
-	struct kdbus_name_entry *n, *tmp;
-
-	list_for_each_entry_safe (n, tmp, &conn->names, conn_entry)
-		kdbus_name_free(conn, n);
 }

@@ -293,3 +293,14 @@ int kdbus_check_attach(u64 v)
 		return 0;
 	return (v & ~_KDBUS_ATTACH_ALL) ? -EINVAL : 0;
 }
+
+/**
+ * kdbus_attach_norm() - store form of a validated mask (spec 24.3 rule 5)
+ * @v:		the mask
+ *
+ * Return: _KDBUS_ATTACH_ALL for _KDBUS_ATTACH_ANY, else @v.
+ */
+u64 kdbus_attach_norm(u64 v)
+{
+	return v == _KDBUS_ATTACH_ANY ? _KDBUS_ATTACH_ALL : v;
+}

@@ -163,6 +163,7 @@ struct kdbus_slice *kdbus_pool_alloc(struct kdbus_pool *pool, size_t size)
 		rb_erase(&best->node, &pool->free_tree);
 	}
 	best->user = false;
+	best->peeked = false;
 	kdbus_busy_insert(pool, best);
 	return best;
 }

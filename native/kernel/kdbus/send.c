@@ -12,6 +12,10 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/socket.h>
+#include <net/sock.h>
 #include <linux/ktime.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
@@ -46,9 +50,16 @@ struct kdbus_kmsg {
 	struct kdbus_seg seg_inline[KDBUS_INLINE_SEGS];
 	struct iovec iov_inline[KDBUS_INLINE_SEGS];
 	unsigned int n_memfds;
-	struct kdbus_kmsg_memfds *mf; /* allocated on the first memfd */
+	struct kdbus_kmsg_memfds *mf;	/* allocated on the first memfd */
+	unsigned int n_fds;
+	bool have_fds;
+	struct file *fds[KDBUS_MSG_MAX_FDS];
+	size_t fds_pos;
 	const struct kdbus_bloom_filter *bloom;
 	const char *dst_name;
+	struct kdbus_conn *src;
+	struct kdbus_meta *meta;	/* NULL: nobody wants metadata */
+	struct kdbus_cancel *cancel;	/* SYNC_REPLY with CANCEL_FD */
 };
 
 static const u8 kdbus_zeros[8];
@@ -59,7 +70,10 @@ static void kdbus_kmsg_free(struct kdbus_kmsg *km)
 
 	for (i = 0; i < km->n_memfds; i++)
 		fput(km->mf->files[i]);
+	for (i = 0; i < km->n_fds; i++)
+		fput(km->fds[i]);
 	kfree(km->mf);
+	kdbus_meta_free(km->meta);
 	if (km->segs != km->seg_inline)
 		kfree(km->segs);
 	if (km->iov != km->iov_inline)
@@ -113,6 +127,37 @@ static int kdbus_stage_memfd(struct kdbus_kmsg *km, struct kdbus_item *it)
 	return 0;
 }
 
+/* spec 28.1, 28.2 rules 1 to 3: pin the passed files, entries become -1 */
+static int kdbus_stage_fds(struct kdbus_kmsg *km, struct kdbus_item *it)
+{
+	size_t len = kdbus_item_payload_size(it);
+	s32 *fds = (s32 *)it->data;
+	unsigned int i, n = len / 4;
+
+	if (km->have_fds || !len || len % 4)
+		return -EINVAL;
+	km->have_fds = true;
+	if (n > KDBUS_MSG_MAX_FDS)
+		return -EMFILE;
+	for (i = 0; i < n; i++) {
+		struct file *f = fds[i] < 0 ? NULL : fget_raw(fds[i]);
+		struct socket *sock;
+
+		if (!f)
+			return -EBADF;
+		km->fds[km->n_fds++] = f;
+		/* reference cycles: our own nodes and UNIX sockets */
+		if (kdbus_file_is_kdbus(f))
+			return -EOPNOTSUPP;
+		sock = (f->f_mode & FMODE_PATH) ? NULL : sock_from_file(f);
+		if (sock && sock->sk && sock->sk->sk_family == AF_UNIX)
+			return -EOPNOTSUPP;
+		fds[i] = -1;
+	}
+	km->fds_pos = (u8 *)it->data - (u8 *)km->msg;
+	return 0;
+}
+
 static int kdbus_stage_alloc_segs(struct kdbus_kmsg *km, unsigned int n)
 {
 	km->segs = km->seg_inline;
@@ -143,6 +188,7 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	int ret;
 
 	km->msg = msg;
+	km->src = conn;
 	km->segs = km->seg_inline;
 	km->iov = km->iov_inline;
 
@@ -154,8 +200,8 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 		return -EBADMSG;
 	if (bcast && msg->timeout_ns)
 		return -ENOTUNIQ;
-	if (expect && !msg->timeout_ns)
-		return -EINVAL;
+	if (expect && (!msg->timeout_ns || !msg->cookie))
+		return -EINVAL;	/* cookie 0: spec 29.6 */
 	if (expect && signal)
 		return -ENOTUNIQ;
 	if (sync && !expect)
@@ -217,7 +263,12 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 			break;
 		}
 		case KDBUS_ITEM_FDS:
-			return -EOPNOTSUPP; /* spec 19.5: not measured */
+			ret = kdbus_stage_fds(km, it);
+			if (ret)
+				return ret;
+			if (bcast)
+				return -ENOTUNIQ;
+			break;
 		case KDBUS_ITEM_BLOOM_FILTER: {
 			size_t len = kdbus_item_payload_size(it);
 
@@ -260,16 +311,49 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	return 0;
 }
 
-/* Write the staged message into @dst's pool at @off: the single copy. */
+/* Shift the PAYLOAD_OFF offsets of the staged header by @delta. */
+static void kdbus_kmsg_shift(struct kdbus_kmsg *km, s64 delta)
+{
+	struct kdbus_item *it;
+
+	kdbus_items_foreach(it, km->msg->items,
+			    km->hdr_size - sizeof(struct kdbus_msg)) {
+		struct kdbus_vec *v = (void *)it->data;
+
+		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && v->offset != ~0ULL)
+			v->offset += delta;
+	}
+}
+
+/*
+ * Write the staged message into @dst's pool at @off: the single copy.
+ * @meta/@meta_len: this receiver's metadata items, placed between the
+ * sender's items and the payload (spec 11), which moves by @meta_len.
+ */
 static int kdbus_kmsg_write(struct kdbus_conn *dst, struct kdbus_kmsg *km,
-			    size_t off)
+			    size_t off, const void *meta, size_t meta_len)
 {
 	struct kdbus_pool *pool = &dst->pool;
-	size_t pos = off + km->hdr_size;
+	size_t pos = off + km->hdr_size + meta_len;
+	size_t end = off + km->slice_size + meta_len;
 	unsigned int i = 0, u = 0;
 	int ret;
 
+	if (meta_len) {
+		/* the header is ours (staged per SEND, one writer): patch
+		 * it for this receiver and restore it afterwards
+		 */
+		km->msg->size = km->hdr_size + meta_len;
+		kdbus_kmsg_shift(km, meta_len);
+	}
 	ret = kdbus_pool_write_kvec(pool, off, km->msg, km->hdr_size);
+	if (meta_len) {
+		km->msg->size = km->hdr_size;
+		kdbus_kmsg_shift(km, -(s64)meta_len);
+		if (!ret)
+			ret = kdbus_pool_write_kvec(pool, off + km->hdr_size,
+						    meta, meta_len);
+	}
 	while (!ret && i < km->n_segs) {
 		if (km->segs[i].user) {
 			struct iov_iter iter;
@@ -292,9 +376,40 @@ static int kdbus_kmsg_write(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 		}
 	}
 	/* stale bytes of an earlier message must not show in the padding */
-	if (!ret && pos < off + km->slice_size)
-		ret = kdbus_pool_write_kvec(pool, pos, kdbus_zeros,
-					    off + km->slice_size - pos);
+	if (!ret && pos < end)
+		ret = kdbus_pool_write_kvec(pool, pos, kdbus_zeros, end - pos);
+	return ret;
+}
+
+/*
+ * Collect, in the sender's context, the metadata of @mask: the union of
+ * what this message's receivers will get.  Nothing happens for 0.
+ */
+static int kdbus_kmsg_collect(struct kdbus_kmsg *km, u64 mask)
+{
+	struct kdbus_meta *m;
+	int ret;
+
+	mask &= ~(km->meta ? km->meta->collected : 0);
+	if (!mask)
+		return 0;
+	if (!km->meta) {
+		km->meta = kdbus_meta_new();
+		if (!km->meta)
+			return -ENOMEM;
+	}
+	m = km->meta;
+	if (mask & KDBUS_ATTACH_TIMESTAMP) {
+		m->ts.seqnum = kdbus_meta_seqnum();
+		m->ts.monotonic_ns = ktime_get_ns();
+		m->ts.realtime_ns = ktime_get_real_ns();
+		m->collected |= KDBUS_ATTACH_TIMESTAMP;
+	}
+	ret = kdbus_meta_collect_proc(m, mask & KDBUS_ATTACH_PROC);
+	if (!ret)
+		ret = kdbus_meta_collect_conn(m, km->src, mask &
+					      (KDBUS_ATTACH_NAMES |
+					       KDBUS_ATTACH_CONN_DESCRIPTION));
 	return ret;
 }
 
@@ -307,24 +422,62 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 			 struct kdbus_queue_entry **out)
 {
 	struct kdbus_queue_entry *e;
+	const void *meta = NULL;
+	size_t meta_len = 0;
 	struct kdbus_slice *s;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
+	if (km->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
+		return -ECOMM;
+	if (km->meta) {
+		ret = kdbus_meta_emit(km->meta,
+				      kdbus_meta_msg_mask(dst, km->src),
+				      &dst->ns, &meta, &meta_len);
+		if (ret)
+			return ret;
+	}
 	e = kmalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
-	ret = kdbus_conn_reserve(dst, km->slice_size, !out, &s);
+	e->n_fds = 0;
+	e->fds_dst = NULL;
+	if (km->n_fds) {
+		/* spec 28.2 rule 7, per destination (docs/kdbus.md) */
+		mutex_lock(&dst->lock);
+		if (dst->fds_inflight + km->n_fds > KDBUS_CONN_MAX_FDS_PER_USER)
+			ret = -EMFILE;
+		else
+			dst->fds_inflight += km->n_fds;
+		mutex_unlock(&dst->lock);
+		if (ret)
+			goto err;
+		kdbus_conn_get(dst);
+		e->fds_dst = dst;
+	}
+	ret = kdbus_conn_reserve(dst, km->slice_size + meta_len, !out,
+				 km->src->uid, &s);
 	if (ret)
 		goto err;
-	ret = kdbus_kmsg_write(dst, km, s->off);
+	ret = kdbus_kmsg_write(dst, km, s->off, meta, meta_len);
 	if (ret) {
 		kdbus_conn_cancel(dst, s, !out);
 		goto err;
 	}
 	e->slice = s;
+	e->n_fds = km->n_fds;
+	e->fds_pos = km->fds_pos;
+	for (i = 0; i < km->n_fds; i++)
+		e->fds[i] = get_file(km->fds[i]);
 	e->msg_size = s->size;
 	e->quota = !out;
+	e->priority = km->msg->priority;
+	e->call_src = 0;
+	e->call_cookie = 0;
+	if (km->msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+		e->call_src = km->src->id;
+		e->call_cookie = km->msg->cookie;
+	}
 	e->n_memfds = km->n_memfds;
 	for (i = 0; i < km->n_memfds; i++) {
 		e->memfds[i] = get_file(km->mf->files[i]);
@@ -336,6 +489,12 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 	}
 	return kdbus_conn_enqueue(dst, e);
 err:
+	if (e->fds_dst) {
+		mutex_lock(&dst->lock);
+		dst->fds_inflight -= km->n_fds;
+		mutex_unlock(&dst->lock);
+		kdbus_conn_put(dst);
+	}
 	kfree(e);
 	return ret;
 }
@@ -345,6 +504,7 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 	struct kdbus_bus *bus = conn->bus;
 	struct kdbus_conn **dsts, *c;
 	unsigned int n = 0, i;
+	u64 mask = 0;
 
 	down_read(&bus->rwsem);
 	dsts = kmalloc_array(bus->n_conns ?: 1, sizeof(*dsts), GFP_KERNEL);
@@ -363,9 +523,15 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 			continue;
 		kdbus_conn_get(c);
 		dsts[n++] = c;
+		mask |= kdbus_meta_msg_mask(c, conn);
 	}
 	up_read(&bus->rwsem);
 
+	/* once for all receivers; a failure only costs the metadata */
+	if (kdbus_kmsg_collect(km, mask)) {
+		kdbus_meta_free(km->meta);
+		km->meta = NULL;
+	}
 	for (i = 0; i < n; i++) {
 		int ret = kdbus_deliver(dsts[i], km, NULL);
 
@@ -375,6 +541,15 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 	}
 	kfree(dsts);
 	return 0;
+}
+
+/* Unlink @r (conn->lock held); the caller then drops the list's ref. */
+static void kdbus_reply_unlink_locked(struct kdbus_conn *conn,
+				      struct kdbus_reply *r)
+{
+	list_del(&r->entry);
+	r->linked = false;
+	conn->n_replies--;
 }
 
 /* A reply: needs a live tracker for (callee = us, cookie) on the caller. */
@@ -388,7 +563,8 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	mutex_lock(&dst->lock);
 	list_for_each_entry (r, &dst->replies, entry) {
 		if (r->callee_id == conn->id &&
-		    r->cookie == km->msg->cookie_reply) {
+		    r->cookie == km->msg->cookie_reply &&
+		    r->state == KDBUS_REPLY_PENDING) {
 			found = r;
 			break;
 		}
@@ -397,17 +573,36 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		mutex_unlock(&dst->lock);
 		return -EBADSLT;
 	}
-	list_del(&found->entry);
-	found->linked = false;
-	dst->n_replies--;
+	if (km->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD)) {
+		/* spec 28.4: the replier gets ECOMM; a sync caller's wait
+		 * ends with EREMOTEIO, an async call stays pending
+		 */
+		if (found->sync) {
+			kdbus_reply_unlink_locked(dst, found);
+			found->state = KDBUS_REPLY_DONE;
+			found->err = -EREMOTEIO;
+		}
+		mutex_unlock(&dst->lock);
+		if (found->sync) {
+			wake_up_all(&dst->wait);
+			kdbus_reply_put(found);		/* the list's */
+		}
+		return -ECOMM;
+	}
 	if (!found->sync) {
+		list_del(&found->entry);
+		found->linked = false;
+		dst->n_replies--;
 		mutex_unlock(&dst->lock);
 		kdbus_reply_put(found);
 		return kdbus_deliver(dst, km, NULL);
 	}
-	/* the caller waits for DONE once it sees CLAIMED, so it cannot go
-	 * away while we copy (and copying may fault: no lock held)
+	/* a sync tracker stays linked (an interrupted caller finds it when
+	 * it restarts, spec 29.5); CLAIMED keeps other repliers and the
+	 * timeout away while we copy, and the caller waits for DONE, so it
+	 * cannot go away meanwhile (copying may fault: no lock held)
 	 */
+	kref_get(&found->kref);
 	found->state = KDBUS_REPLY_CLAIMED;
 	mutex_unlock(&dst->lock);
 
@@ -483,31 +678,121 @@ static void kdbus_reply_unlink(struct kdbus_conn *conn, struct kdbus_reply *r)
 		kdbus_reply_put(r);
 }
 
-/* Block until the reply, the deadline, a signal or a dead peer. */
+/* CANCEL_FD (spec 28.5): a wait queue entry on the descriptor's poll queue */
+struct kdbus_cancel {
+	poll_table pt;
+	struct file *f;
+	wait_queue_head_t *wqh;
+	wait_queue_entry_t wait;
+	bool fired;
+};
+
+static int kdbus_cancel_wake(wait_queue_entry_t *w, unsigned int mode,
+			     int sync, void *key)
+{
+	struct kdbus_cancel *c = container_of(w, struct kdbus_cancel, wait);
+
+	if (key && !(key_to_poll(key) & EPOLLIN))
+		return 0;
+	WRITE_ONCE(c->fired, true);
+	return default_wake_function(w, mode, sync, key);
+}
+
+static void kdbus_cancel_queue(struct file *f, wait_queue_head_t *wqh,
+			       poll_table *pt)
+{
+	struct kdbus_cancel *c = container_of(pt, struct kdbus_cancel, pt);
+
+	if (c->wqh)
+		return;
+	c->wqh = wqh;
+	init_waitqueue_func_entry(&c->wait, kdbus_cancel_wake);
+	c->wait.private = current;
+	add_wait_queue(wqh, &c->wait);
+}
+
+/* Start watching; true if the descriptor is readable already. */
+static bool kdbus_cancel_arm(struct kdbus_cancel *c)
+{
+	init_poll_funcptr(&c->pt, kdbus_cancel_queue);
+	c->wqh = NULL;
+	c->fired = false;
+	if (vfs_poll(c->f, &c->pt) & EPOLLIN)
+		WRITE_ONCE(c->fired, true);
+	return READ_ONCE(c->fired);
+}
+
+static void kdbus_cancel_disarm(struct kdbus_cancel *c)
+{
+	if (c->wqh)
+		remove_wait_queue(c->wqh, &c->wait);
+	c->wqh = NULL;
+}
+
+/*
+ * Block until the reply, the deadline, a signal or a dead peer.  A signal
+ * leaves the tracker linked and marked interrupted, with its deadline, and
+ * returns -ERESTARTSYS: restarted (SA_RESTART) or repeated, the same SEND
+ * finds it and waits on without sending again (spec 29.5).
+ */
 static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
-			   struct kdbus_msg_info *info)
+			   struct kdbus_msg_info *info, struct kdbus_cancel *cancel)
 {
 	struct kdbus_queue_entry *e;
 	u64 now = ktime_get_ns();
+	bool cancelled = false;
+	bool linked;
 	long ret = 0;
+
+	if (cancel)
+		cancelled = kdbus_cancel_arm(cancel);
 
 	/* a timer-wheel timeout, not an hrtimer: armed on every call, it
 	 * almost never fires, and jiffy resolution (rounded up) is plenty
 	 */
-	if (r->deadline_ns > now)
-		ret = wait_event_interruptible_timeout(
-			conn->wait, READ_ONCE(r->state) != KDBUS_REPLY_PENDING,
-			nsecs_to_jiffies(r->deadline_ns - now) + 1);
+	/* jiffies may run ahead of the clock the deadline is in: never
+	 * give up before the deadline really passed
+	 */
+	while (!cancelled && r->deadline_ns > now) {
+		ret = wait_event_interruptible_timeout(conn->wait,
+				READ_ONCE(r->state) != KDBUS_REPLY_PENDING ||
+				(cancel && READ_ONCE(cancel->fired)),
+				nsecs_to_jiffies(r->deadline_ns - now) + 1);
+		if (ret)
+			break;
+		now = ktime_get_ns();
+	}
+	if (cancel) {
+		kdbus_cancel_disarm(cancel);
+		cancelled = READ_ONCE(cancel->fired);
+	}
 
 	mutex_lock(&conn->lock);
 	if (r->state == KDBUS_REPLY_PENDING) {
-		/* sync trackers are PENDING exactly while linked */
-		list_del(&r->entry);
-		r->linked = false;
-		conn->n_replies--;
+		if (cancelled) {
+			/* the call stays queued; its reply will find no
+			 * tracker (EBADSLT), no REPLY_TIMEOUT follows
+			 */
+			linked = r->linked;
+			if (linked)
+				kdbus_reply_unlink_locked(conn, r);
+			mutex_unlock(&conn->lock);
+			if (linked)
+				kdbus_reply_put(r);
+			return -ECANCELED;
+		}
+		if (ret < 0 && r->linked) {
+			r->interrupted = true;
+			kdbus_conn_arm_timeout(conn, r->deadline_ns);
+			mutex_unlock(&conn->lock);
+			return -ERESTARTSYS;
+		}
+		linked = r->linked;
+		if (linked)
+			kdbus_reply_unlink_locked(conn, r);
 		mutex_unlock(&conn->lock);
-		kdbus_reply_put(r); /* the list's */
-		/* no transparent restart: the tracker is gone (docs/kdbus.md) */
+		if (linked)
+			kdbus_reply_put(r);	/* the list's */
 		return ret < 0 ? -EINTR : -ETIMEDOUT;
 	}
 	mutex_unlock(&conn->lock);
@@ -518,16 +803,42 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 	ret = r->err;
 	e = r->msg;
 	r->msg = NULL;
+	linked = r->linked;
+	if (linked)
+		kdbus_reply_unlink_locked(conn, r);
 	mutex_unlock(&conn->lock);
+	if (linked)
+		kdbus_reply_put(r);	/* the list's */
 	if (e) {
 		info->offset = e->slice->off;
 		info->msg_size = e->msg_size;
 		/* we are the caller's process: install its memfds here */
-		if (e->n_memfds)
+		if (e->n_memfds || e->n_fds)
 			info->return_flags = kdbus_recv_install(conn, e);
 		kdbus_queue_entry_free(e);
 	}
 	return ret;
+}
+
+/* An interrupted synchronous call of ours to @dst with @cookie, or NULL. */
+static struct kdbus_reply *kdbus_reply_resume(struct kdbus_conn *conn,
+					      struct kdbus_conn *dst,
+					      u64 cookie)
+{
+	struct kdbus_reply *r;
+
+	mutex_lock(&conn->lock);
+	list_for_each_entry(r, &conn->replies, entry) {
+		if (r->sync && r->interrupted && r->callee_id == dst->id &&
+		    r->cookie == cookie) {
+			r->interrupted = false;
+			kref_get(&r->kref);
+			mutex_unlock(&conn->lock);
+			return r;
+		}
+	}
+	mutex_unlock(&conn->lock);
+	return NULL;
 }
 
 static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
@@ -551,9 +862,10 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 
 		if (!n)
 			ret = -ESRCH;
-		else if (msg->dst_id && msg->dst_id != n->owner->id)
+		else if (msg->dst_id &&
+			 msg->dst_id != kdbus_name_primary(n)->id)
 			ret = -EREMCHG;
-		dst = n ? n->owner : NULL;
+		dst = n ? kdbus_name_primary(n) : NULL;
 	} else {
 		dst = kdbus_bus_find_conn(bus, msg->dst_id);
 		if (!dst)
@@ -567,9 +879,20 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 	if (ret)
 		return ret > 0 ? 0 : ret;
 
+	ret = kdbus_kmsg_collect(km, kdbus_meta_msg_mask(dst, conn));
+	if (ret)
+		goto out;
 	if (!expect && msg->cookie_reply && !signal) {
 		ret = kdbus_send_reply(conn, dst, km);
 		goto out;
+	}
+	if (sync) {
+		r = kdbus_reply_resume(conn, dst, msg->cookie);
+		if (r) {
+			/* restarted after a signal: nothing is sent again */
+			ret = kdbus_sync_wait(conn, r, info, km->cancel);
+			goto out;
+		}
 	}
 	/* spec 15: TALK */
 	if (!conn->privileged && !uid_eq(conn->uid, dst->uid)) {
@@ -585,10 +908,15 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 		}
 	}
 	ret = kdbus_deliver(dst, km, NULL);
+	if (signal && ret == -ECOMM) {
+		/* spec 28.2 rule 6: a unicast signal is lost, not refused */
+		kdbus_conn_lost(dst);
+		ret = 0;
+	}
 	if (r && ret)
 		kdbus_reply_unlink(conn, r);
 	else if (r && sync)
-		ret = kdbus_sync_wait(conn, r, info);
+		ret = kdbus_sync_wait(conn, r, info, km->cancel);
 out:
 	if (r)
 		kdbus_reply_put(r);
@@ -596,11 +924,12 @@ out:
 	return ret;
 }
 
-static const u64 kdbus_send_items[] = { KDBUS_ITEM_NEGOTIATE };
+static const u64 kdbus_send_items[] = {
+	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_CANCEL_FD,
+};
 static const u64 kdbus_msg_items[] = {
-	KDBUS_ITEM_NEGOTIATE,	  KDBUS_ITEM_PAYLOAD_VEC,
-	KDBUS_ITEM_PAYLOAD_MEMFD, KDBUS_ITEM_BLOOM_FILTER,
-	KDBUS_ITEM_DST_NAME,
+	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_PAYLOAD_VEC, KDBUS_ITEM_PAYLOAD_MEMFD,
+	KDBUS_ITEM_FDS, KDBUS_ITEM_BLOOM_FILTER, KDBUS_ITEM_DST_NAME,
 };
 
 #define KDBUS_MSG_FLAGS \
@@ -628,9 +957,10 @@ static noinline int kdbus_send_negotiate(u64 msg_address)
 
 /* The message part of SEND; its own frame keeps kdbus_cmd_send() small. */
 static noinline int kdbus_send_msg(struct kdbus_conn *conn, u64 msg_address,
-				   bool sync, struct kdbus_msg_info *info)
+				   bool sync, struct kdbus_msg_info *info,
+				   struct kdbus_cancel *cancel)
 {
-	struct kdbus_kmsg km = {};
+	struct kdbus_kmsg km = { .cancel = cancel };
 	struct kdbus_args ma;
 	int ret;
 
@@ -667,8 +997,11 @@ static noinline int kdbus_send_msg(struct kdbus_conn *conn, u64 msg_address,
 int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 {
 	struct kdbus_cmd_send __user *u = argp;
+	struct kdbus_cancel cancel = {};
 	struct kdbus_msg_info info;
 	struct kdbus_cmd_send *cmd;
+	bool have_cancel = false;
+	s32 cancel_fd = -1;
 	struct kdbus_args a;
 	struct kdbus_item *it;
 	int ret;
@@ -684,24 +1017,38 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 				       : 0;
 		return kdbus_args_finish(&a, ret);
 	}
-	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size)
-	{
+	kdbus_items_foreach(it, a.items, a.items_size) {
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
-		if (it->type == KDBUS_ITEM_CANCEL_FD)
-			ret = -EOPNOTSUPP;
-		return kdbus_args_finish(&a, ret);
+		/* spec 28.5 rule 1: one int32, once */
+		if (it->type != KDBUS_ITEM_CANCEL_FD || have_cancel ||
+		    kdbus_item_payload_size(it) != sizeof(s32))
+			return kdbus_args_finish(&a, -EINVAL);
+		have_cancel = true;
+		cancel_fd = *(s32 *)it->data;
 	}
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		return kdbus_args_finish(&a, ret);
+	/* ignored entirely without SYNC_REPLY (rule 2) */
+	if (have_cancel && (cmd->flags & KDBUS_SEND_SYNC_REPLY)) {
+		cancel.f = cancel_fd < 0 ? NULL : fget(cancel_fd);
+		if (!cancel.f)
+			return kdbus_args_finish(&a, -EBADF);
+		if (!file_can_poll(cancel.f)) {
+			fput(cancel.f);
+			return kdbus_args_finish(&a, -EINVAL);
+		}
+	}
 
 	info.offset = conn->pool.size; /* "no slice" (spec 8.2 rule 4) */
 	info.msg_size = 0;
 	info.return_flags = 0;
 	ret = kdbus_send_msg(conn, cmd->msg_address,
-			     cmd->flags & KDBUS_SEND_SYNC_REPLY, &info);
+			     cmd->flags & KDBUS_SEND_SYNC_REPLY, &info,
+			     cancel.f ? &cancel : NULL);
+	if (cancel.f)
+		fput(cancel.f);
 	if (copy_to_user(&u->reply, &info, sizeof(info)) && !ret)
 		ret = -EFAULT;
 	return kdbus_args_finish(&a, ret);

@@ -12,6 +12,7 @@
 #include "../kdbus-uapi.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,7 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -227,6 +232,8 @@ struct msgspec {
 	const uint64_t *bloom; /* BLOOM_SIZE bytes */
 	uint64_t generation;
 	const char *dst_name;
+	const int *fds;		/* n_fds > 0: add an FDS item */
+	int n_fds;
 };
 
 /* Returns -errno; *reply filled for sync calls. */
@@ -262,6 +269,8 @@ static int send_msg(struct conn *c, const struct msgspec *s,
 	}
 	if (s->dst_name)
 		buf_str(&mb, KDBUS_ITEM_DST_NAME, s->dst_name);
+	if (s->n_fds > 0)
+		buf_item(&mb, KDBUS_ITEM_FDS, s->fds, 4 * (size_t)s->n_fds);
 	buf_done(&mb);
 	cmd.size = sizeof(cmd);
 	cmd.flags = s->send_flags;
@@ -507,18 +516,20 @@ static int test_framing(void)
 	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
 	close(fd);
 
-	/* unimplemented commands and RECV flags say so */
+	/* queries and RECV flags (the conformance tests go further) */
 	CHECK(hello(name, &c) == 0);
 	{
 		struct kdbus_cmd_info info = { sizeof(info), 0, 0, 0, 0, 0, 0 };
-		struct kdbus_cmd_recv r = { .size = sizeof(r),
-					    .flags = KDBUS_RECV_PEEK };
+		struct kdbus_cmd_list list = { sizeof(list), 0, 0, 0, 0 };
+		struct kdbus_cmd_recv r = { .size = sizeof(r), .flags = KDBUS_RECV_PEEK };
 
-		CHECK(call(c.fd, KDBUS_CMD_CONN_INFO, &info) == -EOPNOTSUPP);
-		CHECK(call(c.fd, KDBUS_CMD_LIST, &info) == -EOPNOTSUPP);
-		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EOPNOTSUPP);
+		CHECK(call(c.fd, KDBUS_CMD_CONN_INFO, &info) == -EINVAL);
+		CHECK(call(c.fd, KDBUS_CMD_LIST, &list) == 0 && list.list_size == 0);
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EAGAIN);
 		r.flags = KDBUS_FLAG_NEGOTIATE;
-		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == 0 && r.flags == 0);
+		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == 0 &&
+		      r.flags == (KDBUS_RECV_PEEK | KDBUS_RECV_DROP |
+				  KDBUS_RECV_USE_PRIORITY));
 		r.flags = KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY;
 		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EINVAL);
 		CHECK(call(c.fd, KDBUS_CMD_HELLO, b.w) == -EBADFD);
@@ -1321,9 +1332,9 @@ static const unsigned long fuzz_cmds[] = {
 };
 
 static const uint64_t fuzz_types[] = {
-	0,	1,	2,	3,	4,	5,	6,     7,  8,
-	9,	10,	11,	12,	13,	14,	15,    16, 0x1000,
-	0x100d, 0x2000, 0x8000, 0x8003, 0x8005, 0x8006, ~0ull,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x1000,
+	0x1001, 0x1002, 0x100b, 0x100d, 0x2000, 0x8000, 0x8001, 0x8002,
+	0x8003, 0x8004, 0x8005, 0x8006, ~0ull,
 };
 
 static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
@@ -1391,6 +1402,47 @@ static void fuzz_fill(struct buf *b, uint8_t *scratch, int memfd, uint64_t dst)
 	}
 }
 
+static int fuzz_fds[20];
+
+/* Close what a received message installed: FDS entries and memfds. */
+static int msg_fds(struct conn *c, uint64_t off, int *out, int max);
+
+static void fuzz_close_memfd(struct conn *c, uint64_t off)
+{
+	const struct kdbus_msg *m = (const void *)(c->pool + off);
+	const struct kdbus_item *it;
+
+	for (it = m->items; (const uint8_t *)it < (const uint8_t *)m + m->size;
+	     it = (const void *)((const uint8_t *)it + ALIGN8(it->size)))
+		if (it->type == KDBUS_ITEM_PAYLOAD_MEMFD &&
+		    ((const struct kdbus_memfd *)it->data)->fd >= 0)
+			close(((const struct kdbus_memfd *)it->data)->fd);
+}
+
+static void fuzz_drain_fds(struct conn *c, uint64_t off)
+{
+	int got[16], n, k;
+
+	if (off >= c->pool_size)
+		return;
+	n = msg_fds(c, off, got, 16);
+	for (k = 0; k < n && k < 16; k++)
+		if (got[k] >= 0)
+			close(got[k]);
+	fuzz_close_memfd(c, off);
+	free_off(c, off);
+}
+
+static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type, uint64_t id);
+static int match_name_rule(struct conn *c, uint64_t cookie, uint64_t type,
+			   uint64_t old_id, uint64_t new_id, const char *name);
+static int update_attach(struct conn *c, uint64_t type, uint64_t v);
+static int conn_info(struct conn *c, uint64_t id, const char *name,
+		     uint64_t attach, const struct kdbus_info **info,
+		     uint64_t *off);
+static int recv_flags(struct conn *c, uint64_t flags, int64_t prio,
+		      struct kdbus_cmd_recv *out);
+
 /* A well-framed command with plausible but random semantics, so the fuzz
  * also reaches routing, quotas, matches and names, not only the parser. */
 static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
@@ -1406,11 +1458,70 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 		mask[i] = rnd() % 4 ? 0 : 1ull << (rnd() % 64);
 		filter[i] = rnd() % 2 ? rnd() : 0;
 	}
-	switch (rnd() % 8) {
+	switch (rnd() % 16) {
 	case 0:
 		return match_add(c, rnd() % 4, rnd() % 2 ? mask : NULL,
 				 BLOOM_SIZE * (1 + rnd() % 3), (int)(rnd() % 2),
 				 rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
+	case 8:	/* notification rules, sometimes for a name */
+		if (rnd() % 2)
+			return match_id_rule(c, rnd() % 4, KDBUS_ITEM_ID_ADD + rnd() % 2,
+					     rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
+		return match_name_rule(c, rnd() % 4, KDBUS_ITEM_NAME_ADD + rnd() % 3,
+				       KDBUS_MATCH_ID_ANY, rnd() % 2 ? c->id :
+				       KDBUS_MATCH_ID_ANY, rnd() % 2 ? names[rnd() % 3] : NULL);
+	case 9:	/* random metadata masks, ANY included */
+		return update_attach(c, KDBUS_ITEM_ATTACH_FLAGS_SEND + rnd() % 2,
+				     rnd() % 8 ? rnd() & _KDBUS_ATTACH_ALL :
+				     rnd() % 2 ? _KDBUS_ATTACH_ANY : rnd());
+	case 10: {	/* queries; results are kept or freed like messages */
+		const struct kdbus_info *in;
+		struct kdbus_cmd_list cl = { sizeof(cl), rnd() % 32, 0, 0, 0 };
+		struct kdbus_cmd_info ci = { sizeof(ci), 0, 0, 0, rnd() % 4 ? _KDBUS_ATTACH_ANY : rnd(), 0, 0 };
+		uint64_t off;
+		int ret;
+
+		switch (rnd() % 3) {
+		case 0:
+			ret = conn_info(c, rnd() % 2 ? other->id : rnd() % 64,
+					rnd() % 2 ? names[rnd() % 3] : NULL,
+					rnd() % 4 ? _KDBUS_ATTACH_ALL : rnd(), &in, &off);
+			break;
+		case 1:
+			ret = call(c->fd, KDBUS_CMD_LIST, &cl);
+			off = cl.offset;
+			break;
+		default:
+			ret = call(c->fd, KDBUS_CMD_BUS_CREATOR_INFO, &ci);
+			off = ci.offset;
+			break;
+		}
+		if (!ret) {
+			if (rnd() % 4)
+				free_off(c, off);
+			else
+				offs[rnd() % 8] = off;
+		}
+		return ret;
+	}
+	case 11: {	/* PEEK / DROP / priorities */
+		struct kdbus_cmd_recv rc;
+		int ret = recv_flags(c, rnd() % 8, (int64_t)(rnd() % 5) - 2, &rc);
+		int got[16], n, k;
+
+		if (ret)
+			return ret;
+		if (!(rc.msg.offset < c->pool_size))
+			return 0;	/* DROP */
+		if (!(rc.flags & KDBUS_RECV_PEEK)) {
+			n = msg_fds(c, rc.msg.offset, got, 16);
+			for (k = 0; k < n && k < 16; k++)
+				if (got[k] >= 0)
+					close(got[k]);
+			fuzz_close_memfd(c, rc.msg.offset);
+		}
+		return rnd() % 4 ? free_off(c, rc.msg.offset) : 0;
+	}
 	case 1: {
 		struct kdbus_cmd_match m = { sizeof(m), 0, 0, rnd() % 4 };
 
@@ -1474,7 +1585,17 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 	s.generation = rnd() % 4;
 	if (rnd() % 4 == 0)
 		s.dst_name = names[rnd() % 3];
-	return send_msg(c, &s, &info);
+	if (rnd() % 4 == 0) {	/* FDs in flight, also when receivers die */
+		s.fds = fuzz_fds;
+		s.n_fds = (int)(rnd() % 20);
+	}
+	{
+		int ret = send_msg(c, &s, &info);
+
+		if (!ret && s.send_flags)
+			fuzz_drain_fds(c, info.offset);
+		return ret;
+	}
 }
 
 struct fuzz_peer {
@@ -1509,7 +1630,12 @@ static void *fuzz_thread(void *p)
 			s.bloom = filter;
 		}
 		if (send_msg(f->c, &s, &info) == 0 && s.send_flags)
-			free_off(f->c, info.offset);
+			fuzz_drain_fds(f->c, info.offset);
+		/* name queues change under the broadcasts */
+		if ((f->rng >> 20) % 4 == 0)
+			name_cmd(f->c, (f->rng >> 24) % 2 ? KDBUS_CMD_NAME_ACQUIRE :
+				 KDBUS_CMD_NAME_RELEASE, "org.a.b",
+				 (f->rng >> 26) % 8, NULL);
 	}
 	return NULL;
 }
@@ -1531,6 +1657,14 @@ static int test_fuzz(void)
 	CHECK(scratch != MAP_FAILED && cmd);
 	memfd = make_memfd(8192, rnd() % 2);
 	rng_state ^= (uint64_t)getpid() << 20;
+	{
+		int pp[2], k;
+
+		CHECK(pipe(pp) == 0);
+		for (k = 0; k < 20; k++)
+			fuzz_fds[k] = k % 3 == 0 ? pp[0] : k % 3 == 1 ? pp[1] :
+				      k == 17 ? 1000 : memfd;
+	}
 	while (now_ns() < end) {
 		struct fuzz_peer peer = { &p, 0, 0, rnd() };
 		uint64_t offs[8] = { 0 };
@@ -1587,8 +1721,14 @@ received:
 				struct rmsg r;
 
 				while (recv_msg(rc, &r) == 0) {
+					int got[16], nf, k;
+
 					if (r.memfd >= 0)
 						close(r.memfd);
+					nf = msg_fds(rc, r.offset, got, 16);
+					for (k = 0; k < nf && k < 16; k++)
+						if (got[k] >= 0)
+							close(got[k]);
 					/* reply to calls now and then */
 					if (r.msg->flags &
 						    KDBUS_MSG_EXPECT_REPLY &&
@@ -1628,30 +1768,145 @@ received:
 	printf("  fuzz: %lu ioctls in %u s, %lu succeeded\n", n, fuzz_seconds,
 	       ok);
 	close(memfd);
+	close(fuzz_fds[0]);
+	close(fuzz_fds[1]);
 	free(cmd);
 	munmap(scratch, 8192 + sizeof(struct buf) * 2);
 	return 0;
 }
 
+#include "conformance.c"
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
+	const char *group;
 } tests[] = {
-	{ "framing", test_framing },
-	{ "hello-pool", test_hello_pool },
-	{ "unicast-sync-reply", test_unicast },
-	{ "timeouts-dead-peer", test_timeouts },
-	{ "broadcast-bloom", test_broadcast },
-	{ "memfd-seals", test_memfd },
-	{ "pool-full", test_pool_full },
-	{ "names", test_names },
-	{ "fuzz", test_fuzz },
+	{ "framing", test_framing, "base" },
+	{ "hello-pool", test_hello_pool, "base" },
+	{ "unicast-sync-reply", test_unicast, "base" },
+	{ "timeouts-dead-peer", test_timeouts, "base" },
+	{ "broadcast-bloom", test_broadcast, "base" },
+	{ "memfd-seals", test_memfd, "base" },
+	{ "pool-full", test_pool_full, "base" },
+	{ "names", test_names, "base" },
+	/* shared/kdbus-abi-full.md section 35, by line number */
+	{ "c01-negotiate-flags", c01_negotiate_flags, "kinds" },
+	{ "c02-negotiate-items", c02_negotiate_items, "kinds" },
+	{ "c03-hello-two-kinds", c03_hello_two_kinds, "kinds" },
+	{ "c04-hello-unprivileged", c04_hello_unprivileged, "kinds" },
+	{ "c05-hello-name-item", c05_hello_name_item, "kinds" },
+	{ "c06-kinds-commands", c06_kinds_commands, "kinds" },
+	{ "c07-no-bus-required-mask", c07_no_bus_required_mask, "kinds" },
+	{ "c08-meta-creds-implicit", c08_meta_creds_implicit, "metadata" },
+	{ "c09-meta-recv-zero", c09_meta_recv_zero, "metadata" },
+	{ "c10-meta-send-mask", c10_meta_send_mask, "metadata" },
+	{ "c11-meta-pids", c11_meta_pids, "metadata" },
+	{ "c12-meta-auxgroups", c12_meta_auxgroups, "metadata" },
+	{ "c13-meta-names", c13_meta_names, "metadata" },
+	{ "c14-meta-description", c14_meta_description, "metadata" },
+	{ "c15-meta-caps", c15_meta_caps, "metadata" },
+	{ "c16-meta-optional-items", c16_meta_optional_items, "metadata" },
+	{ "c17-meta-timestamp-seqnum", c17_meta_timestamp_seqnum, "metadata" },
+	{ "c18-meta-per-receiver", c18_meta_per_receiver, "metadata" },
+	{ "c19-meta-snapshot-at-send", c19_meta_snapshot_at_send, "metadata" },
+	{ "c20-meta-faked-creds", c20_meta_faked_creds, "metadata" },
+	{ "c21-faked-unprivileged", c21_faked_unprivileged, "metadata" },
+	{ "c22-meta-namespaces", c22_meta_namespaces, "metadata" },
+	{ "c23-name-acquire-free", c23_name_acquire_free, "names" },
+	{ "c24-name-reacquire", c24_name_reacquire, "names" },
+	{ "c25-name-queue", c25_name_queue, "names" },
+	{ "c26-name-queue-repeat", c26_name_queue_repeat, "names" },
+	{ "c27-name-eexist", c27_name_eexist, "names" },
+	{ "c28-name-leave-queue", c28_name_leave_queue, "names" },
+	{ "c29-name-replace", c29_name_replace, "names" },
+	{ "c30-name-replaced-owner", c30_name_replaced_owner, "names" },
+	{ "c31-name-jump-queue", c31_name_jump_queue, "names" },
+	{ "c32-name-fifo", c32_name_fifo, "names" },
+	{ "c33-name-limit", c33_name_limit, "names" },
+	{ "c34-name-release", c34_name_release, "names" },
+	{ "c35-name-disconnect", c35_name_disconnect, "names" },
+	{ "c36-name-bad-flags", c36_name_bad_flags, "names" },
+	{ "c37-name-own-policy", c37_name_own_policy, "names" },
+	{ "c38-notify-id", c38_notify_id, "notify" },
+	{ "c39-notify-specific", c39_notify_specific, "notify" },
+	{ "c40-notify-shape", c40_notify_shape, "notify" },
+	{ "c41-notify-match-entry", c41_notify_match_entry, "notify" },
+	{ "c42-reply-notify-unmatched", c42_reply_notify_unmatched, "notify" },
+	{ "c43-notify-no-monitor", c43_notify_no_monitor, "notify" },
+	{ "c44-notify-before-return", c44_notify_before_return, "notify" },
+	{ "c45-notify-dropped", c45_notify_dropped, "notify" },
+	{ "c46-notify-activator", c46_notify_activator, "notify" },
+	{ "c47-conn-info", c47_conn_info, "queries" },
+	{ "c48-conn-info-errors", c48_conn_info_errors, "queries" },
+	{ "c49-conn-info-meta", c49_conn_info_meta, "queries" },
+	{ "c50-bus-creator-info", c50_bus_creator_info, "queries" },
+	{ "c51-list-unique", c51_list_unique, "queries" },
+	{ "c52-list-names", c52_list_names, "queries" },
+	{ "c53-list-unique-names", c53_list_unique_names, "queries" },
+	{ "c54-list-flags", c54_list_flags, "queries" },
+	{ "c55-query-pool", c55_query_pool, "queries" },
+	{ "c56-fds-install", c56_fds_install, "fds" },
+	{ "c57-fds-no-accept", c57_fds_no_accept, "fds" },
+	{ "c58-fds-kinds", c58_fds_kinds, "fds" },
+	{ "c59-fds-broadcast", c59_fds_broadcast, "fds" },
+	{ "c60-fds-inflight", c60_fds_inflight, "fds" },
+	{ "c61-fds-rlimit", c61_fds_rlimit, "fds" },
+	{ "c62-fds-peek-drop", c62_fds_peek_drop, "fds" },
+	{ "c63-fds-sync-reply", c63_fds_sync_reply, "fds" },
+	{ "c64-cancel-fd", c64_cancel_fd, "cancel" },
+	{ "c65-cancel-fd-rules", c65_cancel_fd_rules, "cancel" },
+	{ "c66-recv-peek", c66_recv_peek, "recv" },
+	{ "c67-recv-drop", c67_recv_drop, "recv" },
+	{ "c68-drop-priority", c68_drop_priority, "recv" },
+	{ "c69-recv-priority", c69_recv_priority, "recv" },
+	{ "c70-dropped-counter", c70_dropped_counter, "recv" },
+	{ "c71-sync-sa-restart", c71_sync_sa_restart, "sync" },
+	{ "c72-sync-eintr-repeat", c72_sync_eintr_repeat, "sync" },
+	{ "c73-sync-interrupted-deadline", c73_sync_interrupted_deadline, "sync" },
+	{ "c74-timeouts", c74_timeouts, "sync" },
+	{ "c75-cookie-zero", c75_cookie_zero, "sync" },
+	{ "c76-policy-default-talk", c76_policy_default_talk, "policy" },
+	{ "c77-policy-talk-grant", c77_policy_talk_grant, "policy" },
+	{ "c78-policy-reply-window", c78_policy_reply_window, "policy" },
+	{ "c79-policy-broadcast", c79_policy_broadcast, "policy" },
+	{ "c80-policy-user-group", c80_policy_user_group, "policy" },
+	{ "c81-policy-wildcard", c81_policy_wildcard, "policy" },
+	{ "c82-policy-holder-unique", c82_policy_holder_unique, "policy" },
+	{ "c83-policy-update-atomic", c83_policy_update_atomic, "policy" },
+	{ "c84-policy-item-order", c84_policy_item_order, "policy" },
+	{ "c85-policy-update-ordinary", c85_policy_update_ordinary, "policy" },
+	{ "c86-endpoint-make", c86_endpoint_make, "endpoints" },
+	{ "c87-endpoint-empty-policy", c87_endpoint_empty_policy, "endpoints" },
+	{ "c88-endpoint-grant", c88_endpoint_grant, "endpoints" },
+	{ "c89-endpoint-notify-see", c89_endpoint_notify_see, "endpoints" },
+	{ "c90-endpoint-kinds", c90_endpoint_kinds, "endpoints" },
+	{ "c91-endpoint-close", c91_endpoint_close, "endpoints" },
+	{ "c92-endpoint-update-badfd", c92_endpoint_update_badfd, "endpoints" },
+	{ "c93-activator-queue", c93_activator_queue, "activators" },
+	{ "c94-activator-unique", c94_activator_unique, "activators" },
+	{ "c95-activator-handover", c95_activator_handover, "activators" },
+	{ "c96-activator-sync-call", c96_activator_sync_call, "activators" },
+	{ "c97-activator-take-back", c97_activator_take_back, "activators" },
+	{ "c98-activator-fds-dropped", c98_activator_fds_dropped, "activators" },
+	{ "c99-monitor-traffic", c99_monitor_traffic, "monitors" },
+	{ "c100-monitor-meta-fds", c100_monitor_meta_fds, "monitors" },
+	{ "c101-monitor-invisible", c101_monitor_invisible, "monitors" },
+	{ "c102-monitor-drops", c102_monitor_drops, "monitors" },
+	{ "c103-conn-limit", c103_conn_limit, "quotas" },
+	{ "c104-queue-per-user", c104_queue_per_user, "quotas" },
+	{ "c105-kernel-slot", c105_kernel_slot, "quotas" },
+	{ "c106-match-limit", c106_match_limit, "quotas" },
+	{ "fuzz", test_fuzz, "base" },
 };
+
+#define N_TESTS (sizeof(tests) / sizeof(tests[0]))
 
 int main(int argc, char **argv)
 {
-	size_t i;
-	int k, ran = 0;
+	int st[N_TESTS], k, ran = 0, notimpl_n = 0, env_n = 0;
+	const char *groups[N_TESTS];
+	size_t i, j, n_groups = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	for (k = 1; k < argc; k++) {
@@ -1662,21 +1917,58 @@ int main(int argc, char **argv)
 		else
 			break;
 	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		int want = k >= argc, j, rc;
+	for (i = 0; i < N_TESTS; i++) {
+		int want = k >= argc, jj, rc;
 
-		for (j = k; j < argc; j++)
-			if (!strcmp(argv[j], tests[i].name))
+		st[i] = -2;
+		for (jj = k; jj < argc; jj++)
+			if (!strcmp(argv[jj], tests[i].name) ||
+			    !strcmp(argv[jj], tests[i].group))
 				want = 1;
 		if (!want)
 			continue;
 		current = tests[i].name;
+		skip_reason[0] = '\0';
 		rc = tests[i].fn();
-		printf("%s %s\n", rc ? "FAIL" : "ok  ", tests[i].name);
+		st[i] = rc;
+		if (rc == NOTIMPL)
+			printf("SKIP %s (not implemented: %s)\n", tests[i].name,
+			       skip_reason);
+		else if (rc == ENVSKIP)
+			printf("SKIP %s (environment: %s)\n", tests[i].name,
+			       skip_reason);
+		else
+			printf("%s %s\n", rc ? "FAIL" : "ok  ", tests[i].name);
 		fflush(stdout);
-		failures += rc != 0;
+		failures += rc != 0 && rc != NOTIMPL && rc != ENVSKIP;
+		notimpl_n += rc == NOTIMPL;
+		env_n += rc == ENVSKIP;
 		ran++;
 	}
-	printf("%d of %d tests failed\n", failures, ran);
+	/* per group: passed / not implemented / environment / failed */
+	for (i = 0; i < N_TESTS; i++) {
+		for (j = 0; j < n_groups; j++)
+			if (!strcmp(groups[j], tests[i].group))
+				break;
+		if (j == n_groups)
+			groups[n_groups++] = tests[i].group;
+	}
+	for (j = 0; j < n_groups; j++) {
+		int p = 0, n = 0, e = 0, f = 0;
+
+		for (i = 0; i < N_TESTS; i++) {
+			if (strcmp(tests[i].group, groups[j]) || st[i] == -2)
+				continue;
+			p += st[i] == 0;
+			n += st[i] == NOTIMPL;
+			e += st[i] == ENVSKIP;
+			f += st[i] != 0 && st[i] != NOTIMPL && st[i] != ENVSKIP;
+		}
+		if (p + n + e + f)
+			printf("group %-10s %2d passed, %2d not implemented, %d environment, %d failed\n",
+			       groups[j], p, n, e, f);
+	}
+	printf("%d of %d tests failed (%d not implemented, %d skipped for the environment)\n",
+	       failures, ran, notimpl_n, env_n);
 	return failures ? 1 : 0;
 }

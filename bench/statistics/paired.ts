@@ -1,0 +1,121 @@
+// Statistics on paired repetitions: baseline and candidate measured back to back (ABBA order) inside one run, so
+// the machine's drift hits both members of a pair and cancels in their ratio.
+import { percentileInterval } from './bootstrap.js';
+import { median } from './estimators.js';
+import { normalUpperTail } from './normal.js';
+import { mulberry32, randomIndex } from './random.js';
+
+/** candidate[i] / baseline[i] for every pair where both are finite and the baseline is not zero. */
+export function pairedRatios(baseline: readonly number[], candidate: readonly number[]): number[] {
+  if (baseline.length !== candidate.length) throw new RangeError(`unpaired samples: ${baseline.length} baseline vs ${candidate.length} candidate values`);
+  const out: number[] = [];
+  for (let i = 0; i < baseline.length; i++) {
+    const b = baseline[i]!;
+    const c = candidate[i]!;
+    if (Number.isFinite(b) && Number.isFinite(c) && b !== 0) out.push(c / b);
+  }
+  return out;
+}
+
+export interface RatioInterval {
+  /** Median of the paired ratios. */
+  ratio: number;
+  low: number;
+  high: number;
+  n: number;
+}
+
+/** Median paired ratio with a percentile-bootstrap CI over the pairs (each pair is resampled whole). */
+export function pairedRatioCI(ratios: readonly number[], o: { level?: number; resamples?: number; seed?: number } = {}): RatioInterval {
+  const { level = 0.95, resamples = 2000, seed = 1 } = o;
+  const n = ratios.length;
+  if (n === 0) return { ratio: NaN, low: NaN, high: NaN, n };
+  const m = median(ratios);
+  if (n === 1) return { ratio: m, low: m, high: m, n };
+  const rand = mulberry32(seed);
+  const meds = new Float64Array(resamples);
+  const s = new Array<number>(n);
+  for (let b = 0; b < resamples; b++) {
+    for (let i = 0; i < n; i++) s[i] = ratios[randomIndex(rand, n)]!;
+    meds[b] = median(s);
+  }
+  return { ratio: m, ...percentileInterval(meds, level), n };
+}
+
+export interface SignedRankResult {
+  /** Sum of the ranks of the positive differences (zeros dropped, ties mid-ranked). */
+  wPlus: number;
+  /** Number of non-zero differences used. */
+  n: number;
+  /** Two-sided p. */
+  p: number;
+  /** One-sided p for "the differences tend to be positive". */
+  pGreater: number;
+  /** One-sided p for "the differences tend to be negative". */
+  pLess: number;
+  method: 'exact' | 'normal';
+}
+
+export const SIGNED_RANK_EXACT_MAX_N = 60;
+
+/**
+ * Wilcoxon signed-rank test of "the differences are symmetric about 0" (Wilcoxon 1945; Hollander, Wolfe &
+ * Chicken, Nonparametric Statistical Methods, 3rd ed., 2014, §3.1). Zero differences are dropped (Wilcoxon's
+ * convention), tied |differences| get mid-ranks. Exact p for n <= 60: the permutation distribution of W+ under
+ * random signs, conditional on the observed mid-ranks (doubled to stay integral, counted by dynamic programming);
+ * above that the normal approximation with the tie-corrected variance n(n+1)(2n+1)/24 − Σ(t³−t)/48 and a
+ * continuity correction.
+ */
+export function wilcoxonSignedRank(differences: readonly number[]): SignedRankResult {
+  const d = differences.filter((x) => Number.isFinite(x) && x !== 0);
+  const n = d.length;
+  if (n === 0) return { wPlus: 0, n: 0, p: 1, pGreater: 1, pLess: 1, method: 'exact' };
+  const order = d.map((x, i) => [Math.abs(x), i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Array<number>(n);
+  const ties: number[] = [];
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && order[j + 1]![0] === order[i]![0]) j++;
+    for (let k = i; k <= j; k++) ranks[order[k]![1]] = (i + j) / 2 + 1;
+    if (j > i) ties.push(j - i + 1);
+    i = j + 1;
+  }
+  let wPlus = 0;
+  for (let i = 0; i < n; i++) if (d[i]! > 0) wPlus += ranks[i]!;
+  const mean = (n * (n + 1)) / 4;
+  if (n <= SIGNED_RANK_EXACT_MAX_N) {
+    const doubled = ranks.map((r) => Math.round(2 * r));
+    const total = doubled.reduce((a, b) => a + b, 0);
+    const ways = new Float64Array(total + 1);
+    ways[0] = 1;
+    for (const r of doubled) for (let s = total; s >= r; s--) ways[s]! += ways[s - r]!;
+    const all = Math.pow(2, n);
+    const w2 = Math.round(2 * wPlus);
+    let ge = 0;
+    let le = 0;
+    let far = 0;
+    const dist = Math.abs(w2 - total / 2);
+    for (let s = 0; s <= total; s++) {
+      const c = ways[s]!;
+      if (!c) continue;
+      if (s >= w2) ge += c;
+      if (s <= w2) le += c;
+      if (Math.abs(s - total / 2) >= dist - 1e-9) far += c;
+    }
+    return { wPlus, n, p: Math.min(1, far / all), pGreater: Math.min(1, ge / all), pLess: Math.min(1, le / all), method: 'exact' };
+  }
+  const variance = (n * (n + 1) * (2 * n + 1)) / 24 - ties.reduce((a, t) => a + (t * t * t - t), 0) / 48;
+  if (variance <= 0) return { wPlus, n, p: 1, pGreater: 1, pLess: 1, method: 'normal' };
+  const sd = Math.sqrt(variance);
+  const zUp = (wPlus - mean - 0.5) / sd;
+  const zDown = (wPlus - mean + 0.5) / sd;
+  const pGreater = normalUpperTail(zUp);
+  const pLess = 1 - normalUpperTail(zDown);
+  const z = Math.max(0, Math.abs(wPlus - mean) - 0.5) / sd;
+  return { wPlus, n, p: Math.min(1, 2 * normalUpperTail(z)), pGreater, pLess, method: 'normal' };
+}
+
+/** The smallest one-sided p the exact signed-rank test can reach with n pairs: 2^-n. */
+export function smallestSignedRankP(n: number): number {
+  return Math.pow(2, -n);
+}

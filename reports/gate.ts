@@ -1,0 +1,192 @@
+// The gate's verdict: baseline and candidate were measured in one run, repetition i of one right next to
+// repetition i of the other (ABBA order), so the machine's drift hits both members of a pair alike. Per case and
+// metric the verdict reads the paired ratios candidate_i / baseline_i:
+//   - a percentile-bootstrap 95% CI of their median, and
+//   - a one-sided Wilcoxon signed-rank test of their logs (is the candidate systematically worse / better?).
+// A regression is a change whose whole CI lies beyond the threshold (the threshold is applied to the CI, not
+// to the point estimate) and whose signed-rank p is below alpha. So a gate fails only when the data show, with
+// 95% confidence, a change larger than the threshold.
+import { caseLabel, type CaseResult, type ResultDocument } from '../bench/result.js';
+import { pairedRatioCI, seedOf, smallestSignedRankP, wilcoxonSignedRank } from '../bench/statistics/index.js';
+import { GATED_METRICS, metric, type Better } from './metrics.js';
+import { caseId } from './model.js';
+import type { CaseNotCompared, Verdict } from './compare.js';
+
+export interface GateOptions {
+  /** Relative change the CI must clear for medians, throughput, CPU (0.02 = 2%). */
+  threshold: number;
+  /** The same for tail percentiles. */
+  tailThreshold: number;
+  /** Level of the one-sided signed-rank test. */
+  alpha: number;
+  metrics: readonly string[];
+  resamples: number;
+}
+
+export const DEFAULT_GATE_OPTIONS: GateOptions = {
+  threshold: 0.02,
+  tailThreshold: 0.1,
+  alpha: 0.05,
+  metrics: GATED_METRICS,
+  resamples: 2000,
+};
+
+export interface GateMetricResult {
+  case: string;
+  label: string;
+  metric: string;
+  metricLabel: string;
+  unit: string;
+  better: Better;
+  pairs: number;
+  baselineMedian: number;
+  candidateMedian: number;
+  /** Median paired ratio candidate/baseline and its 95% CI. */
+  ratio: number;
+  low: number;
+  high: number;
+  /** One-sided signed-rank p in the direction of the change (worse for a regression, better for an improvement). */
+  p: number;
+  threshold: number;
+  verdict: Verdict;
+  note?: string;
+}
+
+export interface GateResult {
+  baseline: { spec: string; runId: string };
+  candidate: { spec: string; runId: string };
+  options: GateOptions;
+  results: GateMetricResult[];
+  notCompared: CaseNotCompared[];
+  /** Ran for the baseline, errored for the candidate: fails the gate like a regression. */
+  broken: CaseNotCompared[];
+  warnings: string[];
+  regressions: number;
+  improvements: number;
+}
+
+function byPair(c: CaseResult, extract: (r: CaseResult['repetitions'][number]) => number | undefined): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const r of c.repetitions) {
+    const v = extract(r);
+    if (v !== undefined && Number.isFinite(v)) m.set(r.index, v);
+  }
+  return m;
+}
+
+function medianOf(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const n = s.length;
+  return n ? (n % 2 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2) : NaN;
+}
+
+/** Pair the baseline's and the candidate's cases, and their repetitions by index (the pair number). */
+export function gateVerdicts(
+  baseline: ResultDocument,
+  candidate: ResultDocument,
+  specs: { baseline: string; candidate: string },
+  partial: Partial<GateOptions> = {},
+): GateResult {
+  const o: GateOptions = { ...DEFAULT_GATE_OPTIONS, ...partial };
+  for (const id of o.metrics) metric(id);
+  const results: GateMetricResult[] = [];
+  const notCompared: CaseNotCompared[] = [];
+  const broken: CaseNotCompared[] = [];
+  const warnings: string[] = [];
+  // One transport per side (two builds, two daemons, two transports): pair by everything but the transport name;
+  // the same transports on both sides: pair by the whole key.
+  const one = (d: ResultDocument) => new Set(d.cases.map((c) => c.key.transport)).size === 1;
+  const withTransport = !(one(baseline) && one(candidate));
+  const keyOf = (c: CaseResult) => caseId(c.key, { withTransport });
+  const cand = new Map(candidate.cases.map((c) => [keyOf(c), c]));
+  let tooFewPairs = false;
+  for (const base of baseline.cases) {
+    const id = keyOf(base);
+    const c = cand.get(id);
+    // one transport per side: the case without the side names ("rpc 64B same-core")
+    const label = withTransport ? caseLabel(base.key) : caseLabel(base.key).split(' ').slice(1).join(' ');
+    if (!c) {
+      notCompared.push({ case: id, label, why: 'not measured for the candidate' });
+      continue;
+    }
+    if (base.state !== 'ok' || c.state !== 'ok') {
+      const why = `baseline ${base.state}${base.reason ? ` (${base.reason})` : ''}, candidate ${c.state}${c.reason ? ` (${c.reason})` : ''}`;
+      (base.state === 'ok' && c.state === 'errored' ? broken : notCompared).push({ case: id, label, why });
+      continue;
+    }
+    for (const metricId of o.metrics) {
+      const def = metric(metricId);
+      const a = byPair(base, def.extract);
+      const b = byPair(c, def.extract);
+      const ratios: number[] = [];
+      const av: number[] = [];
+      const bv: number[] = [];
+      for (const [i, x] of a) {
+        const y = b.get(i);
+        if (y === undefined || x === 0) continue;
+        ratios.push(y / x);
+        av.push(x);
+        bv.push(y);
+      }
+      if (!ratios.length) continue;
+      const ci = pairedRatioCI(ratios, { resamples: o.resamples, seed: seedOf(`${id}|${metricId}`) });
+      const test = wilcoxonSignedRank(ratios.map((r) => Math.log(r)));
+      if (smallestSignedRankP(ratios.length) >= o.alpha) tooFewPairs = true;
+      const threshold = def.tail ? o.tailThreshold : o.threshold;
+      // "worse" is up for lower-is-better metrics
+      const up = def.better === 'lower';
+      const worseBeyond = up ? ci.low > 1 + threshold : ci.high < 1 - threshold;
+      const betterBeyond = up ? ci.high < 1 - threshold : ci.low > 1 + threshold;
+      const pWorse = up ? test.pGreater : test.pLess;
+      const pBetter = up ? test.pLess : test.pGreater;
+      let verdict: Verdict = 'unchanged';
+      let note: string | undefined;
+      if (worseBeyond && pWorse < o.alpha) verdict = 'regression';
+      else if (betterBeyond && pBetter < o.alpha) verdict = 'improvement';
+      else {
+        const pointWorse = up ? ci.ratio > 1 + threshold : ci.ratio < 1 - threshold;
+        const pointBetter = up ? ci.ratio < 1 - threshold : ci.ratio > 1 + threshold;
+        if (pointWorse || pointBetter) note = 'beyond threshold, but its CI reaches inside: more pairs would tell';
+      }
+      results.push({
+        case: id,
+        label,
+        metric: metricId,
+        metricLabel: def.label,
+        unit: def.unit,
+        better: def.better,
+        pairs: ratios.length,
+        baselineMedian: medianOf(av),
+        candidateMedian: medianOf(bv),
+        ratio: ci.ratio,
+        low: ci.low,
+        high: ci.high,
+        p: verdict === 'improvement' ? pBetter : pWorse,
+        threshold,
+        verdict,
+        ...(note ? { note } : {}),
+      });
+    }
+  }
+  for (const c of candidate.cases)
+    if (!baseline.cases.some((b) => keyOf(b) === keyOf(c))) notCompared.push({ case: keyOf(c), label: caseLabel(c.key), why: 'not measured for the baseline' });
+  if (tooFewPairs)
+    warnings.push(`some cases have too few pairs for the signed-rank test to reach p < ${o.alpha} (5 pairs is the minimum at 0.05): they cannot fail the gate`);
+  if (!results.length) warnings.push('no case was measured on both sides: nothing was gated');
+  if (baseline.host.env === 'lab-tcg') warnings.push('the run is emulated (lab-tcg): timings are for correctness only, not for gating');
+  return {
+    baseline: { spec: specs.baseline, runId: baseline.runId },
+    candidate: { spec: specs.candidate, runId: candidate.runId },
+    options: o,
+    results,
+    notCompared,
+    broken,
+    warnings,
+    regressions: results.filter((r) => r.verdict === 'regression').length + broken.length,
+    improvements: results.filter((r) => r.verdict === 'improvement').length,
+  };
+}
+
+export function gateExitCode(g: GateResult): 0 | 1 {
+  return g.regressions > 0 ? 1 : 0;
+}
