@@ -45,7 +45,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
     .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
     .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
-    .option('--budget <time>', 'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts', DEFAULTS.budget)
+    .option(
+      '--budget <time>',
+      'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts',
+      DEFAULTS.budget,
+    )
     .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
     .option('--min-repetitions <n>', 'repetitions every case gets first (with --budget 0: before early stop may apply)', DEFAULTS.minRepetitions)
     .option('--ci-target <percent>', 'precision target: 95% CI half-width of the median p50 (cases missing it are marked; 0 = none)', DEFAULTS.ciTarget)
@@ -58,7 +62,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--no-progress', 'no progress bar')
     .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
     .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
-    .option('--plugin <lib.so[=name]>', 'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--plugin <lib.so[=name]>',
+      'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
     .addOption(
       new Option(
@@ -143,7 +151,10 @@ async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[
   const hostFile = saved.path || '(stdout)';
   const files = lab.run && saved.path && !saved.fallback ? (await bundle(opts.out, runId, saved.path, labPart)).files : [hostFile];
   const docs = [{ file: files[0]!, doc }, ...(labPart?.document && files[1] ? [{ file: files[1], doc: labPart.document }] : [])];
-  const text = docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') + findingsSummary(docs) + (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
+  const text =
+    docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') +
+    findingsSummary(docs) +
+    (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
   if (opts.json) {
     process.stderr.write(`${text}\n`);
     process.stdout.write(`${JSON.stringify(docs.length > 1 ? docs.map((d) => d.doc) : doc, null, 1)}\n`);

@@ -66,7 +66,9 @@ export function planLab(
   const kernel = requested.filter((t) => LAB_TRANSPORTS.includes(t) && !onHost.has(t));
   if (!kernel.length) return { run: false, why: 'every requested transport runs on the host' };
   const explicit = Boolean(flags.transports);
-  const references = explicit ? requested.filter((t) => !kernel.includes(t) && !LAB_TRANSPORTS.includes(t)) : LAB_REFERENCES.filter((t) => requested.includes(t));
+  const references = explicit
+    ? requested.filter((t) => !kernel.includes(t) && !LAB_TRANSPORTS.includes(t))
+    : LAB_REFERENCES.filter((t) => requested.includes(t));
   const given = (name: keyof typeof DEFAULTS) => flags[name as keyof RawRunFlags] !== undefined && flags[name as keyof RawRunFlags] !== DEFAULTS[name];
   const options: RunOptions = {
     ...opts,
@@ -93,7 +95,10 @@ export class RunProgress {
   private lastLine = 0;
   private phase = 'host';
 
-  constructor(private readonly enabled: boolean, private readonly tty = process.stderr.isTTY) {}
+  constructor(
+    private readonly enabled: boolean,
+    private readonly tty = process.stderr.isTTY,
+  ) {}
 
   setPhase(phase: string): void {
     this.phase = phase;
@@ -105,7 +110,12 @@ export class RunProgress {
     if (!this.enabled) return;
     if (this.tty) {
       if (!this.bar) {
-        this.bar = new SingleBar({ format: ` ${this.phase} {bar} {value}/{total} repetitions | {eta_formatted} left | {label}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 });
+        this.bar = new SingleBar({
+          format: ` ${this.phase} {bar} {value}/{total} repetitions | {eta_formatted} left | {label}`,
+          stream: process.stderr,
+          hideCursor: true,
+          etaBuffer: 50,
+        });
       }
       if (!this.bar.isActive) this.bar.start(total, 0, { label });
       this.bar.setTotal(total);
@@ -144,7 +154,9 @@ export interface LabPart {
 export async function runLabPart(plan: LabPlan, dir: string, progress: RunProgress, signal: AbortSignal): Promise<LabPart> {
   const t0 = Date.now();
   progress.setPhase('lab');
-  progress.log(`lab: measuring ${plan.transports.join(', ')} inside the lab kernel (qemu; sizes ${plan.options.sizes.join(',')}, ${plan.options.placements.join(',')}, subscribers ${plan.options.subscribers.join(',')}); --no-lab skips this`);
+  progress.log(
+    `lab: measuring ${plan.transports.join(', ')} inside the lab kernel (qemu; sizes ${plan.options.sizes.join(',')}, ${plan.options.placements.join(',')}, subscribers ${plan.options.subscribers.join(',')}); --no-lab skips this`,
+  );
   try {
     const r = await labRunDocument({ ...plan.options, out: dir }, 'ipcbench-6.1', {
       out: dir,
@@ -160,7 +172,8 @@ export async function runLabPart(plan: LabPlan, dir: string, progress: RunProgre
     return { document: r.document, file: r.file, seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
     progress.stop();
-    if (e instanceof LabError || (e as Error).name === 'LabInterrupted') return { failure: (e as Error).message.split('\n')[0]!, seconds: (Date.now() - t0) / 1000 };
+    if (e instanceof LabError || (e as Error).name === 'LabInterrupted')
+      return { failure: (e as Error).message.split('\n')[0]!, seconds: (Date.now() - t0) / 1000 };
     return { failure: `the lab failed: ${(e as Error).message.split('\n')[0]}`, seconds: (Date.now() - t0) / 1000 };
   }
 }

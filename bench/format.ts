@@ -146,7 +146,9 @@ export function summaryText(doc: ResultDocument, file?: string): string {
   const marked = doc.cases.filter(missed);
   if (marked.length) {
     const t = targetText(marked[0]!.precision!.target);
-    lines.push(`${MISSED_MARK} p50 CI wider than the ${t} target${doc.precision?.budgetExhausted ? ' when the time budget ran out' : ''} (more time: --budget; why: docs/statistics.md)`);
+    lines.push(
+      `${MISSED_MARK} p50 CI wider than the ${t} target${doc.precision?.budgetExhausted ? ' when the time budget ran out' : ''} (more time: --budget; why: docs/statistics.md)`,
+    );
   }
   if (doc.precision?.budgetMs) lines.push(`time budget ${(doc.precision.budgetMs / 1000).toFixed(0)} s, used ${(doc.precision.elapsedMs / 1000).toFixed(0)} s`);
   const last = precisionLine(doc);

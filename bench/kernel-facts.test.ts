@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import { cmdlineParam, collectKernelFacts, kernelFactsLine, mitigationSummary, parseConfig, preemptionModel, userNamespaces } from './kernel-facts.js';
 import { kernelFactsSchema } from './result.js';
 
-const DEBIAN = parseConfig('CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PREEMPT_DYNAMIC=y\nCONFIG_HZ=250\nCONFIG_CPU_MITIGATIONS=y\nCONFIG_USER_NS=y\n# CONFIG_PREEMPT is not set\nCONFIG_X="q"\n');
+const DEBIAN = parseConfig(
+  'CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PREEMPT_DYNAMIC=y\nCONFIG_HZ=250\nCONFIG_CPU_MITIGATIONS=y\nCONFIG_USER_NS=y\n# CONFIG_PREEMPT is not set\nCONFIG_X="q"\n',
+);
 
 test('config lines parse to a map; unset options are absent; quotes are dropped', () => {
   assert.equal(DEBIAN.get('CONFIG_HZ'), '250');

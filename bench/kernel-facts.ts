@@ -62,7 +62,16 @@ export function preemptionModel(i: { debugfs?: string; config?: Map<string, stri
   if (sel) return dynamic ? `${sel} (dynamic)` : sel;
   if (c?.get('CONFIG_PREEMPT_RT') === 'y' || /PREEMPT_RT/.test(i.unameV ?? '')) return 'rt';
   if (c) {
-    const built = c.get('CONFIG_PREEMPT_NONE') === 'y' ? 'none' : c.get('CONFIG_PREEMPT_VOLUNTARY') === 'y' ? 'voluntary' : c.get('CONFIG_PREEMPT_LAZY') === 'y' && c.get('CONFIG_PREEMPT') !== 'y' ? 'lazy' : c.get('CONFIG_PREEMPT') === 'y' ? 'full' : 'none';
+    const built =
+      c.get('CONFIG_PREEMPT_NONE') === 'y'
+        ? 'none'
+        : c.get('CONFIG_PREEMPT_VOLUNTARY') === 'y'
+          ? 'voluntary'
+          : c.get('CONFIG_PREEMPT_LAZY') === 'y' && c.get('CONFIG_PREEMPT') !== 'y'
+            ? 'lazy'
+            : c.get('CONFIG_PREEMPT') === 'y'
+              ? 'full'
+              : 'none';
     if (!dynamic) return built;
     const boot = i.cmdline ? cmdlineParam(i.cmdline, 'preempt') : undefined;
     return `${boot ?? built} (dynamic${boot ? ', preempt= on the command line' : ''})`;
@@ -102,14 +111,18 @@ export function mitigationSummary(vulns: Record<string, string>, config: Map<str
   const vulnerable = names.filter((n) => /^Vulnerable/.test(vulns[n]!));
   if (!names.length) return builtOff ? 'off (kernel built without CPU_MITIGATIONS)' : 'unknown (no /sys/devices/system/cpu/vulnerabilities)';
   const pti = /PTI/.test(vulns.meltdown ?? '') ? ' (PTI)' : '';
-  const parts = [`${mitigated.length} mitigated${pti}`, `${vulnerable.length} vulnerable`, `${names.length - mitigated.length - vulnerable.length} not affected`];
+  const parts = [
+    `${mitigated.length} mitigated${pti}`,
+    `${vulnerable.length} vulnerable`,
+    `${names.length - mitigated.length - vulnerable.length} not affected`,
+  ];
   if (builtOff) return `off (kernel built without CPU_MITIGATIONS): ${parts.join(', ')}`;
   return `${mitigated.length ? 'on' : 'none needed on this CPU'}: ${parts.join(', ')}${param ? ` (mitigations=${param})` : ''}`;
 }
 
 export function readVulnerabilities(dir = '/sys/devices/system/cpu/vulnerabilities'): Record<string, string> {
   const out: Record<string, string> = {};
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

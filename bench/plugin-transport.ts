@@ -31,7 +31,9 @@ export function loadPluginTransport(file: string, name?: string): Transport {
     accessSync(path, constants.R_OK);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`--plugin ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read it (${(err as NodeJS.ErrnoException).code})`}`);
+    throw new UsageError(
+      `--plugin ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read it (${(err as NodeJS.ErrnoException).code})`}`,
+    );
   }
   let info: PluginInfo;
   try {

@@ -51,13 +51,22 @@ const within = widths.filter((w) => w <= target).length;
 const pct = (x: number) => (Number.isFinite(x) ? `±${(x * 100).toFixed(2)}%` : '∞');
 const reps = measured.map((c) => c.repetitions.length);
 const rows = [
-  ['cases measured', `${measured.length} (of ${doc.cases.length}; ${doc.cases.filter((c) => c.state === 'errored').length} errored, ${doc.cases.filter((c) => c.state === 'skipped' || c.state === 'unavailable').length} skipped/unavailable)`],
+  [
+    'cases measured',
+    `${measured.length} (of ${doc.cases.length}; ${doc.cases.filter((c) => c.state === 'errored').length} errored, ${doc.cases.filter((c) => c.state === 'skipped' || c.state === 'unavailable').length} skipped/unavailable)`,
+  ],
   [`cases within ${pct(target)}`, `${within} of ${measured.length} = ${((within / Math.max(1, measured.length)) * 100).toFixed(1)}%   (target >= 90%)`],
   ['median case CI half-width', `${pct(median(widths))}   (target <= ±1%)`],
   ['90th percentile half-width', pct(quantileSorted(widths, 0.9))],
   ['repetitions per case', `median ${median(reps)}, min ${Math.min(...reps)}, max ${Math.max(...reps)}, total ${reps.reduce((a, b) => a + b, 0)}`],
-  ['wall time', `${(wallMs / 1000).toFixed(1)} s${doc.precision?.budgetMs ? ` (budget ${(doc.precision.budgetMs / 1000).toFixed(0)} s)` : ''}   (target <= ~180 s)`],
-  ['load average', `before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (${os.availableParallelism()} CPUs)`],
+  [
+    'wall time',
+    `${(wallMs / 1000).toFixed(1)} s${doc.precision?.budgetMs ? ` (budget ${(doc.precision.budgetMs / 1000).toFixed(0)} s)` : ''}   (target <= ~180 s)`,
+  ],
+  [
+    'load average',
+    `before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (${os.availableParallelism()} CPUs)`,
+  ],
   ['run', `${doc.runId}, ${doc.argv.join(' ')}`],
 ];
 const w = Math.max(...rows.map((r) => r[0]!.length));

@@ -95,10 +95,21 @@ function panelsOf(model: ReportModel, rows: readonly CaseRow[], o: PanelOpts): (
   const order = transportOrder(model.rows.map((r) => r.key.transport));
   const envs = envOrder(model);
   const keyOf = (r: CaseRow) => {
-    const extras = [r.key.concurrency > 1 ? `x${r.key.concurrency}` : '', r.key.mode === 'open' ? `open@${r.key.rate}/s` : '', o.size ? sizeLabel(r.key.size) : ''].filter(Boolean);
+    const extras = [
+      r.key.concurrency > 1 ? `x${r.key.concurrency}` : '',
+      r.key.mode === 'open' ? `open@${r.key.rate}/s` : '',
+      o.size ? sizeLabel(r.key.size) : '',
+    ].filter(Boolean);
     const second = [panelEnvLabel(r.env), r.key.placement, ...extras].join(' · ');
     const panel = o.family ? `${panelFamilyLabel(r.key.transport, order)}\n${second}` : second;
-    const sortKey: (string | number)[] = [envs.indexOf(r.env), PLACEMENT_ORDER.indexOf(r.key.placement), r.key.concurrency, r.key.mode, r.key.rate, o.size ? r.key.size : 0];
+    const sortKey: (string | number)[] = [
+      envs.indexOf(r.env),
+      PLACEMENT_ORDER.indexOf(r.key.placement),
+      r.key.concurrency,
+      r.key.mode,
+      r.key.rate,
+      o.size ? r.key.size : 0,
+    ];
     if (o.family) sortKey.push(familyIndex(r.key.transport), panel);
     return { panel, sortKey };
   };
@@ -130,14 +141,29 @@ function sizeLabel(bytes: number): string {
 
 /** The environments where kdbus has RPC results: the headline compares inside each of them only. */
 function kdbusEnvs(model: ReportModel): Set<string> {
-  return new Set(okRpc(model.detail).filter((r) => r.key.transport === 'kdbus').map((r) => r.env));
+  return new Set(
+    okRpc(model.detail)
+      .filter((r) => r.key.transport === 'kdbus')
+      .map((r) => r.env),
+  );
 }
 
 function latencyRows(rows: readonly CaseRow[], panelOf: (r: CaseRow) => { panel: string; panelOrder: number }): Row[] {
   return rows.flatMap((r) => {
     const p50 = r.metrics['p50'];
     if (!p50) return [];
-    return [{ transport: r.key.transport, ...panelOf(r), env: r.env, size: r.key.size, value: p50.median, low: p50.low, high: p50.high, p99: r.metrics['p99']?.median ?? null }];
+    return [
+      {
+        transport: r.key.transport,
+        ...panelOf(r),
+        env: r.env,
+        size: r.key.size,
+        value: p50.median,
+        low: p50.low,
+        high: p50.high,
+        p99: r.metrics['p99']?.median ?? null,
+      },
+    ];
   });
 }
 
@@ -149,7 +175,7 @@ function filterLabel(r: CaseRow): string {
 export const CHARTS: readonly ChartDef[] = [
   {
     id: 'headline',
-    title: "kdbus vs the rest, in the same kernel",
+    title: 'kdbus vs the rest, in the same kernel',
     spec: headlineSpec,
     runs: (m) => m.detailRuns.filter((r) => r.doc.cases.some((c) => kdbusEnvs(m).has(c.key.env))),
     rows: (m) => {
@@ -290,7 +316,8 @@ export const CHARTS: readonly ChartDef[] = [
       const rows: Row[] = [];
       for (const r of picked) {
         const ratio = ratioToReference(m, r);
-        if (ratio) rows.push({ transport: r.key.transport, ...panelOf(r), env: r.env, size: r.key.size, ratio: ratio.median, low: ratio.low, high: ratio.high });
+        if (ratio)
+          rows.push({ transport: r.key.transport, ...panelOf(r), env: r.env, size: r.key.size, ratio: ratio.median, low: ratio.low, high: ratio.high });
       }
       return rows.length ? rows : `the reference transport ${m.reference} has no successful RPC case to compare with (choose another with --reference)`;
     },
@@ -311,7 +338,17 @@ export const CHARTS: readonly ChartDef[] = [
       const panelOf = panelsOf(m, picked, { family: true });
       const rows = picked.map((r) => {
         const p50 = r.metrics['p50']!;
-        return { run: `${r.runIndex + 1}: ${r.runId}`, runIndex: r.runIndex, transport: r.key.transport, ...panelOf(r), env: r.env, size: r.key.size, p50: p50.median, low: p50.low, high: p50.high };
+        return {
+          run: `${r.runIndex + 1}: ${r.runId}`,
+          runIndex: r.runIndex,
+          transport: r.key.transport,
+          ...panelOf(r),
+          env: r.env,
+          size: r.key.size,
+          p50: p50.median,
+          low: p50.low,
+          high: p50.high,
+        };
       });
       return rows.length ? rows : 'every environment has only one run (or no successful RPC case): no trend';
     },
@@ -402,7 +439,10 @@ export function buildCharts(model: ReportModel): { charts: Chart[]; omitted: Omi
     const spec = JSON.parse(template) as Record<string, unknown>;
     const title = def.title.replaceAll('{{reference}}', model.reference);
     const used = new Set(rows.map((r) => String(r['transport'])));
-    pinTransportColours(spec, order.filter((t) => used.has(t)));
+    pinTransportColours(
+      spec,
+      order.filter((t) => used.has(t)),
+    );
     const facet = spec['facet'] as Record<string, unknown> | undefined;
     if (facet) {
       // Panel labels are two lines (family, then environment · placement); never cut them.

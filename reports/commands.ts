@@ -114,7 +114,7 @@ export function registerReportCommands(program: Command): void {
         .default('none'),
     )
     .option('--normalize <transport>', 'compare ratios to this transport measured in the same run (baseline from another machine)')
-    .option('--noise <file>', 'calibrated run-to-run noise (ipcbench calibrate): raises each case\'s threshold to its floor')
+    .option('--noise <file>', "calibrated run-to-run noise (ipcbench calibrate): raises each case's threshold to its floor")
     .addOption(new Option('--format <format>', 'output format').choices(COMPARE_FORMATS).default('text'))
     .option('-v, --verbose', 'text format: list every comparison, not only the flagged and borderline ones')
     .option('--bmf <file>', 'also write the current run in Bencher Metric Format JSON')
@@ -148,15 +148,20 @@ export function registerReportCommands(program: Command): void {
                 `--normalize ${opts.normalize}: that transport has no successful case in ${!present(baseline) ? baselineFile : currentFile}`,
               );
           }
-          const comparison = compareResults(baseline, current, { baseline: baselineFile, current: currentFile }, {
-            threshold: opts.threshold,
-            tailThreshold: opts.tailThreshold,
-            alpha: opts.alpha,
-            correction: opts.correction,
-            ...(opts.metrics ? { metrics: opts.metrics } : {}),
-            ...(opts.normalize ? { normalize: opts.normalize } : {}),
-            ...(opts.noise ? { noise: await readNoiseFile(opts.noise) } : {}),
-          });
+          const comparison = compareResults(
+            baseline,
+            current,
+            { baseline: baselineFile, current: currentFile },
+            {
+              threshold: opts.threshold,
+              tailThreshold: opts.tailThreshold,
+              alpha: opts.alpha,
+              correction: opts.correction,
+              ...(opts.metrics ? { metrics: opts.metrics } : {}),
+              ...(opts.normalize ? { normalize: opts.normalize } : {}),
+              ...(opts.noise ? { noise: await readNoiseFile(opts.noise) } : {}),
+            },
+          );
           if (opts.bmf) await writeFile(opts.bmf, JSON.stringify(toBencherMetricFormat(current), null, 2) + '\n');
           if (opts.ghBenchmark) await writeFile(opts.ghBenchmark, JSON.stringify(toGithubActionBenchmark(current), null, 2) + '\n');
           process.stdout.write(formatComparison(comparison, opts.format, opts.verbose ?? false));

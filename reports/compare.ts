@@ -270,9 +270,12 @@ export function compareResults(
   if (!results.length) warnings.push('no case was measured on both sides: nothing was compared');
   if (o.noise) {
     const uncalibrated = new Set(results.filter((r) => noiseFloor(o.noise, r.case, r.metric) === undefined).map((r) => r.label));
-    if (uncalibrated.size) warnings.push(`${uncalibrated.size} case(s) are not in the noise model (calibrate with the same case list): their thresholds are not raised`);
+    if (uncalibrated.size)
+      warnings.push(`${uncalibrated.size} case(s) are not in the noise model (calibrate with the same case list): their thresholds are not raised`);
     if (o.noise.host.hostname !== current.host.hostname || o.noise.host.cpuModel !== current.host.cpuModel)
-      warnings.push(`the noise model was calibrated on ${o.noise.host.hostname} (${o.noise.host.cpuModel}), the current run is from ${current.host.hostname}: its floors may not apply`);
+      warnings.push(
+        `the noise model was calibrated on ${o.noise.host.hostname} (${o.noise.host.cpuModel}), the current run is from ${current.host.hostname}: its floors may not apply`,
+      );
   }
 
   return {

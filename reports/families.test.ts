@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TRANSPORT_NAMES } from '../transports/index.js';
-import { FAMILIES, familyOf, familyPanels, HEADLINE_TRANSPORTS, MAX_SERIES_PER_PANEL, PALETTE, panelFamilyLabel, transportColours, transportOrder } from './families.js';
+import {
+  FAMILIES,
+  familyOf,
+  familyPanels,
+  HEADLINE_TRANSPORTS,
+  MAX_SERIES_PER_PANEL,
+  PALETTE,
+  panelFamilyLabel,
+  transportColours,
+  transportOrder,
+} from './families.js';
 
 const UNKNOWN = Array.from({ length: 11 }, (_, i) => `future-${i}`);
 
@@ -14,7 +24,8 @@ test('every registered transport has a family; an unknown one lands in "other"',
 
 test('no panel holds more than 8 transports: a big family is cut into numbered panels', () => {
   const order = transportOrder(UNKNOWN);
-  for (const f of [...FAMILIES, familyOf('future-0')]) for (const p of familyPanels(order, f)) assert.ok(p.length <= MAX_SERIES_PER_PANEL, `${f.id}: ${p.length}`);
+  for (const f of [...FAMILIES, familyOf('future-0')])
+    for (const p of familyPanels(order, f)) assert.ok(p.length <= MAX_SERIES_PER_PANEL, `${f.id}: ${p.length}`);
   assert.equal(panelFamilyLabel('future-0', order), 'other (1/2)');
   assert.equal(panelFamilyLabel('future-10', order), 'other (2/2)');
   assert.equal(panelFamilyLabel('pipe', order), 'pipes and sockets');

@@ -47,8 +47,22 @@ export function familyIndex(transport: string): number {
  * more than nine colours at once.
  */
 export const PALETTE: readonly string[] = [
-  '#332288', '#117733', '#CC6677', '#88CCEE', '#AA4499', '#DDCC77', '#44AA99', '#882255', '#999933',
-  '#E69F00', '#0072B2', '#D55E00', '#56B4E9', '#009E73', '#CC79A7', '#000000',
+  '#332288',
+  '#117733',
+  '#CC6677',
+  '#88CCEE',
+  '#AA4499',
+  '#DDCC77',
+  '#44AA99',
+  '#882255',
+  '#999933',
+  '#E69F00',
+  '#0072B2',
+  '#D55E00',
+  '#56B4E9',
+  '#009E73',
+  '#CC79A7',
+  '#000000',
 ];
 
 /** Every transport name the report may show, in registry order, then any others in the order given. */

@@ -51,7 +51,10 @@ test('kdbus is compared only with transports of its own kernel, and leads the li
   const findings = computeFindings(buildModel([run(host), run(lab, 1)]));
   assert.equal(findings[0]!.id, 'kdbus/lab-tcg/64');
   const k = findings.filter((f) => f.id.startsWith('kdbus/'));
-  assert.deepEqual(k.map((f) => f.id), ['kdbus/lab-tcg/64', 'kdbus/lab-tcg/65536']);
+  assert.deepEqual(
+    k.map((f) => f.id),
+    ['kdbus/lab-tcg/64', 'kdbus/lab-tcg/65536'],
+  );
   for (const f of k) {
     assert.equal(f.env, 'lab-tcg');
     assert.equal(f.status, 'emulated');
@@ -69,7 +72,10 @@ test('a finding the data cannot support says so: kdbus missing, noisy repetition
   const missing = findings.find((f) => f.id === 'kdbus/missing')!;
   assert.equal(missing.status, 'missing');
   assert.match(missing.text, /no kdbus at \/dev\/kdbus/);
-  assert.ok(findings.some((f) => f.status === 'noisy'), 'wide CIs make a finding "noisy"');
+  assert.ok(
+    findings.some((f) => f.status === 'noisy'),
+    'wide CIs make a finding "noisy"',
+  );
   assert.match(findings.find((f) => f.id === 'filtering/missing')!.text, /--uninterested/);
   assert.match(findingsText(findings), /\[not established\]/);
 });

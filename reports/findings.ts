@@ -211,7 +211,17 @@ function daemonHop(model: ReportModel, env: string): Finding[] {
     if (m) text += ` D-Bus marshalling without a daemon: dbus-p2p vs unix-stream ${times(m)}.`;
   }
   const status = statusOf(env, first);
-  return [{ id: `daemon-hop/${env}`, topic: 'The bus daemon hop', text: text + caveat(status), env, where: where(model, env, placement, sizeLabel(size)), number: ratioNumber(first), status }];
+  return [
+    {
+      id: `daemon-hop/${env}`,
+      topic: 'The bus daemon hop',
+      text: text + caveat(status),
+      env,
+      where: where(model, env, placement, sizeLabel(size)),
+      number: ratioNumber(first),
+      status,
+    },
+  ];
 }
 
 const KDBUS_VERSUS = ['dbus-daemon', 'dbus-broker', 'binder', 'unix-stream'];
@@ -337,7 +347,8 @@ function broadcastGrowth(model: ReportModel, env: string): Finding[] {
     growth.sort((a, b) => a.r.median - b.r.median);
     const ns = [...new Set(growth.map((g) => g.n))];
     const listed = shortList(growth, (g) => g.transport, QUESTION);
-    const clause = (g: (typeof growth)[number]) => `${g.transport} ${times(g.r)}${g.cpu ? `, publisher CPU ×${fmt(g.cpu.median)}` : ''}${ns.length > 1 ? ` (N=${g.n})` : ''}`;
+    const clause = (g: (typeof growth)[number]) =>
+      `${g.transport} ${times(g.r)}${g.cpu ? `, publisher CPU ×${fmt(g.cpu.median)}` : ''}${ns.length > 1 ? ` (N=${g.n})` : ''}`;
     const status = statusOf(env, growth[0]!.r);
     const others = growth.length - listed.length;
     out.push({
@@ -384,7 +395,9 @@ function cpuPerMessage(model: ReportModel, env: string): Finding[] {
   const placement = c.placement();
   if (!placement) return [];
   const size = c.sizes(placement)[0]!;
-  const rows = c.rows.filter((r) => r.key.placement === placement && r.key.size === size && r.metrics['cpuPerOp']).sort((a, b) => a.metrics['cpuPerOp']!.median - b.metrics['cpuPerOp']!.median);
+  const rows = c.rows
+    .filter((r) => r.key.placement === placement && r.key.size === size && r.metrics['cpuPerOp'])
+    .sort((a, b) => a.metrics['cpuPerOp']!.median - b.metrics['cpuPerOp']!.median);
   if (rows.length < 2) return [];
   const listed = shortList(rows, (r) => r.key.transport, QUESTION, 1, 7);
   const clause = (r: CaseRow) => {
@@ -413,9 +426,21 @@ function missing(model: ReportModel): Finding[] {
   const have = new Set(model.detail.filter((r) => r.state === 'ok').map((r) => r.key.transport));
   const out: Finding[] = [];
   if (!have.has('kdbus'))
-    out.push({ id: 'kdbus/missing', topic: 'kdbus vs the rest', text: `Not established: ${whyMissing(model, 'kdbus')}.`, where: 'no environment', status: 'missing' });
+    out.push({
+      id: 'kdbus/missing',
+      topic: 'kdbus vs the rest',
+      text: `Not established: ${whyMissing(model, 'kdbus')}.`,
+      where: 'no environment',
+      status: 'missing',
+    });
   if (!have.has('dbus-daemon') && !have.has('dbus-broker'))
-    out.push({ id: 'daemon-hop/missing', topic: 'The bus daemon hop', text: `Not established: ${whyMissing(model, 'dbus-broker')}; ${whyMissing(model, 'dbus-daemon')}.`, where: 'no environment', status: 'missing' });
+    out.push({
+      id: 'daemon-hop/missing',
+      topic: 'The bus daemon hop',
+      text: `Not established: ${whyMissing(model, 'dbus-broker')}; ${whyMissing(model, 'dbus-daemon')}.`,
+      where: 'no environment',
+      status: 'missing',
+    });
   const broadcast = model.detail.some((r) => r.state === 'ok' && r.key.workload === 'broadcast');
   if (broadcast && !model.detail.some((r) => r.state === 'ok' && r.key.workload === 'broadcast' && r.key.uninterested > 0))
     out.push({

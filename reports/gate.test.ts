@@ -49,7 +49,10 @@ test('a 5% slowdown in every pair fails the gate at a 2% threshold; a 1% one doe
 test('throughput falling is a regression (higher is better), rising an improvement', () => {
   const base = syntheticResult({ transports: ['pipe'], sizes: [64], repetitions: 10, noise: 0.02, seed: 6 });
   const faster = gateVerdicts(base, pairedCandidate(base, 0.9, 0.005, 7), specs, { metrics: ['throughput', 'p50'] });
-  assert.ok(faster.results.every((r) => r.verdict === 'improvement'), JSON.stringify(faster.results.map((r) => r.verdict)));
+  assert.ok(
+    faster.results.every((r) => r.verdict === 'improvement'),
+    JSON.stringify(faster.results.map((r) => r.verdict)),
+  );
   assert.equal(faster.regressions, 0);
 });
 

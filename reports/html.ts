@@ -52,11 +52,14 @@ function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
-function table(headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = [], opts: { cls?: string; id?: string; caption?: string } = {}): string {
+function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: readonly boolean[] = [],
+  opts: { cls?: string; id?: string; caption?: string } = {},
+): string {
   const th = headers.map((h, i) => `<th${numeric[i] ? ' class="num"' : ''} scope="col">${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n');
   const cls = ['data', opts.cls].filter(Boolean).join(' ');
   const caption = opts.caption ? `<caption>${escapeHtml(opts.caption)}</caption>` : '';
   return `<div class="scroll"><table class="${cls}"${opts.id ? ` id="${opts.id}"` : ''}>${caption}<thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
@@ -214,7 +217,9 @@ function findingsSection(findings: readonly Finding[]): string {
       : '<p>No finding: the results have no successful case to compare.</p>',
   );
   if (gaps.length) {
-    parts.push(`<h3 id="gaps">What these results cannot say</h3><ul class="gaps">${gaps.map((f) => `<li data-id="${h(f.id)}"><strong>${h(f.topic)}:</strong> ${h(f.text)}</li>`).join('\n')}</ul>`);
+    parts.push(
+      `<h3 id="gaps">What these results cannot say</h3><ul class="gaps">${gaps.map((f) => `<li data-id="${h(f.id)}"><strong>${h(f.topic)}:</strong> ${h(f.text)}</li>`).join('\n')}</ul>`,
+    );
   }
   parts.push('</section>');
   return parts.join('\n');
@@ -299,7 +304,11 @@ case divided by operations. The last column divides p50 by the reference transpo
   const notOk = model.detail.filter((r) => r.state !== 'ok');
   parts.push(
     notOk.length
-      ? `<p>Cases that did not produce numbers:</p>` + table(['env', 'case', 'state', 'reason'], notOk.map((r) => [r.env, r.label, r.state, r.reason ?? '']))
+      ? `<p>Cases that did not produce numbers:</p>` +
+          table(
+            ['env', 'case', 'state', 'reason'],
+            notOk.map((r) => [r.env, r.label, r.state, r.reason ?? '']),
+          )
       : '<p>Every case ran.</p>',
   );
 

@@ -7,7 +7,9 @@ import { caseId } from './model.js';
 
 test('calibration from A/A pairs gives a floor per case and metric, and compare raises its threshold to it', () => {
   // identical code, each run with its own 4% run-level noise: A/A pairs differ by a few %
-  const runs = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => syntheticResult({ transports: ['pipe'], sizes: [64], repetitions: 6, noise: 0.04, seed, runId: `aa-${seed}` }));
+  const runs = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) =>
+    syntheticResult({ transports: ['pipe'], sizes: [64], repetitions: 6, noise: 0.04, seed, runId: `aa-${seed}` }),
+  );
   const noise = calibrateFromPairs([
     [runs[0]!, runs[1]!],
     [runs[2]!, runs[3]!],

@@ -38,8 +38,15 @@ test('the HTML tables carry the summary, the host metadata and why transports we
 
 test('every applicable chart has a vega-lite spec with data, axis titles with units and the environment', () => {
   const { charts, omitted } = buildCharts(buildModel([run()]));
-  assert.deepEqual(charts.map((c) => c.id), ['latency-vs-size', 'percentile-spectrum', 'throughput', 'cpu-per-call', 'broadcast', 'broadcast-cpu', 'ratio']);
-  assert.deepEqual(omitted.map((o) => o.id), ['headline', 'trend'], 'no kdbus: no headline; one file: no trend');
+  assert.deepEqual(
+    charts.map((c) => c.id),
+    ['latency-vs-size', 'percentile-spectrum', 'throughput', 'cpu-per-call', 'broadcast', 'broadcast-cpu', 'ratio'],
+  );
+  assert.deepEqual(
+    omitted.map((o) => o.id),
+    ['headline', 'trend'],
+    'no kdbus: no headline; one file: no trend',
+  );
   assert.match(omitted[0]!.why, /kdbus has no results/);
   for (const c of charts) {
     const text = JSON.stringify(c.spec);

@@ -124,8 +124,13 @@ async function metaSection(dir: string): Promise<void> {
   const others = await available(['unix-stream', 'binder', 'dbus-broker']);
   if (kd.length < 3) throw new Error('kdbus, kdbus-meta and kdbus-name must all be available (module loaded)');
   await section([...kd, ...others], ['-w', 'rpc', '-s', sizes.join(',')], (c) => c.key.size, ['p50'], dir);
-  await section(['kdbus', 'kdbus-meta'], ['-w', 'broadcast', '--broadcast-sizes', sizes.join(','), '--subscribers', '4'],
-    (c) => c.key.size, ['publishCallP50', 'p50'], dir);
+  await section(
+    ['kdbus', 'kdbus-meta'],
+    ['-w', 'broadcast', '--broadcast-sizes', sizes.join(','), '--subscribers', '4'],
+    (c) => c.key.size,
+    ['publishCallP50', 'p50'],
+    dir,
+  );
   const cpu = (t: string, s: number, w: string, role: string) => get(t, s, `${w}:cpu:${role}`);
   const ns = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)} µs` : '-');
 
@@ -145,13 +150,17 @@ async function metaSection(dir: string): Promise<void> {
   for (const s of sizes) {
     const k = get('kdbus', s, 'publishCallP50');
     const m = get('kdbus-meta', s, 'publishCallP50');
-    console.log(`   ${pad(size(s), 7)} kdbus ${pad(us(k), 10)}  kdbus-meta ${pad(us(m), 10)}  meta/kdbus ${ratio(m, k)}  publisher CPU ${ns(cpu('kdbus', s, 'broadcast', 'publisher'))} vs ${ns(cpu('kdbus-meta', s, 'broadcast', 'publisher'))}`);
+    console.log(
+      `   ${pad(size(s), 7)} kdbus ${pad(us(k), 10)}  kdbus-meta ${pad(us(m), 10)}  meta/kdbus ${ratio(m, k)}  publisher CPU ${ns(cpu('kdbus', s, 'broadcast', 'publisher'))} vs ${ns(cpu('kdbus-meta', s, 'broadcast', 'publisher'))}`,
+    );
   }
   console.log('   Next to the others (RPC p50, and each / kdbus-meta):');
   for (const s of sizes)
     for (const o of others) {
       const v = get(o, s, 'p50');
-      console.log(`   ${pad(size(s), 7)} ${o.padEnd(12)} ${pad(us(v), 10)}  ${o}/kdbus-meta = ${ratio(v, get('kdbus-meta', s, 'p50'))}, ${o}/kdbus = ${ratio(v, get('kdbus', s, 'p50'))}`);
+      console.log(
+        `   ${pad(size(s), 7)} ${o.padEnd(12)} ${pad(us(v), 10)}  ${o}/kdbus-meta = ${ratio(v, get('kdbus-meta', s, 'p50'))}, ${o}/kdbus = ${ratio(v, get('kdbus', s, 'p50'))}`,
+      );
     }
   const missing = ['unix-stream', 'binder', 'dbus-broker'].filter((o) => !others.includes(o));
   if (missing.length) console.log(`   not available here: ${missing.join(', ')}`);
@@ -164,8 +173,7 @@ async function main(): Promise<void> {
   if (kd.length < 2) throw new Error('kdbus is not available here: run scripts/kdbus-bench (it boots the lab and loads the module)');
   const env = process.env.IPCBENCH_ENV ?? 'host';
   console.log(`kdbus performance bar: env ${env}, placement ${args.placement}, ${rounds} round(s), ${args.duration} ms per case`);
-  if (env.startsWith('lab-tcg'))
-    console.log('note: emulated CPU (TCG): ratios show functional behaviour and coarse ordering, not real latency');
+  if (env.startsWith('lab-tcg')) console.log('note: emulated CPU (TCG): ratios show functional behaviour and coarse ordering, not real latency');
   if (args.only === 'meta') {
     await metaSection(dir);
     printErrors();
@@ -231,7 +239,9 @@ async function main(): Promise<void> {
   }
   const n0 = SUBSCRIBERS[0]!;
   const n1 = SUBSCRIBERS.at(-1)!;
-  console.log(`   kdbus publish cost grows ${ratio(get('kdbus', n1, 'publishCallP50'), get('kdbus', n0, 'publishCallP50'))} from N=${n0} to N=${n1} (one copy per matching subscriber inside one SEND); shm ${ratio(get('shm', n1, 'publishCallP50'), get('shm', n0, 'publishCallP50'))} (one copy, receivers filter)`);
+  console.log(
+    `   kdbus publish cost grows ${ratio(get('kdbus', n1, 'publishCallP50'), get('kdbus', n0, 'publishCallP50'))} from N=${n0} to N=${n1} (one copy per matching subscriber inside one SEND); shm ${ratio(get('shm', n1, 'publishCallP50'), get('shm', n0, 'publishCallP50'))} (one copy, receivers filter)`,
+  );
   await metaSection(dir);
   printErrors();
 }

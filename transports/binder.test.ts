@@ -38,7 +38,10 @@ test('binder_linux device pool: found in index order, concurrent pairs beyond it
     for (const i of [10, 2, 0]) symlinkSync('/dev/null', join(dir, `ipcbench-binder${i}`));
     writeFileSync(join(dir, 'ipcbench-binder3'), '');
     symlinkSync('/dev/null', join(dir, 'ipcbench-binderX'));
-    assert.deepEqual(binderPool(dir), [0, 2, 10].map((i) => join(dir, `ipcbench-binder${i}`)));
+    assert.deepEqual(
+      binderPool(dir),
+      [0, 2, 10].map((i) => join(dir, `ipcbench-binder${i}`)),
+    );
     assert.deepEqual(binderPool(join(dir, 'missing')), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -64,16 +64,14 @@ export function locateBinder(env: NodeJS.ProcessEnv = process.env, fsRoot = '/')
   if (isCharDevice(at(join(DEFAULT_BINDERFS, 'binder-control')))) return { address: at(DEFAULT_BINDERFS), fresh: true };
   const pool = binderPool(at('/dev'));
   if (pool.length) return { address: pool.join(','), fresh: true, pool: pool.length };
-  for (const dev of ['/dev/binder', '/dev/hwbinder', '/dev/vndbinder'])
-    if (isCharDevice(at(dev))) return { address: at(dev), fresh: false };
+  for (const dev of ['/dev/binder', '/dev/hwbinder', '/dev/vndbinder']) if (isCharDevice(at(dev))) return { address: at(dev), fresh: false };
   let filesystems = '';
   try {
     filesystems = readFileSync(at('/proc/filesystems'), 'utf8');
   } catch {
     // no /proc: treat as no binder
   }
-  if (/\tbinder$/m.test(filesystems))
-    return { reason: `binderfs is not mounted (as root: ipcbench module load binder)` };
+  if (/\tbinder$/m.test(filesystems)) return { reason: `binderfs is not mounted (as root: ipcbench module load binder)` };
   return { reason: 'no binder in this kernel (as root: ipcbench module load binder, where the kernel ships binder_linux; else ipcbench lab run)' };
 }
 

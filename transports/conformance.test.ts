@@ -115,7 +115,11 @@ for (const t of TRANSPORTS) {
       const cases = all.filter((x) => t.workloads.includes(x.key.workload));
       const expected = t.workloads.length * 2;
       assert.equal(cases.length, expected, all.map(label).join('; '));
-      for (const w of t.workloads) assert.ok(cases.some((c) => c.key.workload === w && c.state === 'ok'), `${w} runs at some size: ${cases.map(label).join('; ')}`);
+      for (const w of t.workloads)
+        assert.ok(
+          cases.some((c) => c.key.workload === w && c.state === 'ok'),
+          `${w} runs at some size: ${cases.map(label).join('; ')}`,
+        );
       for (const c of cases) {
         // a size over the mechanism's own limit (a message queue's msgmax) is skipped with the reason the transport gives
         const limit = t.skipReason?.({ workload: c.key.workload, size: c.key.size, subscribers: c.key.subscribers, concurrency: c.key.concurrency }, {});

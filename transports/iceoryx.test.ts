@@ -18,7 +18,10 @@ test('RouDi config: mempools in ascending size, the largest holds the largest me
   for (const max of [64, 4096, 1 << 20, 3_000_000]) {
     const sizes = [...roudiConfig(max).matchAll(/^size = (\d+)$/gm)].map((m) => Number(m[1]));
     assert.ok(sizes.length >= 1);
-    assert.deepEqual([...sizes].sort((a, b) => a - b), sizes);
+    assert.deepEqual(
+      [...sizes].sort((a, b) => a - b),
+      sizes,
+    );
     assert.ok(sizes[sizes.length - 1]! >= max + 64, `${max}: ${sizes.join(',')}`);
     for (const s of sizes) assert.equal(s % 8, 0);
   }
@@ -48,7 +51,9 @@ test('runtime files of processes that are gone are swept; live ones and other na
     const dead = spawnSync('true').pid!; // reaped: its pid is free
     const names = [`ipcbench-p${dead}`, `ipcbench-p${dead}.lock`, `ipcbench-h${process.pid}`, `ipcbench-h${process.pid}.lock`, 'ipcbench-pipe-abc', `roudi`];
     for (const n of names) await writeFile(join(dir, n), '');
-    const removed = sweepRuntimeFiles(dir).map((p) => p.slice(dir.length + 1)).sort();
+    const removed = sweepRuntimeFiles(dir)
+      .map((p) => p.slice(dir.length + 1))
+      .sort();
     assert.deepEqual(removed, [`ipcbench-p${dead}`, `ipcbench-p${dead}.lock`].sort());
     assert.deepEqual((await readdir(dir)).sort(), names.slice(2).sort());
   } finally {
@@ -86,7 +91,31 @@ test('iceoryx through the CLI: RPC and broadcast at two sizes, corruption caught
   const env = { IPCBENCH_ENV: 'host', TMPDIR: tmp, IPCBENCH_ICEORYX_WAIT_MS: '20000' };
   const busy = (stderr: string) => /another RouDi kept running/.test(stderr);
   try {
-    const ok = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72,8232', '--broadcast-sizes', '72,8232', '--subscribers', '2', '--uninterested', '1', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'out')], { reject: false, env, timeout: 240_000 });
+    const ok = await execa(
+      'node',
+      [
+        CLI,
+        'run',
+        '--transports',
+        'iceoryx',
+        '--workloads',
+        'rpc,broadcast',
+        '--sizes',
+        '72,8232',
+        '--broadcast-sizes',
+        '72,8232',
+        '--subscribers',
+        '2',
+        '--uninterested',
+        '1',
+        ...FAST,
+        '--fault',
+        'corrupt@4',
+        '--out',
+        join(dir, 'out'),
+      ],
+      { reject: false, env, timeout: 240_000 },
+    );
     if (busy(ok.stderr + ok.stdout)) return t.skip('another RouDi held the machine');
     assert.equal(ok.exitCode, 1, ok.stderr);
     const doc = await readResultFile(join(dir, 'out', (await readdir(join(dir, 'out')))[0]!));
@@ -96,7 +125,27 @@ test('iceoryx through the CLI: RPC and broadcast at two sizes, corruption caught
       assert.match(c.reason!, /integrity check failed/);
       assert.match(c.transportVersion!, /^iceoryx \d/);
     }
-    const clean = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc,broadcast', '--sizes', '72', '--broadcast-sizes', '72', '--subscribers', '2', ...FAST, '--out', join(dir, 'clean')], { reject: false, env, timeout: 240_000 });
+    const clean = await execa(
+      'node',
+      [
+        CLI,
+        'run',
+        '--transports',
+        'iceoryx',
+        '--workloads',
+        'rpc,broadcast',
+        '--sizes',
+        '72',
+        '--broadcast-sizes',
+        '72',
+        '--subscribers',
+        '2',
+        ...FAST,
+        '--out',
+        join(dir, 'clean'),
+      ],
+      { reject: false, env, timeout: 240_000 },
+    );
     if (busy(clean.stderr + clean.stdout)) return t.skip('another RouDi held the machine');
     assert.equal(clean.exitCode, 0, clean.stderr);
     const doc2 = await readResultFile(join(dir, 'clean', (await readdir(join(dir, 'clean')))[0]!));
@@ -129,7 +178,11 @@ test('one RouDi per machine: a run waits for another RouDi and then gives up wit
       });
       foreign.once('exit', () => reject(new Error(`iox-roudi exited: ${out}`)));
     });
-    const r = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc', '--sizes', '72', ...FAST, '--out', join(dir, 'out')], { reject: false, env: { IPCBENCH_ENV: 'host', IPCBENCH_ICEORYX_WAIT_MS: '1500' }, timeout: 120_000 });
+    const r = await execa('node', [CLI, 'run', '--transports', 'iceoryx', '--workloads', 'rpc', '--sizes', '72', ...FAST, '--out', join(dir, 'out')], {
+      reject: false,
+      env: { IPCBENCH_ENV: 'host', IPCBENCH_ICEORYX_WAIT_MS: '1500' },
+      timeout: 120_000,
+    });
     assert.equal(r.exitCode, 1);
     assert.match(r.stderr, /another RouDi is running on this machine .*waiting/);
     const c = (await readResultFile(join(dir, 'out', (await readdir(join(dir, 'out')))[0]!))).cases[0]!;

@@ -122,13 +122,16 @@ function killGroup(sup: ChildProcess): void {
 async function logTail(path: string): Promise<string> {
   try {
     const text = await readFile(path, 'utf8');
-    return text
-      .replace(/\x1b\[[0-9;]*m/g, '')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .slice(-2)
-      .join(' / ');
+    return (
+      text
+        // eslint-disable-next-line no-control-regex -- ANSI colour codes in the log are escape sequences
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .slice(-2)
+        .join(' / ')
+    );
   } catch {
     return '';
   }
@@ -236,7 +239,8 @@ async function startRoudi(ctx: SetupContext): Promise<RoudiState> {
       told = true;
     }
     if (ctx.signal.aborted) throw new Error('interrupted while waiting for another RouDi to stop');
-    if (Date.now() > deadline) throw new Error(`another RouDi kept running for ${Math.round(serializeTimeoutMs() / 1000)} s (iceoryx 2.0 allows one per machine)`);
+    if (Date.now() > deadline)
+      throw new Error(`another RouDi kept running for ${Math.round(serializeTimeoutMs() / 1000)} s (iceoryx 2.0 allows one per machine)`);
     await sleep(1000);
   }
 }

@@ -13,7 +13,10 @@ test('io-uring is available when the sysctl allows it or does not exist (kernels
 });
 
 test('io_uring_disabled is read as a number, and a missing file reads as undefined', () => {
-  assert.equal(ioUringSysctl(() => '2\n'), 2);
+  assert.equal(
+    ioUringSysctl(() => '2\n'),
+    2,
+  );
   assert.equal(
     ioUringSysctl(() => {
       throw new Error('ENOENT');

@@ -26,7 +26,10 @@ test('kdbus variants are one native transport with a parameter, each one the C s
   const { nativeTransport } = await import('../common/addon.js');
   const n = nativeTransport('kdbus');
   assert.ok(n, 'native/transports/kdbus.c is registered');
-  assert.deepEqual(transports.map((t) => t.name), ['kdbus', 'kdbus-memfd', 'kdbus-meta', 'kdbus-name']);
+  assert.deepEqual(
+    transports.map((t) => t.name),
+    ['kdbus', 'kdbus-memfd', 'kdbus-meta', 'kdbus-name'],
+  );
   for (const t of transports) {
     assert.equal(t.native, 'kdbus');
     assert.ok(n.variants.includes(t.variant!), `${t.variant} is a variant of native kdbus`);

@@ -66,10 +66,34 @@ export interface KdbusVariant {
 }
 
 export const KDBUS_VARIANTS: readonly KdbusVariant[] = [
-  { name: 'kdbus', order: 50, memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast; no metadata' },
-  { name: 'kdbus-memfd', order: 51, memfd: true, workloads: ['rpc', 'broadcast'], description: 'kdbus ABI with every payload in a sealed memfd passed by reference' },
-  { name: 'kdbus-meta', order: 52, memfd: false, workloads: ['rpc', 'broadcast'], description: 'kdbus with the metadata sd-bus requested attached to every message (creds, pids, comms, exe, cmdline, caps, ...)' },
-  { name: 'kdbus-name', order: 53, memfd: false, workloads: ['rpc'], description: 'kdbus RPC addressed to a well-known name (DST_NAME): the kernel name lookup on every call' },
+  {
+    name: 'kdbus',
+    order: 50,
+    memfd: false,
+    workloads: ['rpc', 'broadcast'],
+    description: 'kdbus ABI: SEND with SYNC_REPLY, single copy into the receiver pool; bloom-matched broadcast; no metadata',
+  },
+  {
+    name: 'kdbus-memfd',
+    order: 51,
+    memfd: true,
+    workloads: ['rpc', 'broadcast'],
+    description: 'kdbus ABI with every payload in a sealed memfd passed by reference',
+  },
+  {
+    name: 'kdbus-meta',
+    order: 52,
+    memfd: false,
+    workloads: ['rpc', 'broadcast'],
+    description: 'kdbus with the metadata sd-bus requested attached to every message (creds, pids, comms, exe, cmdline, caps, ...)',
+  },
+  {
+    name: 'kdbus-name',
+    order: 53,
+    memfd: false,
+    workloads: ['rpc'],
+    description: 'kdbus RPC addressed to a well-known name (DST_NAME): the kernel name lookup on every call',
+  },
 ];
 
 function make(v: KdbusVariant): Transport {

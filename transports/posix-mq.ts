@@ -47,7 +47,10 @@ export function readMqLimits(): MqLimits | undefined {
   return { msgsizeMax, msgMax, rlimit };
 }
 
-export function mqSkipReason(c: { workload: Workload; size: number; subscribers: number; concurrency: number }, limits: MqLimits | undefined): string | undefined {
+export function mqSkipReason(
+  c: { workload: Workload; size: number; subscribers: number; concurrency: number },
+  limits: MqLimits | undefined,
+): string | undefined {
   if (!limits) return 'the kernel has no POSIX message queues (/proc/sys/fs/mqueue missing: CONFIG_POSIX_MQUEUE)';
   if (c.size > limits.msgsizeMax)
     return `a ${c.size}-byte message exceeds the POSIX queue message size limit /proc/sys/fs/mqueue/msgsize_max = ${limits.msgsizeMax} bytes (raise it with sysctl fs.mqueue.msgsize_max)`;

@@ -57,7 +57,11 @@ function startServer(): Server {
 const send = (s: Server, text: string) => s.sock.write(Buffer.concat([Buffer.from(text), Buffer.from([0])]));
 
 test('varlink is listed as our own implementation, needing no library', async () => {
-  assert.ok(native().transports().some((t) => t.name === 'varlink'));
+  assert.ok(
+    native()
+      .transports()
+      .some((t) => t.name === 'varlink'),
+  );
   assert.deepEqual(await varlink.probe(), { available: true, version: VARLINK_VERSION });
 });
 

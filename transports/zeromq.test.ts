@@ -33,12 +33,38 @@ test('zeromq through the CLI: RPC and broadcast at two sizes pass, a corrupted r
   await mkdir(tmp, { mode: 0o700 });
   const env = { IPCBENCH_ENV: 'host', TMPDIR: tmp };
   try {
-    const ok = await execa('node', [CLI, 'run', '--transports', 'zeromq', '--workloads', 'rpc,broadcast', '--sizes', '72,8232', '--broadcast-sizes', '72,8232', '--subscribers', '3', '--uninterested', '1', ...FAST, '--out', join(dir, 'ok')], { reject: false, env });
+    const ok = await execa(
+      'node',
+      [
+        CLI,
+        'run',
+        '--transports',
+        'zeromq',
+        '--workloads',
+        'rpc,broadcast',
+        '--sizes',
+        '72,8232',
+        '--broadcast-sizes',
+        '72,8232',
+        '--subscribers',
+        '3',
+        '--uninterested',
+        '1',
+        ...FAST,
+        '--out',
+        join(dir, 'ok'),
+      ],
+      { reject: false, env },
+    );
     assert.equal(ok.exitCode, 0, ok.stderr);
     const doc = await readResultFile(join(dir, 'ok', (await readdir(join(dir, 'ok')))[0]!));
     assert.equal(doc.cases.length, 4);
     for (const c of doc.cases) assert.equal(c.state, 'ok', c.reason);
-    const bad = await execa('node', [CLI, 'run', '--transports', 'zeromq', '--workloads', 'rpc', '--sizes', '8232', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'bad')], { reject: false, env });
+    const bad = await execa(
+      'node',
+      [CLI, 'run', '--transports', 'zeromq', '--workloads', 'rpc', '--sizes', '8232', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'bad')],
+      { reject: false, env },
+    );
     assert.equal(bad.exitCode, 1);
     const c = (await readResultFile(join(dir, 'bad', (await readdir(join(dir, 'bad')))[0]!))).cases[0]!;
     assert.match(c.reason!, /integrity check failed on reply 4: payload checksum mismatch/);

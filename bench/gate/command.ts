@@ -116,7 +116,10 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
   ];
   for (const s of sides) {
     s.doc.transports = [s.status];
-    if (!s.status.available) throw new UsageError(`${s === sides[0] ? '--baseline' : '--candidate'} ${s === sides[0] ? flags.baseline : flags.candidate}: unavailable: ${s.status.reason}`);
+    if (!s.status.available)
+      throw new UsageError(
+        `${s === sides[0] ? '--baseline' : '--candidate'} ${s === sides[0] ? flags.baseline : flags.candidate}: unavailable: ${s.status.reason}`,
+      );
   }
   for (const w of sides[0].doc.warnings) process.stderr.write(`warning: ${w}\n`);
   const dir = join(opts.out, `gate-${runId}`);
@@ -128,16 +131,22 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
   let last = 0;
   let loop;
   try {
-    loop = await runGateLoop(opts, sides, { minPairs, maxPairs, budgetMs: opts.budgetMs > 0 ? opts.budgetMs - 2000 : Infinity, threshold, startMs: t0 }, controller.signal, {
-      onProgress: (done, total, label) => {
-        if (opts.progress && Date.now() - last > 2000) {
-          last = Date.now();
-          process.stderr.write(`[${done}/${total}] ${label}\n`);
-        }
+    loop = await runGateLoop(
+      opts,
+      sides,
+      { minPairs, maxPairs, budgetMs: opts.budgetMs > 0 ? opts.budgetMs - 2000 : Infinity, threshold, startMs: t0 },
+      controller.signal,
+      {
+        onProgress: (done, total, label) => {
+          if (opts.progress && Date.now() - last > 2000) {
+            last = Date.now();
+            process.stderr.write(`[${done}/${total}] ${label}\n`);
+          }
+        },
+        log: (m) => process.stderr.write(`${m}\n`),
+        onSave: save,
       },
-      log: (m) => process.stderr.write(`${m}\n`),
-      onSave: save,
-    });
+    );
   } finally {
     off();
   }
@@ -147,12 +156,17 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
     if (controller.signal.aborted) s.doc.interrupted = true;
   }
   await save();
-  const verdict = gateVerdicts(sides[0].doc, sides[1].doc, { baseline: flags.baseline, candidate: flags.candidate }, {
-    threshold,
-    tailThreshold,
-    alpha,
-    ...(metrics ? { metrics } : {}),
-  });
+  const verdict = gateVerdicts(
+    sides[0].doc,
+    sides[1].doc,
+    { baseline: flags.baseline, candidate: flags.candidate },
+    {
+      threshold,
+      tailThreshold,
+      alpha,
+      ...(metrics ? { metrics } : {}),
+    },
+  );
   if (loop.budgetExhausted) verdict.warnings.push(`the time budget (--budget ${(opts.budgetMs / 1000).toFixed(0)} s) ran out before every case was decided`);
   await writeFile(join(dir, 'gate.json'), formatGate(verdict, 'json'));
   if (flags.bmf) await writeFile(flags.bmf, JSON.stringify(toBencherMetricFormat(sides[1].doc), null, 2) + '\n');
@@ -178,9 +192,12 @@ async function measure(opts: RunOptions, argv: string[], statuses: ResultDocumen
   const off = onSignals(controller);
   try {
     process.stderr.write(`${label}: measuring ${doc.runId}\n`);
-    await new Runner(opts, doc, controller.signal, { onSave: async (d) => {
-      await writer.save(d);
-    },  log: (m) => process.stderr.write(`${m}\n`) }).run();
+    await new Runner(opts, doc, controller.signal, {
+      onSave: async (d) => {
+        await writer.save(d);
+      },
+      log: (m) => process.stderr.write(`${m}\n`),
+    }).run();
   } finally {
     off();
   }
@@ -239,7 +256,11 @@ export function registerGateCommands(program: Command, addRunOptions: (c: Comman
   )
     .option('--pairs <n>', 'pairs (baseline + candidate repetitions) every case gets at least', '8')
     .option('--max-pairs <n>', 'most pairs per case (cases clearly inside the threshold stop earlier)', '20')
-    .option('--threshold <percent>', 'smallest change that fails the gate, applied to the CI (medians, throughput, CPU)', String(DEFAULT_GATE_OPTIONS.threshold * 100))
+    .option(
+      '--threshold <percent>',
+      'smallest change that fails the gate, applied to the CI (medians, throughput, CPU)',
+      String(DEFAULT_GATE_OPTIONS.threshold * 100),
+    )
     .option('--tail-threshold <percent>', 'the same for tail percentiles (p99)', String(DEFAULT_GATE_OPTIONS.tailThreshold * 100))
     .option('--alpha <p>', 'level of the one-sided Wilcoxon signed-rank test on the pairs', String(DEFAULT_GATE_OPTIONS.alpha))
     .option('--metrics <ids>', `metrics to gate (default ${DEFAULT_GATE_OPTIONS.metrics.join(',')})`)
@@ -259,9 +280,7 @@ export function registerGateCommands(program: Command, addRunOptions: (c: Comman
   });
 
   const calibrate = addRunOptions(
-    program
-      .command('calibrate')
-      .description('measure A/A pairs (identical code, run after run) and store the run-to-run noise per case for compare --noise'),
+    program.command('calibrate').description('measure A/A pairs (identical code, run after run) and store the run-to-run noise per case for compare --noise'),
   )
     .option('--pairs <n>', 'A/A pairs to measure (2 runs each)', '5')
     .option('--from <files...>', 'use existing A/A result files instead of measuring: a1 b1 a2 b2 ...')

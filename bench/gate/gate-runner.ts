@@ -53,7 +53,13 @@ interface PairCase {
   pairs: number;
 }
 
-export async function runGateLoop(run: RunOptions, sides: [GateSide, GateSide], o: GateLoopOptions, signal: AbortSignal, hooks: GateHooks = {}): Promise<{ elapsedMs: number; budgetExhausted: boolean }> {
+export async function runGateLoop(
+  run: RunOptions,
+  sides: [GateSide, GateSide],
+  o: GateLoopOptions,
+  signal: AbortSignal,
+  hooks: GateHooks = {},
+): Promise<{ elapsedMs: number; budgetExhausted: boolean }> {
   const exec = hooks.executor ?? new NativeExecutor();
   const pool = new EnvironmentPool(signal, (m) => hooks.log?.(m));
   const cpus = os.availableParallelism();
@@ -117,7 +123,16 @@ export async function runGateLoop(run: RunOptions, sides: [GateSide, GateSide], 
           break;
         }
         const t0 = performance.now();
-        const order = j % 2 === 0 ? ([[A, c.a], [B, c.b]] as const) : ([[B, c.b], [A, c.a]] as const);
+        const order =
+          j % 2 === 0
+            ? ([
+                [A, c.a],
+                [B, c.b],
+              ] as const)
+            : ([
+                [B, c.b],
+                [A, c.a],
+              ] as const);
         let failed = false;
         for (const [side, r] of order) {
           const out = await one(side, r, j);

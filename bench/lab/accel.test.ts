@@ -74,7 +74,10 @@ test('a remembered failure skips the KVM attempt under auto, but --accel kvm ret
 });
 
 test('--accel kvm never falls back: an unusable /dev/kvm is an error, a failed boot is reported as KVM', async () => {
-  await assert.rejects(chooseAccelAndBoot('kvm', fake({ usable: false, reason: 'no permission on /dev/kvm' }).deps), (e: unknown) => e instanceof LabError && /no permission/.test(e.message));
+  await assert.rejects(
+    chooseAccelAndBoot('kvm', fake({ usable: false, reason: 'no permission on /dev/kvm' }).deps),
+    (e: unknown) => e instanceof LabError && /no permission/.test(e.message),
+  );
   const f = fake({ kvm: hung });
   const r = await chooseAccelAndBoot('kvm', f.deps);
   assert.equal(r.accel, 'kvm');

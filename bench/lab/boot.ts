@@ -196,9 +196,7 @@ interface AttemptOptions {
   kernelArgs: string[];
 }
 
-export type AttemptResult =
-  | { ok: true; exitCode: number; bootMs: number }
-  | { ok: false; stage: 'boot' | 'run'; reason: string; bootMs?: number };
+export type AttemptResult = { ok: true; exitCode: number; bootMs: number } | { ok: false; stage: 'boot' | 'run'; reason: string; bootMs?: number };
 
 function attempt(a: AttemptOptions): Promise<AttemptResult> {
   const env = a.accel === 'kvm' ? 'lab-kvm' : 'lab-tcg';
@@ -395,7 +393,11 @@ export async function bootLab(o: BootOptions): Promise<BootResult> {
   const choice: AccelChoice = o.accel ?? ((process.env.IPCBENCH_LAB_ACCEL as AccelChoice | undefined) || 'auto');
 
   try {
-    const { accel, result, reason: accelReason } = await chooseAccelAndBoot(choice, {
+    const {
+      accel,
+      result,
+      reason: accelReason,
+    } = await chooseAccelAndBoot(choice, {
       kvmUsable,
       readVerdict,
       writeVerdict,

@@ -119,7 +119,9 @@ export function registerLabCommands(program: Command): void {
             kernelArgs: o.kernelArg,
             signal,
           });
-          process.stderr.write(`lab: ${r.kernel.kernel} (${r.kernel.release}), ${r.env} (${r.accelReason}), booted in ${(r.bootMs / 1000).toFixed(1)} s, exit ${r.exitCode}\n`);
+          process.stderr.write(
+            `lab: ${r.kernel.kernel} (${r.kernel.release}), ${r.env} (${r.accelReason}), booted in ${(r.bootMs / 1000).toFixed(1)} s, exit ${r.exitCode}\n`,
+          );
           return r.exitCode;
         }),
       ),

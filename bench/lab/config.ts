@@ -68,7 +68,10 @@ export function parseKernelId(text: string | undefined): KernelId {
 /** The variants a kernel has: stock kernels are what Debian ships, so they have no debug build. */
 export function checkVariant(id: KernelId, variant: LabVariant): void {
   if (kernelSpec(id).kind === 'stock' && variant !== 'default')
-    throw new LabError(`the ${id} kernel is Debian's stock build: it has no '${variant}' variant`, 'use --kernel ipcbench-6.1 or ipcbench-6.12 with --variant debug');
+    throw new LabError(
+      `the ${id} kernel is Debian's stock build: it has no '${variant}' variant`,
+      'use --kernel ipcbench-6.1 or ipcbench-6.12 with --variant debug',
+    );
 }
 
 /** The repository root (this file is bench/lab/config.ts, compiled to dist/bench/lab/config.js). */

@@ -48,11 +48,14 @@ test('cpio(1) reads it back: files, links and modes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ipcbench-cpio-'));
   try {
     const archive = join(dir, 'a.cpio');
-    writeFileSync(archive, cpioArchive([
-      { name: 'd', kind: 'dir', mode: 0o700 },
-      { name: 'd/f', kind: 'file', mode: 0o644, data: Buffer.from('hello') },
-      { name: 'l', kind: 'symlink', data: 'd/f' },
-    ]));
+    writeFileSync(
+      archive,
+      cpioArchive([
+        { name: 'd', kind: 'dir', mode: 0o700 },
+        { name: 'd/f', kind: 'file', mode: 0o644, data: Buffer.from('hello') },
+        { name: 'l', kind: 'symlink', data: 'd/f' },
+      ]),
+    );
     execFileSync('cpio', ['-idm', '--quiet', '--no-absolute-filenames', '-F', archive], { cwd: dir, stdio: 'ignore' });
     assert.equal(readFileSync(join(dir, 'd', 'f'), 'utf8'), 'hello');
     assert.equal(statSync(join(dir, 'd', 'f')).mode & 0o777, 0o644);

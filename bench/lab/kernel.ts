@@ -268,7 +268,11 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
     const started = Date.now();
     const progress = o.progress ?? defaultProgress();
     const unpacked = join(loc.dir, 'unpacked');
-    writeFileSync(loc.buildLog, `ipcbench lab build ${new Date().toISOString()} kernel=${kernel} variant=${variant} source=${loc.version} config=${loc.hash}\n`, { mode: 0o600 });
+    writeFileSync(
+      loc.buildLog,
+      `ipcbench lab build ${new Date().toISOString()} kernel=${kernel} variant=${variant} source=${loc.version} config=${loc.hash}\n`,
+      { mode: 0o600 },
+    );
     rmSync(loc.stamp, { force: true });
 
     if (!existsSync(unpacked)) {

@@ -42,18 +42,48 @@ export function kernelsUnderTest(env = process.env.IPCBENCH_LAB_KERNELS): Kernel
 }
 
 const wanted = new Set(kernelsUnderTest());
-const skipFor = (id: KernelId) => skipAll || (wanted.has(id) ? false : `${id} not selected (IPCBENCH_LAB_KERNELS=${process.env.IPCBENCH_LAB_KERNELS ?? ''}${id === 'ipcbench-6.12' ? '; by default only once built' : ''})`);
+const skipFor = (id: KernelId) =>
+  skipAll ||
+  (wanted.has(id)
+    ? false
+    : `${id} not selected (IPCBENCH_LAB_KERNELS=${process.env.IPCBENCH_LAB_KERNELS ?? ''}${id === 'ipcbench-6.12' ? '; by default only once built' : ''})`);
 
 const RUN_ARGS = [
-  '--transports', 'kdbus,binder,unix-stream', '--workloads', 'rpc,broadcast', '--sizes', '64', '--broadcast-sizes', '64',
-  '--subscribers', '2', '--concurrency', '1,2', '--placement', 'unpinned', '--broadcast-placement', 'unpinned',
-  '-r', '2', '--min-repetitions', '2', '-d', '50', '--warmup', '10', '--no-progress',
+  '--transports',
+  'kdbus,binder,unix-stream',
+  '--workloads',
+  'rpc,broadcast',
+  '--sizes',
+  '64',
+  '--broadcast-sizes',
+  '64',
+  '--subscribers',
+  '2',
+  '--concurrency',
+  '1,2',
+  '--placement',
+  'unpinned',
+  '--broadcast-placement',
+  'unpinned',
+  '-r',
+  '2',
+  '--min-repetitions',
+  '2',
+  '-d',
+  '50',
+  '--warmup',
+  '10',
+  '--no-progress',
 ];
 
 /** Every (transport, workload, concurrency) case of RUN_ARGS is ok. */
 function assertCasesOk(doc: ResultDocument, id: string): void {
   for (const transport of ['kdbus', 'binder', 'unix-stream'])
-    for (const [workload, concurrency] of [['rpc', 1], ['rpc', 2], ['broadcast', 1]] as const) {
+    for (const [workload, concurrency] of [
+      ['rpc', 1],
+      ['rpc', 2],
+      ['broadcast', 1],
+    ] as const) {
       const c = doc.cases.find((x) => x.key.transport === transport && x.key.workload === workload && x.key.concurrency === concurrency);
       assert.ok(c, `${id}: no ${transport} ${workload} c=${concurrency} case`);
       assert.equal(c.state, 'ok', `${id}: ${transport} ${workload} c=${concurrency}: ${c.state} ${c.reason ?? ''}`);
@@ -82,35 +112,43 @@ for (const id of KERNEL_IDS) {
   const skip = skipFor(id);
 
   // ipcbench-6.1's own module tests run in transports/kdbus.integration.test.ts already
-  test(`${id}: the kdbus module's own tests pass (lab-test.sh)`, { skip: skip || (id === 'ipcbench-6.1' ? 'covered by transports/kdbus.integration.test.ts' : false), timeout: 60 * 60_000 }, async () => {
-    await ensureLabKernel({ kernel: id, log: (l) => process.stderr.write(`${l}\n`) });
-    const r = await run(join(repoRoot(), 'native', 'kernel', 'kdbus', 'lab-test.sh'), ['default', '5'], {
-      cwd: repoRoot(),
-      env: { ...process.env, IPCBENCH_LAB_KERNEL: id },
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    }).catch((e: { stdout?: string; stderr?: string; code?: number }) => {
-      assert.fail(`lab-test.sh on ${id} failed (exit ${e.code}):\n${(e.stdout ?? '').slice(-3000)}\n${(e.stderr ?? '').slice(-2000)}`);
-    });
-    assert.match(r.stdout, /kdbus lab-test \(default\): exit 0/);
-  });
+  test(
+    `${id}: the kdbus module's own tests pass (lab-test.sh)`,
+    { skip: skip || (id === 'ipcbench-6.1' ? 'covered by transports/kdbus.integration.test.ts' : false), timeout: 60 * 60_000 },
+    async () => {
+      await ensureLabKernel({ kernel: id, log: (l) => process.stderr.write(`${l}\n`) });
+      const r = await run(join(repoRoot(), 'native', 'kernel', 'kdbus', 'lab-test.sh'), ['default', '5'], {
+        cwd: repoRoot(),
+        env: { ...process.env, IPCBENCH_LAB_KERNEL: id },
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      }).catch((e: { stdout?: string; stderr?: string; code?: number }) => {
+        assert.fail(`lab-test.sh on ${id} failed (exit ${e.code}):\n${(e.stdout ?? '').slice(-3000)}\n${(e.stderr ?? '').slice(-2000)}`);
+      });
+      assert.match(r.stdout, /kdbus lab-test \(default\): exit 0/);
+    },
+  );
 
-  test(`${id}: kdbus, binder and unix-stream RPC + broadcast run in the lab, and the result carries the kernel facts`, { skip, timeout: 60 * 60_000 }, async () => {
-    const kernel = await ensureLabKernel({ kernel: id, log: (l) => process.stderr.write(`${l}\n`) });
-    const out = mkdtempSync(join(tmpdir(), 'ipcbench-lab-kernels-'));
-    try {
-      const r = await labRun({ runArgs: RUN_ARGS, out, kernel: id, timeoutMs: 40 * 60_000, ...quiet });
-      assert.equal(r.exitCode, 0, `ipcbench run inside ${id} failed; serial log: ${r.serialLog}`);
-      assert.equal(r.files.length, 1);
-      const doc = JSON.parse(readFileSync(r.files[0]!, 'utf8')) as ResultDocument;
-      assertCasesOk(doc, id);
-      assertKernelFacts(doc, id, kernel.release);
-      const binder = doc.transports.find((t) => t.name === 'binder');
-      assert.match(binder?.version ?? '', kernel.binder === 'module' ? /binder_linux pool of \d+ devices/ : /binderfs/);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+  test(
+    `${id}: kdbus, binder and unix-stream RPC + broadcast run in the lab, and the result carries the kernel facts`,
+    { skip, timeout: 60 * 60_000 },
+    async () => {
+      const kernel = await ensureLabKernel({ kernel: id, log: (l) => process.stderr.write(`${l}\n`) });
+      const out = mkdtempSync(join(tmpdir(), 'ipcbench-lab-kernels-'));
+      try {
+        const r = await labRun({ runArgs: RUN_ARGS, out, kernel: id, timeoutMs: 40 * 60_000, ...quiet });
+        assert.equal(r.exitCode, 0, `ipcbench run inside ${id} failed; serial log: ${r.serialLog}`);
+        assert.equal(r.files.length, 1);
+        const doc = JSON.parse(readFileSync(r.files[0]!, 'utf8')) as ResultDocument;
+        assertCasesOk(doc, id);
+        assertKernelFacts(doc, id, kernel.release);
+        const binder = doc.transports.find((t) => t.name === 'binder');
+        assert.match(binder?.version ?? '', kernel.binder === 'module' ? /binder_linux pool of \d+ devices/ : /binderfs/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+  );
 
   if (kernelSpec(id).kind !== 'stock') continue;
 
@@ -137,12 +175,21 @@ for (const id of KERNEL_IDS) {
     const lines: string[] = [];
     const results = mkdtempSync(join(tmpdir(), 'ipcbench-hostpath-'));
     try {
-      const r = await bootLab({ command: script, kernel: id, prepared: kernel, resultsDir: results, timeoutMs: 40 * 60_000, log: () => {}, onOutput: (l) => lines.push(l) });
+      const r = await bootLab({
+        command: script,
+        kernel: id,
+        prepared: kernel,
+        resultsDir: results,
+        timeoutMs: 40 * 60_000,
+        log: () => {},
+        onOutput: (l) => lines.push(l),
+      });
       const text = lines.join('\n');
       assert.equal(r.exitCode, 0, `host path inside ${id} failed:\n${text.slice(-4000)}`);
       assert.match(text, /^kdbus: loaded .*kdbus\.ko; \/dev\/kdbus\/control is there/m);
       assert.match(text, /^binder: loaded binder_linux with 34 ipcbench devices/m);
-      for (const t of ['kdbus', 'binder', 'unix-stream']) assert.match(text, new RegExp(`^\\s*${t}\\s+(yes|available)`, 'm'), `list shows ${t} available:\n${text}`);
+      for (const t of ['kdbus', 'binder', 'unix-stream'])
+        assert.match(text, new RegExp(`^\\s*${t}\\s+(yes|available)`, 'm'), `list shows ${t} available:\n${text}`);
       assert.match(text, /^kdbus: unloaded$/m);
       assert.match(text, /^binder: unloaded binder_linux$/m);
       const files = readdirSync(results).filter((f) => f.endsWith('.json') && !f.startsWith('.'));

@@ -160,24 +160,42 @@ export async function labRun(o: LabRunOptions): Promise<LabRunResult> {
 export function runOptionsToArgs(r: RunOptions): string[] {
   const list = (xs: readonly (string | number)[]) => xs.join(',');
   const args = [
-    '--transports', list(r.transports),
-    '--workloads', list(r.workloads),
-    '--sizes', list(r.sizes),
-    '--broadcast-sizes', list(r.broadcastSizes),
-    '--placement', list(r.placements),
-    '--broadcast-placement', list(r.broadcastPlacements),
-    '--concurrency', list(r.concurrency),
-    '--subscribers', list(r.subscribers),
-    '--uninterested', String(r.uninterested),
-    '--mode', r.mode,
-    '--rate', String(r.rate),
-    '--repetitions', String(r.repetitions),
-    '--min-repetitions', String(r.minRepetitions),
-    '--ci-target', String(r.ciTarget * 100),
-    '--duration', String(r.durationMs),
-    '--warmup', String(r.warmupMs),
-    '--timeout', String(r.timeoutMs),
-    '--seed', String(r.seed),
+    '--transports',
+    list(r.transports),
+    '--workloads',
+    list(r.workloads),
+    '--sizes',
+    list(r.sizes),
+    '--broadcast-sizes',
+    list(r.broadcastSizes),
+    '--placement',
+    list(r.placements),
+    '--broadcast-placement',
+    list(r.broadcastPlacements),
+    '--concurrency',
+    list(r.concurrency),
+    '--subscribers',
+    list(r.subscribers),
+    '--uninterested',
+    String(r.uninterested),
+    '--mode',
+    r.mode,
+    '--rate',
+    String(r.rate),
+    '--repetitions',
+    String(r.repetitions),
+    '--min-repetitions',
+    String(r.minRepetitions),
+    '--ci-target',
+    String(r.ciTarget * 100),
+    '--duration',
+    String(r.durationMs),
+    '--warmup',
+    String(r.warmupMs),
+    '--timeout',
+    String(r.timeoutMs),
+    '--seed',
+    String(r.seed),
   ];
   if (r.failFast) args.push('--fail-fast');
   if (!r.progress) args.push('--no-progress');
@@ -208,8 +226,7 @@ export async function labRunDocument(
   o: LabDocumentOptions = {},
 ): Promise<{ document: ResultDocument; file: string; exitCode: number; env: 'lab-tcg' | 'lab-kvm'; accelReason: string; serialLog: string }> {
   const r = await labRun({ ...o, runArgs: runOptionsToArgs(options), out: o.out ?? options.out, kernel });
-  if (r.files.length !== 1)
-    throw new LabError(`lab: the run inside wrote ${r.files.length} result files (exit ${r.exitCode}); serial log: ${r.serialLog}`);
+  if (r.files.length !== 1) throw new LabError(`lab: the run inside wrote ${r.files.length} result files (exit ${r.exitCode}); serial log: ${r.serialLog}`);
   const document = await readResultFile(r.files[0]!);
   return { document, file: r.files[0]!, exitCode: r.exitCode, env: r.env, accelReason: r.accelReason, serialLog: r.serialLog };
 }

@@ -128,7 +128,9 @@ export function parseModulesDep(text: string): { byName: Map<string, string>; de
 
 /** "kernel/drivers/char/hw_random/virtio-rng.ko.xz" -> "virtio_rng" (modprobe treats - and _ alike). */
 export function moduleName(path: string): string {
-  return basename(path).replace(/\.ko(\.(xz|gz|zst))?$/, '').replace(/-/g, '_');
+  return basename(path)
+    .replace(/\.ko(\.(xz|gz|zst))?$/, '')
+    .replace(/-/g, '_');
 }
 
 /**
@@ -211,7 +213,10 @@ export async function ensureStockKernel(id: KernelId, o: EnsureStockOptions = {}
       return loadReady(cached);
     }
     if (e instanceof LabError) throw e;
-    throw new LabError(`cannot resolve Debian's ${spec.metaPackage} with apt-cache: ${(e as Error).message.split('\n')[0]}`, 'apt-get update (needs bookworm and bookworm-security in the apt sources)');
+    throw new LabError(
+      `cannot resolve Debian's ${spec.metaPackage} with apt-cache: ${(e as Error).message.split('\n')[0]}`,
+      'apt-get update (needs bookworm and bookworm-security in the apt sources)',
+    );
   }
   const dir = join(labCacheRoot(), stockDirName(id, pk.version));
   if (!o.force && existsSync(readyPath(dir))) return loadReady(dir);

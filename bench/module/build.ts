@@ -51,7 +51,7 @@ export function moduleCandidates(release: string, env: NodeJS.ProcessEnv = proce
   const roots = [moduleCacheRoot(env), ...(env.IPCBENCH_MODULE_PATH ?? '').split(':').filter((p) => p.startsWith('/'))];
   const found: { ko: string; mtime: number }[] = [];
   for (const r of roots) {
-    let dirs: string[] = [];
+    let dirs: string[];
     try {
       dirs = readdirSync(r).filter((d) => d.startsWith(`${release}-`) && /^[0-9a-f]{8}$/.test(d.slice(release.length + 1)));
     } catch {
@@ -99,7 +99,7 @@ function hasPahole(): boolean {
 function runMake(args: string[], signal?: AbortSignal): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile('make', args, { encoding: 'utf8', maxBuffer: 32 << 20, signal }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
       resolve({ code, output: `${stdout}${stderr}` });
     });
   });
@@ -154,7 +154,15 @@ export async function buildKdbus(o: BuildOptions = {}): Promise<BuiltModule> {
   }
 }
 
-async function compile(src: string, dir: string, tree: string, release: string, hash: string, signal?: AbortSignal, log?: (l: string) => void): Promise<BuiltModule> {
+async function compile(
+  src: string,
+  dir: string,
+  tree: string,
+  release: string,
+  hash: string,
+  signal?: AbortSignal,
+  log?: (l: string) => void,
+): Promise<BuiltModule> {
   const ko = join(dir, 'kdbus.ko');
   const stampPath = join(dir, 'built.json');
   const o = { log, signal };

@@ -26,7 +26,11 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 }
 
 test('unknown module names and bad flags: one line, exit 2', async () => {
-  for (const args of [['module', 'load', 'nope'], ['module', 'build', 'binder'], ['module', 'load', 'binder', '--devices', 'x']]) {
+  for (const args of [
+    ['module', 'load', 'nope'],
+    ['module', 'build', 'binder'],
+    ['module', 'load', 'binder', '--devices', 'x'],
+  ]) {
     const r = await cli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

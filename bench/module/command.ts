@@ -47,7 +47,9 @@ export function registerModuleCommands(program: Command): void {
     .command('load')
     .description('as root: insmod our kdbus module, or make binder usable (binderfs, or binder_linux with a device pool)')
     .argument('<module>', MODULE_NAMES.join(' | '))
-    .addOption(new Option('--devices <n>', 'binder without binderfs: devices in the pool (concurrent pairs need one each)').default(String(DEFAULT_BINDER_DEVICES)))
+    .addOption(
+      new Option('--devices <n>', 'binder without binderfs: devices in the pool (concurrent pairs need one each)').default(String(DEFAULT_BINDER_DEVICES)),
+    )
     .option('--ko <file>', 'kdbus: load this module file instead of the one built for the running kernel')
     .action(async (name: string, o: { devices: string; ko?: string }) =>
       guarded(async () => {

@@ -16,7 +16,10 @@ test('an unsigned module is refused with the reason: not root, no modules, disab
   assert.match(loadRefusal({ ...open, root: false }, 'kdbus')!.message, /needs root.*nothing was changed[\s\S]*sudo ipcbench module load kdbus/);
   assert.match(loadRefusal({ ...open, noModules: true }, 'kdbus')!.message, /CONFIG_MODULES/);
   assert.match(loadRefusal({ ...open, modulesDisabled: true }, 'kdbus')!.message, /modules_disabled = 1/);
-  assert.match(loadRefusal({ ...open, lockdown: 'integrity', secureBoot: true }, 'kdbus')!.message, /locked down \(lockdown=integrity, because Secure Boot is on\)[\s\S]*Machine Owner Key/);
+  assert.match(
+    loadRefusal({ ...open, lockdown: 'integrity', secureBoot: true }, 'kdbus')!.message,
+    /locked down \(lockdown=integrity, because Secure Boot is on\)[\s\S]*Machine Owner Key/,
+  );
   assert.match(loadRefusal({ ...open, sigEnforce: true }, 'kdbus')!.message, /enforces module signatures/);
 });
 

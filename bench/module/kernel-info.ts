@@ -79,8 +79,7 @@ export function readModulePolicy(): ModulePolicy {
  * the module comes with the kernel (binder_linux) and passes signature checks.
  */
 export function loadRefusal(p: ModulePolicy, what: string, distroSigned = false): ModuleError | undefined {
-  if (!p.root)
-    return new ModuleError(`loading ${what} needs root (it inserts a kernel module); nothing was changed`, `sudo ipcbench module load ${what}`);
+  if (!p.root) return new ModuleError(`loading ${what} needs root (it inserts a kernel module); nothing was changed`, `sudo ipcbench module load ${what}`);
   if (p.noModules) return new ModuleError(`this kernel cannot load modules (built without CONFIG_MODULES)`, 'use ipcbench lab run');
   if (p.modulesDisabled)
     return new ModuleError(
@@ -131,5 +130,8 @@ export function moduleRelease(ko: Buffer): string | undefined {
   const i = ko.indexOf('vermagic=');
   if (i < 0) return undefined;
   const end = ko.indexOf(0, i);
-  return ko.subarray(i + 'vermagic='.length, end < 0 ? undefined : end).toString('utf8').split(' ')[0];
+  return ko
+    .subarray(i + 'vermagic='.length, end < 0 ? undefined : end)
+    .toString('utf8')
+    .split(' ')[0];
 }

@@ -169,7 +169,11 @@ export async function unloadKdbus(policy = readModulePolicy()): Promise<string> 
   if (!moduleLoaded('kdbus')) return 'kdbus: not loaded';
   if (!policy.root) throw new ModuleError('unloading kdbus needs root; nothing was changed', 'sudo ipcbench module unload kdbus');
   const r = await cmd('rmmod', ['kdbus']);
-  if (!r.ok) throw new ModuleError(`rmmod kdbus failed: ${r.out}`, /in use/i.test(r.out) ? 'a process still holds a kdbus bus (an ipcbench run?): stop it first' : undefined);
+  if (!r.ok)
+    throw new ModuleError(
+      `rmmod kdbus failed: ${r.out}`,
+      /in use/i.test(r.out) ? 'a process still holds a kdbus bus (an ipcbench run?): stop it first' : undefined,
+    );
   return 'kdbus: unloaded';
 }
 
@@ -191,7 +195,8 @@ export async function unloadBinder(policy = readModulePolicy()): Promise<string>
   }
   if (loaded) {
     const r = await cmd('rmmod', ['binder_linux']);
-    if (!r.ok) throw new ModuleError(`rmmod binder_linux failed: ${r.out}`, /in use/i.test(r.out) ? 'a process still uses a binder device: stop it first' : undefined);
+    if (!r.ok)
+      throw new ModuleError(`rmmod binder_linux failed: ${r.out}`, /in use/i.test(r.out) ? 'a process still uses a binder device: stop it first' : undefined);
     done.push('unloaded binder_linux');
   }
   return `binder: ${done.join(', ')}`;
@@ -219,7 +224,14 @@ export function moduleStatus(policy = readModulePolicy()): ModuleStatus {
     kdbus: { loaded: moduleLoaded('kdbus'), control: existsSync('/dev/kdbus/control'), built: findKdbusModule() },
     binder: {
       available: 'address' in where,
-      how: 'address' in where ? (where.pool ? `pool of ${where.pool} devices` : where.fresh ? `binderfs at ${where.address}` : `${where.address} (one pair at a time)`) : where.reason,
+      how:
+        'address' in where
+          ? where.pool
+            ? `pool of ${where.pool} devices`
+            : where.fresh
+              ? `binderfs at ${where.address}`
+              : `${where.address} (one pair at a time)`
+          : where.reason,
       binderfs: binderfsAvailable(),
       binderLinux: moduleLoaded('binder_linux'),
       pool,

@@ -40,7 +40,11 @@ test('quiet cases stop at the floor, the noisy one takes the rest of the budget,
   assert.equal(h.cases[0]!.repetitions.length, 3);
   assert.equal(h.cases[2]!.repetitions.length, 3);
   assert.equal(h.cases[1]!.repetitions.length, 20 - 6, 'everything after the floor went to the noisy case');
-  assert.deepEqual(h.calls.slice(0, 9).map(([i]) => i), [0, 1, 2, 0, 1, 2, 0, 1, 2], 'the floor runs in interleaved rounds');
+  assert.deepEqual(
+    h.calls.slice(0, 9).map(([i]) => i),
+    [0, 1, 2, 0, 1, 2, 0, 1, 2],
+    'the floor runs in interleaved rounds',
+  );
   assert.equal(out.budgetExhausted, true);
   assert.ok(out.elapsedMs <= 2000);
 });

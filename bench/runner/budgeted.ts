@@ -83,6 +83,8 @@ export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOpti
     await o.onRound?.(rounds, round.length);
   }
   const elapsedMs = o.now() - start;
-  const wanting = cases.some((c, i) => !c.finished && c.repetitions.length < o.maxRepetitions && !(c.repetitions.length >= Math.max(2, o.minRepetitions) && width[i]! <= o.target));
+  const wanting = cases.some(
+    (c, i) => !c.finished && c.repetitions.length < o.maxRepetitions && !(c.repetitions.length >= Math.max(2, o.minRepetitions) && width[i]! <= o.target),
+  );
   return { rounds, elapsedMs, budgetExhausted: wanting && !o.signal.aborted };
 }

@@ -110,7 +110,14 @@ export class Runner {
     for (const c of this.doc.cases) if (c.state === 'ok' && c.repetitions.length) c.precision = precisionOf(c.repetitions, this.opts.ciTarget, this.opts.seed);
     const measured = this.doc.cases.filter((c) => c.precision);
     if (measured.length)
-      this.doc.precision = { target: this.opts.ciTarget, met: measured.filter((c) => c.precision!.met).length, measured: measured.length, budgetMs, elapsedMs, budgetExhausted };
+      this.doc.precision = {
+        target: this.opts.ciTarget,
+        met: measured.filter((c) => c.precision!.met).length,
+        measured: measured.length,
+        budgetMs,
+        elapsedMs,
+        budgetExhausted,
+      };
   }
 
   /** One repetition of one case, through the shared lifecycle; the case is closed (state, reason) on failure. */

@@ -60,7 +60,11 @@ test('a resampled median spreads like the sampling error of a median (sd ≈ 1/(
 test('hierarchical bootstrap equals the flat one without histograms and is wider with noisy repetitions', () => {
   const values = [100, 103, 98, 101, 99, 102, 100.5];
   const flat = bootstrapCI(values, median, { seed: 9, resamples: 1000 });
-  const hier = hierarchicalBootstrapCI(values.map((value) => ({ value })), median, { seed: 9, resamples: 1000 });
+  const hier = hierarchicalBootstrapCI(
+    values.map((value) => ({ value })),
+    median,
+    { seed: 9, resamples: 1000 },
+  );
   assert.deepEqual(hier, flat);
   // every repetition drew only 40 operations from a wide distribution: the within part must widen the interval
   const wide = values.map((value) => ({ value, distribution: distributionFromSamples(Array.from({ length: 40 }, (_, i) => value - 40 + 2 * i)) }));

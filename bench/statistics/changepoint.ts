@@ -100,8 +100,7 @@ export interface TrendAnalysis {
 export function analyzeTrend(values: readonly number[], o: { se?: readonly number[]; beta?: number; minSigma?: number } = {}): TrendAnalysis {
   const y = values.map((v) => Math.log(v));
   const n = y.length;
-  if (n < 3 || y.some((v) => !Number.isFinite(v)))
-    return { kind: 'too-short', n, steps: [], sigma: NaN, costs: { constant: NaN, line: NaN, segments: NaN } };
+  if (n < 3 || y.some((v) => !Number.isFinite(v))) return { kind: 'too-short', n, steps: [], sigma: NaN, costs: { constant: NaN, line: NaN, segments: NaN } };
   const beta = o.beta ?? 5 * Math.log(n);
   const diffs = y.slice(1).map((v, i) => v - y[i]!);
   const seFloor = o.se?.length ? Math.min(...o.se.filter((s) => s > 0)) : 0;

@@ -14,7 +14,10 @@ export interface EmpiricalDistribution {
 
 export function distributionOf(values: readonly number[], counts: readonly number[]): EmpiricalDistribution {
   if (values.length !== counts.length) throw new RangeError('values and counts differ in length');
-  const order = values.map((v, i) => [v, counts[i]!] as const).filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+  const order = values
+    .map((v, i) => [v, counts[i]!] as const)
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => a[0] - b[0]);
   const out = { values: new Float64Array(order.length), cumulative: new Float64Array(order.length), total: 0 };
   let run = 0;
   order.forEach(([v, c], i) => {

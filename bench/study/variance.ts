@@ -248,7 +248,9 @@ async function analyze(dir: string): Promise<void> {
     process.stdout.write(
       `\n## ${doc.runId}: duration ${o.durationMs} ms, warm-up ${o.warmupMs} ms; ${repsTotal} repetitions in ${((o.studyWallMs as number) / 1000).toFixed(1)} s = ${perRep.toFixed(0)} ms per repetition (${repMs ? 'median of the timed repetitions' : 'wall / repetitions'}); load ${doc.host.loadAverage[0]} before\n`,
     );
-    process.stdout.write('case | n | between CV | robust CV | within SE | first/rest | lag-1 | CI± median (flat) | CI± hierarchical | CI± for 1 s of repetitions\n');
+    process.stdout.write(
+      'case | n | between CV | robust CV | within SE | first/rest | lag-1 | CI± median (flat) | CI± hierarchical | CI± for 1 s of repetitions\n',
+    );
     const perSecond: number[] = [];
     for (const c of doc.cases) {
       if (c.state !== 'ok' || c.repetitions.length < 4) {
@@ -259,7 +261,10 @@ async function analyze(dir: string): Promise<void> {
       const cv = stdev(v) / mean(v);
       const first = v[0]! / median(v.slice(1));
       const flat = relativeHalfWidth(bootstrapCI(v, median, { resamples: 1000 }));
-      const reps = c.repetitions.map((r) => ({ value: r.latency.p50, distribution: r.latency.histogram ? distributionFromHdr(r.latency.histogram) : undefined }));
+      const reps = c.repetitions.map((r) => ({
+        value: r.latency.p50,
+        distribution: r.latency.histogram ? distributionFromHdr(r.latency.histogram) : undefined,
+      }));
       const hier = relativeHalfWidth(hierarchicalBootstrapCI(reps, median, { resamples: 1000 }));
       const rcv = mad(v) / median(v);
       // the half-width one second of this configuration's repetitions would give (1/√n scaling of the measured one)
@@ -299,7 +304,11 @@ async function analyze(dir: string): Promise<void> {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '8' }, reps: { type: 'string', default: '20' }, transports: { type: 'string', default: 'pipe,unix-stream,shm,dbus-broker' } },
+  options: {
+    rounds: { type: 'string', default: '8' },
+    reps: { type: 'string', default: '20' },
+    transports: { type: 'string', default: 'pipe,unix-stream,shm,dbus-broker' },
+  },
 });
 const [cmd, dir] = positionals;
 if (cmd === 'collect' && dir) await collect(dir, Number(values.reps), values.transports!);

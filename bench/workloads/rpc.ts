@@ -14,20 +14,22 @@ export const rpcDriver: WorkloadDriver = {
     return {
       channels: pairs.map(() => ({ transport: t.native, variant: t.variant, maxMsg: key.size, address: env.address })),
       // an in-process transport's far side lives in the harness: no peer process
-      peers: t.inProcess ? [] : pairs.map((cpus, i) => ({
-        channel: i,
-        slot: 0,
-        spec: {
-          transport: t.native,
-          variant: t.variant,
-          role: 'server',
-          maxMsg: key.size,
-          cpu: cpus.server,
-          address: env.address,
-          fault: ctx.fault,
-          extraArgs: t.peerArgs?.(env),
-        },
-      })),
+      peers: t.inProcess
+        ? []
+        : pairs.map((cpus, i) => ({
+            channel: i,
+            slot: 0,
+            spec: {
+              transport: t.native,
+              variant: t.variant,
+              role: 'server',
+              maxMsg: key.size,
+              cpu: cpus.server,
+              address: env.address,
+              fault: ctx.fault,
+              extraArgs: t.peerArgs?.(env),
+            },
+          })),
       run: (handles) =>
         ctx.exec.runRpc(handles, {
           warmupNs: ctx.timing.warmupMs * 1e6,

@@ -109,7 +109,8 @@ Napi::Value Transports(const Napi::CallbackInfo &info)
 			int rc = t->probe(err);
 
 			if (rc)
-				o.Set("unavailable", err[0] ? err : strerror(-rc));
+				o.Set("unavailable",
+				      err[0] ? err : strerror(-rc));
 		}
 		out.Set((uint32_t)i, o);
 	}

@@ -70,9 +70,8 @@ static int wrap(const struct ipcbench_transport_plugin *pl,
 	return 0;
 }
 
-static int slot_prepare(int s, const struct tp_params *p,
-			struct tp_conn **conn, struct tp_peer_fds *peers,
-			char *err)
+static int slot_prepare(int s, const struct tp_params *p, struct tp_conn **conn,
+			struct tp_peer_fds *peers, char *err)
 {
 	const struct ipcbench_transport_plugin *pl = slots[s].pl;
 	struct ipcbench_peer_fds pub[TP_MAX_FDS];
@@ -126,19 +125,18 @@ static int slot_attach(int s, const struct tp_params *p, enum tp_role role,
 	return 0;
 }
 
-#define SLOT_TRAMPOLINES(n)						\
-	static int prepare_##n(const struct tp_params *p,		\
-			       struct tp_conn **conn,			\
-			       struct tp_peer_fds *peers, char *err)	\
-	{								\
-		return slot_prepare(n, p, conn, peers, err);		\
-	}								\
-	static int attach_##n(const struct tp_params *p,		\
-			      enum tp_role role, const int *fds,	\
-			      int n_fds, struct tp_conn **conn,		\
-			      char *err)				\
-	{								\
-		return slot_attach(n, p, role, fds, n_fds, conn, err);	\
+#define SLOT_TRAMPOLINES(n)                                                 \
+	static int prepare_##n(const struct tp_params *p,                   \
+			       struct tp_conn **conn,                       \
+			       struct tp_peer_fds *peers, char *err)        \
+	{                                                                   \
+		return slot_prepare(n, p, conn, peers, err);                \
+	}                                                                   \
+	static int attach_##n(const struct tp_params *p, enum tp_role role, \
+			      const int *fds, int n_fds,                    \
+			      struct tp_conn **conn, char *err)             \
+	{                                                                   \
+		return slot_attach(n, p, role, fds, n_fds, conn, err);      \
 	}
 
 SLOT_TRAMPOLINES(0)
@@ -153,8 +151,8 @@ SLOT_TRAMPOLINES(7)
 static const struct {
 	int (*prepare)(const struct tp_params *, struct tp_conn **,
 		       struct tp_peer_fds *, char *);
-	int (*attach)(const struct tp_params *, enum tp_role, const int *,
-		      int, struct tp_conn **, char *);
+	int (*attach)(const struct tp_params *, enum tp_role, const int *, int,
+		      struct tp_conn **, char *);
 } trampolines[PLUGIN_SLOTS] = {
 	{ prepare_0, attach_0 }, { prepare_1, attach_1 },
 	{ prepare_2, attach_2 }, { prepare_3, attach_3 },
@@ -222,10 +220,11 @@ static void ad_close(struct tp_conn *c)
 }
 
 /* Does the table reach this member?  (Older, shorter tables lack it.) */
-#define HAS(pl, member)							\
-	((pl)->struct_size >=						\
-	 offsetof(struct ipcbench_transport_plugin, member) +		\
-	 sizeof((pl)->member) && (pl)->member)
+#define HAS(pl, member)                                               \
+	((pl)->struct_size >=                                         \
+		 offsetof(struct ipcbench_transport_plugin, member) + \
+			 sizeof((pl)->member) &&                      \
+	 (pl)->member)
 
 static int valid_name(const char *s)
 {
@@ -250,7 +249,8 @@ const struct transport_ops *plugin_find(const char *name)
 	return NULL;
 }
 
-const struct ipcbench_transport_plugin *plugin_info(const struct transport_ops *ops)
+const struct ipcbench_transport_plugin *
+plugin_info(const struct transport_ops *ops)
 {
 	int i;
 
@@ -272,7 +272,9 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		tp_fail(err, -ENOEXEC, "%s: cannot load it as a shared library: %s", path, dlerror());
+		tp_fail(err, -ENOEXEC,
+			"%s: cannot load it as a shared library: %s", path,
+			dlerror());
 		return NULL;
 	}
 	*(void **)&fn = dlsym(h, IPCBENCH_PLUGIN_SYMBOL);
@@ -284,7 +286,8 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 	}
 	pl = fn();
 	if (!pl) {
-		tp_fail(err, -EINVAL, "%s: %s() returned NULL", path, IPCBENCH_PLUGIN_SYMBOL);
+		tp_fail(err, -EINVAL, "%s: %s() returned NULL", path,
+			IPCBENCH_PLUGIN_SYMBOL);
 		goto fail;
 	}
 	if (pl->abi_version != IPCBENCH_PLUGIN_ABI_VERSION) {
@@ -293,8 +296,12 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 			path, pl->abi_version, IPCBENCH_PLUGIN_ABI_VERSION);
 		goto fail;
 	}
-	if (pl->struct_size < offsetof(struct ipcbench_transport_plugin, close) + sizeof(pl->close)) {
-		tp_fail(err, -EPROTO, "%s: struct_size %u is smaller than ABI version 1's table", path, pl->struct_size);
+	if (pl->struct_size <
+	    offsetof(struct ipcbench_transport_plugin, close) +
+		    sizeof(pl->close)) {
+		tp_fail(err, -EPROTO,
+			"%s: struct_size %u is smaller than ABI version 1's table",
+			path, pl->struct_size);
 		goto fail;
 	}
 	if (!HAS(pl, prepare))
@@ -310,32 +317,38 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 	else if (!HAS(pl, publish) && !(HAS(pl, call) && HAS(pl, reply)))
 		missing = "call and reply (RPC) or publish (broadcast)";
 	else if (HAS(pl, call) != HAS(pl, reply))
-		missing = HAS(pl, call) ? "reply (it has call)" : "call (it has reply)";
+		missing = HAS(pl, call) ? "reply (it has call)"
+					: "call (it has reply)";
 	if (missing) {
-		tp_fail(err, -EINVAL, "%s: the plug-in lacks %s()", path, missing);
+		tp_fail(err, -EINVAL, "%s: the plug-in lacks %s()", path,
+			missing);
 		goto fail;
 	}
 	if (!name || !*name)
-		name = pl->name;	/* its own name unless told another */
+		name = pl->name; /* its own name unless told another */
 	if (!valid_name(name)) {
-		tp_fail(err, -EINVAL, "%s: bad plug-in name '%s' (use a-z, 0-9, '-', '_', '.'; at most %d characters)",
+		tp_fail(err, -EINVAL,
+			"%s: bad plug-in name '%s' (use a-z, 0-9, '-', '_', '.'; at most %d characters)",
 			path, name ? name : "", NAME_MAX_LEN - 1);
 		goto fail;
 	}
 	for (i = 0; i < PLUGIN_SLOTS; i++) {
 		if (slots[i].used && !strcmp(slots[i].name, name)) {
 			if (slots[i].handle == h) {
-				dlclose(h);	/* the same library again */
+				dlclose(h); /* the same library again */
 				return &slots[i].ops;
 			}
-			tp_fail(err, -EEXIST, "plug-in name '%s' is taken by %s", name, slots[i].path);
+			tp_fail(err, -EEXIST,
+				"plug-in name '%s' is taken by %s", name,
+				slots[i].path);
 			goto fail;
 		}
 		if (!slots[i].used && !s)
 			s = &slots[i];
 	}
 	if (!s) {
-		tp_fail(err, -ENOSPC, "at most %d plug-ins per run", PLUGIN_SLOTS);
+		tp_fail(err, -ENOSPC, "at most %d plug-ins per run",
+			PLUGIN_SLOTS);
 		goto fail;
 	}
 	memset(s, 0, sizeof(*s));

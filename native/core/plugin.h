@@ -15,6 +15,7 @@ const struct transport_ops *plugin_load(const char *path, const char *name,
 /* A loaded plug-in registered as name, or NULL. */
 const struct transport_ops *plugin_find(const char *name);
 /* The plug-in's own table behind ops (name, version, description). */
-const struct ipcbench_transport_plugin *plugin_info(const struct transport_ops *ops);
+const struct ipcbench_transport_plugin *
+plugin_info(const struct transport_ops *ops);
 
 #endif

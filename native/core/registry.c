@@ -30,7 +30,7 @@ const struct transport_ops *transport_find(const char *name)
 	for (i = 0; i < n; i++)
 		if (!strcmp(all[i]->name, name))
 			return all[i];
-	return plugin_find(name);	/* a loaded plug-in (plugin.c) */
+	return plugin_find(name); /* a loaded plug-in (plugin.c) */
 }
 
 int transport_variant(const struct transport_ops *ops, const char *variant)

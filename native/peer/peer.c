@@ -214,7 +214,9 @@ int main(int argc, char **argv)
 	} else {
 		ops = transport_find(tname);
 		if (!ops) {
-			fprintf(stderr, "ipcbench-peer: unknown transport '%s'\n", tname);
+			fprintf(stderr,
+				"ipcbench-peer: unknown transport '%s'\n",
+				tname);
 			return 2;
 		}
 	}

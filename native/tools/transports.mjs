@@ -33,7 +33,12 @@ const INCLUDE_BASE = '/usr/include';
 function includeRoot(rootGlob, header) {
   const dir = join(INCLUDE_BASE, dirname(rootGlob));
   const last = basename(rootGlob);
-  const re = new RegExp(`^${last.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${last
+      .split('*')
+      .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   let names;
   try {
     names = readdirSync(dir).filter((n) => re.test(n));

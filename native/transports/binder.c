@@ -109,7 +109,7 @@ struct tp_conn {
 	size_t map_len;
 	char dev[PATH_MAX]; /* a device we created: unlinked on close */
 	int created;
-	int lock_fd;		/* pool device taken with flock, or -1 */
+	int lock_fd; /* pool device taken with flock, or -1 */
 	/* commands queued for the next BINDER_WRITE_READ */
 	uint8_t *wbuf;
 	size_t wlen, wcap;
@@ -457,7 +457,7 @@ static void bd_close(struct tp_conn *c)
 	if (c->created)
 		unlink(c->dev);
 	if (c->lock_fd >= 0)
-		close(c->lock_fd);	/* releases the pool device */
+		close(c->lock_fd); /* releases the pool device */
 	if (c->refusals)
 		fprintf(stderr,
 			"ipcbench binder: %llu one-way transactions refused (receiver's async space full) and resent\n",
@@ -497,16 +497,19 @@ static int bd_pick_pooled(struct tp_conn *c, const char *list, char *err)
 	if (!n)
 		return tp_fail(err, -EINVAL, "empty binder device list");
 	for (i = 0; i < n; i++) {
-		unsigned k = (__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED)) % n;
+		unsigned k =
+			(__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED)) % n;
 		int fd;
 
 		if (lens[k] >= sizeof(path))
-			return tp_fail(err, -ENAMETOOLONG, "binder device name too long");
+			return tp_fail(err, -ENAMETOOLONG,
+				       "binder device name too long");
 		memcpy(path, names[k], lens[k]);
 		path[lens[k]] = 0;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return tp_fail(err, -errno, "open %s: %s", path, strerror(errno));
+			return tp_fail(err, -errno, "open %s: %s", path,
+				       strerror(errno));
 		if (!flock(fd, LOCK_EX | LOCK_NB)) {
 			c->lock_fd = fd;
 			snprintf(c->dev, sizeof(c->dev), "%s", path);
@@ -515,9 +518,10 @@ static int bd_pick_pooled(struct tp_conn *c, const char *list, char *err)
 		close(fd);
 		busy++;
 	}
-	return tp_fail(err, -EBUSY,
-		       "all %u binder devices of the pool are in use (load binder_linux with more: ipcbench module load binder --devices N)",
-		       busy);
+	return tp_fail(
+		err, -EBUSY,
+		"all %u binder devices of the pool are in use (load binder_linux with more: ipcbench module load binder --devices N)",
+		busy);
 }
 
 /*

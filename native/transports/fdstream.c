@@ -250,7 +250,7 @@ static int read_msg(struct tp_conn *c, const struct fd_chan *ch,
 }
 
 int fd_call(struct tp_conn *c, const void *req, size_t len,
-		   struct tp_msg *reply)
+	    struct tp_msg *reply)
 {
 	int rc = write_all(c, &c->chans[0], req, len);
 
@@ -270,7 +270,7 @@ int fd_reply(struct tp_conn *c, const void *data, size_t len)
 }
 
 int fd_publish(struct tp_conn *c, const void *data, size_t len,
-		      const uint8_t *interested)
+	       const uint8_t *interested)
 {
 	unsigned i;
 	int rc;

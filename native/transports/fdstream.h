@@ -13,9 +13,9 @@
 #include "../core/transport.h"
 
 enum fd_kind {
-	FD_PIPE,	/* read()/write(): pipes and fifos */
-	FD_STREAM,	/* recv()/send(): AF_UNIX and TCP stream sockets */
-	FD_SEQPACKET,	/* send() in records of at most SEQPACKET_CHUNK bytes */
+	FD_PIPE,      /* read()/write(): pipes and fifos */
+	FD_STREAM,    /* recv()/send(): AF_UNIX and TCP stream sockets */
+	FD_SEQPACKET, /* send() in records of at most SEQPACKET_CHUNK bytes */
 };
 
 struct fd_chan {
@@ -26,12 +26,12 @@ struct fd_chan {
 struct tp_conn {
 	enum fd_kind kind;
 	struct tp_params params;
-	struct fd_chan *chans;	/* publisher: one per subscriber; else one */
+	struct fd_chan *chans; /* publisher: one per subscriber; else one */
 	unsigned n_chans;
 	uint8_t *buf;
 	size_t cap;
-	size_t have;		/* bytes in buf */
-	size_t used;		/* bytes of buf taken by the last message */
+	size_t have; /* bytes in buf */
+	size_t used; /* bytes of buf taken by the last message */
 	/* transport-private state and its destructor (called by fd_close
 	 * before the descriptors are closed) */
 	void *ext;

@@ -32,11 +32,11 @@
 #include <unistd.h>
 
 struct fifo_ext {
-	char dir[PATH_MAX];	/* the channel's directory; "" once removed */
+	char dir[PATH_MAX]; /* the channel's directory; "" once removed */
 	int dirfd;
-	unsigned n;		/* fifos to the peer(s): 1 (req) or N (sub<i>) */
+	unsigned n; /* fifos to the peer(s): 1 (req) or N (sub<i>) */
 	int broadcast;
-	int keepers[];		/* O_RDWR holders of the harness-to-peer fifos */
+	int keepers[]; /* O_RDWR holders of the harness-to-peer fifos */
 };
 
 static void fifo_name(char *out, size_t len, int broadcast, unsigned i,
@@ -102,7 +102,9 @@ static int fifo_prepare(const struct tp_params *p, struct tp_conn **out,
 	int rc;
 
 	if (!p->address || !p->address[0])
-		return tp_fail(err, -EINVAL, "fifo needs the private run directory as its address");
+		return tp_fail(
+			err, -EINVAL,
+			"fifo needs the private run directory as its address");
 	rc = fd_conn_alloc(FD_PIPE, p, n, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -124,27 +126,29 @@ static int fifo_prepare(const struct tp_params *p, struct tp_conn **out,
 		rc = tp_fail(err, -ENAMETOOLONG, "run directory path too long");
 		goto fail;
 	}
-	if (!mkdtemp(x->dir)) {	/* mode 0700 */
-		rc = tp_fail(err, -errno, "mkdtemp %s: %s", x->dir, strerror(errno));
+	if (!mkdtemp(x->dir)) { /* mode 0700 */
+		rc = tp_fail(err, -errno, "mkdtemp %s: %s", x->dir,
+			     strerror(errno));
 		x->dir[0] = 0;
 		goto fail;
 	}
 	x->dirfd = open(x->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x->dirfd < 0) {
-		rc = tp_fail(err, -errno, "open %s: %s", x->dir, strerror(errno));
+		rc = tp_fail(err, -errno, "open %s: %s", x->dir,
+			     strerror(errno));
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
 		fifo_name(name, sizeof(name), x->broadcast, i, 1);
 		if (mkfifoat(x->dirfd, name, 0600)) {
-			rc = tp_fail(err, -errno, "mkfifo %s/%s: %s", x->dir, name,
-				     strerror(errno));
+			rc = tp_fail(err, -errno, "mkfifo %s/%s: %s", x->dir,
+				     name, strerror(errno));
 			goto fail;
 		}
 		x->keepers[i] = openat(x->dirfd, name, O_RDWR | O_CLOEXEC);
 		if (x->keepers[i] < 0) {
-			rc = tp_fail(err, -errno, "open %s/%s: %s", x->dir, name,
-				     strerror(errno));
+			rc = tp_fail(err, -errno, "open %s/%s: %s", x->dir,
+				     name, strerror(errno));
 			goto fail;
 		}
 	}
@@ -192,10 +196,11 @@ static int fifo_connect(struct tp_conn *c, char *err)
 		c->chans[i].wfd = openat(x->dirfd, name,
 					 O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 		if (c->chans[i].wfd < 0)
-			return tp_fail(err, -errno, "open %s/%s for writing: %s",
-				       x->dir, name,
-				       errno == ENXIO ? "the peer has not opened it" :
-				       strerror(errno));
+			return tp_fail(
+				err, -errno, "open %s/%s for writing: %s",
+				x->dir, name,
+				errno == ENXIO ? "the peer has not opened it"
+					       : strerror(errno));
 		rc = set_blocking(c->chans[i].wfd);
 		if (rc)
 			return tp_fail(err, rc, "fcntl: %s", strerror(-rc));
@@ -212,16 +217,15 @@ static int fifo_connect(struct tp_conn *c, char *err)
 	return 0;
 }
 
-static int open_end(int dirfd, const char *name, int flags, int *out,
-		    char *err)
+static int open_end(int dirfd, const char *name, int flags, int *out, char *err)
 {
 	int rc;
 
 	*out = openat(dirfd, name, flags | O_NONBLOCK | O_CLOEXEC);
 	if (*out < 0)
 		return tp_fail(err, -errno, "open fifo %s: %s", name,
-			       errno == ENXIO ? "the harness has not opened it" :
-			       strerror(errno));
+			       errno == ENXIO ? "the harness has not opened it"
+					      : strerror(errno));
 	rc = set_blocking(*out);
 	return rc ? tp_fail(err, rc, "fcntl: %s", strerror(-rc)) : 0;
 }
@@ -235,7 +239,8 @@ static int fifo_attach(const struct tp_params *p, enum tp_role role,
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = fd_conn_alloc(FD_PIPE, p, 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -245,7 +250,8 @@ static int fifo_attach(const struct tp_params *p, enum tp_role role,
 	} else {
 		rc = open_end(fds[0], "req", O_RDONLY, &c->chans[0].rfd, err);
 		if (!rc)
-			rc = open_end(fds[0], "rep", O_WRONLY, &c->chans[0].wfd, err);
+			rc = open_end(fds[0], "rep", O_WRONLY, &c->chans[0].wfd,
+				      err);
 	}
 	close(fds[0]);
 	if (rc) {

@@ -63,10 +63,12 @@
 #include <iceoryx_binding_c/wait_set.h>
 
 #define ICX_SLICE_MS 200
-#define ICX_MATCH_TIMEOUT_MS 20000	/* RouDi's discovery loop is slow on a loaded machine */
-#define ICX_QUEUE 16			/* subscriber queue: closed loop needs 1-2 */
+#define ICX_MATCH_TIMEOUT_MS \
+	20000	     /* RouDi's discovery loop is slow on a loaded machine */
+#define ICX_QUEUE 16 /* subscriber queue: closed loop needs 1-2 */
 #define ICX_SERVICE "ipcbench"
-#define ICX_ROUDI_SOCKET "/tmp/roudi"	/* fixed in iceoryx 2.0 (IOX_UDS_SOCKET_PATH_PREFIX + "roudi") */
+#define ICX_ROUDI_SOCKET \
+	"/tmp/roudi" /* fixed in iceoryx 2.0 (IOX_UDS_SOCKET_PATH_PREFIX + "roudi") */
 #define ICX_ROUDI_LOCK "/tmp/iox-unique-roudi.lock"
 #define ICX_ROUDI_STOP_MS 3000
 #define ICX_MAX_PORTS 2
@@ -77,24 +79,29 @@ struct tp_conn {
 	iox_pub_storage_t pub_st[ICX_MAX_PORTS];
 	iox_sub_storage_t sub_st[ICX_MAX_PORTS];
 	iox_ws_storage_t ws_st;
-	iox_pub_t pub[ICX_MAX_PORTS];	/* RPC: [0] ours; broadcast: [0] control, [1] data */
-	iox_sub_t sub[ICX_MAX_PORTS];	/* RPC: [0] ours; subscriber: [0] control, [1] data */
+	iox_pub_t pub
+		[ICX_MAX_PORTS]; /* RPC: [0] ours; broadcast: [0] control, [1] data */
+	iox_sub_t sub
+		[ICX_MAX_PORTS]; /* RPC: [0] ours; subscriber: [0] control, [1] data */
 	unsigned n_pub, n_sub;
 	iox_ws_t ws;
-	iox_sub_t held_from;	/* the chunk given out last, released on the next op */
+	iox_sub_t
+		held_from; /* the chunk given out last, released on the next op */
 	const void *held;
-	iox_sub_t pend_from;	/* subscriber: a control chunk kept back behind data */
+	iox_sub_t
+		pend_from; /* subscriber: a control chunk kept back behind data */
 	const void *pend;
 };
 
 /* ---- the process's one runtime ---- */
 
-static char joined[128];	/* the RouDi this process registered with */
-static pid_t roudi_pid;		/* the harness's private RouDi ("roudi-<pid>") */
+static char joined[128]; /* the RouDi this process registered with */
+static pid_t roudi_pid;	 /* the harness's private RouDi ("roudi-<pid>") */
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
@@ -147,18 +154,20 @@ static void roudi_stop_at_exit(void)
 		/* still waiting for some registered process: we are not one
 		 * any more, so nobody is left to signal back */
 		kill(roudi_pid, SIGKILL);
-		for (waited = 0; pid_running(roudi_pid) && waited < 1000; waited += 10)
+		for (waited = 0; pid_running(roudi_pid) && waited < 1000;
+		     waited += 10)
 			sleep_ms(10);
 	}
 	fd = open(ICX_ROUDI_LOCK, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return;	/* it removed everything itself */
+		return; /* it removed everything itself */
 	if (!flock(fd, LOCK_EX | LOCK_NB)) {
 		unlink(ICX_ROUDI_SOCKET);
 		unlink(ICX_ROUDI_SOCKET ".lock");
 		unlink("/dev/shm/iceoryx_mgmt");
 		g = getgrgid(getgid());
-		if (g && snprintf(seg, sizeof(seg), "/dev/shm/%s", g->gr_name) < (int)sizeof(seg))
+		if (g && snprintf(seg, sizeof(seg), "/dev/shm/%s", g->gr_name) <
+				 (int)sizeof(seg))
 			unlink(seg);
 		unlink(ICX_ROUDI_LOCK);
 	}
@@ -171,22 +180,28 @@ static int join_roudi(const struct tp_params *p, const char *side, char *err)
 	struct stat st;
 
 	if (!p->address || !p->address[0])
-		return tp_fail(err, -EINVAL, "no RouDi named (the transport's setup() starts one)");
+		return tp_fail(
+			err, -EINVAL,
+			"no RouDi named (the transport's setup() starts one)");
 	if (joined[0]) {
 		if (!strcmp(joined, p->address))
 			return 0;
-		return tp_fail(err, -EALREADY,
-			       "this process is registered with an earlier RouDi (%s); iceoryx 2.0 "
-			       "registers a process once for its lifetime, so run again in a new process",
-			       joined);
+		return tp_fail(
+			err, -EALREADY,
+			"this process is registered with an earlier RouDi (%s); iceoryx 2.0 "
+			"registers a process once for its lifetime, so run again in a new process",
+			joined);
 	}
 	if (stat(ICX_ROUDI_SOCKET, &st) || !S_ISSOCK(st.st_mode))
-		return tp_fail(err, -ENOENT, "RouDi is not running (no %s)", ICX_ROUDI_SOCKET);
+		return tp_fail(err, -ENOENT, "RouDi is not running (no %s)",
+			       ICX_ROUDI_SOCKET);
 	if (st.st_uid != getuid())
-		return tp_fail(err, -EPERM, "%s belongs to another user's RouDi", ICX_ROUDI_SOCKET);
+		return tp_fail(err, -EPERM,
+			       "%s belongs to another user's RouDi",
+			       ICX_ROUDI_SOCKET);
 	if (!strncmp(p->address, "roudi-", 6) && !strcmp(side, "h")) {
 		roudi_pid = (pid_t)atoi(p->address + 6);
-		atexit(roudi_stop_at_exit);	/* runs after the runtime's destructor */
+		atexit(roudi_stop_at_exit); /* runs after the runtime's destructor */
 	}
 	iox_set_loglevel(Iceoryx_LogLevel_Error);
 	snprintf(name, sizeof(name), "ipcbench-%s%d", side, (int)getpid());
@@ -221,7 +236,7 @@ static void icx_close(struct tp_conn *c)
 	if (c->pend)
 		iox_sub_release_chunk(c->pend_from, c->pend);
 	if (c->ws)
-		iox_ws_deinit(c->ws);	/* detaches everything */
+		iox_ws_deinit(c->ws); /* detaches everything */
 	for (i = 0; i < c->n_sub; i++)
 		iox_sub_deinit(c->sub[i]);
 	for (i = 0; i < c->n_pub; i++)
@@ -236,7 +251,8 @@ static int add_pub(struct tp_conn *c, const char *id, const char *event)
 	iox_pub_options_init(&o);
 	o.historyCapacity = 0;
 	o.nodeName = "ipcbench";
-	c->pub[c->n_pub] = iox_pub_init(&c->pub_st[c->n_pub], ICX_SERVICE, id, event, &o);
+	c->pub[c->n_pub] =
+		iox_pub_init(&c->pub_st[c->n_pub], ICX_SERVICE, id, event, &o);
 	if (!c->pub[c->n_pub])
 		return -ENOMEM;
 	c->n_pub++;
@@ -261,8 +277,9 @@ static int add_sub(struct tp_conn *c, const char *id, const char *event)
 		if (!c->ws)
 			return -ENOMEM;
 	}
-	if (iox_ws_attach_subscriber_event(c->ws, s, SubscriberEvent_DATA_RECEIVED,
-					   c->n_sub - 1, NULL) != WaitSetResult_SUCCESS)
+	if (iox_ws_attach_subscriber_event(
+		    c->ws, s, SubscriberEvent_DATA_RECEIVED, c->n_sub - 1,
+		    NULL) != WaitSetResult_SUCCESS)
 		return -ENOSPC;
 	return 0;
 }
@@ -288,17 +305,20 @@ static int wait_subscribed(struct tp_conn *c, char *err)
 
 	for (;;) {
 		for (i = 0; i < c->n_sub; i++)
-			if (iox_sub_get_subscription_state(c->sub[i]) != SubscribeState_SUBSCRIBED)
+			if (iox_sub_get_subscription_state(c->sub[i]) !=
+			    SubscribeState_SUBSCRIBED)
 				break;
 		if (i == c->n_sub)
 			return 0;
 		if (c->params.abort && *c->params.abort)
-			return tp_fail(err, -ECANCELED, "aborted by the harness");
+			return tp_fail(err, -ECANCELED,
+				       "aborted by the harness");
 		if (waited >= ICX_MATCH_TIMEOUT_MS)
-			return tp_fail(err, -ETIMEDOUT,
-				       "RouDi did not connect our subscriber within %u ms (state %d)",
-				       ICX_MATCH_TIMEOUT_MS,
-				       (int)iox_sub_get_subscription_state(c->sub[i]));
+			return tp_fail(
+				err, -ETIMEDOUT,
+				"RouDi did not connect our subscriber within %u ms (state %d)",
+				ICX_MATCH_TIMEOUT_MS,
+				(int)iox_sub_get_subscription_state(c->sub[i]));
 		sleep_ms(5);
 		waited += 5;
 	}
@@ -314,7 +334,8 @@ static int icx_prepare(const struct tp_params *p, struct tp_conn **out,
 	int rc;
 
 	if (p->max_msg > UINT32_MAX)
-		return tp_fail(err, -EMSGSIZE, "iceoryx chunks hold at most 4 GiB");
+		return tp_fail(err, -EMSGSIZE,
+			       "iceoryx chunks hold at most 4 GiB");
 	rc = join_roudi(p, "h", err);
 	if (rc)
 		return rc;
@@ -333,7 +354,8 @@ static int icx_prepare(const struct tp_params *p, struct tp_conn **out,
 	}
 	if (rc) {
 		icx_close(c);
-		return tp_fail(err, rc, "creating the iceoryx ports: %s", strerror(-rc));
+		return tp_fail(err, rc, "creating the iceoryx ports: %s",
+			       strerror(-rc));
 	}
 	for (i = 0; i < npeers; i++) {
 		rc = chanid_pipe(id, &peers[i].fds[0], err);
@@ -358,18 +380,21 @@ static int icx_connect(struct tp_conn *c, char *err)
 }
 
 static int icx_attach(const struct tp_params *p, enum tp_role role,
-		      const int *fds, int n_fds, struct tp_conn **out, char *err)
+		      const int *fds, int n_fds, struct tp_conn **out,
+		      char *err)
 {
 	char id[CHANID_LEN];
 	struct tp_conn *c;
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = chanid_read(fds[0], id, sizeof(id));
 	close(fds[0]);
 	if (rc)
-		return tp_fail(err, rc, "reading the channel id: %s", strerror(-rc));
+		return tp_fail(err, rc, "reading the channel id: %s",
+			       strerror(-rc));
 	rc = join_roudi(p, "p", err);
 	if (rc)
 		return rc;
@@ -387,7 +412,8 @@ static int icx_attach(const struct tp_params *p, enum tp_role role,
 	}
 	if (rc) {
 		icx_close(c);
-		return tp_fail(err, rc, "creating the iceoryx ports: %s", strerror(-rc));
+		return tp_fail(err, rc, "creating the iceoryx ports: %s",
+			       strerror(-rc));
 	}
 	rc = wait_subscribed(c, err);
 	if (rc) {
@@ -398,20 +424,23 @@ static int icx_attach(const struct tp_params *p, enum tp_role role,
 	return 0;
 }
 
-static int icx_send(struct tp_conn *c, iox_pub_t pub, const void *data, size_t len)
+static int icx_send(struct tp_conn *c, iox_pub_t pub, const void *data,
+		    size_t len)
 {
 	void *chunk = NULL;
 	enum iox_AllocationResult r;
 
 	/* a user header carries the length: the chunk may be larger */
-	r = iox_pub_loan_aligned_chunk_with_user_header(pub, &chunk, (uint32_t)len, 8,
-							 sizeof(uint64_t), 8);
+	r = iox_pub_loan_aligned_chunk_with_user_header(
+		pub, &chunk, (uint32_t)len, 8, sizeof(uint64_t), 8);
 	if (r != AllocationResult_SUCCESS) {
 		(void)c;
-		return r == AllocationResult_NO_MEMPOOLS_AVAILABLE ? -EMSGSIZE :
-		       r == AllocationResult_RUNNING_OUT_OF_CHUNKS ? -ENOBUFS : -EIO;
+		return r == AllocationResult_NO_MEMPOOLS_AVAILABLE   ? -EMSGSIZE
+		       : r == AllocationResult_RUNNING_OUT_OF_CHUNKS ? -ENOBUFS
+								     : -EIO;
 	}
-	*(uint64_t *)iox_chunk_header_to_user_header(iox_chunk_header_from_user_payload(chunk)) = len;
+	*(uint64_t *)iox_chunk_header_to_user_header(
+		iox_chunk_header_from_user_payload(chunk)) = len;
 	memcpy(chunk, data, len);
 	iox_pub_publish_chunk(pub, chunk);
 	return 0;
@@ -425,18 +454,22 @@ static int take(iox_sub_t s, const void **chunk)
 		return 1;
 	if (r == ChunkReceiveResult_NO_CHUNK_AVAILABLE)
 		return 0;
-	return r == ChunkReceiveResult_TOO_MANY_CHUNKS_HELD_IN_PARALLEL ? -ENOBUFS : -EIO;
+	return r == ChunkReceiveResult_TOO_MANY_CHUNKS_HELD_IN_PARALLEL
+		       ? -ENOBUFS
+		       : -EIO;
 }
 
 static void give(struct tp_conn *c, iox_sub_t from, const void *chunk,
 		 struct tp_msg *msg)
 {
-	const iox_chunk_header_t *h = iox_chunk_header_from_user_payload_const(chunk);
+	const iox_chunk_header_t *h =
+		iox_chunk_header_from_user_payload_const(chunk);
 
 	c->held = chunk;
 	c->held_from = from;
 	msg->data = (void *)chunk;
-	msg->len = (size_t)*(const uint64_t *)iox_chunk_header_to_user_header_const(h);
+	msg->len = (size_t) *
+		   (const uint64_t *)iox_chunk_header_to_user_header_const(h);
 }
 
 /*
@@ -518,11 +551,12 @@ static int icx_publish(struct tp_conn *c, const void *data, size_t len,
 {
 	struct msg_hdr h;
 
-	(void)interested;	/* iceoryx filters by topic */
+	(void)interested; /* iceoryx filters by topic */
 	if (len < MSG_HDR_SIZE)
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
-	return icx_send(c, c->pub[(h.flags & (MSG_HELLO | MSG_BYE)) ? 0 : 1], data, len);
+	return icx_send(c, c->pub[(h.flags & (MSG_HELLO | MSG_BYE)) ? 0 : 1],
+			data, len);
 }
 
 const struct transport_ops iceoryx_ops = {

@@ -33,17 +33,19 @@
 #define URING_ENTRIES 8
 
 struct mr_state {
-	struct io_uring ring;	/* ours: we sleep on it and submit from it */
+	struct io_uring ring; /* ours: we sleep on it and submit from it */
 	int have_ring;
-	int *targets;		/* rings we wake: RPC [the other side]; publisher: each subscriber's */
+	int *targets; /* rings we wake: RPC [the other side]; publisher: each subscriber's */
 	unsigned n_targets;
 	unsigned queued;
 };
 
 static const char *disabled_hint(int rc)
 {
-	return rc == -EPERM ? " (disabled by /proc/sys/kernel/io_uring_disabled, io_uring_group or a seccomp filter)" :
-	       rc == -ENOSYS ? " (kernel without CONFIG_IO_URING)" : "";
+	return rc == -EPERM
+		       ? " (disabled by /proc/sys/kernel/io_uring_disabled, io_uring_group or a seccomp filter)"
+	       : rc == -ENOSYS ? " (kernel without CONFIG_IO_URING)"
+			       : "";
 }
 
 static int mr_probe(char *err)
@@ -60,8 +62,9 @@ static int mr_probe(char *err)
 	if (probe)
 		io_uring_free_probe(probe);
 	io_uring_queue_exit(&ring);
-	return ok ? 0 : tp_fail(err, -EOPNOTSUPP,
-				"this kernel has no IORING_OP_MSG_RING (Linux 5.18 or later)");
+	return ok ? 0
+		  : tp_fail(err, -EOPNOTSUPP,
+			    "this kernel has no IORING_OP_MSG_RING (Linux 5.18 or later)");
 }
 
 static int give(struct tp_peer_fds *pf, int fd, char *err)
@@ -77,8 +80,8 @@ static int give(struct tp_peer_fds *pf, int fd, char *err)
 	return 0;
 }
 
-static int mr_prepare(void *st, struct tp_peer_fds *peers, unsigned n,
-		      int rpc, char *err)
+static int mr_prepare(void *st, struct tp_peer_fds *peers, unsigned n, int rpc,
+		      char *err)
 {
 	struct mr_state *s = st;
 	struct io_uring_params p;
@@ -112,8 +115,8 @@ static int mr_prepare(void *st, struct tp_peer_fds *peers, unsigned n,
 		memset(&q, 0, sizeof(q));
 		fd = io_uring_setup(URING_ENTRIES, &q);
 		if (fd < 0) {
-			rc = tp_fail(err, fd, "io_uring_setup: %s%s", strerror(-fd),
-				     disabled_hint(fd));
+			rc = tp_fail(err, fd, "io_uring_setup: %s%s",
+				     strerror(-fd), disabled_hint(fd));
 			break;
 		}
 		s->targets[i] = fd;
@@ -150,7 +153,7 @@ static int mr_attach(void *st, const int *fds, int n_fds, int rpc, char *err)
 			close(fds[k]);
 		return rc;
 	}
-	s->have_ring = 1;	/* owns fds[0] now */
+	s->have_ring = 1; /* owns fds[0] now */
 	/* io_uring_queue_mmap leaves features unset; without
 	 * IORING_FEAT_EXT_ARG a timed wait would cost a timeout SQE */
 	s->ring.features = p.features;
@@ -160,7 +163,7 @@ static int mr_attach(void *st, const int *fds, int n_fds, int rpc, char *err)
 			close(fds[1]);
 			return tp_fail(err, -ENOMEM, "out of memory");
 		}
-		s->targets[0] = fds[1];	/* the harness's ring */
+		s->targets[0] = fds[1]; /* the harness's ring */
 		s->n_targets = 1;
 	}
 	return 0;
@@ -178,7 +181,7 @@ static void mr_wake(void *st, unsigned target)
 		io_uring_submit(&s->ring);
 		sqe = io_uring_get_sqe(&s->ring);
 		if (!sqe)
-			return;	/* the sleeper's wait slice covers it */
+			return; /* the sleeper's wait slice covers it */
 	}
 	io_uring_prep_msg_ring(sqe, s->targets[target], 0, 1, 0);
 	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
@@ -197,7 +200,8 @@ static void mr_flush(void *st)
 static void mr_sleep(void *st, long slice_ns)
 {
 	struct mr_state *s = st;
-	struct __kernel_timespec ts = { slice_ns / 1000000000l, slice_ns % 1000000000l };
+	struct __kernel_timespec ts = { slice_ns / 1000000000l,
+					slice_ns % 1000000000l };
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
 
@@ -205,8 +209,7 @@ static void mr_sleep(void *st, long slice_ns)
 		/* wake-ups carry nothing: consume them all (a failed
 		 * MSG_RING of ours also lands here; the waits notice a
 		 * vanished peer through the abort flag) */
-		io_uring_for_each_cqe(&s->ring, head, cqe)
-			n++;
+		io_uring_for_each_cqe(&s->ring, head, cqe) n++;
 		io_uring_cq_advance(&s->ring, n);
 	}
 }

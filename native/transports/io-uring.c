@@ -38,7 +38,7 @@
 
 struct uchan {
 	int fd;
-	const uint8_t *sp;	/* send in flight: what is left */
+	const uint8_t *sp; /* send in flight: what is left */
 	size_t sleft;
 	int sending;
 };
@@ -47,15 +47,15 @@ struct tp_conn {
 	struct tp_params params;
 	struct io_uring ring;
 	int have_ring;
-	struct uchan *chans;	/* publisher: one per subscriber; else one */
+	struct uchan *chans; /* publisher: one per subscriber; else one */
 	unsigned n_chans;
 	int recv_inflight;
-	int err;		/* first failed completion */
+	int err; /* first failed completion */
 	/* two receive buffers, used in turn: the server's reply (queued in
 	 * reply(), sent by the next run()) points into the buffer the request
 	 * arrived in, so the next request must land in the other one */
 	uint8_t *bufs[2];
-	uint8_t *buf;		/* the current one */
+	uint8_t *buf; /* the current one */
 	size_t cap;
 	size_t have;
 	size_t used;
@@ -84,8 +84,9 @@ static int ring_open(struct tp_conn *c, unsigned entries, char *err)
 	rc = io_uring_queue_init(e, &c->ring, 0);
 	if (rc < 0) {
 		why = setup_reason(rc);
-		return why ? tp_fail(err, rc, "%s", why) :
-			     tp_fail(err, rc, "io_uring_setup: %s", strerror(-rc));
+		return why ? tp_fail(err, rc, "%s", why)
+			   : tp_fail(err, rc, "io_uring_setup: %s",
+				     strerror(-rc));
 	}
 	c->have_ring = 1;
 	return 0;
@@ -99,8 +100,9 @@ static int uring_probe(char *err)
 
 	if (rc < 0) {
 		why = setup_reason(rc);
-		return why ? tp_fail(err, rc, "%s", why) :
-			     tp_fail(err, rc, "io_uring_setup: %s", strerror(-rc));
+		return why ? tp_fail(err, rc, "%s", why)
+			   : tp_fail(err, rc, "io_uring_setup: %s",
+				     strerror(-rc));
 	}
 	io_uring_queue_exit(&ring);
 	return 0;
@@ -137,7 +139,7 @@ static struct io_uring_sqe *sqe_get(struct tp_conn *c)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
 
-	if (!sqe) {	/* SQ full: push what is queued */
+	if (!sqe) { /* SQ full: push what is queued */
 		io_uring_submit(&c->ring);
 		sqe = io_uring_get_sqe(&c->ring);
 	}
@@ -188,7 +190,10 @@ static void complete(struct tp_conn *c, struct io_uring_cqe *cqe)
 		c->recv_inflight = 0;
 		if (res <= 0) {
 			if (!c->err)
-				c->err = res == 0 ? -EPIPE : res;	/* EOF: the other side is gone */
+				c->err =
+					res == 0
+						? -EPIPE
+						: res; /* EOF: the other side is gone */
 			return;
 		}
 		c->have += (size_t)res;
@@ -274,7 +279,8 @@ static int run(struct tp_conn *c, struct tp_msg *msg)
 		rc = io_uring_submit_and_wait(&c->ring, 1);
 		if (rc < 0 && rc != -EINTR)
 			return rc;
-		io_uring_for_each_cqe(&c->ring, head, cqe) {
+		io_uring_for_each_cqe(&c->ring, head, cqe)
+		{
 			complete(c, cqe);
 			n++;
 		}
@@ -321,7 +327,8 @@ static int uring_prepare(const struct tp_params *p, struct tp_conn **out,
 	rc = ring_open(c, n + 2, err);
 	for (i = 0; !rc && i < n; i++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-			rc = tp_fail(err, -errno, "socketpair: %s", strerror(errno));
+			rc = tp_fail(err, -errno, "socketpair: %s",
+				     strerror(errno));
 			break;
 		}
 		c->chans[i].fd = sv[0];
@@ -357,7 +364,8 @@ static int uring_attach(const struct tp_params *p, enum tp_role role,
 
 	(void)role;
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = conn_new(p, 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -407,7 +415,7 @@ static int uring_publish(struct tp_conn *c, const void *data, size_t len,
 		if (rc)
 			return rc;
 	}
-	return run(c, NULL);	/* one enter for every subscriber */
+	return run(c, NULL); /* one enter for every subscriber */
 }
 
 const struct transport_ops io_uring_ops = {

@@ -86,27 +86,32 @@
 #define KD_SERVICE_NAME "org.ipcbench.Server"
 
 /* Message buffer: header + VEC or MEMFD item + bloom filter or DST_NAME. */
-#define KD_MSG_BUF (sizeof(struct kdbus_msg) + 2 * KDBUS_ITEM_HEADER_SIZE + \
-		    sizeof(struct kdbus_memfd) + 8 + KD_BLOOM_SIZE)
+#define KD_MSG_BUF                                               \
+	(sizeof(struct kdbus_msg) + 2 * KDBUS_ITEM_HEADER_SIZE + \
+	 sizeof(struct kdbus_memfd) + 8 + KD_BLOOM_SIZE)
 
 /* What sd-bus requested on every received message (attach_flags_recv). */
-#define KD_SDBUS_ATTACH (KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS |      \
-			 KDBUS_ATTACH_PIDS | KDBUS_ATTACH_AUXGROUPS |        \
-			 KDBUS_ATTACH_NAMES | KDBUS_ATTACH_TID_COMM |        \
-			 KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE |          \
-			 KDBUS_ATTACH_CMDLINE | KDBUS_ATTACH_CGROUP |        \
-			 KDBUS_ATTACH_CAPS | KDBUS_ATTACH_SECLABEL |         \
-			 KDBUS_ATTACH_AUDIT | KDBUS_ATTACH_CONN_DESCRIPTION)
+#define KD_SDBUS_ATTACH                                                        \
+	(KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS |     \
+	 KDBUS_ATTACH_AUXGROUPS | KDBUS_ATTACH_NAMES | KDBUS_ATTACH_TID_COMM | \
+	 KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE | KDBUS_ATTACH_CMDLINE |     \
+	 KDBUS_ATTACH_CGROUP | KDBUS_ATTACH_CAPS | KDBUS_ATTACH_SECLABEL |     \
+	 KDBUS_ATTACH_AUDIT | KDBUS_ATTACH_CONN_DESCRIPTION)
 
 /* The variants: one set of functions, parameterised by this. */
 struct kd_mode {
-	int memfd;		/* payloads as sealed memfds */
-	uint64_t attach_send;	/* HELLO masks of every connection */
+	int memfd;	      /* payloads as sealed memfds */
+	uint64_t attach_send; /* HELLO masks of every connection */
 	uint64_t attach_recv;
-	int by_name;		/* RPC addressed by DST_NAME */
+	int by_name; /* RPC addressed by DST_NAME */
 };
 
-enum kd_variant { KD_VEC, KD_MEMFD, KD_META, KD_NAME };
+enum kd_variant {
+	KD_VEC,
+	KD_MEMFD,
+	KD_META,
+	KD_NAME
+};
 
 static const struct kd_mode kd_modes[] = {
 	[KD_VEC] = { 0, 0, 0, 0 },
@@ -232,7 +237,7 @@ static int kd_hello(const struct tp_params *p, const struct kd_mode *mode,
 	h.size = sizeof(h);
 	h.flags = KDBUS_HELLO_ACCEPT_FD;
 	h.pool_size = kd_pool_size(p);
-	h.attach_flags_send = mode->attach_send;	/* 0, 0: no metadata */
+	h.attach_flags_send = mode->attach_send; /* 0, 0: no metadata */
 	h.attach_flags_recv = mode->attach_recv;
 	if (ioctl(fd, KDBUS_CMD_HELLO, &h) < 0) {
 		int e = errno;
@@ -323,20 +328,23 @@ static void kd_close(struct tp_conn *c)
 /* NAME_ACQUIRE on a connection fd (the server's, before handing it over). */
 static int kd_acquire(int fd, const char *name, char *err)
 {
-	uint64_t buf[(sizeof(struct kdbus_cmd) + KDBUS_ITEM_HEADER_SIZE + 64) / 8] = { 0 };
+	uint64_t buf[(sizeof(struct kdbus_cmd) + KDBUS_ITEM_HEADER_SIZE + 64) /
+		     8] = { 0 };
 	struct kdbus_cmd *cmd = (void *)buf;
-	struct kdbus_item *it = kd_item(cmd->items, KDBUS_ITEM_NAME, strlen(name) + 1);
+	struct kdbus_item *it =
+		kd_item(cmd->items, KDBUS_ITEM_NAME, strlen(name) + 1);
 
 	memcpy(it->data, name, strlen(name) + 1);
 	cmd->size = sizeof(*cmd) + KD_ALIGN8(it->size);
 	if (ioctl(fd, KDBUS_CMD_NAME_ACQUIRE, cmd) < 0)
-		return tp_fail(err, -errno, "NAME_ACQUIRE %s: %s", name, strerror(errno));
+		return tp_fail(err, -errno, "NAME_ACQUIRE %s: %s", name,
+			       strerror(errno));
 	return 0;
 }
 
-static int kd_prepare_mode(const struct tp_params *p, const struct kd_mode *mode,
-			   struct tp_conn **out, struct tp_peer_fds *peers,
-			   char *err)
+static int kd_prepare_mode(const struct tp_params *p,
+			   const struct kd_mode *mode, struct tp_conn **out,
+			   struct tp_peer_fds *peers, char *err)
 {
 	int memfd_mode = mode->memfd;
 	unsigned n = p->subscribers ? p->subscribers : 1, i;
@@ -346,10 +354,11 @@ static int kd_prepare_mode(const struct tp_params *p, const struct kd_mode *mode
 	int rc;
 
 	if (!memfd_mode && p->max_msg > KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE)
-		return tp_fail(err, -EMSGSIZE,
-			       "kdbus copies at most 2 MiB of PAYLOAD_VEC per message (use kdbus-memfd)");
-	c = kd_alloc(p, mode, p->subscribers ? TP_ROLE_PUBLISHER :
-					       TP_ROLE_CLIENT);
+		return tp_fail(
+			err, -EMSGSIZE,
+			"kdbus copies at most 2 MiB of PAYLOAD_VEC per message (use kdbus-memfd)");
+	c = kd_alloc(p, mode,
+		     p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
 	rc = kd_bus_make(p, bus, sizeof(bus), &c->bus_fd, err);
@@ -395,7 +404,8 @@ static int kd_attach_mode(const struct tp_params *p, const struct kd_mode *mode,
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	c = kd_alloc(p, mode, role);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
@@ -730,8 +740,9 @@ static const struct tp_limit kd_limits[] = {
 
 static const struct kd_mode *kd_mode_of(const struct tp_params *p)
 {
-	return &kd_modes[p->variant < sizeof(kd_modes) / sizeof(kd_modes[0]) ?
-			 p->variant : KD_VEC];
+	return &kd_modes[p->variant < sizeof(kd_modes) / sizeof(kd_modes[0])
+				 ? p->variant
+				 : KD_VEC];
 }
 
 static int kd_prepare(const struct tp_params *p, struct tp_conn **c,

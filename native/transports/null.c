@@ -31,8 +31,9 @@ static int null_prepare(const struct tp_params *p, struct tp_conn **out,
 	struct tp_conn *c;
 
 	if (p->subscribers)
-		return tp_fail(err, -EOPNOTSUPP,
-			       "null is an in-process echo: broadcast needs subscriber processes");
+		return tp_fail(
+			err, -EOPNOTSUPP,
+			"null is an in-process echo: broadcast needs subscriber processes");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
@@ -42,7 +43,7 @@ static int null_prepare(const struct tp_params *p, struct tp_conn **out,
 		free(c);
 		return tp_fail(err, -ENOMEM, "out of memory");
 	}
-	peers[0].n = 0;	/* nothing to inherit: there is no peer */
+	peers[0].n = 0; /* nothing to inherit: there is no peer */
 	*out = c;
 	return 0;
 }
@@ -72,7 +73,7 @@ static int null_call(struct tp_conn *c, const void *req, size_t len,
 {
 	if (len > c->cap)
 		return -EMSGSIZE;
-	memcpy(c->buf, req, len);	/* the echo */
+	memcpy(c->buf, req, len); /* the echo */
 	reply->data = c->buf;
 	reply->len = len;
 	return 0;

@@ -34,10 +34,10 @@
 
 struct tp_conn {
 	struct tp_params params;
-	mqd_t *qs;		/* every queue this side holds */
+	mqd_t *qs; /* every queue this side holds */
 	unsigned n_qs;
-	mqd_t in;		/* where we receive (-1: nowhere) */
-	mqd_t out;		/* RPC: where we send */
+	mqd_t in;  /* where we receive (-1: nowhere) */
+	mqd_t out; /* RPC: where we send */
 	uint8_t *buf;
 	size_t cap;
 };
@@ -102,7 +102,8 @@ static const char *open_reason(int e)
 static int new_queue(size_t msgsize, mqd_t *out, char *err)
 {
 	static unsigned counter;
-	struct mq_attr attr = { .mq_maxmsg = MQ_DEPTH, .mq_msgsize = (long)msgsize };
+	struct mq_attr attr = { .mq_maxmsg = MQ_DEPTH,
+				.mq_msgsize = (long)msgsize };
 	char name[64];
 	mqd_t q;
 
@@ -111,20 +112,21 @@ static int new_queue(size_t msgsize, mqd_t *out, char *err)
 		 (unsigned long)clock() ^ (unsigned long)time(NULL));
 	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
 	if (q == (mqd_t)-1 && errno == EINVAL) {
-		attr.mq_maxmsg = 1;	/* msg_max may be 1 */
-		q = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
+		attr.mq_maxmsg = 1; /* msg_max may be 1 */
+		q = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600,
+			    &attr);
 	}
 	if (q == (mqd_t)-1)
-		return tp_fail(err, -errno, "mq_open (msgsize %zu): %s", msgsize,
-			       open_reason(errno));
-	mq_unlink(name);	/* the descriptors keep it alive */
+		return tp_fail(err, -errno, "mq_open (msgsize %zu): %s",
+			       msgsize, open_reason(errno));
+	mq_unlink(name); /* the descriptors keep it alive */
 	*out = q;
 	return 0;
 }
 
 static void deadline(struct timespec *ts)
 {
-	clock_gettime(CLOCK_REALTIME, ts);	/* mq_timed* use CLOCK_REALTIME */
+	clock_gettime(CLOCK_REALTIME, ts); /* mq_timed* use CLOCK_REALTIME */
 	ts->tv_nsec += MQ_WAIT_SLICE_NS;
 	if (ts->tv_nsec >= 1000000000l) {
 		ts->tv_sec++;
@@ -137,7 +139,7 @@ static int gave_up(struct tp_conn *c)
 	if (c->params.abort && *c->params.abort)
 		return -ECANCELED;
 	if (!c->params.abort && getppid() == 1)
-		return -EPIPE;	/* peer side: the harness is gone */
+		return -EPIPE; /* peer side: the harness is gone */
 	return 0;
 }
 
@@ -237,23 +239,24 @@ static int mq_connect(struct tp_conn *c, char *err)
 }
 
 static int mq_attach(const struct tp_params *p, enum tp_role role,
-		     const int *fds, int n_fds, struct tp_conn **out,
-		     char *err)
+		     const int *fds, int n_fds, struct tp_conn **out, char *err)
 {
 	int need = role == TP_ROLE_SUBSCRIBER ? 1 : 2, rc, i;
 	struct tp_conn *c;
 	struct mq_attr attr;
 
 	if (n_fds != need)
-		return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
-			       need, n_fds);
+		return tp_fail(err, -EINVAL,
+			       "expected %d inherited fds, got %d", need,
+			       n_fds);
 	rc = conn_new(p, (unsigned)need, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	for (i = 0; i < need; i++)
 		c->qs[i] = fds[i];
 	if (mq_getattr(c->qs[0], &attr)) {
-		rc = tp_fail(err, -errno, "inherited fd %d is not a message queue: %s",
+		rc = tp_fail(err, -errno,
+			     "inherited fd %d is not a message queue: %s",
 			     fds[0], strerror(errno));
 		mq_conn_close(c);
 		return rc;

@@ -84,7 +84,7 @@ struct ring {
 	uint64_t published; /* messages published so far */
 	uint64_t nslots;
 	uint64_t slot_len;
-	uint64_t slots_off;	/* slot 0, after the per-subscriber words */
+	uint64_t slots_off; /* slot 0, after the per-subscriber words */
 	uint8_t pad[CACHELINE - 40];
 };
 
@@ -94,7 +94,11 @@ enum shm_wake {
 	WAKE_EXTERNAL,
 };
 
-enum shm_variant { SHM_PLAIN, SHM_SPIN, SHM_EVENTFD };
+enum shm_variant {
+	SHM_PLAIN,
+	SHM_SPIN,
+	SHM_EVENTFD
+};
 
 #define RING_MAX_BYTES (64ull << 20)
 #define RING_MAX_SLOTS 64
@@ -102,16 +106,17 @@ enum shm_variant { SHM_PLAIN, SHM_SPIN, SHM_EVENTFD };
 struct tp_conn {
 	struct tp_params params;
 	enum shm_wake wake;
-	int in_fd;		/* eventfd: the one we sleep on */
-	int out_fd;		/* eventfd: the peer's / the next subscriber's */
-	int *targets;		/* publisher: eventfd 0 */
+	int in_fd;    /* eventfd: the one we sleep on */
+	int out_fd;   /* eventfd: the peer's / the next subscriber's */
+	int *targets; /* publisher: eventfd 0 */
 	unsigned n_targets;
-	uint32_t *sub_waiting;	/* broadcast, not futex: one word per subscriber */
-	const struct shm_waker *waker;	/* WAKE_EXTERNAL */
+	uint32_t *
+		sub_waiting; /* broadcast, not futex: one word per subscriber */
+	const struct shm_waker *waker; /* WAKE_EXTERNAL */
 	void *wstate;
-	uint64_t spin_ns;	/* shm-spin: bounded poll before sleeping */
-	struct ring *ring;	/* broadcast only */
-	uint64_t next;		/* subscriber: next message number to read */
+	uint64_t spin_ns;  /* shm-spin: bounded poll before sleeping */
+	struct ring *ring; /* broadcast only */
+	uint64_t next;	   /* subscriber: next message number to read */
 	uint64_t reading_version;
 	int memfd;
 	uint8_t *map;
@@ -203,7 +208,8 @@ static int wait_for(struct tp_conn *c, uint32_t *seq, uint32_t *waiting,
 
 		do {
 			for (int i = 0; i < 64; i++) {
-				if (__atomic_load_n(seq, __ATOMIC_ACQUIRE) != seen)
+				if (__atomic_load_n(seq, __ATOMIC_ACQUIRE) !=
+				    seen)
 					return 0;
 				__builtin_ia32_pause();
 			}
@@ -264,8 +270,9 @@ static struct ring_slot *ring_slot(struct ring *r, uint64_t n)
  * header and slot 0; futex shares the header's one word. */
 static size_t ring_words_len(const struct tp_conn *c)
 {
-	size_t n = c->wake == WAKE_FUTEX ? 0 :
-		   (size_t)c->params.subscribers * sizeof(uint32_t);
+	size_t n = c->wake == WAKE_FUTEX
+			   ? 0
+			   : (size_t)c->params.subscribers * sizeof(uint32_t);
 
 	return (n + CACHELINE - 1) & ~(size_t)(CACHELINE - 1);
 }
@@ -296,7 +303,8 @@ static int ring_map(struct tp_conn *c, int fd, int create, char *err)
 		c->ring->slots_off = off;
 	} else if (c->ring->nslots != nslots || c->ring->slot_len != slot_len ||
 		   c->ring->slots_off != off) {
-		return tp_fail(err, -EINVAL, "broadcast ring geometry mismatch");
+		return tp_fail(err, -EINVAL,
+			       "broadcast ring geometry mismatch");
 	}
 	return 0;
 }
@@ -330,7 +338,8 @@ static int new_eventfd(char *err)
 {
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
-	return fd < 0 ? tp_fail(err, -errno, "eventfd: %s", strerror(errno)) : fd;
+	return fd < 0 ? tp_fail(err, -errno, "eventfd: %s", strerror(errno))
+		      : fd;
 }
 
 /* Harness side: create the wake-up objects for n peers (RPC: n = 1). */
@@ -389,17 +398,23 @@ static int wake_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 }
 
 /* Peer side: take the wake-up objects from the inherited fds[1..]. */
-static int wake_attach(struct tp_conn *c, const int *fds, int n_fds,
-		       char *err)
+static int wake_attach(struct tp_conn *c, const int *fds, int n_fds, char *err)
 {
 	if (c->wake == WAKE_FUTEX)
-		return n_fds == 1 ? 0 :
-		       tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return n_fds == 1 ? 0
+				  : tp_fail(err, -EINVAL,
+					    "expected 1 inherited fd, got %d",
+					    n_fds);
 	if (c->wake == WAKE_EVENTFD) {
-		int need = c->ring ? (c->params.index + 1 < c->params.subscribers ? 3 : 2) : 3;
+		int need =
+			c->ring ? (c->params.index + 1 < c->params.subscribers
+					   ? 3
+					   : 2)
+				: 3;
 
 		if (n_fds != need)
-			return tp_fail(err, -EINVAL, "expected %d inherited fds, got %d",
+			return tp_fail(err, -EINVAL,
+				       "expected %d inherited fds, got %d",
 				       need, n_fds);
 		c->in_fd = fds[1];
 		c->out_fd = need == 3 ? fds[2] : -1;
@@ -414,7 +429,8 @@ static void wake_close(struct tp_conn *c)
 
 	if (c->in_fd >= 0)
 		close(c->in_fd);
-	if (c->out_fd >= 0 && !(c->targets && c->n_targets && c->out_fd == c->targets[0]))
+	if (c->out_fd >= 0 &&
+	    !(c->targets && c->n_targets && c->out_fd == c->targets[0]))
 		close(c->out_fd);
 	for (i = 0; c->targets && i < c->n_targets; i++)
 		if (c->targets[i] >= 0)
@@ -425,8 +441,7 @@ static void wake_close(struct tp_conn *c)
 	free(c->wstate);
 }
 
-static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
-			char *err)
+static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers, char *err)
 {
 	unsigned i;
 	int fd, rc;
@@ -443,7 +458,7 @@ static int ring_prepare(struct tp_conn *c, struct tp_peer_fds *peers,
 }
 
 int shm_publish(struct tp_conn *c, const void *data, size_t len,
-		       const uint8_t *interested)
+		const uint8_t *interested)
 {
 	struct ring *r = c->ring;
 	uint64_t n = r->published;
@@ -476,7 +491,8 @@ int shm_publish(struct tp_conn *c, const void *data, size_t len,
 	case WAKE_EXTERNAL:
 		/* one wake-up per sleeper, delivered together */
 		for (i = 0; i < c->params.subscribers; i++) {
-			if (__atomic_load_n(&c->sub_waiting[i], __ATOMIC_SEQ_CST)) {
+			if (__atomic_load_n(&c->sub_waiting[i],
+					    __ATOMIC_SEQ_CST)) {
 				wake_fd(c, (int)i);
 				woke++;
 			}
@@ -491,8 +507,9 @@ int shm_publish(struct tp_conn *c, const void *data, size_t len,
 static int ring_recv(struct tp_conn *c, struct tp_msg *msg)
 {
 	struct ring *r = c->ring;
-	uint32_t *waiting = c->wake == WAKE_FUTEX ? &r->waiting :
-			    &c->sub_waiting[c->params.index];
+	uint32_t *waiting = c->wake == WAKE_FUTEX
+				    ? &r->waiting
+				    : &c->sub_waiting[c->params.index];
 
 	for (;;) {
 		uint64_t pub = __atomic_load_n(&r->published, __ATOMIC_ACQUIRE);
@@ -650,7 +667,8 @@ int shm_attach_ext(const struct tp_params *p, const struct shm_waker *w,
 	int rc;
 
 	if (n_fds < 1)
-		return tp_fail(err, -EINVAL, "expected inherited fds, got none");
+		return tp_fail(err, -EINVAL,
+			       "expected inherited fds, got none");
 	c = conn_new(p, w);
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
@@ -715,7 +733,7 @@ static int take(struct tp_conn *c, struct tp_msg *msg)
 }
 
 int shm_call(struct tp_conn *c, const void *req, size_t len,
-		    struct tp_msg *reply)
+	     struct tp_msg *reply)
 {
 	int rc = send_to(c, req, len);
 

@@ -15,8 +15,8 @@ struct shm_waker {
 	size_t state_size;
 	/* Harness: create the wake-up objects for n peers (rpc: n = 1) and
 	 * append what each peer needs to peers[i] (after shm's own fd). */
-	int (*prepare)(void *st, struct tp_peer_fds *peers, unsigned n,
-		       int rpc, char *err);
+	int (*prepare)(void *st, struct tp_peer_fds *peers, unsigned n, int rpc,
+		       char *err);
 	/* Peer: take them from fds[0..n_fds-1] (shm's own fd removed). */
 	int (*attach)(void *st, const int *fds, int n_fds, int rpc, char *err);
 	/* Queue a wake-up of target (RPC: 0 = the other side; broadcast,

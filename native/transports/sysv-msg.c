@@ -46,9 +46,9 @@ struct sysv_buf {
 struct tp_conn {
 	struct tp_params params;
 	int qid;
-	int owner;		/* the harness: removes the queue */
-	long rtype;		/* the type we receive */
-	long stype;		/* RPC: the type we send */
+	int owner;  /* the harness: removes the queue */
+	long rtype; /* the type we receive */
+	long stype; /* RPC: the type we send */
 	unsigned n_subs;
 	struct sysv_buf *in, *out;
 	size_t cap;
@@ -72,8 +72,9 @@ static void *watch(void *arg)
 
 	for (;;) {
 		if (poll(&pfd, 1, WATCH_SLICE_MS) > 0)
-			return NULL;	/* close() wants us gone */
-		if (c->params.abort && __atomic_load_n(c->params.abort, __ATOMIC_SEQ_CST)) {
+			return NULL; /* close() wants us gone */
+		if (c->params.abort &&
+		    __atomic_load_n(c->params.abort, __ATOMIC_SEQ_CST)) {
 			/* wake whoever is blocked in msgsnd/msgrcv: EIDRM */
 			msgctl(c->qid, IPC_RMID, NULL);
 			return NULL;
@@ -122,7 +123,6 @@ static int conn_new(const struct tp_params *p, struct tp_conn **out)
 	return 0;
 }
 
-
 static int q_send(struct tp_conn *c, long type, const void *data, size_t len)
 {
 	if (len > c->cap)
@@ -130,9 +130,9 @@ static int q_send(struct tp_conn *c, long type, const void *data, size_t len)
 	c->out->mtype = type;
 	memcpy(c->out->mtext, data, len);
 	while (msgsnd(c->qid, c->out, len, 0)) {
-		if (errno == EINVAL)	/* over msgmax or the queue's msg_qbytes */
+		if (errno == EINVAL) /* over msgmax or the queue's msg_qbytes */
 			return -EMSGSIZE;
-		if (errno != EINTR)	/* EIDRM: the harness removed the queue */
+		if (errno != EINTR) /* EIDRM: the harness removed the queue */
 			return errno == EIDRM ? -ECANCELED : -errno;
 	}
 	return 0;
@@ -150,8 +150,9 @@ static int q_recv(struct tp_conn *c, struct tp_msg *msg)
 		}
 		if (errno == E2BIG)
 			return -EMSGSIZE;
-		if (errno != EINTR)	/* EIDRM/EINVAL: the queue was removed */
-			return errno == EIDRM || errno == EINVAL ? -ECANCELED : -errno;
+		if (errno != EINTR) /* EIDRM/EINVAL: the queue was removed */
+			return errno == EIDRM || errno == EINVAL ? -ECANCELED
+								 : -errno;
 	}
 }
 
@@ -171,10 +172,13 @@ static int sysv_prepare(const struct tp_params *p, struct tp_conn **out,
 	c->stype = TYPE_REQUEST;
 	c->qid = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600);
 	if (c->qid < 0) {
-		rc = tp_fail(err, -errno, "msgget: %s",
-			     errno == ENOSPC ? "the system-wide queue limit /proc/sys/kernel/msgmni is reached" :
-			     errno == ENOSYS ? "the kernel has no System V IPC (CONFIG_SYSVIPC)" :
-			     strerror(errno));
+		rc = tp_fail(
+			err, -errno, "msgget: %s",
+			errno == ENOSPC
+				? "the system-wide queue limit /proc/sys/kernel/msgmni is reached"
+			: errno == ENOSYS
+				? "the kernel has no System V IPC (CONFIG_SYSVIPC)"
+				: strerror(errno));
 		goto fail;
 	}
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -185,7 +189,8 @@ static int sysv_prepare(const struct tp_params *p, struct tp_conn **out,
 	c->have_watcher = 1;
 	/* the id travels to the peers in a small memfd */
 	fd = memfd_create("ipcbench-sysv-msg", MFD_CLOEXEC);
-	if (fd < 0 || pwrite(fd, &c->qid, sizeof(c->qid), 0) != sizeof(c->qid)) {
+	if (fd < 0 ||
+	    pwrite(fd, &c->qid, sizeof(c->qid), 0) != sizeof(c->qid)) {
 		rc = tp_fail(err, -errno, "memfd: %s", strerror(errno));
 		goto fail;
 	}
@@ -207,7 +212,7 @@ static int sysv_prepare(const struct tp_params *p, struct tp_conn **out,
 fail:
 	if (fd >= 0)
 		close(fd);
-	sysv_close(c);	/* IPC_RMID */
+	sysv_close(c); /* IPC_RMID */
 	return rc;
 }
 
@@ -227,13 +232,15 @@ static int sysv_attach(const struct tp_params *p, enum tp_role role,
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = conn_new(p, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	if (pread(fds[0], &c->qid, sizeof(c->qid), 0) != sizeof(c->qid) ||
 	    msgctl(c->qid, IPC_STAT, &ds)) {
-		rc = tp_fail(err, -EINVAL, "no System V queue behind inherited fd %d",
+		rc = tp_fail(err, -EINVAL,
+			     "no System V queue behind inherited fd %d",
 			     fds[0]);
 		close(fds[0]);
 		c->qid = -1;

@@ -35,7 +35,8 @@ static int tcp_pair(int *mine, int *theirs, char *err)
 		return tp_fail(err, -errno, "socket: %s", strerror(errno));
 	if (bind(l, (struct sockaddr *)&addr, sizeof(addr)) ||
 	    getsockname(l, (struct sockaddr *)&addr, &alen) || listen(l, 1)) {
-		rc = tp_fail(err, -errno, "listen on 127.0.0.1: %s", strerror(errno));
+		rc = tp_fail(err, -errno, "listen on 127.0.0.1: %s",
+			     strerror(errno));
 		goto out;
 	}
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -57,9 +58,10 @@ static int tcp_pair(int *mine, int *theirs, char *err)
 	}
 	if (peer.sin_port != local.sin_port ||
 	    peer.sin_addr.s_addr != local.sin_addr.s_addr) {
-		rc = tp_fail(err, -ECONNREFUSED,
-			     "another process connected to our loopback port %u first",
-			     ntohs(addr.sin_port));
+		rc = tp_fail(
+			err, -ECONNREFUSED,
+			"another process connected to our loopback port %u first",
+			ntohs(addr.sin_port));
 		goto out;
 	}
 	if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
@@ -72,7 +74,7 @@ static int tcp_pair(int *mine, int *theirs, char *err)
 	c = s = -1;
 	rc = 0;
 out:
-	close(l);	/* nothing stays listening */
+	close(l); /* nothing stays listening */
 	if (c >= 0)
 		close(c);
 	if (s >= 0)
@@ -113,7 +115,8 @@ static int tcp_attach(const struct tp_params *p, enum tp_role role,
 
 	(void)role;
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = fd_conn_alloc(FD_STREAM, p, 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");

@@ -28,14 +28,14 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define UDP_MAX_PAYLOAD 65507	/* 65535 - 20 (IPv4 header) - 8 (UDP header) */
+#define UDP_MAX_PAYLOAD 65507 /* 65535 - 20 (IPv4 header) - 8 (UDP header) */
 #define UDP_WAIT_SLICE_US 200000
 
 struct tp_conn {
 	struct tp_params params;
 	int fd;
 	unsigned n_subs;
-	struct sockaddr_in *subs;	/* publisher: each subscriber's address */
+	struct sockaddr_in *subs; /* publisher: each subscriber's address */
 	uint8_t *buf;
 	size_t cap;
 };
@@ -100,9 +100,10 @@ static int udp_prepare(const struct tp_params *p, struct tp_conn **out,
 	int rc, fd;
 
 	if (p->max_msg > UDP_MAX_PAYLOAD)
-		return tp_fail(err, -EMSGSIZE,
-			       "a %zu-byte message does not fit one UDP datagram (at most %d bytes)",
-			       p->max_msg, UDP_MAX_PAYLOAD);
+		return tp_fail(
+			err, -EMSGSIZE,
+			"a %zu-byte message does not fit one UDP datagram (at most %d bytes)",
+			p->max_msg, UDP_MAX_PAYLOAD);
 	rc = conn_new(p, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -129,14 +130,17 @@ static int udp_prepare(const struct tp_params *p, struct tp_conn **out,
 		peers[i].fds[0] = fd;
 		peers[i].n = 1;
 		if (connect(fd, (struct sockaddr *)&mine, sizeof(mine))) {
-			rc = tp_fail(err, -errno, "connect: %s", strerror(errno));
+			rc = tp_fail(err, -errno, "connect: %s",
+				     strerror(errno));
 			i++;
 			goto fail_peers;
 		}
 		if (c->subs)
 			c->subs[i] = theirs;
-		else if (connect(c->fd, (struct sockaddr *)&theirs, sizeof(theirs))) {
-			rc = tp_fail(err, -errno, "connect: %s", strerror(errno));
+		else if (connect(c->fd, (struct sockaddr *)&theirs,
+				 sizeof(theirs))) {
+			rc = tp_fail(err, -errno, "connect: %s",
+				     strerror(errno));
 			i++;
 			goto fail_peers;
 		}
@@ -169,7 +173,8 @@ static int udp_attach(const struct tp_params *p, enum tp_role role,
 
 	(void)role;
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = conn_new(p, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -182,9 +187,10 @@ static int send_dgram(int fd, const void *data, size_t len,
 		      const struct sockaddr_in *to)
 {
 	for (;;) {
-		ssize_t w = to ? sendto(fd, data, len, 0, (const struct sockaddr *)to,
-					sizeof(*to)) :
-				 send(fd, data, len, 0);
+		ssize_t w =
+			to ? sendto(fd, data, len, 0,
+				    (const struct sockaddr *)to, sizeof(*to))
+			   : send(fd, data, len, 0);
 
 		if (w == (ssize_t)len)
 			return 0;
@@ -208,13 +214,13 @@ static int recv_dgram(struct tp_conn *c, struct tp_msg *msg)
 			return 0;
 		}
 		if (errno == ECONNREFUSED)
-			return -EPIPE;	/* the other socket is gone */
+			return -EPIPE; /* the other socket is gone */
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -errno;
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 		if (!c->params.abort && getppid() == 1)
-			return -EPIPE;	/* peer side: the harness is gone */
+			return -EPIPE; /* peer side: the harness is gone */
 	}
 }
 

@@ -51,7 +51,7 @@
 
 #define VL_SLICE_MS 200
 #define VL_MAX_DEPTH 32
-#define VL_OVERHEAD 256		/* JSON around the base64 payload */
+#define VL_OVERHEAD 256 /* JSON around the base64 payload */
 #define VL_ECHO "org.ipcbench.Echo.Echo"
 #define VL_SUBSCRIBE "org.ipcbench.Broadcast.Subscribe"
 
@@ -132,8 +132,10 @@ static int vl_string(struct vl_reader *r, struct vl_span *out)
 				int i;
 
 				for (i = 1; i <= 4; i++)
-					if (r->p + i >= r->end || vl_hex(r->p[i]) < 0)
-						return vl_bad(r, "bad \\u escape");
+					if (r->p + i >= r->end ||
+					    vl_hex(r->p[i]) < 0)
+						return vl_bad(r,
+							      "bad \\u escape");
 				r->p += 4;
 			} else if (!strchr("\"\\/bfnrt", *r->p)) {
 				return vl_bad(r, "bad escape in a string");
@@ -191,7 +193,8 @@ static int vl_value(struct vl_reader *r, int depth, int *boolean);
 /* An object; for each member calls member(ctx, key) which either consumes
  * the value itself (returns 1) or lets it be skipped (returns 0). */
 static int vl_object(struct vl_reader *r, int depth,
-		     int (*member)(struct vl_reader *, void *, const struct vl_span *, int),
+		     int (*member)(struct vl_reader *, void *,
+				   const struct vl_span *, int),
 		     void *ctx)
 {
 	if (depth > VL_MAX_DEPTH)
@@ -308,8 +311,9 @@ static int vl_param_member(struct vl_reader *r, void *ctx,
 			   const struct vl_span *key, int depth)
 {
 	struct vl_message *m = ctx;
-	struct vl_span *dst = vl_key_is(key, "data") ? &m->data :
-			      vl_key_is(key, "filter") ? &m->filter : NULL;
+	struct vl_span *dst = vl_key_is(key, "data")	 ? &m->data
+			      : vl_key_is(key, "filter") ? &m->filter
+							 : NULL;
 
 	(void)depth;
 	if (!dst)
@@ -333,7 +337,7 @@ static int vl_top_member(struct vl_reader *r, void *ctx,
 		return vl_string(r, dst) ?: 1;
 	}
 	if (vl_key_is(key, "parameters")) {
-		if (r->p < r->end && *r->p == 'n')	/* null: no parameters */
+		if (r->p < r->end && *r->p == 'n') /* null: no parameters */
 			return vl_literal(r, "null") ?: 1;
 		m->has_parameters = 1;
 		return vl_object(r, depth + 1, vl_param_member, m) ?: 1;
@@ -418,7 +422,8 @@ static int span_next(const struct vl_span *s, size_t *i)
 		int v = 0, k;
 
 		for (k = 0; k < 4; k++)
-			v = v * 16 + vl_hex(s->p[*i + k]);	/* validated by the reader */
+			v = v * 16 +
+			    vl_hex(s->p[*i + k]); /* validated by the reader */
 		*i += 4;
 		return v < 0x80 ? v : -2;
 	}
@@ -438,12 +443,15 @@ static long vl_base64_decode(const struct vl_span *s, uint8_t *out, size_t cap)
 
 		if (len % 4)
 			return -EBADMSG;
-		if (len && (len / 4) * 3 - (p[len - 1] == '=') - (p[len - 2] == '=') > cap)
+		if (len &&
+		    (len / 4) * 3 - (p[len - 1] == '=') - (p[len - 2] == '=') >
+			    cap)
 			return -EMSGSIZE;
 		/* all full quads but the last: no padding allowed there */
 		for (j = 0; j + 4 < len; j += 4) {
 			uint32_t a = b64_table[p[j]], b = b64_table[p[j + 1]];
-			uint32_t c = b64_table[p[j + 2]], d = b64_table[p[j + 3]];
+			uint32_t c = b64_table[p[j + 2]],
+				 d = b64_table[p[j + 3]];
 
 			if ((a | b | c | d) & 0xc0)
 				return -EBADMSG;
@@ -456,7 +464,8 @@ static long vl_base64_decode(const struct vl_span *s, uint8_t *out, size_t cap)
 			int c = p[j + 2] == '=' ? -3 : b64_value(p[j + 2]);
 			int d = p[j + 3] == '=' ? -3 : b64_value(p[j + 3]);
 
-			if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -3 && d != -3))
+			if (a < 0 || b < 0 || c == -1 || d == -1 ||
+			    (c == -3 && d != -3))
 				return -EBADMSG;
 			out[n++] = (uint8_t)(a << 2 | b >> 4);
 			if (c >= 0)
@@ -492,12 +501,14 @@ static long vl_base64_decode(const struct vl_span *s, uint8_t *out, size_t cap)
 				return -EMSGSIZE;
 			out[n++] = (uint8_t)(quad[0] << 2 | quad[1] >> 4);
 			if (bytes > 1)
-				out[n++] = (uint8_t)((quad[1] & 15) << 4 | quad[2] >> 2);
+				out[n++] = (uint8_t)((quad[1] & 15) << 4 |
+						     quad[2] >> 2);
 			if (bytes > 2)
-				out[n++] = (uint8_t)((quad[2] & 3) << 6 | quad[3]);
+				out[n++] =
+					(uint8_t)((quad[2] & 3) << 6 | quad[3]);
 			k = 0;
 			if (pad)
-				pad = 4;	/* nothing may follow */
+				pad = 4; /* nothing may follow */
 		}
 	}
 	return k ? -EBADMSG : (long)n;
@@ -507,7 +518,7 @@ static long vl_base64_decode(const struct vl_span *s, uint8_t *out, size_t cap)
 
 struct vl_chan {
 	int fd;
-	int wants_data;		/* publisher: the subscription's filter */
+	int wants_data; /* publisher: the subscription's filter */
 };
 
 struct tp_conn {
@@ -515,13 +526,13 @@ struct tp_conn {
 	struct tp_params params;
 	struct vl_chan *chans;
 	unsigned n;
-	char *in;		/* received text */
+	char *in; /* received text */
 	size_t in_cap, in_have, in_used;
-	uint8_t *msg;		/* decoded payload of the last message */
+	uint8_t *msg; /* decoded payload of the last message */
 	size_t msg_cap;
-	char *out;		/* message being written */
+	char *out; /* message being written */
 	size_t out_cap;
-	int ended;		/* subscriber: the call's final reply came */
+	int ended; /* subscriber: the call's final reply came */
 };
 
 static void vl_close(struct tp_conn *c)
@@ -578,7 +589,7 @@ static int vl_poll(struct tp_conn *c, int fd, short events)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n > 0)
-			return 0;	/* ready, or an error the next call reports */
+			return 0; /* ready, or an error the next call reports */
 		if (c->params.abort && *c->params.abort)
 			return -ECANCELED;
 	}
@@ -619,8 +630,9 @@ static int vl_read(struct tp_conn *c, int fd, const char **text, size_t *len)
 	}
 	scanned = 0;
 	for (;;) {
-		char *nul = c->in_have > scanned ?
-			    memchr(c->in + scanned, 0, c->in_have - scanned) : NULL;
+		char *nul = c->in_have > scanned ? memchr(c->in + scanned, 0,
+							  c->in_have - scanned)
+						 : NULL;
 		ssize_t r;
 
 		if (nul) {
@@ -631,8 +643,9 @@ static int vl_read(struct tp_conn *c, int fd, const char **text, size_t *len)
 		}
 		scanned = c->in_have;
 		if (c->in_have == c->in_cap)
-			return -EMSGSIZE;	/* no NUL within the largest message */
-		r = recv(fd, c->in + c->in_have, c->in_cap - c->in_have, MSG_DONTWAIT);
+			return -EMSGSIZE; /* no NUL within the largest message */
+		r = recv(fd, c->in + c->in_have, c->in_cap - c->in_have,
+			 MSG_DONTWAIT);
 		if (r < 0) {
 			int rc;
 
@@ -662,7 +675,7 @@ static int vl_send_data(struct tp_conn *c, int fd, const char *prefix,
 		return -EMSGSIZE;
 	memcpy(c->out, prefix, pl);
 	n = pl + base64_encode(data, len, c->out + pl);
-	memcpy(c->out + n, suffix, sl + 1);	/* with the NUL terminator */
+	memcpy(c->out + n, suffix, sl + 1); /* with the NUL terminator */
 	return vl_write(c, fd, c->out, n + sl + 1);
 }
 
@@ -710,12 +723,14 @@ static int vl_prepare(const struct tp_params *p, struct tp_conn **out,
 	struct tp_conn *c;
 	int rc, sp[2];
 
-	rc = vl_alloc(p, p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT, n, &c);
+	rc = vl_alloc(p, p->subscribers ? TP_ROLE_PUBLISHER : TP_ROLE_CLIENT, n,
+		      &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	for (i = 0; i < n; i++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
-			rc = tp_fail(err, -errno, "socketpair: %s", strerror(errno));
+			rc = tp_fail(err, -errno, "socketpair: %s",
+				     strerror(errno));
 			while (i--) {
 				close(peers[i].fds[0]);
 				peers[i].n = 0;
@@ -745,16 +760,22 @@ static int vl_connect(struct tp_conn *c, char *err)
 		int rc = vl_read(c, c->chans[i].fd, &text, &len);
 
 		if (rc)
-			return tp_fail(err, rc, "subscriber %u: reading its Subscribe call: %s",
-				       i, strerror(-rc));
+			return tp_fail(
+				err, rc,
+				"subscriber %u: reading its Subscribe call: %s",
+				i, strerror(-rc));
 		rc = vl_parse(text, len, &m, &why);
 		if (rc)
-			return tp_fail(err, rc, "subscriber %u: malformed call: %s", i, why);
+			return tp_fail(err, rc,
+				       "subscriber %u: malformed call: %s", i,
+				       why);
 		if (!vl_span_is(&m.method, VL_SUBSCRIBE) || !m.more ||
-		    !(vl_span_is(&m.filter, "data") || vl_span_is(&m.filter, "control")))
-			return tp_fail(err, -EPROTO,
-				       "subscriber %u: expected %s with more and a filter", i,
-				       VL_SUBSCRIBE);
+		    !(vl_span_is(&m.filter, "data") ||
+		      vl_span_is(&m.filter, "control")))
+			return tp_fail(
+				err, -EPROTO,
+				"subscriber %u: expected %s with more and a filter",
+				i, VL_SUBSCRIBE);
 		c->chans[i].wants_data = vl_span_is(&m.filter, "data");
 	}
 	return 0;
@@ -767,18 +788,25 @@ static int vl_attach(const struct tp_params *p, enum tp_role role,
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = vl_alloc(p, role, 1, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
 	c->chans[0].fd = fds[0];
 	if (role == TP_ROLE_SUBSCRIBER) {
-		rc = vl_send_text(c, fds[0], p->interested ?
-			"{\"method\":\"" VL_SUBSCRIBE "\",\"parameters\":{\"filter\":\"data\"},\"more\":true}" :
-			"{\"method\":\"" VL_SUBSCRIBE "\",\"parameters\":{\"filter\":\"control\"},\"more\":true}");
+		rc = vl_send_text(
+			c, fds[0],
+			p->interested
+				? "{\"method\":\"" VL_SUBSCRIBE
+				  "\",\"parameters\":{\"filter\":\"data\"},\"more\":true}"
+				: "{\"method\":\"" VL_SUBSCRIBE
+				  "\",\"parameters\":{\"filter\":\"control\"},\"more\":true}");
 		if (rc) {
 			vl_close(c);
-			return tp_fail(err, rc, "sending the Subscribe call: %s", strerror(-rc));
+			return tp_fail(err, rc,
+				       "sending the Subscribe call: %s",
+				       strerror(-rc));
 		}
 	}
 	*out = c;
@@ -792,7 +820,8 @@ static int vl_call(struct tp_conn *c, const void *req, size_t len,
 	int rc;
 
 	rc = vl_send_data(c, c->chans[0].fd,
-			  "{\"method\":\"" VL_ECHO "\",\"parameters\":{\"data\":\"",
+			  "{\"method\":\"" VL_ECHO
+			  "\",\"parameters\":{\"data\":\"",
 			  req, len, "\"}}");
 	if (rc)
 		return rc;
@@ -800,7 +829,7 @@ static int vl_call(struct tp_conn *c, const void *req, size_t len,
 	if (rc)
 		return rc;
 	if (m.continues)
-		return -EPROTO;	/* we never asked for more */
+		return -EPROTO; /* we never asked for more */
 	return vl_take_data(c, &m, reply);
 }
 
@@ -819,13 +848,16 @@ static int vl_recv_call(struct tp_conn *c, struct tp_msg *msg)
 			return rc;
 		rc = vl_parse(text, len, &m, &why);
 		if (rc) {
-			fprintf(stderr, "ipcbench-peer: varlink: malformed message (%s)\n", why);
+			fprintf(stderr,
+				"ipcbench-peer: varlink: malformed message (%s)\n",
+				why);
 			return rc;
 		}
 		if (!m.method.present)
-			return -EBADMSG;	/* a reply where a call must be */
+			return -EBADMSG; /* a reply where a call must be */
 		if (!vl_span_is(&m.method, VL_ECHO)) {
-			rc = vl_send_text(c, fd,
+			rc = vl_send_text(
+				c, fd,
 				"{\"error\":\"org.varlink.service.MethodNotFound\","
 				"\"parameters\":{\"method\":\"(not ours)\"}}");
 			if (rc)
@@ -834,7 +866,8 @@ static int vl_recv_call(struct tp_conn *c, struct tp_msg *msg)
 		}
 		rc = vl_take_data(c, &m, msg);
 		if (rc == -EBADMSG || rc == -EMSGSIZE) {
-			rc = vl_send_text(c, fd,
+			rc = vl_send_text(
+				c, fd,
 				"{\"error\":\"org.varlink.service.InvalidParameter\","
 				"\"parameters\":{\"parameter\":\"data\"}}");
 			if (rc)
@@ -844,7 +877,7 @@ static int vl_recv_call(struct tp_conn *c, struct tp_msg *msg)
 		if (rc)
 			return rc;
 		if (m.oneway)
-			continue;	/* no reply allowed; not used by the driver */
+			continue; /* no reply allowed; not used by the driver */
 		return 0;
 	}
 }
@@ -857,7 +890,7 @@ static int vl_recv(struct tp_conn *c, struct tp_msg *msg)
 	if (c->role == TP_ROLE_SERVER)
 		return vl_recv_call(c, msg);
 	if (c->ended)
-		return -EPIPE;	/* the call is over: nothing more will come */
+		return -EPIPE; /* the call is over: nothing more will come */
 	rc = vl_read_reply(c, &m);
 	if (rc)
 		return rc;
@@ -881,7 +914,7 @@ static int vl_publish(struct tp_conn *c, const void *data, size_t len,
 	unsigned i;
 	int control;
 
-	(void)interested;	/* the subscriptions' filters decide */
+	(void)interested; /* the subscriptions' filters decide */
 	if (len < MSG_HDR_SIZE)
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
@@ -895,13 +928,17 @@ static int vl_publish(struct tp_conn *c, const void *data, size_t len,
 			continue;
 		if (!n) {
 			/* encode once, write to each subscriber */
-			static const char prefix[] = "{\"parameters\":{\"data\":\"";
+			static const char prefix[] =
+				"{\"parameters\":{\"data\":\"";
 			size_t sl = strlen(suffix);
 
-			if (sizeof(prefix) - 1 + (len + 2) / 3 * 4 + sl + 1 > c->out_cap)
+			if (sizeof(prefix) - 1 + (len + 2) / 3 * 4 + sl + 1 >
+			    c->out_cap)
 				return -EMSGSIZE;
 			memcpy(c->out, prefix, sizeof(prefix) - 1);
-			n = sizeof(prefix) - 1 + base64_encode(data, len, c->out + sizeof(prefix) - 1);
+			n = sizeof(prefix) - 1 +
+			    base64_encode(data, len,
+					  c->out + sizeof(prefix) - 1);
 			memcpy(c->out + n, suffix, sl + 1);
 			n += sl + 1;
 		}

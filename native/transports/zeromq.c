@@ -47,7 +47,7 @@ struct tp_conn {
 	struct tp_params params;
 	void *ctx;
 	void *sock;
-	zmq_msg_t cur;		/* last received payload frame */
+	zmq_msg_t cur; /* last received payload frame */
 	int have_cur;
 	char endpoint[512];
 };
@@ -73,8 +73,10 @@ static void zq_close(struct tp_conn *c)
 		return;
 	drop_cur(c);
 	if (c->sock) {
-		int linger = c->role == TP_ROLE_CLIENT || c->role == TP_ROLE_PUBLISHER ?
-			     0 : ZMQ_PEER_LINGER_MS;
+		int linger = c->role == TP_ROLE_CLIENT ||
+					     c->role == TP_ROLE_PUBLISHER
+				     ? 0
+				     : ZMQ_PEER_LINGER_MS;
 
 		zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
 		zmq_close(c->sock);
@@ -91,8 +93,9 @@ static int zq_alloc(const struct tp_params *p, enum tp_role role,
 	int n;
 
 	if (!p->address || !p->address[0])
-		return tp_fail(err, -EINVAL,
-			       "no directory for the ipc:// endpoint (the transport's setup() sets it)");
+		return tp_fail(
+			err, -EINVAL,
+			"no directory for the ipc:// endpoint (the transport's setup() sets it)");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return tp_fail(err, -ENOMEM, "out of memory");
@@ -104,8 +107,9 @@ static int zq_alloc(const struct tp_params *p, enum tp_role role,
 	/* sun_path holds 108 bytes; libzmq would refuse a longer path */
 	if (n < 0 || (size_t)n >= sizeof(c->endpoint) || n - 6 >= 108) {
 		free(c);
-		return tp_fail(err, -ENAMETOOLONG, "endpoint path too long: %s/zmq-%s",
-			       p->address, id);
+		return tp_fail(err, -ENAMETOOLONG,
+			       "endpoint path too long: %s/zmq-%s", p->address,
+			       id);
 	}
 	c->ctx = zmq_ctx_new();
 	if (!c->ctx) {
@@ -138,7 +142,8 @@ static int zq_wait(struct tp_conn *c, short events)
 static int zq_send(struct tp_conn *c, const void *data, size_t len, int more)
 {
 	for (;;) {
-		int rc = zmq_send(c->sock, data, len, ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0));
+		int rc = zmq_send(c->sock, data, len,
+				  ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0));
 
 		if (rc >= 0)
 			return 0;
@@ -189,7 +194,7 @@ static int zq_recv_payload(struct tp_conn *c, struct tp_msg *msg)
 			return rc;
 		if (!zmq_msg_more(&c->cur))
 			break;
-		zmq_msg_close(&c->cur);	/* the topic frame */
+		zmq_msg_close(&c->cur); /* the topic frame */
 	}
 	c->have_cur = 1;
 	msg->data = zmq_msg_data(&c->cur);
@@ -220,7 +225,7 @@ static int zq_prepare(const struct tp_params *p, struct tp_conn **out,
 		}
 		zmq_setsockopt(c->sock, ZMQ_XPUB_VERBOSE, &one, sizeof(one));
 		zmq_setsockopt(c->sock, ZMQ_XPUB_NODROP, &one, sizeof(one));
-		old = umask(077);	/* the socket file is born 0600 */
+		old = umask(077); /* the socket file is born 0600 */
 		rc = zmq_bind(c->sock, c->endpoint);
 		umask(old);
 		if (rc) {
@@ -265,9 +270,12 @@ static int zq_connect(struct tp_conn *c, char *err)
 
 		rc = zq_recv_frame(c, &m);
 		if (rc)
-			return tp_fail(err, rc, "waiting for %u subscriptions (%u so far): %s",
-				       c->params.subscribers, seen,
-				       rc == -ECANCELED ? "aborted by the harness" : strerror(-rc));
+			return tp_fail(
+				err, rc,
+				"waiting for %u subscriptions (%u so far): %s",
+				c->params.subscribers, seen,
+				rc == -ECANCELED ? "aborted by the harness"
+						 : strerror(-rc));
 		if (zmq_msg_size(&m) == 2 &&
 		    !memcmp(zmq_msg_data(&m), "\x01" TOPIC_CONTROL, 2))
 			seen++;
@@ -277,19 +285,20 @@ static int zq_connect(struct tp_conn *c, char *err)
 }
 
 static int zq_attach(const struct tp_params *p, enum tp_role role,
-		     const int *fds, int n_fds, struct tp_conn **out,
-		     char *err)
+		     const int *fds, int n_fds, struct tp_conn **out, char *err)
 {
 	char id[CHANID_LEN];
 	struct tp_conn *c;
 	int rc;
 
 	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d", n_fds);
+		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
+			       n_fds);
 	rc = chanid_read(fds[0], id, sizeof(id));
 	close(fds[0]);
 	if (rc)
-		return tp_fail(err, rc, "reading the channel id: %s", strerror(-rc));
+		return tp_fail(err, rc, "reading the channel id: %s",
+			       strerror(-rc));
 	rc = zq_alloc(p, role, id, &c, err);
 	if (rc)
 		return rc;
@@ -299,7 +308,7 @@ static int zq_attach(const struct tp_params *p, enum tp_role role,
 			rc = zfail(err, "zmq_socket(REP)");
 			goto fail;
 		}
-		umask(077);	/* our own process: the socket file is born 0600 */
+		umask(077); /* our own process: the socket file is born 0600 */
 		if (zmq_bind(c->sock, c->endpoint)) {
 			rc = zfail(err, c->endpoint);
 			goto fail;
@@ -362,11 +371,13 @@ static int zq_publish(struct tp_conn *c, const void *data, size_t len,
 	struct msg_hdr h;
 	int rc;
 
-	(void)interested;	/* libzmq filters by topic */
+	(void)interested; /* libzmq filters by topic */
 	if (len < MSG_HDR_SIZE)
 		return -EINVAL;
 	memcpy(&h, data, sizeof(h));
-	rc = zq_send(c, (h.flags & (MSG_HELLO | MSG_BYE)) ? TOPIC_CONTROL : TOPIC_DATA,
+	rc = zq_send(c,
+		     (h.flags & (MSG_HELLO | MSG_BYE)) ? TOPIC_CONTROL
+						       : TOPIC_DATA,
 		     1, 1);
 	if (rc)
 		return rc;

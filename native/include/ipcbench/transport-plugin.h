@@ -66,19 +66,19 @@ extern "C" {
 #define IPCBENCH_PLUGIN_ERR_LEN 256
 
 enum ipcbench_role {
-	IPCBENCH_ROLE_CLIENT = 0,	/* RPC caller, in the harness */
-	IPCBENCH_ROLE_SERVER = 1,	/* RPC callee, a peer process */
-	IPCBENCH_ROLE_PUBLISHER = 2,	/* broadcast sender, in the harness */
-	IPCBENCH_ROLE_SUBSCRIBER = 3,	/* broadcast receiver, a peer process */
+	IPCBENCH_ROLE_CLIENT = 0,     /* RPC caller, in the harness */
+	IPCBENCH_ROLE_SERVER = 1,     /* RPC callee, a peer process */
+	IPCBENCH_ROLE_PUBLISHER = 2,  /* broadcast sender, in the harness */
+	IPCBENCH_ROLE_SUBSCRIBER = 3, /* broadcast receiver, a peer process */
 };
 
 struct ipcbench_params {
-	size_t max_msg;		/* message size of the channel, header included */
-	unsigned subscribers;	/* broadcast: number of subscribers */
-	unsigned index;		/* broadcast: this subscriber's index */
-	int interested;		/* broadcast: does this subscriber match */
-	const char *address;	/* optional address (NULL when none) */
-	volatile int *abort;	/* non-zero: give up waiting, -ECANCELED */
+	size_t max_msg;	      /* message size of the channel, header included */
+	unsigned subscribers; /* broadcast: number of subscribers */
+	unsigned index;	      /* broadcast: this subscriber's index */
+	int interested;	      /* broadcast: does this subscriber match */
+	const char *address;  /* optional address (NULL when none) */
+	volatile int *abort;  /* non-zero: give up waiting, -ECANCELED */
 };
 
 struct ipcbench_msg {
@@ -95,10 +95,10 @@ struct ipcbench_peer_fds {
 struct ipcbench_conn;
 
 struct ipcbench_transport_plugin {
-	uint32_t abi_version;	/* IPCBENCH_PLUGIN_ABI_VERSION */
-	uint32_t struct_size;	/* sizeof(struct ipcbench_transport_plugin) */
-	const char *name;	/* short name, [a-z0-9-]+, shown in results */
-	const char *version;	/* the library's own version (results) */
+	uint32_t abi_version; /* IPCBENCH_PLUGIN_ABI_VERSION */
+	uint32_t struct_size; /* sizeof(struct ipcbench_transport_plugin) */
+	const char *name;     /* short name, [a-z0-9-]+, shown in results */
+	const char *version;  /* the library's own version (results) */
 	const char *description;
 
 	/* Harness: create the channel; the harness end goes to *conn, the
@@ -133,7 +133,8 @@ struct ipcbench_transport_plugin {
 };
 
 /* The one symbol a plug-in exports. */
-typedef const struct ipcbench_transport_plugin *(*ipcbench_transport_plugin_fn)(void);
+typedef const struct ipcbench_transport_plugin *(*ipcbench_transport_plugin_fn)(
+	void);
 const struct ipcbench_transport_plugin *ipcbench_transport_plugin(void);
 
 #ifdef __cplusplus

@@ -87,7 +87,7 @@ static void kdbus_conn_release(struct kref *kref)
 		struct kdbus_quota_user *u, *utmp;
 
 		/* reservations in flight when it died are never given back */
-		list_for_each_entry_safe(u, utmp, &conn->quota_users, entry)
+		list_for_each_entry_safe (u, utmp, &conn->quota_users, entry)
 			kfree(u);
 	}
 	kdbus_pool_deinit(&conn->pool);
@@ -165,9 +165,8 @@ static int kdbus_user_charge(kuid_t uid)
 	if (!fresh)
 		return -ENOMEM;
 	spin_lock(&kdbus_users_lock);
-	hash_for_each_possible(kdbus_users, u, node, key)
-		if (uid_eq(u->uid, uid))
-			break;
+	hash_for_each_possible(kdbus_users, u, node,
+			       key) if (uid_eq(u->uid, uid)) break;
 	if (!u) {
 		u = fresh;
 		fresh = NULL;
@@ -189,7 +188,8 @@ static void kdbus_user_uncharge(kuid_t uid)
 	u32 key = __kuid_val(uid);
 
 	spin_lock(&kdbus_users_lock);
-	hash_for_each_possible(kdbus_users, u, node, key) {
+	hash_for_each_possible(kdbus_users, u, node, key)
+	{
 		if (!uid_eq(u->uid, uid))
 			continue;
 		if (!--u->conns) {
@@ -222,7 +222,7 @@ static struct kdbus_quota_user *kdbus_quota_user(struct kdbus_conn *dst,
 {
 	struct kdbus_quota_user *u;
 
-	list_for_each_entry(u, &dst->quota_users, entry)
+	list_for_each_entry (u, &dst->quota_users, entry)
 		if (uid_eq(u->uid, uid))
 			return u;
 	return NULL;
@@ -357,7 +357,7 @@ void kdbus_conn_lost(struct kdbus_conn *dst)
  * does not fit.
  */
 void kdbus_conn_enqueue_kernel(struct kdbus_conn *dst, const void *buf,
-				      size_t size)
+			       size_t size)
 {
 	struct kdbus_queue_entry *e;
 	struct kdbus_slice *s;
@@ -451,13 +451,13 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 		mutex_unlock(&conn->lock);
 		return;
 	}
-	list_for_each_entry_safe(r, tmp, &conn->replies, entry) {
+	list_for_each_entry_safe (r, tmp, &conn->replies, entry) {
 		/* a sync caller times itself out, unless a signal made it
 		 * leave: then the tracker (and a reply kept with it) goes
 		 * silently at the deadline (spec 29.5 rule 4)
 		 */
-		if (r->sync && (!r->interrupted ||
-				r->state == KDBUS_REPLY_CLAIMED)) {
+		if (r->sync &&
+		    (!r->interrupted || r->state == KDBUS_REPLY_CLAIMED)) {
 			if (r->interrupted && r->deadline_ns < next)
 				next = max(r->deadline_ns, now + 1);
 			continue;
@@ -605,8 +605,8 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	conn->attach_recv = kdbus_attach_norm(cmd->attach_flags_recv);
 	conn->uid = current_euid();
 	conn->acct_uid = current_uid();
-	conn->privileged = uid_eq(conn->uid, bus->uid) ||
-			   capable(CAP_IPC_OWNER);
+	conn->privileged =
+		uid_eq(conn->uid, bus->uid) || capable(CAP_IPC_OWNER);
 	if (desc)
 		strscpy(conn->description, desc, sizeof(conn->description));
 	INIT_LIST_HEAD(&conn->matches);
@@ -764,7 +764,7 @@ void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie)
 	if (!c)
 		return;
 	mutex_lock(&c->lock);
-	list_for_each_entry(r, &c->replies, entry) {
+	list_for_each_entry (r, &c->replies, entry) {
 		if (r->callee_id == callee->id && r->cookie == cookie &&
 		    r->state == KDBUS_REPLY_PENDING) {
 			found = r;
@@ -786,7 +786,7 @@ void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie)
 			wake_up_all(&c->wait);
 		else
 			kdbus_notify_reply(c, cookie, KDBUS_ITEM_REPLY_DEAD);
-		kdbus_reply_put(found);		/* the list's */
+		kdbus_reply_put(found); /* the list's */
 	}
 	kdbus_conn_put(c);
 }
@@ -939,10 +939,11 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 		ret = -ECONNRESET;
 	} else if (cmd->offset != conn->pool.size) {
 		/* offset == pool_size is "no slice": a successful no-op */
-		s = cmd->offset < conn->pool.size ?
-		    kdbus_pool_find(&conn->pool, cmd->offset) : NULL;
+		s = cmd->offset < conn->pool.size
+			    ? kdbus_pool_find(&conn->pool, cmd->offset)
+			    : NULL;
 		if (s && !s->user && s->peeked)
-			s->peeked = false;	/* the message stays queued */
+			s->peeked = false; /* the message stays queued */
 		else if (!s || !s->user)
 			ret = -ENXIO;
 		else
@@ -1041,16 +1042,17 @@ u64 kdbus_recv_install(struct kdbus_conn *conn, struct kdbus_queue_entry *e)
 	/* memfds, then FDS entries: number every descriptor first */
 	for (i = 0; i < e->n_memfds + e->n_fds; i++) {
 		bool memfd = i < e->n_memfds;
-		size_t pos = memfd ? e->memfd_pos[i] :
-			     e->fds_pos + 4 * (i - e->n_memfds);
-		struct file **f = memfd ? &e->memfds[i] :
-				  &e->fds[i - e->n_memfds];
+		size_t pos = memfd ? e->memfd_pos[i]
+				   : e->fds_pos + 4 * (i - e->n_memfds);
+		struct file **f =
+			memfd ? &e->memfds[i] : &e->fds[i - e->n_memfds];
 		s32 fd = get_unused_fd_flags(O_CLOEXEC);
 
 		if (fd < 0)
 			fd = -1;
-		if (kdbus_pool_write_kvec(&conn->pool, e->slice->off + pos,
-					  &fd, sizeof(fd)) && fd >= 0) {
+		if (kdbus_pool_write_kvec(&conn->pool, e->slice->off + pos, &fd,
+					  sizeof(fd)) &&
+		    fd >= 0) {
 			put_unused_fd(fd);
 			fd = -1;
 		}
@@ -1063,7 +1065,7 @@ u64 kdbus_recv_install(struct kdbus_conn *conn, struct kdbus_queue_entry *e)
 	for (i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
-		fd_install(fds[i], *files[i]);	/* consumes the ref */
+		fd_install(fds[i], *files[i]); /* consumes the ref */
 		*files[i] = NULL;
 	}
 	return rflags;
@@ -1076,10 +1078,10 @@ static struct kdbus_queue_entry *kdbus_recv_pick(struct kdbus_conn *conn,
 	struct kdbus_queue_entry *e, *best = NULL;
 
 	if (!prio)
-		return list_first_entry_or_null(&conn->queue,
-						struct kdbus_queue_entry, entry);
+		return list_first_entry_or_null(
+			&conn->queue, struct kdbus_queue_entry, entry);
 	/* lowest value, oldest first among equals */
-	list_for_each_entry(e, &conn->queue, entry)
+	list_for_each_entry (e, &conn->queue, entry)
 		if (!best || e->priority < best->priority)
 			best = e;
 	return best && best->priority <= max ? best : NULL;

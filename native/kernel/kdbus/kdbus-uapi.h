@@ -31,23 +31,23 @@
 #define KDBUS_ALIGN8(x) (((x) + 7) & ~7ULL)
 
 /* Limits of spec section 18. */
-#define KDBUS_CMD_MAX_SIZE		32768
-#define KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE	(2ULL * 1024 * 1024)
-#define KDBUS_MSG_MAX_MEMFD_ITEMS	16
-#define KDBUS_MSG_MAX_FDS		16
-#define KDBUS_BUS_BLOOM_MIN		8
-#define KDBUS_BUS_BLOOM_MAX		4096
-#define KDBUS_NAME_MAX_LEN		63	/* bus and description names */
-#define KDBUS_WKN_MAX_LEN		255	/* well-known names */
-#define KDBUS_MATCH_MAX			256
-#define KDBUS_CONN_MAX_MSGS		256
-#define KDBUS_CONN_MAX_REQUESTS_PENDING	128
-#define KDBUS_CONN_MAX_NAMES		256
-#define KDBUS_USER_MAX_CONN		1024
-#define KDBUS_USER_MAX_BUSES		16
-#define KDBUS_CONN_MAX_FDS_PER_USER	16	/* in flight per destination */
-#define KDBUS_SECLABEL_MAX		4096	/* HELLO SECLABEL item */
-#define KDBUS_CMDLINE_MAX		4096	/* CMDLINE metadata, truncated */
+#define KDBUS_CMD_MAX_SIZE 32768
+#define KDBUS_MSG_MAX_PAYLOAD_VEC_SIZE (2ULL * 1024 * 1024)
+#define KDBUS_MSG_MAX_MEMFD_ITEMS 16
+#define KDBUS_MSG_MAX_FDS 16
+#define KDBUS_BUS_BLOOM_MIN 8
+#define KDBUS_BUS_BLOOM_MAX 4096
+#define KDBUS_NAME_MAX_LEN 63 /* bus and description names */
+#define KDBUS_WKN_MAX_LEN 255 /* well-known names */
+#define KDBUS_MATCH_MAX 256
+#define KDBUS_CONN_MAX_MSGS 256
+#define KDBUS_CONN_MAX_REQUESTS_PENDING 128
+#define KDBUS_CONN_MAX_NAMES 256
+#define KDBUS_USER_MAX_CONN 1024
+#define KDBUS_USER_MAX_BUSES 16
+#define KDBUS_CONN_MAX_FDS_PER_USER 16 /* in flight per destination */
+#define KDBUS_SECLABEL_MAX 4096	       /* HELLO SECLABEL item */
+#define KDBUS_CMDLINE_MAX 4096	       /* CMDLINE metadata, truncated */
 
 enum kdbus_item_type {
 	_KDBUS_ITEM_NULL = 0,
@@ -96,24 +96,24 @@ enum kdbus_item_type {
 
 /* Attach flags (spec 5.3, 24.1): bit b requests item 0x1000 + b. */
 enum kdbus_attach_flags {
-	KDBUS_ATTACH_TIMESTAMP		= 1ULL << 0,
-	KDBUS_ATTACH_CREDS		= 1ULL << 1,
-	KDBUS_ATTACH_PIDS		= 1ULL << 2,
-	KDBUS_ATTACH_AUXGROUPS		= 1ULL << 3,
-	KDBUS_ATTACH_NAMES		= 1ULL << 4,
-	KDBUS_ATTACH_TID_COMM		= 1ULL << 5,
-	KDBUS_ATTACH_PID_COMM		= 1ULL << 6,
-	KDBUS_ATTACH_EXE		= 1ULL << 7,
-	KDBUS_ATTACH_CMDLINE		= 1ULL << 8,
-	KDBUS_ATTACH_CGROUP		= 1ULL << 9,
-	KDBUS_ATTACH_CAPS		= 1ULL << 10,
-	KDBUS_ATTACH_SECLABEL		= 1ULL << 11,
-	KDBUS_ATTACH_AUDIT		= 1ULL << 12,
-	KDBUS_ATTACH_CONN_DESCRIPTION	= 1ULL << 13,
+	KDBUS_ATTACH_TIMESTAMP = 1ULL << 0,
+	KDBUS_ATTACH_CREDS = 1ULL << 1,
+	KDBUS_ATTACH_PIDS = 1ULL << 2,
+	KDBUS_ATTACH_AUXGROUPS = 1ULL << 3,
+	KDBUS_ATTACH_NAMES = 1ULL << 4,
+	KDBUS_ATTACH_TID_COMM = 1ULL << 5,
+	KDBUS_ATTACH_PID_COMM = 1ULL << 6,
+	KDBUS_ATTACH_EXE = 1ULL << 7,
+	KDBUS_ATTACH_CMDLINE = 1ULL << 8,
+	KDBUS_ATTACH_CGROUP = 1ULL << 9,
+	KDBUS_ATTACH_CAPS = 1ULL << 10,
+	KDBUS_ATTACH_SECLABEL = 1ULL << 11,
+	KDBUS_ATTACH_AUDIT = 1ULL << 12,
+	KDBUS_ATTACH_CONN_DESCRIPTION = 1ULL << 13,
 };
 
-#define _KDBUS_ATTACH_ALL		0x3fffULL
-#define _KDBUS_ATTACH_ANY		(~0ULL)
+#define _KDBUS_ATTACH_ALL 0x3fffULL
+#define _KDBUS_ATTACH_ANY (~0ULL)
 
 struct kdbus_item {
 	__u64 size; /* header + payload, without trailing padding */
@@ -154,7 +154,7 @@ struct kdbus_timestamp {
 
 struct kdbus_notify_id_change {
 	__u64 id;
-	__u64 flags;	/* ID_*: HELLO flags; inside name changes: name flags */
+	__u64 flags; /* ID_*: HELLO flags; inside name changes: name flags */
 };
 
 struct kdbus_notify_name_change {
@@ -201,22 +201,22 @@ struct kdbus_name {
 };
 
 enum kdbus_policy_access_type {
-	_KDBUS_POLICY_ACCESS_NULL	= 0,
-	KDBUS_POLICY_ACCESS_USER	= 1,
-	KDBUS_POLICY_ACCESS_GROUP	= 2,
-	KDBUS_POLICY_ACCESS_WORLD	= 3,
+	_KDBUS_POLICY_ACCESS_NULL = 0,
+	KDBUS_POLICY_ACCESS_USER = 1,
+	KDBUS_POLICY_ACCESS_GROUP = 2,
+	KDBUS_POLICY_ACCESS_WORLD = 3,
 };
 
 enum kdbus_policy_type {
-	KDBUS_POLICY_SEE		= 0,
-	KDBUS_POLICY_TALK		= 1,
-	KDBUS_POLICY_OWN		= 2,
+	KDBUS_POLICY_SEE = 0,
+	KDBUS_POLICY_TALK = 1,
+	KDBUS_POLICY_OWN = 2,
 };
 
 struct kdbus_policy_access {
-	__u64 type;	/* enum kdbus_policy_access_type */
-	__u64 access;	/* enum kdbus_policy_type */
-	__u64 id;	/* uid or gid; ignored for WORLD */
+	__u64 type;   /* enum kdbus_policy_access_type */
+	__u64 access; /* enum kdbus_policy_type */
+	__u64 id;     /* uid or gid; ignored for WORLD */
 };
 
 /* Generic command header (spec 4.1). */
@@ -282,10 +282,10 @@ struct kdbus_info {
 };
 
 enum kdbus_list_flags {
-	KDBUS_LIST_UNIQUE		= 1ULL << 0,
-	KDBUS_LIST_NAMES		= 1ULL << 1,
-	KDBUS_LIST_ACTIVATORS		= 1ULL << 2,
-	KDBUS_LIST_QUEUED		= 1ULL << 3,
+	KDBUS_LIST_UNIQUE = 1ULL << 0,
+	KDBUS_LIST_NAMES = 1ULL << 1,
+	KDBUS_LIST_ACTIVATORS = 1ULL << 2,
+	KDBUS_LIST_QUEUED = 1ULL << 3,
 };
 
 struct kdbus_cmd_list {

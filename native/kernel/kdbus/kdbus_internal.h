@@ -82,9 +82,9 @@ struct kdbus_slice {
 	size_t off;
 	size_t size;
 	bool free;
-	bool user;		/* published to userspace, released by FREE */
-	bool peeked;		/* queued, shown by PEEK: FREE only unmarks */
-	kuid_t quota_uid;	/* quota-counted: the sending user */
+	bool user;	  /* published to userspace, released by FREE */
+	bool peeked;	  /* queued, shown by PEEK: FREE only unmarks */
+	kuid_t quota_uid; /* quota-counted: the sending user */
 };
 
 struct kdbus_pool {
@@ -113,16 +113,15 @@ void kdbus_pool_module_exit(void);
 /* ---- meta.c ----------------------------------------------------------- */
 
 /* I of spec 24.3: attached whenever the receiver asks */
-#define KDBUS_ATTACH_IMPLICIT	(KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS | \
-				 KDBUS_ATTACH_PIDS | KDBUS_ATTACH_NAMES | \
-				 KDBUS_ATTACH_CONN_DESCRIPTION)
+#define KDBUS_ATTACH_IMPLICIT                                              \
+	(KDBUS_ATTACH_TIMESTAMP | KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS | \
+	 KDBUS_ATTACH_NAMES | KDBUS_ATTACH_CONN_DESCRIPTION)
 /* the items taken from the task rather than the connection */
-#define KDBUS_ATTACH_PROC	(KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS | \
-				 KDBUS_ATTACH_AUXGROUPS | KDBUS_ATTACH_TID_COMM | \
-				 KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE | \
-				 KDBUS_ATTACH_CMDLINE | KDBUS_ATTACH_CGROUP | \
-				 KDBUS_ATTACH_CAPS | KDBUS_ATTACH_SECLABEL | \
-				 KDBUS_ATTACH_AUDIT)
+#define KDBUS_ATTACH_PROC                                                   \
+	(KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS | KDBUS_ATTACH_AUXGROUPS |  \
+	 KDBUS_ATTACH_TID_COMM | KDBUS_ATTACH_PID_COMM | KDBUS_ATTACH_EXE | \
+	 KDBUS_ATTACH_CMDLINE | KDBUS_ATTACH_CGROUP | KDBUS_ATTACH_CAPS |   \
+	 KDBUS_ATTACH_SECLABEL | KDBUS_ATTACH_AUDIT)
 
 /* The namespaces a receiver pinned at HELLO (spec 24.5 rule 1). */
 struct kdbus_nsctx {
@@ -132,13 +131,13 @@ struct kdbus_nsctx {
 };
 
 struct kdbus_meta {
-	u64 collected;			/* attach bits looked at */
+	u64 collected; /* attach bits looked at */
 	struct kdbus_timestamp ts;
-	const struct cred *cred;	/* CREDS, AUXGROUPS, CAPS */
+	const struct cred *cred; /* CREDS, AUXGROUPS, CAPS */
 	struct pid *pid, *tid, *ppid;
 	char tid_comm[TASK_COMM_LEN];
 	char pid_comm[TASK_COMM_LEN];
-	char *exe;			/* relative to root */
+	char *exe; /* relative to root */
 	struct path root;
 	bool have_root;
 	char *cmdline;
@@ -148,10 +147,10 @@ struct kdbus_meta {
 	bool have_audit;
 	kuid_t loginuid;
 	u32 sessionid;
-	bool faked_creds, faked_pids;	/* HELLO CREDS / PIDS (spec 24.4) */
+	bool faked_creds, faked_pids; /* HELLO CREDS / PIDS (spec 24.4) */
 	kuid_t fake_uid[4];
 	kgid_t fake_gid[4];
-	u8 *names;			/* packed struct kdbus_name, 8-aligned */
+	u8 *names; /* packed struct kdbus_name, 8-aligned */
 	size_t names_len;
 	char description[KDBUS_NAME_MAX_LEN + 1];
 	/* emission cache */
@@ -173,9 +172,10 @@ int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask);
 int kdbus_meta_collect_conn(struct kdbus_meta *m, struct kdbus_conn *conn,
 			    u64 mask);
 size_t kdbus_meta_write_buf(const struct kdbus_meta *m, u64 mask,
-			   const struct kdbus_nsctx *ns, void *buf);
+			    const struct kdbus_nsctx *ns, void *buf);
 int kdbus_meta_emit(struct kdbus_meta *m, u64 mask,
-		    const struct kdbus_nsctx *ns, const void **out, size_t *len);
+		    const struct kdbus_nsctx *ns, const void **out,
+		    size_t *len);
 void kdbus_nsctx_init(struct kdbus_nsctx *ns);
 void kdbus_nsctx_put(struct kdbus_nsctx *ns);
 
@@ -195,9 +195,9 @@ struct kdbus_bus {
 	kgid_t gid;
 	int minor;
 	struct kdbus_node_dev *node;
-	u64 id;				/* from the connection ID counter */
-	u64 attach_flags;		/* B: BUS_MAKE ATTACH_FLAGS_SEND */
-	struct kdbus_meta *meta;	/* the creator, at BUS_MAKE */
+	u64 id;			 /* from the connection ID counter */
+	u64 attach_flags;	 /* B: BUS_MAKE ATTACH_FLAGS_SEND */
+	struct kdbus_meta *meta; /* the creator, at BUS_MAKE */
 
 	struct rw_semaphore rwsem;
 	bool dead; /* under rwsem */
@@ -213,9 +213,9 @@ u64 kdbus_next_id(void);
 /* ---- conn.c ------------------------------------------------------------ */
 
 enum kdbus_reply_state {
-	KDBUS_REPLY_PENDING,	/* on caller->replies, waiting */
-	KDBUS_REPLY_CLAIMED,	/* a replier is copying (sync: still linked) */
-	KDBUS_REPLY_DONE,	/* result (or error) filled in */
+	KDBUS_REPLY_PENDING, /* on caller->replies, waiting */
+	KDBUS_REPLY_CLAIMED, /* a replier is copying (sync: still linked) */
+	KDBUS_REPLY_DONE,    /* result (or error) filled in */
 };
 
 /* A pending call, owned by the caller's list (one ref) and by whoever is
@@ -228,9 +228,9 @@ struct kdbus_reply {
 	u64 cookie;
 	u64 deadline_ns;
 	bool sync;
-	bool interrupted;		/* sync wait hit a signal (spec 29.5) */
-	bool linked;			/* on caller->replies, under its lock */
-	enum kdbus_reply_state state;	/* under caller->lock */
+	bool interrupted;	      /* sync wait hit a signal (spec 29.5) */
+	bool linked;		      /* on caller->replies, under its lock */
+	enum kdbus_reply_state state; /* under caller->lock */
 	int err;
 	struct kdbus_queue_entry
 		*msg;		   /* sync: the reply, in the caller's pool */
@@ -241,14 +241,14 @@ struct kdbus_queue_entry {
 	struct list_head entry;
 	struct kdbus_slice *slice;
 	u64 msg_size;
-	bool quota;			/* counted against the sender quota */
-	s64 priority;			/* the sender's; kernel messages 0 */
-	u64 call_src;			/* a call: its caller's ID, else 0 */
+	bool quota;   /* counted against the sender quota */
+	s64 priority; /* the sender's; kernel messages 0 */
+	u64 call_src; /* a call: its caller's ID, else 0 */
 	u64 call_cookie;
-	unsigned int n_fds;		/* FDS item (spec 28) */
+	unsigned int n_fds; /* FDS item (spec 28) */
 	struct file *fds[KDBUS_MSG_MAX_FDS];
-	size_t fds_pos;			/* of the FDS payload in the message */
-	struct kdbus_conn *fds_dst;	/* whose in-flight count it holds */
+	size_t fds_pos;		    /* of the FDS payload in the message */
+	struct kdbus_conn *fds_dst; /* whose in-flight count it holds */
 	unsigned int n_memfds;
 	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
 	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS]; /* of kdbus_memfd.fd */
@@ -269,11 +269,11 @@ struct kdbus_conn {
 	u64 attach_send;
 	u64 attach_recv;
 	kuid_t uid;
-	kuid_t acct_uid;		/* charged: the opener's real uid */
-	bool privileged;		/* bus owner or CAP_IPC_OWNER */
+	kuid_t acct_uid; /* charged: the opener's real uid */
+	bool privileged; /* bus owner or CAP_IPC_OWNER */
 	char description[KDBUS_NAME_MAX_LEN + 1];
-	struct kdbus_nsctx ns;		/* pinned at HELLO */
-	struct kdbus_meta *meta;	/* HELLO snapshot, for CONN_INFO */
+	struct kdbus_nsctx ns;	 /* pinned at HELLO */
+	struct kdbus_meta *meta; /* HELLO snapshot, for CONN_INFO */
 
 	/* under bus->rwsem */
 	struct hlist_node hentry;
@@ -289,13 +289,13 @@ struct kdbus_conn {
 	bool dead;
 	struct kdbus_pool pool;
 	struct list_head queue;
-	unsigned int queue_len;		/* entries on queue (poll reads it) */
-	unsigned int quota_msgs;	/* reserved or queued user messages */
-	struct list_head quota_users;	/* kdbus_quota_user: per sending uid */
+	unsigned int queue_len;	      /* entries on queue (poll reads it) */
+	unsigned int quota_msgs;      /* reserved or queued user messages */
+	struct list_head quota_users; /* kdbus_quota_user: per sending uid */
 	size_t quota_bytes;
 	u64 dropped;
-	unsigned int fds_inflight;	/* FDS queued here (spec 28.2 rule 7) */
-	struct list_head replies;	/* calls this connection made */
+	unsigned int fds_inflight; /* FDS queued here (spec 28.2 rule 7) */
+	struct list_head replies;  /* calls this connection made */
 	unsigned int n_replies;
 	u64 next_deadline; /* earliest async deadline armed */
 
@@ -342,19 +342,19 @@ bool kdbus_match_kernel(struct kdbus_conn *dst, const struct kdbus_item *n);
 
 /* A registered well-known name: exists while it has owners. */
 struct kdbus_name_entry {
-	struct hlist_node hentry;	/* bus->name_hash */
-	struct list_head owners;	/* kdbus_name_owner; primary first */
+	struct hlist_node hentry; /* bus->name_hash */
+	struct list_head owners;  /* kdbus_name_owner; primary first */
 	u32 hash;
 	char name[];
 };
 
 /* One connection's entry in a name's owner list (spec 25.1). */
 struct kdbus_name_owner {
-	struct list_head name_entry;	/* name->owners */
-	struct list_head conn_entry;	/* conn->names, acquisition order */
+	struct list_head name_entry; /* name->owners */
+	struct list_head conn_entry; /* conn->names, acquisition order */
 	struct kdbus_name_entry *name;
-	struct kdbus_conn *conn;	/* no ref: unlinked before it dies */
-	u64 flags;			/* stored ALLOW_REPLACEMENT | QUEUE */
+	struct kdbus_conn *conn; /* no ref: unlinked before it dies */
+	u64 flags;		 /* stored ALLOW_REPLACEMENT | QUEUE */
 };
 
 static inline struct kdbus_name_owner *
@@ -385,8 +385,8 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp);
 struct kdbus_notify {
 	struct list_head entry;
 	size_t size;
-	struct kdbus_item *item;	/* the notification item in msg */
-	struct kdbus_msg msg;		/* followed by its items */
+	struct kdbus_item *item; /* the notification item in msg */
+	struct kdbus_msg msg;	 /* followed by its items */
 };
 
 void kdbus_notify_id(struct list_head *list, u64 type, u64 id, u64 flags);

@@ -22,7 +22,7 @@ struct kdbus_match_rule {
 		struct {
 			u64 old_id;
 			u64 new_id;
-			const char *name;	/* NULL: any */
+			const char *name; /* NULL: any */
 		} nc;
 	};
 };
@@ -36,8 +36,8 @@ struct kdbus_match_entry {
 };
 
 static const u64 kdbus_match_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_BLOOM_MASK, KDBUS_ITEM_ID,
-	KDBUS_ITEM_DST_ID, KDBUS_ITEM_NAME, KDBUS_ITEM_NAME_ADD,
+	KDBUS_ITEM_NEGOTIATE,	KDBUS_ITEM_BLOOM_MASK,	KDBUS_ITEM_ID,
+	KDBUS_ITEM_DST_ID,	KDBUS_ITEM_NAME,	KDBUS_ITEM_NAME_ADD,
 	KDBUS_ITEM_NAME_REMOVE, KDBUS_ITEM_NAME_CHANGE, KDBUS_ITEM_ID_ADD,
 	KDBUS_ITEM_ID_REMOVE,
 };
@@ -70,7 +70,8 @@ static bool kdbus_match_notify_rule(const struct kdbus_match_rule *r,
 		return kdbus_id_matches(r->id, c->id);
 	}
 	if (kdbus_is_notify_name(n->type)) {
-		const struct kdbus_notify_name_change *c = (const void *)n->data;
+		const struct kdbus_notify_name_change *c =
+			(const void *)n->data;
 
 		return kdbus_id_matches(r->nc.old_id, c->old_id.id) &&
 		       kdbus_id_matches(r->nc.new_id, c->new_id.id) &&
@@ -94,7 +95,7 @@ bool kdbus_match_kernel(struct kdbus_conn *dst, const struct kdbus_item *n)
 	struct kdbus_match_entry *e;
 	unsigned int i;
 
-	list_for_each_entry(e, &dst->matches, entry) {
+	list_for_each_entry (e, &dst->matches, entry) {
 		for (i = 0; i < e->n_rules; i++)
 			if (!kdbus_match_notify_rule(&e->rules[i], n))
 				break;
@@ -317,8 +318,9 @@ int kdbus_cmd_match_add(struct kdbus_conn *conn, void __user *argp)
 
 			r->nc.old_id = c->old_id.id;
 			r->nc.new_id = c->new_id.id;
-			r->nc.name = kdbus_item_payload_size(it) > sizeof(*c) ?
-				     c->name : NULL;
+			r->nc.name = kdbus_item_payload_size(it) > sizeof(*c)
+					     ? c->name
+					     : NULL;
 		} else {
 			r->id = it->data[0];
 		}

@@ -38,7 +38,8 @@
 /* M of spec 24.3: the module-wide mask */
 static ulong attach_flags_mask = _KDBUS_ATTACH_ALL;
 module_param(attach_flags_mask, ulong, 0644);
-MODULE_PARM_DESC(attach_flags_mask, "metadata items the module may attach (default 0x3fff)");
+MODULE_PARM_DESC(attach_flags_mask,
+		 "metadata items the module may attach (default 0x3fff)");
 
 static atomic64_t kdbus_seqnum = ATOMIC64_INIT(0);
 
@@ -171,7 +172,7 @@ static void kdbus_meta_collect_cmdline(struct kdbus_meta *m)
 		kfree(buf);
 		return;
 	}
-	buf[len - 1] = '\0';	/* truncated (choice): still NUL-ended */
+	buf[len - 1] = '\0'; /* truncated (choice): still NUL-ended */
 	m->cmdline = buf;
 	m->cmdline_len = len;
 }
@@ -218,13 +219,15 @@ static void kdbus_meta_collect_seclabel(struct kdbus_meta *m)
 int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask)
 {
 	if (mask & (KDBUS_ATTACH_CREDS | KDBUS_ATTACH_AUXGROUPS |
-		    KDBUS_ATTACH_CAPS) && !m->cred)
+		    KDBUS_ATTACH_CAPS) &&
+	    !m->cred)
 		m->cred = get_current_cred();
 	if ((mask & KDBUS_ATTACH_PIDS) && !m->pid) {
 		m->pid = get_pid(task_tgid(current));
 		m->tid = get_pid(task_pid(current));
 		rcu_read_lock();
-		m->ppid = get_pid(task_tgid(rcu_dereference(current->real_parent)));
+		m->ppid = get_pid(
+			task_tgid(rcu_dereference(current->real_parent)));
 		rcu_read_unlock();
 	}
 	if (mask & KDBUS_ATTACH_TID_COMM)
@@ -273,8 +276,8 @@ int kdbus_meta_collect_conn(struct kdbus_meta *m, struct kdbus_conn *conn,
 		if (ret)
 			return ret;
 	}
-	m->collected |= mask & (KDBUS_ATTACH_NAMES |
-				KDBUS_ATTACH_CONN_DESCRIPTION);
+	m->collected |=
+		mask & (KDBUS_ATTACH_NAMES | KDBUS_ATTACH_CONN_DESCRIPTION);
 	return 0;
 }
 
@@ -305,10 +308,10 @@ static void kdbus_cap_words(const kernel_cap_t *c, u32 *w)
 #endif
 }
 
-#define KDBUS_CAP_WORDS		(CAP_LAST_CAP / 32 + 1)
+#define KDBUS_CAP_WORDS (CAP_LAST_CAP / 32 + 1)
 
 struct kdbus_emit {
-	u8 *buf;	/* NULL: only count */
+	u8 *buf; /* NULL: only count */
 	size_t pos;
 };
 
@@ -342,8 +345,7 @@ static void kdbus_emit_str(struct kdbus_emit *e, u64 type, const char *s,
 
 /* One pass; with e->buf NULL it only measures. */
 static void kdbus_meta_write(const struct kdbus_meta *m, u64 mask,
-			     const struct kdbus_nsctx *ns,
-			     struct kdbus_emit *e)
+			     const struct kdbus_nsctx *ns, struct kdbus_emit *e)
 {
 	const struct cred *cred = m->cred;
 	void *d;
@@ -434,11 +436,13 @@ static void kdbus_meta_write(const struct kdbus_meta *m, u64 mask,
 	/* spec 24.5 rule 4, the permitted simplification: omitted unless
 	 * sender and receiver share the user namespace
 	 */
-	if ((mask & KDBUS_ATTACH_CAPS) && cred && cred->user_ns == ns->user_ns) {
+	if ((mask & KDBUS_ATTACH_CAPS) && cred &&
+	    cred->user_ns == ns->user_ns) {
 		struct kdbus_caps *c;
 
-		c = kdbus_emit_item(e, KDBUS_ITEM_CAPS, sizeof(*c) +
-				    4 * KDBUS_CAP_WORDS * sizeof(u32));
+		c = kdbus_emit_item(e, KDBUS_ITEM_CAPS,
+				    sizeof(*c) +
+					    4 * KDBUS_CAP_WORDS * sizeof(u32));
 		if (c) {
 			c->last_cap = CAP_LAST_CAP;
 			kdbus_cap_words(&cred->cap_inheritable, &c->caps[0]);

@@ -13,7 +13,7 @@
 
 #include "kdbus_internal.h"
 
-#define KDBUS_NAME_SAVED	(KDBUS_NAME_ALLOW_REPLACEMENT | KDBUS_NAME_QUEUE)
+#define KDBUS_NAME_SAVED (KDBUS_NAME_ALLOW_REPLACEMENT | KDBUS_NAME_QUEUE)
 
 /**
  * kdbus_name_lookup() - find a registered well-known name
@@ -28,33 +28,32 @@ struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
 	u32 hash = jhash(name, strlen(name), 0);
 	struct kdbus_name_entry *n;
 
-	hash_for_each_possible(bus->name_hash, n, hentry, hash)
-		if (n->hash == hash && !strcmp(n->name, name))
-			return n;
+	hash_for_each_possible(bus->name_hash, n, hentry,
+			       hash) if (n->hash == hash &&
+					 !strcmp(n->name, name)) return n;
 	return NULL;
 }
 
 /* The name flags reported for an owner entry (spec 25.7). */
 static u64 kdbus_owner_flags(struct kdbus_name_owner *o)
 {
-	return o->flags | (kdbus_name_owner_primary(o) ? KDBUS_NAME_PRIMARY :
-							 KDBUS_NAME_IN_QUEUE);
+	return o->flags | (kdbus_name_owner_primary(o) ? KDBUS_NAME_PRIMARY
+						       : KDBUS_NAME_IN_QUEUE);
 }
 
-static struct kdbus_name_owner *kdbus_name_find_owner(struct kdbus_name_entry *n,
-						      struct kdbus_conn *conn)
+static struct kdbus_name_owner *
+kdbus_name_find_owner(struct kdbus_name_entry *n, struct kdbus_conn *conn)
 {
 	struct kdbus_name_owner *o;
 
-	list_for_each_entry(o, &n->owners, name_entry)
+	list_for_each_entry (o, &n->owners, name_entry)
 		if (o->conn == conn)
 			return o;
 	return NULL;
 }
 
-static struct kdbus_name_owner *kdbus_owner_new(struct kdbus_name_entry *n,
-						struct kdbus_conn *conn,
-						u64 flags)
+static struct kdbus_name_owner *
+kdbus_owner_new(struct kdbus_name_entry *n, struct kdbus_conn *conn, u64 flags)
 {
 	struct kdbus_name_owner *o = kmalloc(sizeof(*o), GFP_KERNEL);
 
@@ -111,7 +110,8 @@ static int kdbus_name_item(struct kdbus_args *a, const char **name)
 	struct kdbus_item *it;
 
 	*name = NULL;
-	kdbus_items_foreach(it, a->items, a->items_size) {
+	kdbus_items_foreach(it, a->items, a->items_size)
+	{
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		if (it->type != KDBUS_ITEM_NAME || *name ||
@@ -124,7 +124,8 @@ static int kdbus_name_item(struct kdbus_args *a, const char **name)
 }
 
 static const u64 kdbus_name_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_NAME,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_NAME,
 };
 
 /* Spec 25.3 on an existing name; bus rwsem held for writing. */
@@ -137,13 +138,13 @@ static int kdbus_name_acquire_existing(struct kdbus_conn *conn,
 	u64 sf = flags & KDBUS_NAME_SAVED;
 	bool acquired = false;
 
-	if (p == mine) {					/* B */
+	if (p == mine) { /* B */
 		mine->flags = sf;
 		*rflags = KDBUS_NAME_PRIMARY | sf;
 		return 0;
 	}
 	if ((flags & KDBUS_NAME_REPLACE_EXISTING) &&
-	    (p->flags & KDBUS_NAME_ALLOW_REPLACEMENT)) {	/* D */
+	    (p->flags & KDBUS_NAME_ALLOW_REPLACEMENT)) { /* D */
 		u64 p_id = p->conn->id, p_flags = p->flags;
 
 		if (!mine) {
@@ -171,7 +172,7 @@ static int kdbus_name_acquire_existing(struct kdbus_conn *conn,
 			  (acquired ? KDBUS_NAME_ACQUIRED : 0);
 		return 0;
 	}
-	if (flags & KDBUS_NAME_QUEUE) {				/* E */
+	if (flags & KDBUS_NAME_QUEUE) { /* E */
 		if (!mine) {
 			if (conn->n_names >= KDBUS_CONN_MAX_NAMES)
 				return -E2BIG;
@@ -186,12 +187,12 @@ static int kdbus_name_acquire_existing(struct kdbus_conn *conn,
 			  (acquired ? KDBUS_NAME_ACQUIRED : 0);
 		return 0;
 	}
-	if (mine) {						/* F1 */
+	if (mine) { /* F1 */
 		kdbus_owner_free(mine);
 		*rflags = 0;
 		return 0;
 	}
-	return -EEXIST;						/* F2 */
+	return -EEXIST; /* F2 */
 }
 
 /**
@@ -219,7 +220,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 			       KDBUS_NAME_REPLACE_EXISTING | KDBUS_NAME_SAVED);
 	if (ret < 0)
 		return ret;
-	kdbus_args_negotiate(&a, kdbus_name_items, ARRAY_SIZE(kdbus_name_items));
+	kdbus_args_negotiate(&a, kdbus_name_items,
+			     ARRAY_SIZE(kdbus_name_items));
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
@@ -243,7 +245,7 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 						  &notify);
 	} else if (conn->n_names >= KDBUS_CONN_MAX_NAMES) {
 		ret = -E2BIG;
-	} else {						/* A */
+	} else { /* A */
 		ret = -ENOMEM;
 		n = kmalloc(sizeof(*n) + len + 1, GFP_KERNEL);
 		if (n) {
@@ -261,7 +263,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 					 KDBUS_NAME_ACQUIRED | o->flags;
 				kdbus_notify_name(&notify, KDBUS_ITEM_NAME_ADD,
 						  0, 0, conn->id,
-						  kdbus_owner_flags(o), n->name);
+						  kdbus_owner_flags(o),
+						  n->name);
 				ret = 0;
 			}
 		}
@@ -295,7 +298,8 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd), 0);
 	if (ret < 0)
 		return ret;
-	kdbus_args_negotiate(&a, kdbus_name_items, ARRAY_SIZE(kdbus_name_items));
+	kdbus_args_negotiate(&a, kdbus_name_items,
+			     ARRAY_SIZE(kdbus_name_items));
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	ret = kdbus_name_item(&a, &name);
@@ -328,7 +332,7 @@ void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify)
 {
 	struct kdbus_name_owner *o, *tmp;
 
-	list_for_each_entry_safe(o, tmp, &conn->names, conn_entry)
+	list_for_each_entry_safe (o, tmp, &conn->names, conn_entry)
 		kdbus_owner_release(o, notify);
 }
 
@@ -348,7 +352,7 @@ int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	list_for_each_entry(o, &conn->names, conn_entry)
+	list_for_each_entry (o, &conn->names, conn_entry)
 		if (kdbus_name_owner_primary(o))
 			total += KDBUS_ALIGN8(8 + strlen(o->name->name) + 1);
 	if (!total)
@@ -356,7 +360,7 @@ int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len)
 	buf = kzalloc(total, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	list_for_each_entry(o, &conn->names, conn_entry) {
+	list_for_each_entry (o, &conn->names, conn_entry) {
 		struct kdbus_name *kn = (void *)(buf + pos);
 		size_t l = strlen(o->name->name);
 

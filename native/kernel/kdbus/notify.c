@@ -14,8 +14,8 @@
 static struct kdbus_notify *kdbus_notify_new(u64 type, size_t payload)
 {
 	size_t item = KDBUS_ALIGN8(KDBUS_ITEM_HEADER_SIZE + payload);
-	size_t size = sizeof(struct kdbus_msg) + item +
-		      KDBUS_ITEM_HEADER_SIZE + sizeof(struct kdbus_timestamp);
+	size_t size = sizeof(struct kdbus_msg) + item + KDBUS_ITEM_HEADER_SIZE +
+		      sizeof(struct kdbus_timestamp);
 	struct kdbus_notify *nt;
 	struct kdbus_item *ts;
 
@@ -110,15 +110,16 @@ void kdbus_notify_flush(struct kdbus_bus *bus, struct list_head *list)
 	if (list_empty(list))
 		return;
 	down_read(&bus->rwsem);
-	list_for_each_entry(nt, list, entry) {
-		list_for_each_entry(c, &bus->conns, bus_entry) {
-			if (READ_ONCE(c->dead) || !kdbus_match_kernel(c, nt->item))
+	list_for_each_entry (nt, list, entry) {
+		list_for_each_entry (c, &bus->conns, bus_entry) {
+			if (READ_ONCE(c->dead) ||
+			    !kdbus_match_kernel(c, nt->item))
 				continue;
 			kdbus_conn_enqueue_kernel(c, &nt->msg, nt->size);
 		}
 	}
 	up_read(&bus->rwsem);
-	list_for_each_entry_safe(nt, tmp, list, entry) {
+	list_for_each_entry_safe (nt, tmp, list, entry) {
 		list_del(&nt->entry);
 		kfree(nt);
 	}

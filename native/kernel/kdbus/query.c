@@ -34,7 +34,8 @@ static int kdbus_query_publish(struct kdbus_conn *conn, const void *buf,
 }
 
 static const u64 kdbus_conn_info_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_NAME,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_NAME,
 };
 
 /* kdbus_info + the target's metadata, @mask already reduced. */
@@ -95,7 +96,8 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
 	ret = -EINVAL;
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		if (it->type != KDBUS_ITEM_NAME || name ||
@@ -126,16 +128,16 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 		goto out;
 
 	/* M & Q & (S | I), no TIMESTAMP (spec 24.3 rule 2, 24.2 rule 3) */
-	mask = kdbus_meta_module_mask() &
-	       kdbus_attach_norm(cmd->attach_flags) &
+	mask = kdbus_meta_module_mask() & kdbus_attach_norm(cmd->attach_flags) &
 	       (READ_ONCE(t->attach_send) | KDBUS_ATTACH_IMPLICIT) &
 	       ~KDBUS_ATTACH_TIMESTAMP;
 	ret = -ENOMEM;
 	now = kdbus_meta_new();
 	if (!now)
 		goto out;
-	ret = kdbus_meta_collect_conn(now, t, mask & (KDBUS_ATTACH_NAMES |
-						      KDBUS_ATTACH_CONN_DESCRIPTION));
+	ret = kdbus_meta_collect_conn(
+		now, t,
+		mask & (KDBUS_ATTACH_NAMES | KDBUS_ATTACH_CONN_DESCRIPTION));
 	if (ret)
 		goto out;
 	ret = -ENOMEM;
@@ -143,8 +145,9 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 	if (!info)
 		goto out;
 	ret = kdbus_query_publish(conn, info, len, &off);
-	if (!ret && (put_user(off, &u->offset) || put_user((u64)len, &u->info_size)))
-		ret = -EFAULT;	/* the slice stays until FREE or close */
+	if (!ret &&
+	    (put_user(off, &u->offset) || put_user((u64)len, &u->info_size)))
+		ret = -EFAULT; /* the slice stays until FREE or close */
 out:
 	kfree(info);
 	kdbus_meta_free(now);
@@ -179,9 +182,9 @@ int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
-	kdbus_items_foreach(it, a.items, a.items_size)
-		if (it->type != KDBUS_ITEM_NEGOTIATE)
-			return kdbus_args_finish(&a, -EINVAL);
+	kdbus_items_foreach(it, a.items, a.items_size) if (
+		it->type !=
+		KDBUS_ITEM_NEGOTIATE) return kdbus_args_finish(&a, -EINVAL);
 	if (kdbus_check_attach(cmd->attach_flags))
 		return kdbus_args_finish(&a, -EINVAL);
 	ret = kdbus_conn_check(conn);
@@ -189,9 +192,8 @@ int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
 		return kdbus_args_finish(&a, ret);
 
 	/* M & Q & B; MAKE_NAME always, first (spec 24.3 rule 3) */
-	mask = kdbus_meta_module_mask() &
-	       kdbus_attach_norm(cmd->attach_flags) & bus->attach_flags &
-	       KDBUS_ATTACH_PROC;
+	mask = kdbus_meta_module_mask() & kdbus_attach_norm(cmd->attach_flags) &
+	       bus->attach_flags & KDBUS_ATTACH_PROC;
 	name_len = strlen(bus->name) + 1;
 	name_item = KDBUS_ALIGN8(KDBUS_ITEM_HEADER_SIZE + name_len);
 	meta = kdbus_meta_write_buf(bus->meta, mask, &conn->ns, NULL);
@@ -208,14 +210,16 @@ int kdbus_cmd_bus_creator_info(struct kdbus_conn *conn, void __user *argp)
 	kdbus_meta_write_buf(bus->meta, mask, &conn->ns,
 			     (u8 *)info->items + name_item);
 	ret = kdbus_query_publish(conn, info, len, &off);
-	if (!ret && (put_user(off, &u->offset) || put_user((u64)len, &u->info_size)))
+	if (!ret &&
+	    (put_user(off, &u->offset) || put_user((u64)len, &u->info_size)))
 		ret = -EFAULT;
 	kfree(info);
 	return kdbus_args_finish(&a, ret);
 }
 
-#define KDBUS_LIST_ALL	(KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES | \
-			 KDBUS_LIST_ACTIVATORS | KDBUS_LIST_QUEUED)
+#define KDBUS_LIST_ALL                                                  \
+	(KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES | KDBUS_LIST_ACTIVATORS | \
+	 KDBUS_LIST_QUEUED)
 
 /* One LIST record; @buf NULL measures.  Returns its 8-aligned length. */
 static size_t kdbus_list_record(u8 *buf, struct kdbus_conn *c,
@@ -236,12 +240,12 @@ static size_t kdbus_list_record(u8 *buf, struct kdbus_conn *c,
 		if (o) {
 			struct kdbus_name *kn = (void *)info->items[0].data;
 
-			info->items[0].size = KDBUS_ITEM_HEADER_SIZE +
-					      sizeof(*kn) + name_len;
+			info->items[0].size =
+				KDBUS_ITEM_HEADER_SIZE + sizeof(*kn) + name_len;
 			info->items[0].type = KDBUS_ITEM_OWNED_NAME;
-			kn->flags = o->flags | (kdbus_name_owner_primary(o) ?
-						KDBUS_NAME_PRIMARY :
-						KDBUS_NAME_IN_QUEUE);
+			kn->flags = o->flags | (kdbus_name_owner_primary(o)
+							? KDBUS_NAME_PRIMARY
+							: KDBUS_NAME_IN_QUEUE);
 			memcpy(kn->name, o->name->name, name_len);
 		}
 	}
@@ -255,20 +259,21 @@ static size_t kdbus_list_walk(struct kdbus_bus *bus, u64 flags, u8 *buf)
 	struct kdbus_conn *c;
 	size_t pos = 0;
 
-	list_for_each_entry(c, &bus->conns, bus_entry) {
+	list_for_each_entry (c, &bus->conns, bus_entry) {
 		bool any = false;
 
-		list_for_each_entry(o, &c->names, conn_entry) {
+		list_for_each_entry (o, &c->names, conn_entry) {
 			bool primary = kdbus_name_owner_primary(o);
 
-			if (!(primary ? flags & KDBUS_LIST_NAMES :
-					flags & KDBUS_LIST_QUEUED))
+			if (!(primary ? flags & KDBUS_LIST_NAMES
+				      : flags & KDBUS_LIST_QUEUED))
 				continue;
 			pos += kdbus_list_record(buf ? buf + pos : NULL, c, o);
 			any = true;
 		}
 		if (!any && (flags & KDBUS_LIST_UNIQUE))
-			pos += kdbus_list_record(buf ? buf + pos : NULL, c, NULL);
+			pos += kdbus_list_record(buf ? buf + pos : NULL, c,
+						 NULL);
 	}
 	return pos;
 }
@@ -300,9 +305,9 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 	if (ret)
 		return kdbus_args_finish(&a, 0);
 	cmd = a.buf;
-	kdbus_items_foreach(it, a.items, a.items_size)
-		if (it->type != KDBUS_ITEM_NEGOTIATE)
-			return kdbus_args_finish(&a, -EINVAL);
+	kdbus_items_foreach(it, a.items, a.items_size) if (
+		it->type !=
+		KDBUS_ITEM_NEGOTIATE) return kdbus_args_finish(&a, -EINVAL);
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		return kdbus_args_finish(&a, ret);
@@ -318,11 +323,12 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 	if (len && !buf)
 		return kdbus_args_finish(&a, -ENOMEM);
 
-	off = conn->pool.size;	/* no records: "no slice" (choice, 27.1) */
+	off = conn->pool.size; /* no records: "no slice" (choice, 27.1) */
 	if (len)
 		ret = kdbus_query_publish(conn, buf, len, &off);
 	kvfree(buf);
-	if (!ret && (put_user(off, &u->offset) || put_user((u64)len, &u->list_size)))
+	if (!ret &&
+	    (put_user(off, &u->offset) || put_user((u64)len, &u->list_size)))
 		ret = -EFAULT;
 	return kdbus_args_finish(&a, ret);
 }

@@ -50,7 +50,7 @@ struct kdbus_kmsg {
 	struct kdbus_seg seg_inline[KDBUS_INLINE_SEGS];
 	struct iovec iov_inline[KDBUS_INLINE_SEGS];
 	unsigned int n_memfds;
-	struct kdbus_kmsg_memfds *mf;	/* allocated on the first memfd */
+	struct kdbus_kmsg_memfds *mf; /* allocated on the first memfd */
 	unsigned int n_fds;
 	bool have_fds;
 	struct file *fds[KDBUS_MSG_MAX_FDS];
@@ -58,8 +58,8 @@ struct kdbus_kmsg {
 	const struct kdbus_bloom_filter *bloom;
 	const char *dst_name;
 	struct kdbus_conn *src;
-	struct kdbus_meta *meta;	/* NULL: nobody wants metadata */
-	struct kdbus_cancel *cancel;	/* SYNC_REPLY with CANCEL_FD */
+	struct kdbus_meta *meta;     /* NULL: nobody wants metadata */
+	struct kdbus_cancel *cancel; /* SYNC_REPLY with CANCEL_FD */
 };
 
 static const u8 kdbus_zeros[8];
@@ -201,7 +201,7 @@ static int kdbus_stage(struct kdbus_conn *conn, struct kdbus_args *ma,
 	if (bcast && msg->timeout_ns)
 		return -ENOTUNIQ;
 	if (expect && (!msg->timeout_ns || !msg->cookie))
-		return -EINVAL;	/* cookie 0: spec 29.6 */
+		return -EINVAL; /* cookie 0: spec 29.6 */
 	if (expect && signal)
 		return -ENOTUNIQ;
 	if (sync && !expect)
@@ -317,7 +317,8 @@ static void kdbus_kmsg_shift(struct kdbus_kmsg *km, s64 delta)
 	struct kdbus_item *it;
 
 	kdbus_items_foreach(it, km->msg->items,
-			    km->hdr_size - sizeof(struct kdbus_msg)) {
+			    km->hdr_size - sizeof(struct kdbus_msg))
+	{
 		struct kdbus_vec *v = (void *)it->data;
 
 		if (it->type == KDBUS_ITEM_PAYLOAD_OFF && v->offset != ~0ULL)
@@ -407,9 +408,10 @@ static int kdbus_kmsg_collect(struct kdbus_kmsg *km, u64 mask)
 	}
 	ret = kdbus_meta_collect_proc(m, mask & KDBUS_ATTACH_PROC);
 	if (!ret)
-		ret = kdbus_meta_collect_conn(m, km->src, mask &
-					      (KDBUS_ATTACH_NAMES |
-					       KDBUS_ATTACH_CONN_DESCRIPTION));
+		ret = kdbus_meta_collect_conn(
+			m, km->src,
+			mask & (KDBUS_ATTACH_NAMES |
+				KDBUS_ATTACH_CONN_DESCRIPTION));
 	return ret;
 }
 
@@ -585,7 +587,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		mutex_unlock(&dst->lock);
 		if (found->sync) {
 			wake_up_all(&dst->wait);
-			kdbus_reply_put(found);		/* the list's */
+			kdbus_reply_put(found); /* the list's */
 		}
 		return -ECOMM;
 	}
@@ -687,8 +689,8 @@ struct kdbus_cancel {
 	bool fired;
 };
 
-static int kdbus_cancel_wake(wait_queue_entry_t *w, unsigned int mode,
-			     int sync, void *key)
+static int kdbus_cancel_wake(wait_queue_entry_t *w, unsigned int mode, int sync,
+			     void *key)
 {
 	struct kdbus_cancel *c = container_of(w, struct kdbus_cancel, wait);
 
@@ -736,7 +738,8 @@ static void kdbus_cancel_disarm(struct kdbus_cancel *c)
  * finds it and waits on without sending again (spec 29.5).
  */
 static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
-			   struct kdbus_msg_info *info, struct kdbus_cancel *cancel)
+			   struct kdbus_msg_info *info,
+			   struct kdbus_cancel *cancel)
 {
 	struct kdbus_queue_entry *e;
 	u64 now = ktime_get_ns();
@@ -754,10 +757,11 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 	 * give up before the deadline really passed
 	 */
 	while (!cancelled && r->deadline_ns > now) {
-		ret = wait_event_interruptible_timeout(conn->wait,
-				READ_ONCE(r->state) != KDBUS_REPLY_PENDING ||
+		ret = wait_event_interruptible_timeout(
+			conn->wait,
+			READ_ONCE(r->state) != KDBUS_REPLY_PENDING ||
 				(cancel && READ_ONCE(cancel->fired)),
-				nsecs_to_jiffies(r->deadline_ns - now) + 1);
+			nsecs_to_jiffies(r->deadline_ns - now) + 1);
 		if (ret)
 			break;
 		now = ktime_get_ns();
@@ -792,7 +796,7 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 			kdbus_reply_unlink_locked(conn, r);
 		mutex_unlock(&conn->lock);
 		if (linked)
-			kdbus_reply_put(r);	/* the list's */
+			kdbus_reply_put(r); /* the list's */
 		return ret < 0 ? -EINTR : -ETIMEDOUT;
 	}
 	mutex_unlock(&conn->lock);
@@ -808,7 +812,7 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 		kdbus_reply_unlink_locked(conn, r);
 	mutex_unlock(&conn->lock);
 	if (linked)
-		kdbus_reply_put(r);	/* the list's */
+		kdbus_reply_put(r); /* the list's */
 	if (e) {
 		info->offset = e->slice->off;
 		info->msg_size = e->msg_size;
@@ -821,14 +825,13 @@ static int kdbus_sync_wait(struct kdbus_conn *conn, struct kdbus_reply *r,
 }
 
 /* An interrupted synchronous call of ours to @dst with @cookie, or NULL. */
-static struct kdbus_reply *kdbus_reply_resume(struct kdbus_conn *conn,
-					      struct kdbus_conn *dst,
-					      u64 cookie)
+static struct kdbus_reply *
+kdbus_reply_resume(struct kdbus_conn *conn, struct kdbus_conn *dst, u64 cookie)
 {
 	struct kdbus_reply *r;
 
 	mutex_lock(&conn->lock);
-	list_for_each_entry(r, &conn->replies, entry) {
+	list_for_each_entry (r, &conn->replies, entry) {
 		if (r->sync && r->interrupted && r->callee_id == dst->id &&
 		    r->cookie == cookie) {
 			r->interrupted = false;
@@ -925,11 +928,12 @@ out:
 }
 
 static const u64 kdbus_send_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_CANCEL_FD,
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_CANCEL_FD,
 };
 static const u64 kdbus_msg_items[] = {
-	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_PAYLOAD_VEC, KDBUS_ITEM_PAYLOAD_MEMFD,
-	KDBUS_ITEM_FDS, KDBUS_ITEM_BLOOM_FILTER, KDBUS_ITEM_DST_NAME,
+	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_PAYLOAD_VEC,  KDBUS_ITEM_PAYLOAD_MEMFD,
+	KDBUS_ITEM_FDS,	      KDBUS_ITEM_BLOOM_FILTER, KDBUS_ITEM_DST_NAME,
 };
 
 #define KDBUS_MSG_FLAGS \
@@ -1017,7 +1021,8 @@ int kdbus_cmd_send(struct kdbus_conn *conn, void __user *argp)
 				       : 0;
 		return kdbus_args_finish(&a, ret);
 	}
-	kdbus_items_foreach(it, a.items, a.items_size) {
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
 		if (it->type == KDBUS_ITEM_NEGOTIATE)
 			continue;
 		/* spec 28.5 rule 1: one int32, once */

@@ -10,8 +10,8 @@
  * test; ENVSKIP is for what the running kernel lacks (namespaces).
  */
 
-#define NOTIMPL	1
-#define ENVSKIP	2
+#define NOTIMPL 1
+#define ENVSKIP 2
 
 static char skip_reason[160];
 
@@ -155,8 +155,8 @@ static int count_items(const struct kdbus_msg *m, uint64_t lo, uint64_t hi)
 	return n;
 }
 
-#define META_LO	0x1000
-#define META_HI	0x100d
+#define META_LO 0x1000
+#define META_HI 0x100d
 
 static int update_attach(struct conn *c, uint64_t type, uint64_t v)
 {
@@ -228,7 +228,8 @@ static int c01_negotiate_flags(void)
 	CHECK(hello(name, &a) == 0);
 	lf = neg_flags(a.fd, KDBUS_CMD_LIST, sizeof(struct kdbus_cmd_list));
 	rf = neg_flags(a.fd, KDBUS_CMD_RECV, sizeof(struct kdbus_cmd_recv));
-	cf = neg_flags(a.fd, KDBUS_CMD_CONN_INFO, sizeof(struct kdbus_cmd_info));
+	cf = neg_flags(a.fd, KDBUS_CMD_CONN_INFO,
+		       sizeof(struct kdbus_cmd_info));
 	bf = neg_flags(a.fd, KDBUS_CMD_BUS_CREATOR_INFO,
 		       sizeof(struct kdbus_cmd_info));
 	conn_close(&a);
@@ -237,21 +238,23 @@ static int c01_negotiate_flags(void)
 	CHECK(hf != ~0ull && !(hf & ~0xfull));
 	CHECK(rf != ~0ull && !(rf & ~0x7ull));
 	if (hf != 0xf || lf != 0xf || rf != 0x7 || cf != 0 || bf != 0)
-		return notimpl("HELLO %#llx LIST %#llx RECV %#llx CONN_INFO %#llx",
-			       (unsigned long long)hf, (unsigned long long)lf,
-			       (unsigned long long)rf, (unsigned long long)cf);
+		return notimpl(
+			"HELLO %#llx LIST %#llx RECV %#llx CONN_INFO %#llx",
+			(unsigned long long)hf, (unsigned long long)lf,
+			(unsigned long long)rf, (unsigned long long)cf);
 	return 0;
 }
 
 static int c02_negotiate_items(void)
 {
 	static const uint64_t hello_types[] = {
-		KDBUS_ITEM_CREDS, KDBUS_ITEM_PIDS, KDBUS_ITEM_SECLABEL,
-		KDBUS_ITEM_NAME, KDBUS_ITEM_POLICY_ACCESS,
+		KDBUS_ITEM_CREDS, KDBUS_ITEM_PIDS,	    KDBUS_ITEM_SECLABEL,
+		KDBUS_ITEM_NAME,  KDBUS_ITEM_POLICY_ACCESS,
 	};
 	static const uint64_t match_types[] = {
-		KDBUS_ITEM_NAME_ADD, KDBUS_ITEM_NAME_REMOVE,
-		KDBUS_ITEM_NAME_CHANGE, KDBUS_ITEM_ID_ADD, KDBUS_ITEM_ID_REMOVE,
+		KDBUS_ITEM_NAME_ADD,	KDBUS_ITEM_NAME_REMOVE,
+		KDBUS_ITEM_NAME_CHANGE, KDBUS_ITEM_ID_ADD,
+		KDBUS_ITEM_ID_REMOVE,
 	};
 	char name[64], missing[128] = "";
 	struct conn a;
@@ -262,10 +265,11 @@ static int c02_negotiate_items(void)
 	fd = ep_open(name);
 	CHECK(fd >= 0);
 	for (i = 0; i < sizeof(hello_types) / 8; i++)
-		if (!neg_item(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello),
-			      hello_types[i]))
+		if (!neg_item(fd, KDBUS_CMD_HELLO,
+			      sizeof(struct kdbus_cmd_hello), hello_types[i]))
 			snprintf(missing + strlen(missing),
-				 sizeof(missing) - strlen(missing), " hello:%#llx",
+				 sizeof(missing) - strlen(missing),
+				 " hello:%#llx",
 				 (unsigned long long)hello_types[i]);
 	close(fd);
 	CHECK(hello(name, &a) == 0);
@@ -273,7 +277,8 @@ static int c02_negotiate_items(void)
 		if (!neg_item(a.fd, KDBUS_CMD_MATCH_ADD,
 			      sizeof(struct kdbus_cmd_match), match_types[i]))
 			snprintf(missing + strlen(missing),
-				 sizeof(missing) - strlen(missing), " match:%#llx",
+				 sizeof(missing) - strlen(missing),
+				 " match:%#llx",
 				 (unsigned long long)match_types[i]);
 	if (!neg_msg_item(a.fd, KDBUS_ITEM_FDS))
 		strcat(missing, " msg:FDS");
@@ -465,7 +470,7 @@ struct child_send {
 	struct conn *from, *to;
 	gid_t groups[3];
 	int ngroups;
-	uid_t uid;		/* != 0: setuid() first (drops capabilities) */
+	uid_t uid; /* != 0: setuid() first (drops capabilities) */
 	int broadcast;
 };
 
@@ -533,14 +538,19 @@ static int c13_meta_names(void)
 	CHECK(hello_meta(name, &a, 0, 0, NULL) == 0);
 	CHECK(hello_meta(name, &o, 0, 0, NULL) == 0);
 	CHECK(hello_meta(name, &b, 0, KDBUS_ATTACH_NAMES, NULL) == 0);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.one", 0, NULL) == 0);
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.two", 0, NULL) == 0);
-	CHECK(name_cmd(&o, KDBUS_CMD_NAME_ACQUIRE, "org.meta.other", 0, NULL) == 0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.one", 0, NULL) ==
+	      0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.two", 0, NULL) ==
+	      0);
+	CHECK(name_cmd(&o, KDBUS_CMD_NAME_ACQUIRE, "org.meta.other", 0, NULL) ==
+	      0);
 	if (name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.other",
-		     KDBUS_NAME_QUEUE, &rf) == 0 && (rf & KDBUS_NAME_IN_QUEUE))
+		     KDBUS_NAME_QUEUE, &rf) == 0 &&
+	    (rf & KDBUS_NAME_IN_QUEUE))
 		queued = 1;
 	CHECK(ping(&a, &b, &r) == 0);
-	CHECK(count_items(r.msg, KDBUS_ITEM_OWNED_NAME, KDBUS_ITEM_OWNED_NAME) == 2);
+	CHECK(count_items(r.msg, KDBUS_ITEM_OWNED_NAME,
+			  KDBUS_ITEM_OWNED_NAME) == 2);
 	for (i = 0; i < 2; i++) {
 		it = msg_item(r.msg, KDBUS_ITEM_OWNED_NAME, i);
 		n = (const void *)it->data;
@@ -550,7 +560,7 @@ static int c13_meta_names(void)
 		      !strcmp(n->name, "org.meta.two"));
 	}
 	CHECK(free_off(&b, r.offset) == 0);
-	(void)queued;	/* with queueing, the queued name was checked absent */
+	(void)queued; /* with queueing, the queued name was checked absent */
 	conn_close(&a);
 	conn_close(&o);
 	conn_close(&b);
@@ -568,7 +578,8 @@ static int c14_meta_description(void)
 
 	CHECK(bus_make(name, sizeof(name), &bus) == 0);
 	CHECK(hello_meta(name, &a, 0, 0, "the-sender.1") == 0);
-	CHECK(hello_meta(name, &b, 0, KDBUS_ATTACH_CONN_DESCRIPTION, NULL) == 0);
+	CHECK(hello_meta(name, &b, 0, KDBUS_ATTACH_CONN_DESCRIPTION, NULL) ==
+	      0);
 	CHECK(ping(&a, &b, &r) == 0);
 	it = msg_item(r.msg, KDBUS_ITEM_CONN_DESCRIPTION, 0);
 	CHECK(it && it->size == 16 + sizeof("the-sender.1") &&
@@ -604,7 +615,7 @@ static int c15_meta_caps(void)
 	CHECK(it && it->size == 52);
 	c = (const void *)it->data;
 	CHECK((int)c->last_cap == last);
-	CHECK(c->caps[4] & 1);	/* effective word 0: CAP_CHOWN */
+	CHECK(c->caps[4] & 1); /* effective word 0: CAP_CHOWN */
 	CHECK(free_off(&b, r.offset) == 0);
 	/* an ordinary user (uid 1000 after setuid): effective 0; a
 	 * broadcast, since TALK from uid 1000 to root needs policy
@@ -695,7 +706,8 @@ static int c17_meta_timestamp_seqnum(void)
 	CHECK(match_all_user(&b) == 0 && match_all_user(&c) == 0);
 	CHECK(bcast(&a) == 0);
 	CHECK(recv_msg(&b, &r1) == 0 && recv_msg(&c, &r3) == 0);
-	CHECK(msg_seqnum(r1.msg) > s2 && msg_seqnum(r1.msg) == msg_seqnum(r3.msg));
+	CHECK(msg_seqnum(r1.msg) > s2 &&
+	      msg_seqnum(r1.msg) == msg_seqnum(r3.msg));
 	CHECK(free_off(&b, r1.offset) == 0 && free_off(&c, r3.offset) == 0);
 	conn_close(&a);
 	conn_close(&b);
@@ -714,8 +726,9 @@ static int c18_meta_per_receiver(void)
 	CHECK(bus_make(name, sizeof(name), &bus) == 0);
 	CHECK(hello_meta(name, &a, _KDBUS_ATTACH_ANY, 0, "pub") == 0);
 	CHECK(hello_meta(name, &b, 0, KDBUS_ATTACH_CREDS, NULL) == 0);
-	CHECK(hello_meta(name, &c, 0, KDBUS_ATTACH_PIDS |
-			 KDBUS_ATTACH_CONN_DESCRIPTION | KDBUS_ATTACH_TID_COMM,
+	CHECK(hello_meta(name, &c, 0,
+			 KDBUS_ATTACH_PIDS | KDBUS_ATTACH_CONN_DESCRIPTION |
+				 KDBUS_ATTACH_TID_COMM,
 			 NULL) == 0);
 	CHECK(match_all_user(&b) == 0 && match_all_user(&c) == 0);
 	CHECK(bcast(&a) == 0);
@@ -728,7 +741,8 @@ static int c18_meta_per_receiver(void)
 	      msg_item(rc.msg, KDBUS_ITEM_CONN_DESCRIPTION, 0));
 	CHECK(rb.msg->size != rc.msg->size);
 	/* the payload is intact behind each receiver's metadata */
-	CHECK(rb.len == 1 && rb.data[0] == 'b' && rc.len == 1 && rc.data[0] == 'b');
+	CHECK(rb.len == 1 && rb.data[0] == 'b' && rc.len == 1 &&
+	      rc.data[0] == 'b');
 	CHECK(free_off(&b, rb.offset) == 0 && free_off(&c, rc.offset) == 0);
 	conn_close(&a);
 	conn_close(&b);
@@ -747,15 +761,26 @@ static int c19_meta_snapshot_at_send(void)
 	CHECK(bus_make(name, sizeof(name), &bus) == 0);
 	CHECK(hello_meta(name, &a, 0, 0, NULL) == 0);
 	CHECK(hello_meta(name, &b, 0, KDBUS_ATTACH_NAMES, NULL) == 0);
-	CHECK(send_msg(&a, &(struct msgspec){ .dst = b.id, .cookie = 1,
-		       .data = "1", .len = 1, .memfd = -1 }, NULL) == 0);
+	CHECK(send_msg(&a,
+		       &(struct msgspec){ .dst = b.id,
+					  .cookie = 1,
+					  .data = "1",
+					  .len = 1,
+					  .memfd = -1 },
+		       NULL) == 0);
 	/* a name acquired after the SEND is not in that message */
-	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.late", 0, NULL) == 0);
+	CHECK(name_cmd(&a, KDBUS_CMD_NAME_ACQUIRE, "org.meta.late", 0, NULL) ==
+	      0);
 	/* an UPDATE of R only affects the next SEND */
 	CHECK(update_attach(&b, KDBUS_ITEM_ATTACH_FLAGS_RECV,
 			    KDBUS_ATTACH_NAMES | KDBUS_ATTACH_CREDS) == 0);
-	CHECK(send_msg(&a, &(struct msgspec){ .dst = b.id, .cookie = 2,
-		       .data = "2", .len = 1, .memfd = -1 }, NULL) == 0);
+	CHECK(send_msg(&a,
+		       &(struct msgspec){ .dst = b.id,
+					  .cookie = 2,
+					  .data = "2",
+					  .len = 1,
+					  .memfd = -1 },
+		       NULL) == 0);
 	CHECK(recv_msg(&b, &r1) == 0 && recv_msg(&b, &r2) == 0);
 	CHECK(r1.data[0] == '1' && count_items(r1.msg, META_LO, META_HI) == 0);
 	CHECK(r2.data[0] == '2' && msg_item(r2.msg, KDBUS_ITEM_OWNED_NAME, 0) &&
@@ -775,8 +800,9 @@ static int hello_supports_fake(void)
 	if (bus_make(name, sizeof(name), &bus))
 		return 0;
 	fd = ep_open(name);
-	ok = fd >= 0 && neg_item(fd, KDBUS_CMD_HELLO,
-				 sizeof(struct kdbus_cmd_hello), KDBUS_ITEM_CREDS);
+	ok = fd >= 0 &&
+	     neg_item(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello),
+		      KDBUS_ITEM_CREDS);
 	if (fd >= 0)
 		close(fd);
 	close(bus);
@@ -787,7 +813,7 @@ static int c20_meta_faked_creds(void)
 {
 	if (!hello_supports_fake())
 		return notimpl("HELLO CREDS item zeroed by negotiation");
-	CHECK(0);	/* written when the module claims the item */
+	CHECK(0); /* written when the module claims the item */
 	return 0;
 }
 
@@ -801,20 +827,22 @@ static int c21_faked_unprivileged(void)
 
 static int c22_meta_namespaces(void)
 {
-	if (access("/proc/self/ns/pid", F_OK) || access("/proc/self/ns/user", F_OK))
+	if (access("/proc/self/ns/pid", F_OK) ||
+	    access("/proc/self/ns/user", F_OK))
 		return envskip("kernel built without pid/user namespaces");
 	/* an unmappable uid, an invisible pid: receivers in new
 	 * namespaces (fork + unshare)
 	 */
-	return notimpl("namespace test (CLONE_NEWUSER|CLONE_NEWPID receivers) not written yet");
+	return notimpl(
+		"namespace test (CLONE_NEWUSER|CLONE_NEWPID receivers) not written yet");
 }
 
 /* ---- names (lines 23 to 37) and notifications (38 to 46) -------------------- */
 
 struct note {
 	uint64_t type;
-	uint64_t id, flags;		/* ID_* */
-	uint64_t old_id, old_flags;	/* NAME_* */
+	uint64_t id, flags;	    /* ID_* */
+	uint64_t old_id, old_flags; /* NAME_* */
 	uint64_t new_id, new_flags;
 	char name[256];
 	int n_notify, n_ts, n_other;
@@ -835,22 +863,27 @@ static int recv_note(struct conn *c, struct note *n)
 	n->msg = r.msg;
 	for (it = r.msg->items; (uint8_t *)it < (uint8_t *)r.msg + r.msg->size;
 	     it = (void *)((uint8_t *)it + ALIGN8(it->size))) {
-		if (it->type >= KDBUS_ITEM_NAME_ADD && it->type <= KDBUS_ITEM_REPLY_DEAD) {
+		if (it->type >= KDBUS_ITEM_NAME_ADD &&
+		    it->type <= KDBUS_ITEM_REPLY_DEAD) {
 			n->n_notify++;
 			n->type = it->type;
-			if (it->type == KDBUS_ITEM_ID_ADD || it->type == KDBUS_ITEM_ID_REMOVE) {
-				const struct kdbus_notify_id_change *x = (const void *)it->data;
+			if (it->type == KDBUS_ITEM_ID_ADD ||
+			    it->type == KDBUS_ITEM_ID_REMOVE) {
+				const struct kdbus_notify_id_change *x =
+					(const void *)it->data;
 
 				n->id = x->id;
 				n->flags = x->flags;
 			} else if (it->type <= KDBUS_ITEM_NAME_CHANGE) {
-				const struct kdbus_notify_name_change *x = (const void *)it->data;
+				const struct kdbus_notify_name_change *x =
+					(const void *)it->data;
 
 				n->old_id = x->old_id.id;
 				n->old_flags = x->old_id.flags;
 				n->new_id = x->new_id.id;
 				n->new_flags = x->new_id.flags;
-				snprintf(n->name, sizeof(n->name), "%s", x->name);
+				snprintf(n->name, sizeof(n->name), "%s",
+					 x->name);
 			}
 		} else if (it->type == KDBUS_ITEM_TIMESTAMP) {
 			n->n_ts++;
@@ -864,7 +897,8 @@ static int recv_note(struct conn *c, struct note *n)
 	return ret;
 }
 
-static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type, uint64_t id)
+static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type,
+			 uint64_t id)
 {
 	struct buf b;
 	struct kdbus_cmd_match *m = buf_init(&b, sizeof(*m));
@@ -930,7 +964,11 @@ static void names_teardown(int bus, struct conn *c, int n)
 
 #define ACQ(c, nm, f, rf) name_cmd((c), KDBUS_CMD_NAME_ACQUIRE, (nm), (f), (rf))
 #define REL(c, nm) name_cmd((c), KDBUS_CMD_NAME_RELEASE, (nm), 0, NULL)
-#define NOQUEUE(c) ({ struct rmsg _r; recv_msg((c), &_r) == -EAGAIN; })
+#define NOQUEUE(c)                             \
+	({                                     \
+		struct rmsg _r;                \
+		recv_msg((c), &_r) == -EAGAIN; \
+	})
 
 static int c23_name_acquire_free(void)
 {
@@ -959,7 +997,8 @@ static int64_t owned_flags(struct conn *from, struct conn *to, const char *name)
 	int64_t f = -1;
 	int i;
 
-	if (update_attach(to, KDBUS_ITEM_ATTACH_FLAGS_RECV, KDBUS_ATTACH_NAMES) ||
+	if (update_attach(to, KDBUS_ITEM_ATTACH_FLAGS_RECV,
+			  KDBUS_ATTACH_NAMES) ||
 	    ping(from, to, &r))
 		return -1;
 	for (i = 0; (it = msg_item(r.msg, KDBUS_ITEM_OWNED_NAME, i)); i++) {
@@ -1006,8 +1045,9 @@ static int c25_name_queue(void)
 	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
 	CHECK(recv_note(&c[2], &n) == 0);
 	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, &rf) == 0);
-	CHECK(rf == (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_ACQUIRED | KDBUS_NAME_QUEUE));
-	CHECK(NOQUEUE(&c[2]));		/* queue-only change: silent */
+	CHECK(rf ==
+	      (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_ACQUIRED | KDBUS_NAME_QUEUE));
+	CHECK(NOQUEUE(&c[2])); /* queue-only change: silent */
 	CHECK(REL(&c[0], "org.n.a") == 0);
 	CHECK(recv_note(&c[2], &n) == 0 && n.type == KDBUS_ITEM_NAME_CHANGE);
 	CHECK(n.old_id == c[0].id && n.new_id == c[1].id &&
@@ -1051,7 +1091,8 @@ static int c27_name_eexist(void)
 	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
 	CHECK(recv_note(&c[2], &n) == 0);
 	CHECK(ACQ(&c[1], "org.n.a", 0, &rf) == -EEXIST && rf == 0);
-	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) == -EEXIST);
+	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) ==
+	      -EEXIST);
 	CHECK(NOQUEUE(&c[2]));
 	CHECK(REL(&c[1], "org.n.a") == -EADDRINUSE);
 	CHECK(ACQ(&c[0], "org.n.a", 0, &rf) == 0 && rf == KDBUS_NAME_PRIMARY);
@@ -1071,7 +1112,7 @@ static int c28_name_leave_queue(void)
 	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
 	CHECK(ACQ(&c[1], "org.n.a", 0, &rf) == 0);
 	CHECK(!(rf & (KDBUS_NAME_PRIMARY | KDBUS_NAME_IN_QUEUE)));
-	CHECK(REL(&c[1], "org.n.a") == -EADDRINUSE);	/* no entry left */
+	CHECK(REL(&c[1], "org.n.a") == -EADDRINUSE); /* no entry left */
 	names_teardown(bus, c, 3);
 	return 0;
 }
@@ -1092,9 +1133,11 @@ static int c29_name_replace(void)
 	CHECK(recv_note(&c[3], &n) == 0 && n.type == KDBUS_ITEM_NAME_CHANGE &&
 	      n.old_id == c[0].id && n.new_id == c[1].id);
 	/* c1 does not allow replacement: queue or EEXIST */
-	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) == -EEXIST);
-	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING | KDBUS_NAME_QUEUE,
-		  &rf) == 0 && (rf & KDBUS_NAME_IN_QUEUE));
+	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) ==
+	      -EEXIST);
+	CHECK(ACQ(&c[2], "org.n.a",
+		  KDBUS_NAME_REPLACE_EXISTING | KDBUS_NAME_QUEUE, &rf) == 0 &&
+	      (rf & KDBUS_NAME_IN_QUEUE));
 	CHECK(NOQUEUE(&c[3]));
 	names_teardown(bus, c, 4);
 	return 0;
@@ -1110,8 +1153,8 @@ static int c30_name_replaced_owner(void)
 
 	CHECK(names_setup(bn, sizeof(bn), &bus, c, 3) == 0);
 	/* with QUEUE: second, and back when the replacer releases */
-	CHECK(ACQ(&c[0], "org.n.a", KDBUS_NAME_ALLOW_REPLACEMENT | KDBUS_NAME_QUEUE,
-		  NULL) == 0);
+	CHECK(ACQ(&c[0], "org.n.a",
+		  KDBUS_NAME_ALLOW_REPLACEMENT | KDBUS_NAME_QUEUE, NULL) == 0);
 	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, NULL) == 0);
 	CHECK(recv_note(&c[2], &n) == 0 && recv_note(&c[2], &n) == 0);
 	CHECK(n.old_id == c[0].id && (n.old_flags & KDBUS_NAME_IN_QUEUE));
@@ -1142,7 +1185,7 @@ static int c31_name_jump_queue(void)
 	CHECK(ACQ(&c[1], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
 	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_QUEUE, NULL) == 0);
 	CHECK(ACQ(&c[2], "org.n.a", KDBUS_NAME_REPLACE_EXISTING, &rf) == 0);
-	CHECK(rf == KDBUS_NAME_PRIMARY);	/* not a new entry */
+	CHECK(rf == KDBUS_NAME_PRIMARY); /* not a new entry */
 	CHECK(recv_note(&c[3], &n) == 0 && recv_note(&c[3], &n) == 0);
 	CHECK(n.type == KDBUS_ITEM_NAME_CHANGE && n.new_id == c[2].id);
 	names_teardown(bus, c, 4);
@@ -1158,7 +1201,8 @@ static int c32_name_fifo(void)
 
 	CHECK(names_setup(bn, sizeof(bn), &bus, c, 5) == 0);
 	for (i = 0; i < 4; i++)
-		CHECK(ACQ(&c[i], "org.n.a", i ? KDBUS_NAME_QUEUE : 0, NULL) == 0);
+		CHECK(ACQ(&c[i], "org.n.a", i ? KDBUS_NAME_QUEUE : 0, NULL) ==
+		      0);
 	CHECK(recv_note(&c[4], &n) == 0);
 	for (i = 0; i < 3; i++) {
 		CHECK(REL(&c[i], "org.n.a") == 0);
@@ -1244,7 +1288,7 @@ static int c36_name_bad_flags(void)
 
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
 	CHECK(hello(bn, &c[0]) == 0);
-	CHECK(ACQ(&c[0], "org.n.a", 1ull << 3, NULL) == -EINVAL);	/* IN_QUEUE */
+	CHECK(ACQ(&c[0], "org.n.a", 1ull << 3, NULL) == -EINVAL); /* IN_QUEUE */
 	CHECK(ACQ(&c[0], "org.n.a", 1ull << 40, NULL) == -EINVAL);
 	CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
 	CHECK(name_cmd(&c[0], KDBUS_CMD_NAME_RELEASE, "org.n.a",
@@ -1267,7 +1311,8 @@ static int c37_name_own_policy(void)
 	close(fd);
 	close(bus);
 	if (!ok)
-		return notimpl("HELLO POLICY_HOLDER not reported by negotiation");
+		return notimpl(
+			"HELLO POLICY_HOLDER not reported by negotiation");
 	CHECK(0);
 	return 0;
 }
@@ -1282,13 +1327,16 @@ static int c38_notify_id(void)
 
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
 	CHECK(hello(bn, &c[0]) == 0);
-	CHECK(match_id_rule(&c[0], 1, KDBUS_ITEM_ID_ADD, KDBUS_MATCH_ID_ANY) == 0);
-	CHECK(match_id_rule(&c[0], 2, KDBUS_ITEM_ID_REMOVE, KDBUS_MATCH_ID_ANY) == 0);
-	CHECK(hello(bn, &c[1]) == 0);	/* HELLO flags ACCEPT_FD */
+	CHECK(match_id_rule(&c[0], 1, KDBUS_ITEM_ID_ADD, KDBUS_MATCH_ID_ANY) ==
+	      0);
+	CHECK(match_id_rule(&c[0], 2, KDBUS_ITEM_ID_REMOVE,
+			    KDBUS_MATCH_ID_ANY) == 0);
+	CHECK(hello(bn, &c[1]) == 0); /* HELLO flags ACCEPT_FD */
 	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_ID_ADD &&
 	      n.id == c[1].id && n.flags == KDBUS_HELLO_ACCEPT_FD);
 	CHECK(hello_meta(bn, &c[2], 0, 0, NULL) == 0);
-	CHECK(recv_note(&c[0], &n) == 0 && n.id == c[2].id && n.flags == KDBUS_HELLO_ACCEPT_FD);
+	CHECK(recv_note(&c[0], &n) == 0 && n.id == c[2].id &&
+	      n.flags == KDBUS_HELLO_ACCEPT_FD);
 	id = c[1].id;
 	conn_close(&c[1]);
 	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_ID_REMOVE &&
@@ -1308,7 +1356,8 @@ static int c39_notify_specific(void)
 	int bus;
 
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
-	CHECK(hello(bn, &c[0]) == 0 && hello(bn, &c[1]) == 0 && hello(bn, &c[2]) == 0);
+	CHECK(hello(bn, &c[0]) == 0 && hello(bn, &c[1]) == 0 &&
+	      hello(bn, &c[2]) == 0);
 	/* c0: only c1's removal and NAME_ADD of org.n.want; c3 ANY NAME_ADD */
 	CHECK(match_id_rule(&c[0], 1, KDBUS_ITEM_ID_REMOVE, c[1].id) == 0);
 	CHECK(match_name_rule(&c[0], 2, KDBUS_ITEM_NAME_ADD, KDBUS_MATCH_ID_ANY,
@@ -1321,7 +1370,7 @@ static int c39_notify_specific(void)
 	CHECK(recv_note(&c[0], &n) == 0 && !strcmp(n.name, "org.n.want"));
 	CHECK(recv_note(&c[3], &n) == 0 && !strcmp(n.name, "org.n.other"));
 	CHECK(recv_note(&c[3], &n) == 0 && !strcmp(n.name, "org.n.want"));
-	conn_close(&c[2]);	/* NAME_REMOVE x2, ID_REMOVE of c2: none match */
+	conn_close(&c[2]); /* NAME_REMOVE x2, ID_REMOVE of c2: none match */
 	CHECK(NOQUEUE(&c[0]) && NOQUEUE(&c[3]));
 	conn_close(&c[1]);
 	CHECK(recv_note(&c[0], &n) == 0 && n.type == KDBUS_ITEM_ID_REMOVE);
@@ -1330,9 +1379,10 @@ static int c39_notify_specific(void)
 			      c[0].id, NULL) == 0);
 	CHECK(ACQ(&c[0], "org.n.z", 0, NULL) == 0);
 	CHECK(recv_note(&c[3], &n) == 0 && n.new_id == c[0].id);
-	CHECK(NOQUEUE(&c[3]));	/* matched by two entries, queued once */
+	CHECK(NOQUEUE(&c[3])); /* matched by two entries, queued once */
 	/* validation */
-	CHECK(match_name_rule(&c[3], 3, KDBUS_ITEM_NAME_ADD, 0, 0, "bad") == -EINVAL);
+	CHECK(match_name_rule(&c[3], 3, KDBUS_ITEM_NAME_ADD, 0, 0, "bad") ==
+	      -EINVAL);
 	conn_close(&c[0]);
 	conn_close(&c[3]);
 	close(bus);
@@ -1390,7 +1440,7 @@ static int c42_reply_notify_unmatched(void)
 	s = spec_to(c[1].id, "x", 1);
 	s.flags = KDBUS_MSG_EXPECT_REPLY;
 	s.cookie = 4242;
-	s.timeout_or_reply = now_ns() + 20000000ull;	/* 20 ms */
+	s.timeout_or_reply = now_ns() + 20000000ull; /* 20 ms */
 	CHECK(send_msg(&c[0], &s, NULL) == 0);
 	for (i = 0; i < 300 && recv_note(&c[0], &n) == -EAGAIN; i++)
 		usleep(10000);
@@ -1432,9 +1482,11 @@ static int c44_notify_before_return(void)
 	CHECK(names_setup(bn, sizeof(bn), &bus, c, 2) == 0);
 	for (i = 0; i < 50; i++) {
 		CHECK(ACQ(&c[0], "org.n.a", 0, NULL) == 0);
-		CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_NAME_ADD);
+		CHECK(recv_note(&c[1], &n) == 0 &&
+		      n.type == KDBUS_ITEM_NAME_ADD);
 		CHECK(REL(&c[0], "org.n.a") == 0);
-		CHECK(recv_note(&c[1], &n) == 0 && n.type == KDBUS_ITEM_NAME_REMOVE);
+		CHECK(recv_note(&c[1], &n) == 0 &&
+		      n.type == KDBUS_ITEM_NAME_REMOVE);
 	}
 	names_teardown(bus, c, 2);
 	return 0;
@@ -1463,7 +1515,8 @@ static int c45_notify_dropped(void)
 
 		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 			for (;;) {
-				struct msgspec s = spec_to(full.id, big, sizes[k]);
+				struct msgspec s =
+					spec_to(full.id, big, sizes[k]);
 
 				if (send_msg(&a, &s, NULL))
 					break;
@@ -1473,7 +1526,7 @@ static int c45_notify_dropped(void)
 		}
 	}
 	CHECK(n > 0);
-	CHECK(ACQ(&a, "org.n.a", 0, NULL) == 0);	/* NAME_ADD: lost */
+	CHECK(ACQ(&a, "org.n.a", 0, NULL) == 0); /* NAME_ADD: lost */
 	CHECK(call(full.fd, KDBUS_CMD_RECV, &rc) == -EAGAIN);
 	CHECK(rc.dropped_msgs >= 1 &&
 	      (rc.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS));
@@ -1531,7 +1584,8 @@ static const struct kdbus_item *info_item(const struct kdbus_info *in,
 {
 	const struct kdbus_item *it;
 
-	for (it = in->items; (const uint8_t *)it < (const uint8_t *)in + in->size;
+	for (it = in->items;
+	     (const uint8_t *)it < (const uint8_t *)in + in->size;
 	     it = (const void *)((const uint8_t *)it + ALIGN8(it->size)))
 		if (it->type == type && n-- == 0)
 			return it;
@@ -1581,7 +1635,8 @@ static int c48_conn_info_errors(void)
 	CHECK(conn_info(&c[0], 0, "bad", 0, &in, &off) == -EINVAL);
 	CHECK(conn_info(&c[0], c[0].id + 1000, NULL, 0, &in, &off) == -ENXIO);
 	CHECK(conn_info(&c[0], 0, "org.q.none", 0, &in, &off) == -ESRCH);
-	CHECK(conn_info(&c[0], c[0].id, NULL, 1ull << 20, &in, &off) == -EINVAL);
+	CHECK(conn_info(&c[0], c[0].id, NULL, 1ull << 20, &in, &off) ==
+	      -EINVAL);
 	names_teardown(bus, c, 1);
 	return 0;
 }
@@ -1599,27 +1654,37 @@ static int c49_conn_info_meta(void)
 	CHECK(hello(bn, &c[0]) == 0);
 	CHECK(hello_meta(bn, &c[1], 0, 0, "target") == 0);
 	CHECK(ACQ(&c[1], "org.q.a", 0, NULL) == 0);
-	CHECK(conn_info(&c[0], c[1].id, NULL, _KDBUS_ATTACH_ANY, &in, &off) == 0);
+	CHECK(conn_info(&c[0], c[1].id, NULL, _KDBUS_ATTACH_ANY, &in, &off) ==
+	      0);
 	it = info_item(in, KDBUS_ITEM_CONN_DESCRIPTION, 0);
 	CHECK(it && !strcmp((const char *)it->data, "target"));
 	it = info_item(in, KDBUS_ITEM_OWNED_NAME, 0);
-	CHECK(it && !strcmp(((const struct kdbus_name *)it->data)->name, "org.q.a"));
-	CHECK(info_item(in, KDBUS_ITEM_CREDS, 0) && info_item(in, KDBUS_ITEM_PIDS, 0));
+	CHECK(it &&
+	      !strcmp(((const struct kdbus_name *)it->data)->name, "org.q.a"));
+	CHECK(info_item(in, KDBUS_ITEM_CREDS, 0) &&
+	      info_item(in, KDBUS_ITEM_PIDS, 0));
 	/* S = 0: only the implicit items, never a TIMESTAMP */
-	CHECK(!info_item(in, KDBUS_ITEM_PID_COMM, 0) && !info_item(in, KDBUS_ITEM_EXE, 0) &&
+	CHECK(!info_item(in, KDBUS_ITEM_PID_COMM, 0) &&
+	      !info_item(in, KDBUS_ITEM_EXE, 0) &&
 	      !info_item(in, KDBUS_ITEM_TIMESTAMP, 0));
 	CHECK(free_off(&c[0], off) == 0);
 	/* names at query time; S raised by UPDATE */
 	CHECK(REL(&c[1], "org.q.a") == 0);
-	CHECK(update_attach(&c[1], KDBUS_ITEM_ATTACH_FLAGS_SEND, KDBUS_ATTACH_PID_COMM) == 0);
-	CHECK(conn_info(&c[0], c[1].id, NULL, _KDBUS_ATTACH_ANY, &in, &off) == 0);
-	CHECK(!info_item(in, KDBUS_ITEM_OWNED_NAME, 0) && info_item(in, KDBUS_ITEM_PID_COMM, 0));
+	CHECK(update_attach(&c[1], KDBUS_ITEM_ATTACH_FLAGS_SEND,
+			    KDBUS_ATTACH_PID_COMM) == 0);
+	CHECK(conn_info(&c[0], c[1].id, NULL, _KDBUS_ATTACH_ANY, &in, &off) ==
+	      0);
+	CHECK(!info_item(in, KDBUS_ITEM_OWNED_NAME, 0) &&
+	      info_item(in, KDBUS_ITEM_PID_COMM, 0));
 	CHECK(free_off(&c[0], off) == 0);
 	/* Q limits too */
-	CHECK(conn_info(&c[0], c[1].id, NULL, KDBUS_ATTACH_PIDS, &in, &off) == 0);
-	CHECK(info_item(in, KDBUS_ITEM_PIDS, 0) && !info_item(in, KDBUS_ITEM_CREDS, 0));
-	CHECK(((const struct kdbus_pids *)info_item(in, KDBUS_ITEM_PIDS, 0)->data)->pid ==
-	      (uint64_t)getpid());
+	CHECK(conn_info(&c[0], c[1].id, NULL, KDBUS_ATTACH_PIDS, &in, &off) ==
+	      0);
+	CHECK(info_item(in, KDBUS_ITEM_PIDS, 0) &&
+	      !info_item(in, KDBUS_ITEM_CREDS, 0));
+	CHECK(((const struct kdbus_pids *)info_item(in, KDBUS_ITEM_PIDS, 0)
+		       ->data)
+		      ->pid == (uint64_t)getpid());
 	CHECK(free_off(&c[0], off) == 0);
 	names_teardown(bus, c, 2);
 	return 0;
@@ -1646,10 +1711,12 @@ static int c50_bus_creator_info(void)
 			mk->flags = KDBUS_MAKE_ACCESS_WORLD;
 		}
 		buf_item(&b, KDBUS_ITEM_BLOOM_PARAMETER, &bp, sizeof(bp));
-		snprintf(bn, sizeof(bn), "%u-t%d-creator%d", geteuid(), (int)getpid(), pass);
+		snprintf(bn, sizeof(bn), "%u-t%d-creator%d", geteuid(),
+			 (int)getpid(), pass);
 		buf_str(&b, KDBUS_ITEM_MAKE_NAME, bn);
 		if (pass)
-			buf_u64(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND, KDBUS_ATTACH_CREDS);
+			buf_u64(&b, KDBUS_ITEM_ATTACH_FLAGS_SEND,
+				KDBUS_ATTACH_CREDS);
 		CHECK(call(fd, KDBUS_CMD_BUS_MAKE, b.w) == 0);
 		CHECK(hello(bn, &c) == 0);
 		ci = buf_init(&b, sizeof(*ci));
@@ -1659,7 +1726,8 @@ static int c50_bus_creator_info(void)
 		CHECK(in->size == ci->info_size && in->id != 0 &&
 		      in->flags == KDBUS_MAKE_ACCESS_WORLD);
 		it = in->items;
-		CHECK(it->type == KDBUS_ITEM_MAKE_NAME && !strcmp((const char *)it->data, bn));
+		CHECK(it->type == KDBUS_ITEM_MAKE_NAME &&
+		      !strcmp((const char *)it->data, bn));
 		CHECK(!!info_item(in, KDBUS_ITEM_CREDS, 0) == pass);
 		CHECK(!info_item(in, KDBUS_ITEM_PIDS, 0));
 		CHECK(free_off(&c, ci->offset) == 0);
@@ -1695,13 +1763,15 @@ static int do_list(struct conn *c, uint64_t flags, struct listed *out, int max,
 	if (ret)
 		return ret;
 	if (!cl.list_size)
-		return cl.offset == c->pool_size && free_off(c, cl.offset) == 0 ?
-		       0 : -EPROTO;
+		return cl.offset == c->pool_size && free_off(c, cl.offset) == 0
+			       ? 0
+			       : -EPROTO;
 	p = c->pool + cl.offset;
 	end = p + cl.list_size;
 	while (p < end && *n < max) {
 		const struct kdbus_info *in = (const void *)p;
-		const struct kdbus_item *it = info_item(in, KDBUS_ITEM_OWNED_NAME, 0);
+		const struct kdbus_item *it =
+			info_item(in, KDBUS_ITEM_OWNED_NAME, 0);
 		struct listed *l = &out[(*n)++];
 
 		memset(l, 0, sizeof(*l));
@@ -1719,13 +1789,15 @@ static int do_list(struct conn *c, uint64_t flags, struct listed *out, int max,
 	return free_off(c, cl.offset);
 }
 
-static int count_listed(const struct listed *l, int n, uint64_t id, const char *name)
+static int count_listed(const struct listed *l, int n, uint64_t id,
+			const char *name)
 {
 	int i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if (l[i].id == id && (name ? l[i].has_name && !strcmp(l[i].name, name) :
-					     !l[i].has_name))
+		if (l[i].id == id &&
+		    (name ? l[i].has_name && !strcmp(l[i].name, name)
+			  : !l[i].has_name))
 			k++;
 	return k;
 }
@@ -1769,13 +1841,16 @@ static int c52_list_names(void)
 	      count_listed(l, n, c[1].id, "org.q.b") == 1);
 	for (i = 0; i < n; i++)
 		if (l[i].id == c[0].id)
-			CHECK(l[i].name_flags == (KDBUS_NAME_PRIMARY |
-						  KDBUS_NAME_ALLOW_REPLACEMENT));
-	CHECK(do_list(&c[2], KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED, l, 16, &n) == 0);
+			CHECK(l[i].name_flags ==
+			      (KDBUS_NAME_PRIMARY |
+			       KDBUS_NAME_ALLOW_REPLACEMENT));
+	CHECK(do_list(&c[2], KDBUS_LIST_NAMES | KDBUS_LIST_QUEUED, l, 16, &n) ==
+	      0);
 	CHECK(n == 3 && count_listed(l, n, c[1].id, "org.q.a") == 1);
 	for (i = 0; i < n; i++)
 		if (l[i].id == c[1].id && !strcmp(l[i].name, "org.q.a"))
-			CHECK(l[i].name_flags == (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_QUEUE));
+			CHECK(l[i].name_flags ==
+			      (KDBUS_NAME_IN_QUEUE | KDBUS_NAME_QUEUE));
 	CHECK(do_list(&c[2], KDBUS_LIST_QUEUED, l, 16, &n) == 0 && n == 1);
 	/* no activators on this bus: ACTIVATORS alone lists nothing */
 	CHECK(do_list(&c[2], KDBUS_LIST_ACTIVATORS, l, 16, &n) == 0 && n == 0);
@@ -1795,7 +1870,8 @@ static int c53_list_unique_names(void)
 		CHECK(hello(bn, &c[i]) == 0);
 	CHECK(ACQ(&c[0], "org.q.a", 0, NULL) == 0);
 	CHECK(ACQ(&c[0], "org.q.b", 0, NULL) == 0);
-	CHECK(do_list(&c[2], KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES, l, 16, &n) == 0);
+	CHECK(do_list(&c[2], KDBUS_LIST_UNIQUE | KDBUS_LIST_NAMES, l, 16, &n) ==
+	      0);
 	CHECK(n == 4 && count_listed(l, n, c[0].id, NULL) == 0 &&
 	      count_listed(l, n, c[1].id, NULL) == 1 &&
 	      count_listed(l, n, c[2].id, NULL) == 1);
@@ -1860,7 +1936,7 @@ static int c55_query_pool(void)
 		CHECK(++k < 100);
 	}
 	while (conn_info(&t, a.id, NULL, 0, &in, &off) == 0)
-		CHECK(++k < 200);	/* takes what small ranges are left */
+		CHECK(++k < 200); /* takes what small ranges are left */
 	CHECK(conn_info(&t, a.id, NULL, 0, &in, &off) == -EXFULL);
 	CHECK(do_list(&t, KDBUS_LIST_UNIQUE, l, 4, &n) == -EXFULL);
 	conn_close(&a);
@@ -1874,7 +1950,8 @@ static int c55_query_pool(void)
 static int recv_flags(struct conn *c, uint64_t flags, int64_t prio,
 		      struct kdbus_cmd_recv *out)
 {
-	struct kdbus_cmd_recv rc = { .size = sizeof(rc), .flags = flags,
+	struct kdbus_cmd_recv rc = { .size = sizeof(rc),
+				     .flags = flags,
 				     .priority = prio };
 	int ret = call(c->fd, KDBUS_CMD_RECV, &rc);
 
@@ -1883,7 +1960,8 @@ static int recv_flags(struct conn *c, uint64_t flags, int64_t prio,
 	return ret;
 }
 
-static int send_prio(struct conn *from, struct conn *to, const char *d, int64_t prio)
+static int send_prio(struct conn *from, struct conn *to, const char *d,
+		     int64_t prio)
 {
 	struct buf mb;
 	struct kdbus_msg *m = buf_init(&mb, sizeof(*m));
@@ -1904,7 +1982,9 @@ static char first_byte(struct conn *c, uint64_t off)
 	const struct kdbus_msg *m = (const void *)(c->pool + off);
 	const struct kdbus_item *it = msg_item(m, KDBUS_ITEM_PAYLOAD_OFF, 0);
 
-	return it ? (char)((const uint8_t *)m)[((const struct kdbus_vec *)it->data)->offset] : 0;
+	return it ? (char)((const uint8_t *)m)
+			       [((const struct kdbus_vec *)it->data)->offset]
+		  : 0;
 }
 
 static int c66_recv_peek(void)
@@ -1920,13 +2000,14 @@ static int c66_recv_peek(void)
 	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &r1) == 0);
 	CHECK(first_byte(&b, r1.msg.offset) == 'p');
 	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &r2) == 0);
-	CHECK(free_off(&b, r2.msg.offset) == 0);	/* only drops the hold */
+	CHECK(free_off(&b, r2.msg.offset) == 0); /* only drops the hold */
 	CHECK(recv_flags(&b, 0, 0, &r3) == 0);
 	CHECK(r1.msg.offset == r2.msg.offset && r2.msg.offset == r3.msg.offset);
 	CHECK(first_byte(&b, r3.msg.offset) == 'p');
 	CHECK(free_off(&b, r3.msg.offset) == 0);
 	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &r1) == -EAGAIN);
-	CHECK(recv_flags(&b, KDBUS_RECV_PEEK | KDBUS_RECV_DROP, 0, &r1) == -EINVAL);
+	CHECK(recv_flags(&b, KDBUS_RECV_PEEK | KDBUS_RECV_DROP, 0, &r1) ==
+	      -EINVAL);
 	conn_close(&a);
 	conn_close(&b);
 	close(bus);
@@ -1970,7 +2051,8 @@ static int c67_recv_drop(void)
 	CHECK(send_prio(&a, &b, "1", 0) == 0 && send_prio(&a, &b, "2", 0) == 0);
 	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0);
 	CHECK(rc.msg.offset == b.pool_size && rc.msg.msg_size == 0);
-	CHECK(recv_flags(&b, 0, 0, &rc) == 0 && first_byte(&b, rc.msg.offset) == '2');
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0 &&
+	      first_byte(&b, rc.msg.offset) == '2');
 	CHECK(free_off(&b, rc.msg.offset) == 0);
 	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == -EAGAIN);
 	/* an async call dropped: REPLY_DEAD */
@@ -2007,7 +2089,8 @@ static int c68_drop_priority(void)
 
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
 	CHECK(hello(bn, &a) == 0);
-	CHECK(recv_flags(&a, KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY, 0, NULL) == -EINVAL);
+	CHECK(recv_flags(&a, KDBUS_RECV_DROP | KDBUS_RECV_USE_PRIORITY, 0,
+			 NULL) == -EINVAL);
 	conn_close(&a);
 	close(bus);
 	return 0;
@@ -2015,7 +2098,10 @@ static int c68_drop_priority(void)
 
 static int c69_recv_priority(void)
 {
-	static const struct { const char *d; int64_t p; } q[] = {
+	static const struct {
+		const char *d;
+		int64_t p;
+	} q[] = {
 		{ "a", 5 }, { "b", -3 }, { "c", 5 }, { "d", -3 }, { "e", 0 },
 	};
 	static const char order[] = "bdeca";
@@ -2031,18 +2117,21 @@ static int c69_recv_priority(void)
 	/* below every queued value: nothing taken */
 	CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, -4, &rc) == -EAGAIN);
 	/* plain RECV is FIFO */
-	CHECK(recv_flags(&b, 0, 0, &rc) == 0 && first_byte(&b, rc.msg.offset) == 'a');
+	CHECK(recv_flags(&b, 0, 0, &rc) == 0 &&
+	      first_byte(&b, rc.msg.offset) == 'a');
 	CHECK(free_off(&b, rc.msg.offset) == 0);
 	CHECK(send_prio(&a, &b, "a", 5) == 0);
 	/* now b, d (-3), e (0), c, a (5, c older) */
 	for (i = 0; i < 5; i++) {
 		char want = order[i];
 
-		CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, INT64_MAX, &rc) == 0);
+		CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, INT64_MAX, &rc) ==
+		      0);
 		CHECK(first_byte(&b, rc.msg.offset) == want);
 		CHECK(free_off(&b, rc.msg.offset) == 0);
 	}
-	CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, INT64_MAX, &rc) == -EAGAIN);
+	CHECK(recv_flags(&b, KDBUS_RECV_USE_PRIORITY, INT64_MAX, &rc) ==
+	      -EAGAIN);
 	conn_close(&a);
 	conn_close(&b);
 	close(bus);
@@ -2066,10 +2155,12 @@ static int c70_dropped_counter(void)
 	for (k = 0; recv_flags(&b, 0, 0, &rc) == 0; k++) {
 		if (k == 0)
 			CHECK(rc.dropped_msgs > 0 &&
-			      (rc.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS));
+			      (rc.return_flags &
+			       KDBUS_RECV_RETURN_DROPPED_MSGS));
 		else
 			CHECK(rc.dropped_msgs == 0 &&
-			      !(rc.return_flags & KDBUS_RECV_RETURN_DROPPED_MSGS));
+			      !(rc.return_flags &
+				KDBUS_RECV_RETURN_DROPPED_MSGS));
 		CHECK(free_off(&b, rc.msg.offset) == 0);
 	}
 	CHECK(k > 0 && k < 40);
@@ -2103,7 +2194,7 @@ static void on_signal(int sig)
 struct callee_arg {
 	struct conn *c;
 	pthread_t caller;
-	int reply;	/* reply after signalling */
+	int reply; /* reply after signalling */
 	int received;
 };
 
@@ -2167,7 +2258,8 @@ static int c71_sync_sa_restart(void)
 	ca.reply = 1;
 	got_signal = 0;
 	CHECK(pthread_create(&t, NULL, signalling_callee, &ca) == 0);
-	ret = sync_call_cookie(&a, b.id, 901, now_ns() + 30ull * 1000000000ull, &info);
+	ret = sync_call_cookie(&a, b.id, 901, now_ns() + 30ull * 1000000000ull,
+			       &info);
 	pthread_join(t, NULL);
 	CHECK(got_signal && ca.received == 1);
 	CHECK(ret == 0 && first_byte(&a, info.offset) == 'r');
@@ -2199,9 +2291,9 @@ static int c72_sync_eintr_repeat(void)
 	got_signal = 0;
 	CHECK(pthread_create(&t, NULL, signalling_callee, &ca) == 0);
 	ret = sync_call_cookie(&a, b.id, 902, deadline, &info);
-	pthread_join(t, NULL);	/* the reply arrived meanwhile */
+	pthread_join(t, NULL); /* the reply arrived meanwhile */
 	CHECK(got_signal && ret == -EINTR);
-	CHECK(NOQUEUE(&a));	/* kept with the call, not queued */
+	CHECK(NOQUEUE(&a)); /* kept with the call, not queued */
 	ret = sync_call_cookie(&a, b.id, 902, deadline, &info);
 	CHECK(ret == 0 && first_byte(&a, info.offset) == 'r');
 	CHECK(free_off(&a, info.offset) == 0);
@@ -2228,14 +2320,14 @@ static int c73_sync_interrupted_deadline(void)
 	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
 	ca.c = &b;
 	ca.caller = pthread_self();
-	deadline = now_ns() + 2000000000ull;	/* 2 s */
+	deadline = now_ns() + 2000000000ull; /* 2 s */
 	CHECK(pthread_create(&t, NULL, signalling_callee, &ca) == 0);
 	ret = sync_call_cookie(&a, b.id, 903, deadline, &info);
 	pthread_join(t, NULL);
 	CHECK(ret == -EINTR);
 	while (now_ns() < deadline + 300000000ull)
 		usleep(50000);
-	CHECK(NOQUEUE(&a));	/* no REPLY_TIMEOUT */
+	CHECK(NOQUEUE(&a)); /* no REPLY_TIMEOUT */
 	CHECK(sync_call_cookie(&a, b.id, 903, deadline, &info) == -ETIMEDOUT);
 	CHECK(ca.received == 1 && NOQUEUE(&b));
 	signal(SIGUSR1, SIG_DFL);
@@ -2263,8 +2355,10 @@ static int c74_timeouts(void)
 	CHECK(send_msg(&a, &s, NULL) == 0);
 	for (i = 0; i < 300 && recv_note(&a, &n) == -EAGAIN; i++)
 		usleep(10000);
-	CHECK(n.msg && n.type == KDBUS_ITEM_REPLY_TIMEOUT && n.msg->cookie_reply == 1234);
-	CHECK(sync_call_cookie(&a, b.id, 1235, now_ns() + 50000000ull, &info) == -ETIMEDOUT);
+	CHECK(n.msg && n.type == KDBUS_ITEM_REPLY_TIMEOUT &&
+	      n.msg->cookie_reply == 1234);
+	CHECK(sync_call_cookie(&a, b.id, 1235, now_ns() + 50000000ull, &info) ==
+	      -ETIMEDOUT);
 	usleep(100000);
 	CHECK(NOQUEUE(&a));
 	conn_close(&a);
@@ -2311,8 +2405,8 @@ static int send_fds(struct conn *from, uint64_t dst, uint64_t flags,
 	m->timeout_ns = reply;
 	buf_item(&mb, KDBUS_ITEM_FDS, fds, 4 * (size_t)n);
 	if (flags & KDBUS_MSG_SIGNAL) {
-		struct kdbus_item *it = buf_item(&mb, KDBUS_ITEM_BLOOM_FILTER, NULL,
-						 8 + BLOOM_SIZE);
+		struct kdbus_item *it = buf_item(&mb, KDBUS_ITEM_BLOOM_FILTER,
+						 NULL, 8 + BLOOM_SIZE);
 		(void)it;
 	}
 	cmd.flags = send_flags;
@@ -2362,8 +2456,12 @@ static int fds_supported(void)
 	return ok;
 }
 
-#define NEED_FDS() do { if (!fds_supported()) \
-	return notimpl("FDS message item zeroed by negotiation"); } while (0)
+#define NEED_FDS()                                                         \
+	do {                                                               \
+		if (!fds_supported())                                      \
+			return notimpl(                                    \
+				"FDS message item zeroed by negotiation"); \
+	} while (0)
 
 static int c56_fds_install(void)
 {
@@ -2387,7 +2485,8 @@ static int c56_fds_install(void)
 	n = msg_fds(&b, rc.msg.offset, got, 3);
 	CHECK(n == 3);
 	for (i = 0; i < 3; i++) {
-		CHECK(got[i] >= 0 && got[i] != fds[i] && same_file(got[i], fds[i]));
+		CHECK(got[i] >= 0 && got[i] != fds[i] &&
+		      same_file(got[i], fds[i]));
 		CHECK(fcntl(got[i], F_GETFD) & FD_CLOEXEC);
 		close(got[i]);
 	}
@@ -2440,7 +2539,7 @@ static int c58_fds_kinds(void)
 	for (i = 0; i < 17; i++)
 		fds[i] = p[0];
 	CHECK(send_fds(&a, b.id, 0, fds, 17, 1, 0, 0, NULL) == -EMFILE);
-	fds[0] = 1000;	/* closed */
+	fds[0] = 1000; /* closed */
 	CHECK(send_fds(&a, b.id, 0, fds, 1, 1, 0, 0, NULL) == -EBADF);
 	CHECK(send_fds(&a, b.id, 0, &a.fd, 1, 1, 0, 0, NULL) == -EOPNOTSUPP);
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
@@ -2548,7 +2647,8 @@ static int rlimit_child(void *arg)
 		return -1;
 	if (!(rc.msg.return_flags & KDBUS_RECV_RETURN_INCOMPLETE_FDS))
 		return -1;
-	if (msg_fds(b, rc.msg.offset, got, 2) != 2 || got[0] != -1 || got[1] != -1)
+	if (msg_fds(b, rc.msg.offset, got, 2) != 2 || got[0] != -1 ||
+	    got[1] != -1)
 		return -1;
 	return 0;
 }
@@ -2585,14 +2685,14 @@ static int c62_fds_peek_drop(void)
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
 	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
 	CHECK(send_fds(&a, b.id, 0, &p[1], 1, 1, 0, 0, NULL) == 0);
-	close(p[1]);	/* the queued message holds the only write end */
+	close(p[1]); /* the queued message holds the only write end */
 	before = dup(0);
 	close(before);
 	CHECK(recv_flags(&b, KDBUS_RECV_PEEK, 0, &rc) == 0);
 	CHECK(msg_fds(&b, rc.msg.offset, got, 1) == 1 && got[0] == -1);
 	after = dup(0);
 	close(after);
-	CHECK(before == after);	/* nothing was installed */
+	CHECK(before == after); /* nothing was installed */
 	CHECK(recv_flags(&b, KDBUS_RECV_DROP, 0, &rc) == 0);
 	/* the write end is gone with the message: EOF */
 	CHECK(read(p[0], &ch, 1) == 0);
@@ -2618,7 +2718,8 @@ static void *fd_reply_thread(void *arg)
 	f->ret = -1;
 	if (poll(&pfd, 1, 10000) != 1 || recv_msg(f->c, &r))
 		return NULL;
-	f->ret = send_fds(f->c, r.msg->src_id, 0, &f->fd, 1, 2, r.msg->cookie, 0, NULL);
+	f->ret = send_fds(f->c, r.msg->src_id, 0, &f->fd, 1, 2, r.msg->cookie,
+			  0, NULL);
 	free_off(f->c, r.offset);
 	return NULL;
 }
@@ -2636,11 +2737,13 @@ static int c63_fds_sync_reply(void)
 	NEED_FDS();
 	CHECK(pipe(p) == 0);
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
-	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0 && hello_ex(bn, &n, &o) == 0);
+	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0 &&
+	      hello_ex(bn, &n, &o) == 0);
 	fr.c = &b;
 	fr.fd = p[0];
 	CHECK(pthread_create(&t, NULL, fd_reply_thread, &fr) == 0);
-	CHECK(sync_call_cookie(&a, b.id, 61, now_ns() + 30ull * 1000000000ull, &info) == 0);
+	CHECK(sync_call_cookie(&a, b.id, 61, now_ns() + 30ull * 1000000000ull,
+			       &info) == 0);
 	pthread_join(t, NULL);
 	CHECK(fr.ret == 0);
 	CHECK(msg_fds(&a, info.offset, got, 1) == 1 && got[0] >= 0 &&
@@ -2649,7 +2752,8 @@ static int c63_fds_sync_reply(void)
 	CHECK(free_off(&a, info.offset) == 0);
 	/* caller without ACCEPT_FD */
 	CHECK(pthread_create(&t, NULL, fd_reply_thread, &fr) == 0);
-	CHECK(sync_call_cookie(&n, b.id, 62, now_ns() + 30ull * 1000000000ull, &info) == -EREMOTEIO);
+	CHECK(sync_call_cookie(&n, b.id, 62, now_ns() + 30ull * 1000000000ull,
+			       &info) == -EREMOTEIO);
 	pthread_join(t, NULL);
 	CHECK(fr.ret == -ECOMM);
 	close(p[0]);
@@ -2696,7 +2800,8 @@ static int cancel_supported(void)
 	if (bus_make(bn, sizeof(bn), &bus))
 		return 0;
 	if (!hello(bn, &a)) {
-		ok = neg_item(a.fd, KDBUS_CMD_SEND, sizeof(struct kdbus_cmd_send),
+		ok = neg_item(a.fd, KDBUS_CMD_SEND,
+			      sizeof(struct kdbus_cmd_send),
 			      KDBUS_ITEM_CANCEL_FD);
 		conn_close(&a);
 	}
@@ -2749,7 +2854,7 @@ static int c64_cancel_fd(void)
 	CHECK(free_off(&b, r.offset) == 0);
 	/* already readable: ECANCELED at once */
 	CHECK(send_cancel(&a, b.id, 32, 1, efd, 1) == -ECANCELED);
-	CHECK(NOQUEUE(&a));	/* no REPLY_TIMEOUT or other notification */
+	CHECK(NOQUEUE(&a)); /* no REPLY_TIMEOUT or other notification */
 	close(efd);
 	conn_close(&a);
 	conn_close(&b);
@@ -2770,11 +2875,11 @@ static int c65_cancel_fd_rules(void)
 	CHECK(efd >= 0);
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
 	CHECK(hello(bn, &a) == 0 && hello(bn, &b) == 0);
-	CHECK(send_cancel(&a, b.id, 41, 0, 1000, 1) == 0);	/* async: ignored */
+	CHECK(send_cancel(&a, b.id, 41, 0, 1000, 1) == 0); /* async: ignored */
 	CHECK(recv_msg(&b, &r) == 0 && free_off(&b, r.offset) == 0);
 	CHECK(send_cancel(&a, b.id, 42, 1, efd, 2) == -EINVAL);
 	CHECK(send_cancel(&a, b.id, 43, 1, 1000, 1) == -EBADF);
-	CHECK(NOQUEUE(&b));	/* nothing was sent */
+	CHECK(NOQUEUE(&b)); /* nothing was sent */
 	close(efd);
 	conn_close(&a);
 	conn_close(&b);
@@ -2806,7 +2911,9 @@ static int raw_hello(const char *bus)
 
 static int c103_conn_limit(void)
 {
-	enum { N = 1024 };
+	enum {
+		N = 1024
+	};
 	char b1[64], b2[64];
 	static int fds[N + 1];
 	struct rlimit rl;
@@ -2839,7 +2946,7 @@ static int c103_conn_limit(void)
 
 struct uid_hello {
 	const char *bus;
-	int fd;		/* opened by the parent: the connection is the file */
+	int fd; /* opened by the parent: the connection is the file */
 	uid_t uid;
 };
 
@@ -2906,7 +3013,7 @@ static int c104_queue_per_user(void)
 	for (i = 0; i < 256; i++)
 		CHECK(send_prio(&a, &b, "q", 0) == 0);
 	CHECK(send_prio(&a, &b, "q", 0) == -ENOBUFS);
-	CHECK(send_prio(&d, &b, "u", 0) == 0);	/* another uid still can */
+	CHECK(send_prio(&d, &b, "u", 0) == 0); /* another uid still can */
 	/* line 105: the kernel has its own slot */
 	CHECK(ACQ(&a, "org.quota.x", 0, NULL) == 0);
 	for (i = 0; i < 256; i++) {
@@ -2971,15 +3078,21 @@ static int hello_flag_supported(uint64_t flag)
 	if (bus_make(name, sizeof(name), &bus))
 		return 0;
 	fd = ep_open(name);
-	f = fd >= 0 ? neg_flags(fd, KDBUS_CMD_HELLO, sizeof(struct kdbus_cmd_hello)) : 0;
+	f = fd >= 0 ? neg_flags(fd, KDBUS_CMD_HELLO,
+				sizeof(struct kdbus_cmd_hello))
+		    : 0;
 	if (fd >= 0)
 		close(fd);
 	close(bus);
 	return f != ~0ull && (f & flag);
 }
 
-#define NEED_HELLO_FLAG(flag, what) do { if (!hello_flag_supported(flag)) \
-	return notimpl("HELLO " what " not reported by negotiation"); } while (0)
+#define NEED_HELLO_FLAG(flag, what)                                     \
+	do {                                                            \
+		if (!hello_flag_supported(flag))                        \
+			return notimpl("HELLO " what                    \
+				       " not reported by negotiation"); \
+	} while (0)
 
 static int c03_hello_two_kinds(void)
 {
@@ -3033,7 +3146,8 @@ static int c05_hello_name_item(void)
 static int c06_kinds_commands(void)
 {
 	NEED_HELLO_FLAG(KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_MONITOR |
-			KDBUS_HELLO_POLICY_HOLDER, "ACTIVATOR/MONITOR/POLICY_HOLDER");
+				KDBUS_HELLO_POLICY_HOLDER,
+			"ACTIVATOR/MONITOR/POLICY_HOLDER");
 	CHECK(0);
 	return 0;
 }
@@ -3051,7 +3165,7 @@ static int c76_policy_default_talk(void)
 	CHECK(conn_as(bn, 1000, &u) == 0 && conn_as(bn, 1000, &u2) == 0);
 	CHECK(send_prio(&u, &p, "x", 0) == -EPERM);
 	CHECK(send_prio(&u, &u2, "y", 0) == 0);
-	CHECK(send_prio(&p, &u, "z", 0) == 0);	/* the bus owner may */
+	CHECK(send_prio(&p, &u, "z", 0) == 0); /* the bus owner may */
 	conn_close(&p);
 	conn_close(&u);
 	conn_close(&u2);
@@ -3107,7 +3221,8 @@ static int c79_policy_broadcast(void)
 	CHECK(bcast(&p) == 0);
 	/* u (uid 1000) may not TALK to p (uid 0): skipped, not counted */
 	CHECK(recv_flags(&u, 0, 0, &rc) == -EAGAIN && rc.dropped_msgs == 0);
-	CHECK(recv_flags(&p2, 0, 0, &rc) == 0 && free_off(&p2, rc.msg.offset) == 0);
+	CHECK(recv_flags(&p2, 0, 0, &rc) == 0 &&
+	      free_off(&p2, rc.msg.offset) == 0);
 	conn_close(&p);
 	conn_close(&p2);
 	conn_close(&u);
@@ -3122,19 +3237,38 @@ static int need_policy(void)
 	return 0;
 }
 
-static int c77_policy_talk_grant(void) { return need_policy(); }
-static int c80_policy_user_group(void) { return need_policy(); }
-static int c81_policy_wildcard(void) { return need_policy(); }
-static int c82_policy_holder_unique(void) { return need_policy(); }
-static int c83_policy_update_atomic(void) { return need_policy(); }
-static int c84_policy_item_order(void) { return need_policy(); }
+static int c77_policy_talk_grant(void)
+{
+	return need_policy();
+}
+static int c80_policy_user_group(void)
+{
+	return need_policy();
+}
+static int c81_policy_wildcard(void)
+{
+	return need_policy();
+}
+static int c82_policy_holder_unique(void)
+{
+	return need_policy();
+}
+static int c83_policy_update_atomic(void)
+{
+	return need_policy();
+}
+static int c84_policy_item_order(void)
+{
+	return need_policy();
+}
 
 static int c85_policy_update_ordinary(void)
 {
 	char bn[64];
 	struct conn a;
 	struct buf b;
-	struct kdbus_policy_access pa = { KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_SEE, 0 };
+	struct kdbus_policy_access pa = { KDBUS_POLICY_ACCESS_WORLD,
+					  KDBUS_POLICY_SEE, 0 };
 	int bus;
 
 	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
@@ -3172,13 +3306,34 @@ static int need_endpoints(void)
 	return 0;
 }
 
-static int c86_endpoint_make(void) { return need_endpoints(); }
-static int c87_endpoint_empty_policy(void) { return need_endpoints(); }
-static int c88_endpoint_grant(void) { return need_endpoints(); }
-static int c89_endpoint_notify_see(void) { return need_endpoints(); }
-static int c90_endpoint_kinds(void) { return need_endpoints(); }
-static int c91_endpoint_close(void) { return need_endpoints(); }
-static int c92_endpoint_update_badfd(void) { return need_endpoints(); }
+static int c86_endpoint_make(void)
+{
+	return need_endpoints();
+}
+static int c87_endpoint_empty_policy(void)
+{
+	return need_endpoints();
+}
+static int c88_endpoint_grant(void)
+{
+	return need_endpoints();
+}
+static int c89_endpoint_notify_see(void)
+{
+	return need_endpoints();
+}
+static int c90_endpoint_kinds(void)
+{
+	return need_endpoints();
+}
+static int c91_endpoint_close(void)
+{
+	return need_endpoints();
+}
+static int c92_endpoint_update_badfd(void)
+{
+	return need_endpoints();
+}
 
 static int need_activators(void)
 {
@@ -3187,12 +3342,30 @@ static int need_activators(void)
 	return 0;
 }
 
-static int c93_activator_queue(void) { return need_activators(); }
-static int c94_activator_unique(void) { return need_activators(); }
-static int c95_activator_handover(void) { return need_activators(); }
-static int c96_activator_sync_call(void) { return need_activators(); }
-static int c97_activator_take_back(void) { return need_activators(); }
-static int c98_activator_fds_dropped(void) { return need_activators(); }
+static int c93_activator_queue(void)
+{
+	return need_activators();
+}
+static int c94_activator_unique(void)
+{
+	return need_activators();
+}
+static int c95_activator_handover(void)
+{
+	return need_activators();
+}
+static int c96_activator_sync_call(void)
+{
+	return need_activators();
+}
+static int c97_activator_take_back(void)
+{
+	return need_activators();
+}
+static int c98_activator_fds_dropped(void)
+{
+	return need_activators();
+}
 
 static int need_monitors(void)
 {
@@ -3201,7 +3374,19 @@ static int need_monitors(void)
 	return 0;
 }
 
-static int c99_monitor_traffic(void) { return need_monitors(); }
-static int c100_monitor_meta_fds(void) { return need_monitors(); }
-static int c101_monitor_invisible(void) { return need_monitors(); }
-static int c102_monitor_drops(void) { return need_monitors(); }
+static int c99_monitor_traffic(void)
+{
+	return need_monitors();
+}
+static int c100_monitor_meta_fds(void)
+{
+	return need_monitors();
+}
+static int c101_monitor_invisible(void)
+{
+	return need_monitors();
+}
+static int c102_monitor_drops(void)
+{
+	return need_monitors();
+}

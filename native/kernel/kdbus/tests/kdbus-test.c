@@ -232,7 +232,7 @@ struct msgspec {
 	const uint64_t *bloom; /* BLOOM_SIZE bytes */
 	uint64_t generation;
 	const char *dst_name;
-	const int *fds;		/* n_fds > 0: add an FDS item */
+	const int *fds; /* n_fds > 0: add an FDS item */
 	int n_fds;
 };
 
@@ -521,10 +521,12 @@ static int test_framing(void)
 	{
 		struct kdbus_cmd_info info = { sizeof(info), 0, 0, 0, 0, 0, 0 };
 		struct kdbus_cmd_list list = { sizeof(list), 0, 0, 0, 0 };
-		struct kdbus_cmd_recv r = { .size = sizeof(r), .flags = KDBUS_RECV_PEEK };
+		struct kdbus_cmd_recv r = { .size = sizeof(r),
+					    .flags = KDBUS_RECV_PEEK };
 
 		CHECK(call(c.fd, KDBUS_CMD_CONN_INFO, &info) == -EINVAL);
-		CHECK(call(c.fd, KDBUS_CMD_LIST, &list) == 0 && list.list_size == 0);
+		CHECK(call(c.fd, KDBUS_CMD_LIST, &list) == 0 &&
+		      list.list_size == 0);
 		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == -EAGAIN);
 		r.flags = KDBUS_FLAG_NEGOTIATE;
 		CHECK(call(c.fd, KDBUS_CMD_RECV, &r) == 0 &&
@@ -1332,9 +1334,10 @@ static const unsigned long fuzz_cmds[] = {
 };
 
 static const uint64_t fuzz_types[] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0x1000,
-	0x1001, 0x1002, 0x100b, 0x100d, 0x2000, 0x8000, 0x8001, 0x8002,
-	0x8003, 0x8004, 0x8005, 0x8006, ~0ull,
+	0,	1,	2,	3,	4,	5,	6,	7,
+	8,	9,	10,	11,	12,	13,	14,	15,
+	16,	0x1000, 0x1001, 0x1002, 0x100b, 0x100d, 0x2000, 0x8000,
+	0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006, ~0ull,
 };
 
 static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
@@ -1433,7 +1436,8 @@ static void fuzz_drain_fds(struct conn *c, uint64_t off)
 	free_off(c, off);
 }
 
-static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type, uint64_t id);
+static int match_id_rule(struct conn *c, uint64_t cookie, uint64_t type,
+			 uint64_t id);
 static int match_name_rule(struct conn *c, uint64_t cookie, uint64_t type,
 			   uint64_t old_id, uint64_t new_id, const char *name);
 static int update_attach(struct conn *c, uint64_t type, uint64_t v);
@@ -1463,21 +1467,34 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 		return match_add(c, rnd() % 4, rnd() % 2 ? mask : NULL,
 				 BLOOM_SIZE * (1 + rnd() % 3), (int)(rnd() % 2),
 				 rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
-	case 8:	/* notification rules, sometimes for a name */
+	case 8: /* notification rules, sometimes for a name */
 		if (rnd() % 2)
-			return match_id_rule(c, rnd() % 4, KDBUS_ITEM_ID_ADD + rnd() % 2,
-					     rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
-		return match_name_rule(c, rnd() % 4, KDBUS_ITEM_NAME_ADD + rnd() % 3,
-				       KDBUS_MATCH_ID_ANY, rnd() % 2 ? c->id :
-				       KDBUS_MATCH_ID_ANY, rnd() % 2 ? names[rnd() % 3] : NULL);
-	case 9:	/* random metadata masks, ANY included */
-		return update_attach(c, KDBUS_ITEM_ATTACH_FLAGS_SEND + rnd() % 2,
-				     rnd() % 8 ? rnd() & _KDBUS_ATTACH_ALL :
-				     rnd() % 2 ? _KDBUS_ATTACH_ANY : rnd());
-	case 10: {	/* queries; results are kept or freed like messages */
+			return match_id_rule(
+				c, rnd() % 4, KDBUS_ITEM_ID_ADD + rnd() % 2,
+				rnd() % 2 ? other->id : KDBUS_MATCH_ID_ANY);
+		return match_name_rule(c, rnd() % 4,
+				       KDBUS_ITEM_NAME_ADD + rnd() % 3,
+				       KDBUS_MATCH_ID_ANY,
+				       rnd() % 2 ? c->id : KDBUS_MATCH_ID_ANY,
+				       rnd() % 2 ? names[rnd() % 3] : NULL);
+	case 9: /* random metadata masks, ANY included */
+		return update_attach(c,
+				     KDBUS_ITEM_ATTACH_FLAGS_SEND + rnd() % 2,
+				     rnd() % 8	 ? rnd() & _KDBUS_ATTACH_ALL
+				     : rnd() % 2 ? _KDBUS_ATTACH_ANY
+						 : rnd());
+	case 10: { /* queries; results are kept or freed like messages */
 		const struct kdbus_info *in;
 		struct kdbus_cmd_list cl = { sizeof(cl), rnd() % 32, 0, 0, 0 };
-		struct kdbus_cmd_info ci = { sizeof(ci), 0, 0, 0, rnd() % 4 ? _KDBUS_ATTACH_ANY : rnd(), 0, 0 };
+		struct kdbus_cmd_info ci = {
+			sizeof(ci),
+			0,
+			0,
+			0,
+			rnd() % 4 ? _KDBUS_ATTACH_ANY : rnd(),
+			0,
+			0
+		};
 		uint64_t off;
 		int ret;
 
@@ -1485,7 +1502,8 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 		case 0:
 			ret = conn_info(c, rnd() % 2 ? other->id : rnd() % 64,
 					rnd() % 2 ? names[rnd() % 3] : NULL,
-					rnd() % 4 ? _KDBUS_ATTACH_ALL : rnd(), &in, &off);
+					rnd() % 4 ? _KDBUS_ATTACH_ALL : rnd(),
+					&in, &off);
 			break;
 		case 1:
 			ret = call(c->fd, KDBUS_CMD_LIST, &cl);
@@ -1504,15 +1522,16 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 		}
 		return ret;
 	}
-	case 11: {	/* PEEK / DROP / priorities */
+	case 11: { /* PEEK / DROP / priorities */
 		struct kdbus_cmd_recv rc;
-		int ret = recv_flags(c, rnd() % 8, (int64_t)(rnd() % 5) - 2, &rc);
+		int ret =
+			recv_flags(c, rnd() % 8, (int64_t)(rnd() % 5) - 2, &rc);
 		int got[16], n, k;
 
 		if (ret)
 			return ret;
 		if (!(rc.msg.offset < c->pool_size))
-			return 0;	/* DROP */
+			return 0; /* DROP */
 		if (!(rc.flags & KDBUS_RECV_PEEK)) {
 			n = msg_fds(c, rc.msg.offset, got, 16);
 			for (k = 0; k < n && k < 16; k++)
@@ -1585,7 +1604,7 @@ static int fuzz_structured(struct conn *c, struct conn *other, int memfd,
 	s.generation = rnd() % 4;
 	if (rnd() % 4 == 0)
 		s.dst_name = names[rnd() % 3];
-	if (rnd() % 4 == 0) {	/* FDs in flight, also when receivers die */
+	if (rnd() % 4 == 0) { /* FDs in flight, also when receivers die */
 		s.fds = fuzz_fds;
 		s.n_fds = (int)(rnd() % 20);
 	}
@@ -1633,9 +1652,10 @@ static void *fuzz_thread(void *p)
 			fuzz_drain_fds(f->c, info.offset);
 		/* name queues change under the broadcasts */
 		if ((f->rng >> 20) % 4 == 0)
-			name_cmd(f->c, (f->rng >> 24) % 2 ? KDBUS_CMD_NAME_ACQUIRE :
-				 KDBUS_CMD_NAME_RELEASE, "org.a.b",
-				 (f->rng >> 26) % 8, NULL);
+			name_cmd(f->c,
+				 (f->rng >> 24) % 2 ? KDBUS_CMD_NAME_ACQUIRE
+						    : KDBUS_CMD_NAME_RELEASE,
+				 "org.a.b", (f->rng >> 26) % 8, NULL);
 	}
 	return NULL;
 }
@@ -1662,8 +1682,10 @@ static int test_fuzz(void)
 
 		CHECK(pipe(pp) == 0);
 		for (k = 0; k < 20; k++)
-			fuzz_fds[k] = k % 3 == 0 ? pp[0] : k % 3 == 1 ? pp[1] :
-				      k == 17 ? 1000 : memfd;
+			fuzz_fds[k] = k % 3 == 0   ? pp[0]
+				      : k % 3 == 1 ? pp[1]
+				      : k == 17	   ? 1000
+						   : memfd;
 	}
 	while (now_ns() < end) {
 		struct fuzz_peer peer = { &p, 0, 0, rnd() };
@@ -1863,7 +1885,8 @@ static const struct {
 	{ "c70-dropped-counter", c70_dropped_counter, "recv" },
 	{ "c71-sync-sa-restart", c71_sync_sa_restart, "sync" },
 	{ "c72-sync-eintr-repeat", c72_sync_eintr_repeat, "sync" },
-	{ "c73-sync-interrupted-deadline", c73_sync_interrupted_deadline, "sync" },
+	{ "c73-sync-interrupted-deadline", c73_sync_interrupted_deadline,
+	  "sync" },
 	{ "c74-timeouts", c74_timeouts, "sync" },
 	{ "c75-cookie-zero", c75_cookie_zero, "sync" },
 	{ "c76-policy-default-talk", c76_policy_default_talk, "policy" },
@@ -1888,7 +1911,8 @@ static const struct {
 	{ "c95-activator-handover", c95_activator_handover, "activators" },
 	{ "c96-activator-sync-call", c96_activator_sync_call, "activators" },
 	{ "c97-activator-take-back", c97_activator_take_back, "activators" },
-	{ "c98-activator-fds-dropped", c98_activator_fds_dropped, "activators" },
+	{ "c98-activator-fds-dropped", c98_activator_fds_dropped,
+	  "activators" },
 	{ "c99-monitor-traffic", c99_monitor_traffic, "monitors" },
 	{ "c100-monitor-meta-fds", c100_monitor_meta_fds, "monitors" },
 	{ "c101-monitor-invisible", c101_monitor_invisible, "monitors" },
