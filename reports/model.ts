@@ -3,6 +3,7 @@
 // Every output format (HTML, SVG, Markdown, CSV, JSON) reads this, so they cannot disagree.
 import { caseLabel, readResultFile, type CaseKey, type CaseResult, type ResultDocument } from '../bench/result.js';
 import { kernelFactsLine } from '../bench/kernel-facts.js';
+import { summarize } from '../bench/metrics.js';
 import type { Interval } from '../bench/stats.js';
 
 export interface LoadedRun {
@@ -54,9 +55,13 @@ export function caseId(k: CaseKey, opts: { withTransport?: boolean } = {}): stri
   return parts.join('|');
 }
 
-/** The stored summary of a case (bench/metrics.ts summarize(), written by the runner; recomputed for v1 files). */
+/**
+ * The stored summary of a case (bench/metrics.ts summarize(), written by the runner; recomputed for v1 files); a
+ * document built in memory without one (fixtures) gets the same summarize().
+ */
 export function summarizeCase(c: CaseResult): Record<string, Interval> {
-  return c.state === 'ok' ? (c.summary ?? {}) : {};
+  if (c.state !== 'ok') return {};
+  return c.summary ?? summarize(c.repetitions);
 }
 
 export function buildModel(runs: LoadedRun[], reference = DEFAULT_REFERENCE): ReportModel {
