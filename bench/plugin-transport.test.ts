@@ -35,9 +35,47 @@ test('the example plug-in builds warning-free, loads in the harness and the peer
   const dir = tmp(t);
   const lib = join(dir, 'libexample-ipc.so');
   build(join(REPO_ROOT, 'examples', 'plugin', 'example-transport.c'), lib);
-  const r = cli(['run', '--plugin', lib, '--workloads', 'rpc,broadcast', '--sizes', '64,16K', '--placement', 'same-core', '--broadcast-placement', 'same-core', '--subscribers', '2', '--budget', '0', '-r', '2', '--min-repetitions', '2', '--duration', '5', '--warmup', '2', '--no-progress', '--out', dir]);
+  const r = cli([
+    'run',
+    '--plugin',
+    lib,
+    '--workloads',
+    'rpc,broadcast',
+    '--sizes',
+    '64,16K',
+    '--placement',
+    'same-core',
+    '--broadcast-placement',
+    'same-core',
+    '--subscribers',
+    '2',
+    '--budget',
+    '0',
+    '-r',
+    '2',
+    '--min-repetitions',
+    '2',
+    '--duration',
+    '5',
+    '--warmup',
+    '2',
+    '--no-progress',
+    '--out',
+    dir,
+  ]);
   assert.equal(r.status, 0, r.stderr);
-  const doc = parseResultDocument(JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!), 'utf8')), 'result');
+  const doc = parseResultDocument(
+    JSON.parse(
+      readFileSync(
+        join(
+          dir,
+          readdirSync(dir).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    ),
+    'result',
+  );
   assert.deepEqual([...new Set(doc.cases.map((c) => c.key.transport))], ['example-ipc']);
   assert.equal(doc.cases.length, 3);
   for (const c of doc.cases) {
@@ -85,7 +123,30 @@ test('gate: two builds of the spin plug-in, the candidate spinning 1 ms per call
   const b = join(dir, 'libspin-pr.so');
   build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), a);
   build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), b);
-  const r = cli(['gate', '--baseline', a, '--candidate', `${b},IPCBENCH_SPIN_NS=1000000`, '--sizes', '64', ...QUICK, '--pairs', '8', '--max-pairs', '8', '--metrics', 'p50', '--format', 'md', '--bmf', join(dir, 'bmf.json'), '--gh-benchmark', join(dir, 'gh.json'), '--out', dir]);
+  const r = cli([
+    'gate',
+    '--baseline',
+    a,
+    '--candidate',
+    `${b},IPCBENCH_SPIN_NS=1000000`,
+    '--sizes',
+    '64',
+    ...QUICK,
+    '--pairs',
+    '8',
+    '--max-pairs',
+    '8',
+    '--metrics',
+    'p50',
+    '--format',
+    'md',
+    '--bmf',
+    join(dir, 'bmf.json'),
+    '--gh-benchmark',
+    join(dir, 'gh.json'),
+    '--out',
+    dir,
+  ]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /FAIL: 1 regression/);
   const gateDir = readdirSync(dir).find((f) => f.startsWith('gate-'))!;

@@ -69,7 +69,10 @@ export function registerReportCommands(program: Command): void {
   const report = program
     .command('report')
     .description('write a report from result files: HTML with charts (self-contained, offline), SVG/PNG charts, Markdown, CSV or JSON')
-    .argument('<results...>', 'result files (results/<run-id>.json) or run bundles (results/<run-id>/, host and lab); several runs of one environment give a trend, in the order given')
+    .argument(
+      '<results...>',
+      'result files (results/<run-id>.json) or run bundles (results/<run-id>/, host and lab); several runs of one environment give a trend, in the order given',
+    )
     .option('-o, --output <dir|file>', 'output file (extension picks the format) or directory; md/csv/json go to stdout without it')
     .addOption(new Option('-f, --format <format>', 'output format (default: from -o extension, else html)').choices(REPORT_FORMATS))
     .option('--reference <transport>', 'transport the ratio chart and column divide by', DEFAULT_REFERENCE)

@@ -51,7 +51,9 @@ export async function expandInputs(inputs: readonly string[]): Promise<string[]>
       out.push(input);
       continue;
     }
-    const names = (await readdir(input)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort((a, b) => (a === 'host.json' ? -1 : b === 'host.json' ? 1 : a.localeCompare(b)));
+    const names = (await readdir(input))
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .sort((a, b) => (a === 'host.json' ? -1 : b === 'host.json' ? 1 : a.localeCompare(b)));
     if (!names.length) throw new UsageError(`${input} is a directory without result files`);
     out.push(...names.map((n) => join(input, n)));
   }

@@ -29,7 +29,18 @@ const work = await mkdtemp(join(os.tmpdir(), 'ipcbench-gate-quality-'));
 const out = values.out ?? join(work, 'results');
 
 async function cc(file: string): Promise<void> {
-  await execa('cc', ['-O2', '-Wall', '-Wextra', '-fPIC', '-shared', '-I', join(REPO_ROOT, 'native', 'include'), '-o', file, join(REPO_ROOT, 'native', 'test-plugins', 'spin.c')]);
+  await execa('cc', [
+    '-O2',
+    '-Wall',
+    '-Wextra',
+    '-fPIC',
+    '-shared',
+    '-I',
+    join(REPO_ROOT, 'native', 'include'),
+    '-o',
+    file,
+    join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'),
+  ]);
 }
 
 async function gate(args: string[]): Promise<{ code: number; seconds: number; dir: string }> {
@@ -50,12 +61,43 @@ try {
   const B = join(work, 'libspin-pr.so');
   await cc(A);
   await cc(B);
-  process.stdout.write(`gate quality: ${rounds} rounds, ${pairs} pairs per case; host ${os.hostname()}, ${os.availableParallelism()} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `gate quality: ${rounds} rounds, ${pairs} pairs per case; host ${os.hostname()}, ${os.availableParallelism()} CPUs, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
 
   // the size of a 5% regression: 5% of the baseline's same-core p50 at each size
-  const cal = await execa(process.execPath, [CLI, 'run', '--plugin', `${A}=spin`, '--workloads', 'rpc', '--sizes', '64,4K', '--placement', 'same-core', '--budget', '40s', '--no-progress', '--out', join(work, 'cal')], { reject: false });
+  const cal = await execa(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      '--plugin',
+      `${A}=spin`,
+      '--workloads',
+      'rpc',
+      '--sizes',
+      '64,4K',
+      '--placement',
+      'same-core',
+      '--budget',
+      '40s',
+      '--no-progress',
+      '--out',
+      join(work, 'cal'),
+    ],
+    { reject: false },
+  );
   if (cal.exitCode !== 0) throw new Error(`calibration run failed: ${String(cal.stderr).slice(-300)}`);
-  const calDoc = await readDoc(join(work, 'cal', (await readdir(join(work, 'cal'))).find((f) => f.endsWith('.json'))!));
+  const calDoc = await readDoc(
+    join(
+      work,
+      'cal',
+      (await readdir(join(work, 'cal'))).find((f) => f.endsWith('.json'))!,
+    ),
+  );
   const spin: Record<string, number> = {};
   for (const c of calDoc.cases) spin[c.key.size === 64 ? '64' : '4K'] = Math.round(0.05 * median(c.repetitions.map((r) => r.latency.p50)));
   process.stdout.write(`injected regression: spin ${spin['64']} ns per call at 64 B, ${spin['4K']} ns at 4 KiB (5% of the baseline p50)\n\n`);
@@ -73,7 +115,18 @@ try {
     aaSeconds.push(g.seconds);
     aaDirs.push(g.dir);
     for (const size of ['64', '4K'] as const) {
-      const d = await gate(['--baseline', A, '--candidate', `${B},IPCBENCH_SPIN_NS=${spin[size]}`, '--sizes', size, '--placement', 'same-core', '--metrics', 'p50']);
+      const d = await gate([
+        '--baseline',
+        A,
+        '--candidate',
+        `${B},IPCBENCH_SPIN_NS=${spin[size]}`,
+        '--sizes',
+        size,
+        '--placement',
+        'same-core',
+        '--metrics',
+        'p50',
+      ]);
       detect[size].n++;
       if (d.code === 1) detect[size].caught++;
       detSeconds.push(d.seconds);
@@ -107,14 +160,21 @@ try {
   process.stdout.write(`false alarms (A/A gates, 64 B + 4 KiB x same-core + cross-core): ${pct(falseAlarms, aa)}   (target 0/30)\n`);
   process.stdout.write(`detection, 5% same-core regression at 64 B:  ${pct(detect['64'].caught, detect['64'].n)}   (target >= 95%)\n`);
   process.stdout.write(`detection, 5% same-core regression at 4 KiB: ${pct(detect['4K'].caught, detect['4K'].n)}   (target >= 95%)\n`);
-  process.stdout.write(`gate wall time (docs/ci.md case list, ${pairs} pairs): median ${median(aaSeconds).toFixed(1)} s, max ${Math.max(...aaSeconds).toFixed(1)} s   (target <= 180 s)\n`);
+  process.stdout.write(
+    `gate wall time (docs/ci.md case list, ${pairs} pairs): median ${median(aaSeconds).toFixed(1)} s, max ${Math.max(...aaSeconds).toFixed(1)} s   (target <= 180 s)\n`,
+  );
   process.stdout.write(`detection gate wall time (one case): median ${median(detSeconds).toFixed(1)} s\n`);
   process.stdout.write(
     cmpN
       ? `compare between separate A/A runs: with the calibrated noise model ${pct(cmpAlarms, cmpN)} false alarms, without ${pct(cmpAlarmsRaw, cmpN)} (noise calibrated on ${calPairs.length} pairs)\n`
       : 'compare between separate A/A runs: too few rounds to calibrate and test (need >= 8)\n',
   );
-  process.stdout.write(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
 } finally {
   if (!values.out) await rm(work, { recursive: true, force: true });
 }
