@@ -9,7 +9,7 @@
 //                                    "all" for every id)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -18,7 +18,6 @@ import type { ResultDocument } from '../result.js';
 import { buildKdbus, moduleCacheRoot } from '../module/build.js';
 import { bootLab } from './boot.js';
 import { KERNEL_IDS, type KernelId, kernelSpec, repoRoot } from './config.js';
-import { kernelLocation } from './kernel.js';
 import { ensureLabKernel } from './kernels.js';
 import { labRun, shellQuote } from './run.js';
 
@@ -36,11 +35,7 @@ export function kernelsUnderTest(env = process.env.IPCBENCH_LAB_KERNELS): Kernel
 }
 
 const wanted = new Set(kernelsUnderTest());
-const skipFor = (id: KernelId) =>
-  skipAll ||
-  (wanted.has(id)
-    ? false
-    : `${id} not selected (opt-in: IPCBENCH_LAB_KERNELS=${id} or =all)`);
+const skipFor = (id: KernelId) => skipAll || (wanted.has(id) ? false : `${id} not selected (opt-in: IPCBENCH_LAB_KERNELS=${id} or =all)`);
 
 const RUN_ARGS = [
   '--transports',
