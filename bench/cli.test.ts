@@ -335,7 +335,8 @@ for (const [sig, code] of [
       doc.cases.some((c) => c.state === 'ok'),
       'measured cases kept',
     );
-    assert.ok(doc.cases.length < 2 * 11, 'stopped before the end');
+    // stopped before the end: cases never started (fixed counts) or cases short of their repetitions (--budget)
+    assert.ok(doc.cases.length < 2 * 11 || doc.cases.some((c) => c.repetitions.length < 2), 'stopped before the end');
     assert.deepEqual(peersAlive(360), []);
   });
 }

@@ -94,9 +94,14 @@ export function summarize(reps: readonly Repetition[], seed = 1): Record<string,
     if (def.id === 'p50' && values.length >= 2) {
       // the hierarchical interval (repetitions, then the operations in each one's histogram): the one the
       // precision target is judged by (bench/case-precision.ts, docs/statistics.md)
+      // (repetitions without a stored histogram give no hierarchical interval: the plain bootstrap then)
       const ci = p50Interval(reps, seed, 2000);
-      out[def.id] = { median: ci.median / NS_PER_US, low: ci.low / NS_PER_US, high: ci.high / NS_PER_US, n: ci.n };
-    } else out[def.id] = bootstrapMedianCI(values, 0.95, 2000, seed);
+      if (Number.isFinite(ci.median)) {
+        out[def.id] = { median: ci.median / NS_PER_US, low: ci.low / NS_PER_US, high: ci.high / NS_PER_US, n: ci.n };
+        continue;
+      }
+    }
+    out[def.id] = bootstrapMedianCI(values, 0.95, 2000, seed);
   }
   return out;
 }

@@ -42,7 +42,12 @@ function doc(transports: string[], unavailable: string[] = []): ResultDocument {
 }
 
 async function run(flags: Partial<RawRunFlags>, exec: FakeExecutor, unavailable: string[] = []) {
-  const opts = parseRunOptions({ ...DEFAULTS, workloads: 'rpc', sizes: '64', placement: 'same-core', ...flags }, TRANSPORT_NAMES, TRANSPORT_NAMES, 32);
+  const opts = parseRunOptions(
+    { ...DEFAULTS, workloads: 'rpc', sizes: '64', placement: 'same-core', budget: '0', ...flags },
+    TRANSPORT_NAMES,
+    TRANSPORT_NAMES,
+    32,
+  );
   const d = doc(opts.transports, unavailable);
   const progress: [number, number][] = [];
   await new Runner(opts, d, new AbortController().signal, { executor: exec, cpus: 2, onProgress: (done, total) => progress.push([done, total]) }).run();

@@ -14,7 +14,7 @@ import { findTransport } from '../../transports/index.js';
 import type { Transport } from '../../transports/types.js';
 import { EnvironmentPool } from './env-pool.js';
 import { NativeExecutor, type Executor } from './executor.js';
-import { runRepetition } from './repetition.js';
+import { runRepetition, type RepetitionTiming } from './repetition.js';
 import { caseDone, nextRound, type CaseProgress, type SchedulePolicy } from './scheduler.js';
 import { skipReason } from './skip.js';
 import { runBudgetedLoop, type BudgetedCase } from './budgeted.js';
@@ -136,7 +136,7 @@ export class Runner {
         transport: c.transport,
         env: live.env,
         index,
-        timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, timeoutMs: this.opts.timeoutMs },
+        timing: this.timing(),
         seed: this.opts.seed,
         fault: this.opts.fault,
         cpus: this.cpus,
@@ -148,6 +148,11 @@ export class Runner {
       c.result.reason = `repetition ${index + 1}: ${outcome.reason}`;
     }
     return outcome;
+  }
+
+  /** How long each repetition runs, the same in both scheduling modes. */
+  private timing(): RepetitionTiming {
+    return { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, maxOps: this.opts.maxOps, timeoutMs: this.opts.timeoutMs };
   }
 
   /**
@@ -257,7 +262,7 @@ export class Runner {
             transport: c.transport,
             env: live.env,
             index,
-            timing: { warmupMs: this.opts.warmupMs, durationMs: this.opts.durationMs, maxOps: this.opts.maxOps, timeoutMs: this.opts.timeoutMs },
+            timing: this.timing(),
             seed: this.opts.seed,
             fault: this.opts.fault,
             cpus: this.cpus,
