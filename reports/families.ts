@@ -19,7 +19,7 @@ export const FAMILIES: readonly Family[] = [
     label: 'D-Bus',
     transports: ['dbus-p2p', 'dbus-daemon', 'dbus-daemon-memfd', 'dbus-daemon-libdbus', 'dbus-broker', 'dbus-broker-memfd', 'dbus-broker-libdbus'],
   },
-  { id: 'kernel-buses', label: 'kernel buses', transports: ['binder', 'kdbus', 'kdbus-memfd'] },
+  { id: 'kernel-buses', label: 'kernel buses', transports: ['binder', 'kdbus', 'kdbus-memfd', 'kdbus-meta', 'kdbus-name'] },
   { id: 'libraries', label: 'messaging libraries and protocols', transports: ['zeromq', 'varlink'] },
   { id: 'baseline', label: 'baseline (no kernel)', transports: ['null'] },
 ];

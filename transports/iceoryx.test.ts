@@ -110,7 +110,7 @@ test('iceoryx through the CLI: RPC and broadcast at two sizes, corruption caught
         '1',
         ...FAST,
         '--fault',
-        'corrupt@4',
+        'corrupt@1',
         '--out',
         join(dir, 'out'),
       ],

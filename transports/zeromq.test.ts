@@ -62,7 +62,7 @@ test('zeromq through the CLI: RPC and broadcast at two sizes pass, a corrupted r
     for (const c of doc.cases) assert.equal(c.state, 'ok', c.reason);
     const bad = await execa(
       'node',
-      [CLI, 'run', '--transports', 'zeromq', '--workloads', 'rpc', '--sizes', '8232', ...FAST, '--fault', 'corrupt@4', '--out', join(dir, 'bad')],
+      [CLI, 'run', '--transports', 'zeromq', '--workloads', 'rpc', '--sizes', '8232', ...FAST, '--fault', 'corrupt@1', '--out', join(dir, 'bad')],
       { reject: false, env },
     );
     assert.equal(bad.exitCode, 1);
