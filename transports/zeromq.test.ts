@@ -27,8 +27,9 @@ test('zeromq is available with the libzmq version, or says which package provide
 
 test('zeromq through the CLI: RPC and broadcast at two sizes pass, a corrupted reply is caught, no socket or peer is left', async (t) => {
   if (!(await zeromq.probe()).available) return t.skip('libzmq not built in');
-  const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-zeromq-test-'));
-  // the runs' own temporary directories (with our ipc:// sockets) go here, so that we can see they are removed
+  const dir = await mkdtemp(join(os.tmpdir(), 'zmq-t-'));
+  // the runs' own temporary directories (with our ipc:// sockets) go here, so that we can see they are removed (short
+  // names: the endpoint's AF_UNIX path holds 107 bytes, and scripts/test already nests us in its private TMPDIR)
   const tmp = join(dir, 'tmp');
   await mkdir(tmp, { mode: 0o700 });
   const env = { IPCBENCH_ENV: 'host', TMPDIR: tmp };
