@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,10 +42,14 @@ test('another schema version is refused with both versions named', () => {
 
 test('truncated JSON and missing files give one clear message naming the file', async () => {
   const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-'));
-  const file = join(dir, 'cut.json');
-  await writeFile(file, JSON.stringify(minimalDoc()).slice(0, 50));
-  await assert.rejects(readResultFile(file), /cut\.json: corrupt or truncated JSON/);
-  await assert.rejects(readResultFile(join(dir, 'nope.json')), /nope\.json: cannot read: ENOENT/);
-  await writeFile(file, '{"hello": 1}');
-  await assert.rejects(readResultFile(file), /not an ipcbench result file/);
+  try {
+    const file = join(dir, 'cut.json');
+    await writeFile(file, JSON.stringify(minimalDoc()).slice(0, 50));
+    await assert.rejects(readResultFile(file), /cut\.json: corrupt or truncated JSON/);
+    await assert.rejects(readResultFile(join(dir, 'nope.json')), /nope\.json: cannot read: ENOENT/);
+    await writeFile(file, '{"hello": 1}');
+    await assert.rejects(readResultFile(file), /not an ipcbench result file/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
