@@ -52,6 +52,20 @@ export class EnvironmentPool {
     }
   }
 
+  /**
+   * A repetition of t timed out: its environment may be what hangs (a bus daemon that stopped answering). Returns
+   * what the transport's check() says about it (to add to the reason), and tears it down: the next case gets a
+   * fresh one.
+   */
+  async discard(t: Transport): Promise<string | undefined> {
+    const have = this.envs.get(t.name)?.entry;
+    if (!have || !('env' in have)) return undefined;
+    const diagnosis = t.check?.(have.env);
+    this.log(`${t.name}: a repetition timed out${diagnosis ? ` (${diagnosis})` : ''}; tearing its environment down, the next case gets a fresh one`);
+    await this.teardownOne(t, have);
+    return diagnosis;
+  }
+
   private async teardownOne(t: Transport, live: LiveEnv): Promise<void> {
     try {
       await t.teardown?.(live.env);
