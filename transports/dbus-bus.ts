@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { nativeTransport, NATIVE_DIR } from '../common/addon.js';
+import { holdPid } from '../common/emergency.js';
 import type { Workload } from '../common/vocabulary.js';
 import type { Probe, SetupContext, Transport, TransportEnv } from './types.js';
 
@@ -186,6 +187,7 @@ export async function startBusProcess(
   } finally {
     process.umask(old);
   }
+  const release = holdPid(child.pid); // killed on an emergency exit (common/emergency.ts)
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();
@@ -197,6 +199,7 @@ export async function startBusProcess(
     what,
     done: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        release();
         state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
         resolve();
       });
