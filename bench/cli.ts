@@ -4,7 +4,7 @@
 // to --out, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept).
 import { Command, CommanderError, Option } from 'commander';
 import { join } from 'node:path';
-import { collectHost, preflightWarnings } from './host.js';
+import { collectHost, packageVersion, preflightWarnings } from './host.js';
 import { UsageError, EXIT, STOP_SIGNALS, signalExitCode } from '../common/errors.js';
 import { summaryText } from './format.js';
 import { NativeMissingError, headerSize } from './native.js';
@@ -214,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('ipcbench')
     .description('Benchmark and compare Linux IPC: identical RPC and broadcast workloads over pipes, AF_UNIX, shared memory, D-Bus, Binder and kdbus')
-    .version(collectHost().ipcbench)
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError()
