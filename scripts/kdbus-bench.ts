@@ -10,8 +10,9 @@
 // --only meta runs section 5 alone (what `ipcbench lab run` users usually want from this script).
 // Every section is one `ipcbench run` per round with all transports interleaved; the report is the median over
 // rounds of each case's p50. Published figures to compare with are in the FIGURES notes printed at the end.
-import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,12 +44,17 @@ interface Case {
   repetitions?: { cpuNsPerOp: { total: number; byRole: Record<string, number> } }[];
 }
 
+/** The ipcbench runs under way (stopped on a signal). */
+const children = new Set<ChildProcess>();
+
 function run(argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, ...argv], { maxBuffer: 256 << 20, timeout: 3_000_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [CLI, ...argv], { maxBuffer: 256 << 20, timeout: 3_000_000 }, (err, stdout, stderr) => {
+      children.delete(child);
       if (err && !stdout) reject(new Error(`ipcbench ${argv.join(' ')}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });
+    children.add(child);
   });
 }
 
@@ -166,8 +172,7 @@ async function metaSection(dir: string): Promise<void> {
   if (missing.length) console.log(`   not available here: ${missing.join(', ')}`);
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-kdbus-bench-'));
+async function bench(dir: string): Promise<void> {
   const buses = await available(['dbus-broker', 'dbus-daemon']);
   const kd = await available(['kdbus', 'kdbus-memfd']);
   if (kd.length < 2) throw new Error('kdbus is not available here: run scripts/kdbus-bench (it boots the lab and loads the module)');
@@ -253,7 +258,44 @@ function printErrors(): void {
   }
 }
 
+/**
+ * The results directory of the runs is removed on success, failure and interruption: on SIGINT/SIGTERM/SIGHUP the
+ * ipcbench run under way is stopped (it cleans up after itself), then the directory goes, and the exit code is
+ * 128 + the signal's number (a second signal: at once).
+ */
+let stopping = false;
+
+async function main(): Promise<void> {
+  // the handlers and the directory in one synchronous step: no signal can come between them
+  let dir: string | undefined;
+  let code = 0;
+  const leave = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      for (const c of children) c.kill('SIGKILL');
+      leave();
+    }
+    stopping = true;
+    code = 128 + os.constants.signals[sig];
+    console.error(`kdbus-bench: ${sig}: stopping`);
+    const running = [...children].map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(undefined) : c.once('exit', r))));
+    for (const c of children) c.kill('SIGTERM');
+    void Promise.all(running).then(leave);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  dir = mkdtempSync(join(os.tmpdir(), 'ipcbench-kdbus-bench-'));
+  try {
+    await bench(dir);
+  } finally {
+    if (!stopping) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 main().catch((err: Error) => {
+  if (stopping) return; // the signal handler exits once the run under way has stopped
   console.error(`kdbus-bench: ${err.message}`);
   process.exit(1);
 });
