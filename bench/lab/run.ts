@@ -8,7 +8,8 @@ import { type ResultDocument, readResultFile } from '../result.js';
 import { buildKdbus } from '../module/build.js';
 import { ModuleError } from '../module/kernel-info.js';
 import { DEFAULT_BINDER_DEVICES, MAX_BINDER_DEVICES } from '../module/load.js';
-import { type AccelChoice, type BootResult, GUEST_RESULTS_DIR, bootLab } from './boot.js';
+import type { AccelChoice } from './accel.js';
+import { type BootResult, GUEST_RESULTS_DIR, bootLab } from './boot.js';
 import { type KernelId, LabError, type LabVariant, repoRoot } from './config.js';
 import { type LabKernel, ensureLabKernel } from './kernels.js';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, release as osRelease } from 'node:os';
 import { dirname, join } from 'node:path';
-import { acquireLock } from '../lab/kernel.js';
+import { acquireLock } from '../lab/lock.js';
 import { repoRoot } from '../lab/config.js';
 import { ModuleError, distroIds, headersHint, moduleRelease, readText, treeRelease } from './kernel-info.js';
 
