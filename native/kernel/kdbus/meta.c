@@ -20,6 +20,7 @@
 #include <linux/fs_struct.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
@@ -184,9 +185,22 @@ static void kdbus_meta_collect_cgroup(struct kdbus_meta *m)
 
 	if (!buf)
 		return;
-	/* the absolute unified-hierarchy path, as the 2015 original wrote */
-	if (task_cgroup_path(current, buf, PATH_MAX) >= 0 && buf[0])
+	struct cgroup *cgrp;
+
+	/* the unified-hierarchy path as the sender's cgroup namespace shows
+	 * it: absolute, as the 2015 original wrote, in the initial one.
+	 * cgroup_path_ns() rather than task_cgroup_path(), which later
+	 * kernels (6.12) no longer have.
+	 */
+	rcu_read_lock();
+	cgrp = task_dfl_cgroup(current);
+	cgroup_get(cgrp);
+	rcu_read_unlock();
+	if (cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns) >=
+		    0 &&
+	    buf[0])
 		m->cgroup = kstrdup(buf, GFP_KERNEL);
+	cgroup_put(cgrp);
 	kfree(buf);
 #endif
 }

@@ -662,9 +662,23 @@ static int c16_meta_optional_items(void)
 	it = msg_item(r.msg, KDBUS_ITEM_CMDLINE, 0);
 	CHECK(it && it->size == 16 + (uint64_t)cmdlen &&
 	      !memcmp(it->data, cmd, cmdlen));
-	/* available iff the kernel shows it in /proc */
-	have = read_file("/proc/self/cgroup", tmp, sizeof(tmp)) > 0;
-	CHECK(!!msg_item(r.msg, KDBUS_ITEM_CGROUP, 0) == have);
+	/* CGROUP: absent without cgroups; the "0::" path of /proc when the
+	 * unified hierarchy is mounted; an absolute path (the root) when the
+	 * kernel has cgroups but nobody mounted cgroup2 (/proc shows none)
+	 */
+	it = msg_item(r.msg, KDBUS_ITEM_CGROUP, 0);
+	have = read_file("/proc/self/cgroup", tmp, sizeof(tmp));
+	if (have < 0) {
+		CHECK(!it);
+	} else if (strstr(tmp, "0::")) {
+		char *p = strstr(tmp, "0::") + 3, *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = '\0';
+		CHECK(it && !strcmp((const char *)it->data, p));
+	} else {
+		CHECK(!it || ((const char *)it->data)[0] == '/');
+	}
 	have = read_file("/proc/self/loginuid", tmp, sizeof(tmp)) > 0;
 	CHECK(!!msg_item(r.msg, KDBUS_ITEM_AUDIT, 0) == have);
 	/* no LSM context to report: omitted */
@@ -792,16 +806,14 @@ static int c19_meta_snapshot_at_send(void)
 	return 0;
 }
 
+static int c22_ns_receivers(void);
+
 static int c22_meta_namespaces(void)
 {
 	if (access("/proc/self/ns/pid", F_OK) ||
 	    access("/proc/self/ns/user", F_OK))
 		return envskip("kernel built without pid/user namespaces");
-	/* an unmappable uid, an invisible pid: receivers in new
-	 * namespaces (fork + unshare)
-	 */
-	return notimpl(
-		"namespace test (CLONE_NEWUSER|CLONE_NEWPID receivers) not written yet");
+	return c22_ns_receivers();
 }
 
 /* ---- names (lines 23 to 37) and notifications (38 to 46) -------------------- */
@@ -4524,6 +4536,107 @@ static int c102_monitor_drops(void)
 	conn_close(&m);
 	conn_close(&a);
 	conn_close(&b);
+	close(bus);
+	return 0;
+}
+
+/* ---- namespaces (line 22) ------------------------------------------------ */
+
+struct ns_hello {
+	int fd;
+	int user; /* 1: a new user namespace without a mapping; 0: pid ns */
+};
+
+static int ns_hello_raw(int fd)
+{
+	struct kdbus_cmd_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.size = sizeof(h);
+	h.flags = KDBUS_HELLO_ACCEPT_FD;
+	h.attach_flags_recv = KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS;
+	h.pool_size = POOL_SIZE;
+	return ioctl(fd, KDBUS_CMD_HELLO, &h) < 0 ? -1 : 0;
+}
+
+static int ns_hello_fn(void *p)
+{
+	struct ns_hello *a = p;
+	pid_t pid;
+	int st;
+
+	if (a->user)
+		return unshare(CLONE_NEWUSER) ? -1 : ns_hello_raw(a->fd);
+	if (unshare(CLONE_NEWPID))
+		return -1;
+	pid = fork(); /* the first process of the new pid namespace */
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(ns_hello_raw(a->fd) ? 1 : 0);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* A receiver whose HELLO ran in a new namespace; used from here. */
+static int ns_conn(const char *bus, int user, struct conn *c)
+{
+	struct ns_hello a = { ep_open(bus), user };
+	struct kdbus_cmd_list cl = { sizeof(cl), KDBUS_LIST_UNIQUE, 0, 0, 0 };
+	const uint8_t *p, *end;
+	const struct kdbus_info *in = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = a.fd;
+	if (a.fd < 0 || in_child(ns_hello_fn, &a))
+		return -1;
+	c->pool_size = POOL_SIZE;
+	c->pool = mmap(NULL, POOL_SIZE, PROT_READ, MAP_SHARED, c->fd, 0);
+	if (c->pool == MAP_FAILED)
+		return -1;
+	if (call(c->fd, KDBUS_CMD_LIST, &cl) || !cl.list_size)
+		return -1;
+	for (p = c->pool + cl.offset, end = p + cl.list_size; p < end;
+	     p += ALIGN8(in->size))
+		in = (const void *)p;
+	c->id = in->id;
+	free_off(c, cl.offset);
+	return 0;
+}
+
+static int c22_ns_receivers(void)
+{
+	const struct kdbus_item *it;
+	struct conn s, rp, ru;
+	struct rmsg r;
+	char bn[64];
+	int bus;
+
+	CHECK(bus_make(bn, sizeof(bn), &bus) == 0);
+	CHECK(hello(bn, &s) == 0);
+	if (ns_conn(bn, 0, &rp) || ns_conn(bn, 1, &ru)) {
+		conn_close(&s);
+		close(bus);
+		return envskip("unshare(CLONE_NEWPID/CLONE_NEWUSER) refused");
+	}
+	CHECK(ping(&s, &rp, &r) == 0);
+	it = msg_item(r.msg, KDBUS_ITEM_PIDS, 0);
+	CHECK(it && ((const struct kdbus_pids *)it->data)->pid == 0 &&
+	      ((const struct kdbus_pids *)it->data)->tid == 0);
+	CHECK(free_off(&rp, r.offset) == 0);
+	CHECK(ping(&s, &ru, &r) == 0);
+	it = msg_item(r.msg, KDBUS_ITEM_CREDS, 0);
+	CHECK(it && ((const struct kdbus_creds *)it->data)->uid == 65534 &&
+	      ((const struct kdbus_creds *)it->data)->euid == 65534);
+	/* the pid namespace is the sender's: the pid is visible there */
+	it = msg_item(r.msg, KDBUS_ITEM_PIDS, 0);
+	CHECK(it &&
+	      ((const struct kdbus_pids *)it->data)->pid == (uint64_t)getpid());
+	CHECK(free_off(&ru, r.offset) == 0);
+	conn_close(&rp);
+	conn_close(&ru);
+	conn_close(&s);
 	close(bus);
 	return 0;
 }
