@@ -955,10 +955,13 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 		if (!ret && kdbus_name_activator(n))
 			km->keep_name = true;
 	} else {
-		/* only ordinary connections by ID (spec 23.1) */
+		/* only ordinary connections by ID (spec 23.1); a reply needs
+		 * no SEE either: the call opened a window (spec 30.5)
+		 */
 		dst = kdbus_bus_find_conn(bus, msg->dst_id);
 		if (!dst || !kdbus_conn_ordinary(dst) ||
-		    !kdbus_policy_may_see_conn(conn, dst))
+		    (!(!expect && msg->cookie_reply && !signal) &&
+		     !kdbus_policy_may_see_conn(conn, dst)))
 			ret = -ENXIO;
 	}
 	if (!ret && signal) {

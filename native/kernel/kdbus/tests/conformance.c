@@ -3988,6 +3988,24 @@ static int c87_endpoint_empty_policy(void)
 	CHECK(call(e.fd, KDBUS_CMD_LIST, &cl) == 0 && cl.list_size == 0);
 	/* the default endpoint still sees and reaches it */
 	CHECK(send_prio(&p, &e, "y", 0) == 0);
+	CHECK(recv_str(&e, "y") == 0);
+	/* a call opens a window: e's reply needs no SEE or TALK */
+	{
+		struct msgspec s = spec_to(e.id, "c", 1);
+		struct rmsg r;
+
+		s.flags = KDBUS_MSG_EXPECT_REPLY;
+		s.cookie = 87;
+		s.timeout_or_reply = now_ns() + 30ull * 1000000000ull;
+		CHECK(send_msg(&p, &s, NULL) == 0);
+		CHECK(recv_str(&e, "c") == 0);
+		s = spec_to(p.id, "r", 1);
+		s.timeout_or_reply = 87;
+		CHECK(send_msg(&e, &s, NULL) == 0);
+		CHECK(recv_msg(&p, &r) == 0 && r.msg->cookie_reply == 87);
+		CHECK(free_off(&p, r.offset) == 0);
+		CHECK(send_msg(&e, &s, NULL) == -ENXIO); /* window closed */
+	}
 	conn_close(&e);
 	close(ep);
 	conn_close(&p);
