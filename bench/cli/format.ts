@@ -1,7 +1,7 @@
 // Human-readable tables for the terminal (cli-table3). Reads result records only; never measures.
 import Table from 'cli-table3';
-import { metric } from './metrics.js';
-import { caseLabel, type CaseResult, type Estimate, type ResultDocument } from './result.js';
+import { metric } from '../metrics.js';
+import { caseLabel, type CaseResult, type Estimate, type ResultDocument } from '../result.js';
 
 /** A column of the terminal table: the metric table's id, label and unit (bench/metrics.ts). */
 function head(id: string): string {
