@@ -77,7 +77,7 @@ export async function buildKdbusModule(kernel: LabKernel, log?: (line: string) =
     return (await buildKdbus({ kernelDir: kernel.moduleTree, log, signal })).ko;
   } catch (e) {
     if (!(e instanceof ModuleError)) throw e;
-    log?.(`lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${e.message.split('\n').slice(0, 4).join(' | ')}`);
+    log?.(`lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${e.message.split('\n')[0]}`);
     return undefined;
   }
 }
