@@ -181,11 +181,20 @@ static void kdbus_meta_collect_cgroup(struct kdbus_meta *m)
 {
 #ifdef CONFIG_CGROUPS
 	char *buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	int len;
 
 	if (!buf)
 		return;
-	/* the absolute unified-hierarchy path, as the 2015 original wrote */
-	if (task_cgroup_path(current, buf, PATH_MAX) >= 0 && buf[0])
+	/*
+	 * The absolute path on the default (unified) hierarchy. task_cgroup_path()
+	 * is gone from newer kernels; cgroup_path() on the task's default-hierarchy
+	 * cgroup exists from 6.1 on and takes no sleeping lock, so RCU covers it
+	 * (the cgroup cannot go away while current is a member anyway).
+	 */
+	rcu_read_lock();
+	len = cgroup_path(task_dfl_cgroup(current), buf, PATH_MAX);
+	rcu_read_unlock();
+	if (len >= 0 && buf[0])
 		m->cgroup = kstrdup(buf, GFP_KERNEL);
 	kfree(buf);
 #endif
