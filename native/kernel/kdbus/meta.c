@@ -20,7 +20,6 @@
 #include <linux/fs_struct.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
-#include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
@@ -182,25 +181,21 @@ static void kdbus_meta_collect_cgroup(struct kdbus_meta *m)
 {
 #ifdef CONFIG_CGROUPS
 	char *buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	int len;
 
 	if (!buf)
 		return;
-	struct cgroup *cgrp;
-
-	/* the unified-hierarchy path as the sender's cgroup namespace shows
-	 * it: absolute, as the 2015 original wrote, in the initial one.
-	 * cgroup_path_ns() rather than task_cgroup_path(), which later
-	 * kernels (6.12) no longer have.
+	/*
+	 * The absolute path on the default (unified) hierarchy. task_cgroup_path()
+	 * is gone from newer kernels; cgroup_path() on the task's default-hierarchy
+	 * cgroup exists from 6.1 on and takes no sleeping lock, so RCU covers it
+	 * (the cgroup cannot go away while current is a member anyway).
 	 */
 	rcu_read_lock();
-	cgrp = task_dfl_cgroup(current);
-	cgroup_get(cgrp);
+	len = cgroup_path(task_dfl_cgroup(current), buf, PATH_MAX);
 	rcu_read_unlock();
-	if (cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns) >=
-		    0 &&
-	    buf[0])
+	if (len >= 0 && buf[0])
 		m->cgroup = kstrdup(buf, GFP_KERNEL);
-	cgroup_put(cgrp);
 	kfree(buf);
 #endif
 }
