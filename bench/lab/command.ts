@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `ipcbench lab build | run | exec`: declares the flags; the work is in kernel.ts, boot.ts and run.ts.
 import { type Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { STOP_SIGNALS, signalExitCode } from '../../common/errors.js';
+import { readResultFile } from '../result.js';
 import type { AccelChoice } from './accel.js';
 import { bootLab } from './boot.js';
 import { KERNEL_IDS, LAB_VARIANTS, LabError, LabInterrupted, type LabVariant, checkVariant, parseKernelId } from './config.js';
@@ -31,31 +34,32 @@ function seconds(text: string): number {
   return n;
 }
 
-/** Ctrl-C / SIGTERM abort the VM (a second one exits at once). */
+/** The signal that stopped the lab command (its exit code: 130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
+let stoppedBy: NodeJS.Signals | undefined;
+
+/** Ctrl-C / SIGTERM / SIGHUP abort the VM (a second one exits at once, with the first one's code). */
 function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  let count = 0;
   const on = (sig: NodeJS.Signals) => {
-    if (++count > 1) process.exit(130);
+    if (stoppedBy) process.exit(signalExitCode(stoppedBy)); // the exit hook of qemu.ts kills the VM
+    stoppedBy = sig;
     process.stderr.write(`\n${sig}: stopping the lab VM\n`);
     controller.abort();
   };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
+  for (const sig of STOP_SIGNALS) process.on(sig, on);
   return fn(controller.signal).finally(() => {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
+    for (const sig of STOP_SIGNALS) process.off(sig, on);
   });
 }
 
-/** LabErrors are the user's to fix: one message, exit 3 (no stack trace). */
+/** LabErrors are the user's to fix: one message, exit 3 (no stack trace); stopped by a signal: 128 + its number. */
 async function guarded(fn: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await fn();
   } catch (err) {
     if (!(err instanceof LabError)) throw err;
     process.stderr.write(`ipcbench: ${err.message}\n`);
-    process.exitCode = err instanceof LabInterrupted ? 130 : 3;
+    process.exitCode = err instanceof LabInterrupted ? signalExitCode(stoppedBy ?? 'SIGINT') : 3;
   }
 }
 
@@ -144,7 +148,7 @@ export function registerLabCommands(program: Command): void {
         withSignals(async (signal) => {
           const kernel = parseKernelId(o.kernel);
           checkVariant(kernel, o.variant);
-          const { forward, out } = stripHostOnlyArgs(cmd.args);
+          const { forward, out, json } = stripHostOnlyArgs(cmd.args);
           const r = await labRun({
             runArgs: forward,
             out,
@@ -153,10 +157,18 @@ export function registerLabCommands(program: Command): void {
             accel: o.accel,
             timeoutMs: seconds(o.labTimeout) * 1000,
             signal,
+            // --json: stdout carries the result document only, everything the VM prints goes to stderr
+            onOutput: json ? (l) => process.stderr.write(`${l}\n`) : undefined,
           });
           process.stderr.write(
             `lab: ${r.kernel.kernel} (${r.kernel.release}), ${r.env} (${r.accelReason}), booted in ${(r.bootMs / 1000).toFixed(1)} s; results: ${r.files.length ? r.files.join(', ') : 'none'}\n`,
           );
+          if (json && r.files.length)
+            process.stdout.write(
+              r.files.length === 1
+                ? readFileSync(r.files[0]!, 'utf8')
+                : `${JSON.stringify(await Promise.all(r.files.map((f) => readResultFile(f))), null, 1)}\n`,
+            );
           if (r.exitCode === 0 && r.files.length === 0) {
             process.stderr.write('lab: the run inside finished but wrote no result file\n');
             return 1;

@@ -20,10 +20,12 @@ test('the in-VM command runs the same CLI with results into the share', () => {
 });
 
 test('--out belongs to the host and is not forwarded', () => {
-  assert.deepEqual(stripHostOnlyArgs(['-t', 'pipe', '--out', 'mine', '-s', '64']), { forward: ['-t', 'pipe', '-s', '64'], out: 'mine' });
-  assert.deepEqual(stripHostOnlyArgs(['--out=x', '-r', '3']), { forward: ['-r', '3'], out: 'x' });
-  assert.deepEqual(stripHostOnlyArgs(['-o', 'y']), { forward: [], out: 'y' });
-  assert.deepEqual(stripHostOnlyArgs([]), { forward: [], out: undefined });
+  assert.deepEqual(stripHostOnlyArgs(['-t', 'pipe', '--out', 'mine', '-s', '64']), { forward: ['-t', 'pipe', '-s', '64'], out: 'mine', json: false });
+  assert.deepEqual(stripHostOnlyArgs(['--out=x', '-r', '3']), { forward: ['-r', '3'], out: 'x', json: false });
+  assert.deepEqual(stripHostOnlyArgs(['-o', 'y']), { forward: [], out: 'y', json: false });
+  assert.deepEqual(stripHostOnlyArgs([]), { forward: [], out: undefined, json: false });
+  // --json stays on the host: it prints the document the run inside wrote (the serial line mixes the guest's output)
+  assert.deepEqual(stripHostOnlyArgs(['-t', 'pipe', '--json', '--no-progress']), { forward: ['-t', 'pipe', '--no-progress'], out: undefined, json: true });
 });
 
 test('result files are merged without overwriting', () => {

@@ -27,12 +27,21 @@ export function guestRunCommand(runArgs: readonly string[], opts: { node?: strin
   return [node, cli, 'run', ...runArgs, '--out', out].map(shellQuote).join(' ');
 }
 
-/** Options the host side owns and must not forward into the VM. */
-export function stripHostOnlyArgs(args: readonly string[]): { forward: string[]; out?: string } {
+/**
+ * Options the host side owns and must not forward into the VM: --out, and --json (the host prints the result
+ * document itself, read from the file the run inside wrote: the serial line carries the guest's stdout and stderr
+ * together, progress included, so the guest's own JSON cannot be told apart).
+ */
+export function stripHostOnlyArgs(args: readonly string[]): { forward: string[]; out?: string; json: boolean } {
   const forward: string[] = [];
   let out: string | undefined;
+  let json = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    if (a === '--json') {
+      json = true;
+      continue;
+    }
     if (a === '-o' || a === '--out') {
       out = args[++i];
       continue;
@@ -44,7 +53,7 @@ export function stripHostOnlyArgs(args: readonly string[]): { forward: string[];
     }
     forward.push(a);
   }
-  return { forward, out };
+  return { forward, out, json };
 }
 
 /**
@@ -137,6 +146,7 @@ export async function labRun(o: LabRunOptions): Promise<LabRunResult> {
   const kernel = await ensureLabKernel({ kernel: o.kernel, variant: o.variant, log, signal: o.signal });
   const ko = await buildKdbusModule(kernel, log, o.signal);
   const share = mkdtempSync(join(tmpdir(), 'ipcbench-lab-results-'));
+  const out = resolve(o.out ?? 'results');
   try {
     const r = await bootLab({
       command: withModules(guestRunCommand(o.runArgs), ko, binderDevicesFor(o.runArgs)),
@@ -150,8 +160,18 @@ export async function labRun(o: LabRunOptions): Promise<LabRunResult> {
       onOutput: o.onOutput,
       log,
     });
-    const files = collectResults(share, resolve(o.out ?? 'results'));
+    const files = collectResults(share, out);
     return { ...r, files };
+  } catch (err) {
+    // the VM died, timed out or was interrupted: what the run inside saved so far (it saves after every group)
+    // comes back all the same, and the error names it
+    const kept = collectResults(share, out);
+    if (kept.length && err instanceof LabError) {
+      const [first, ...rest] = err.message.split('\n');
+      err.message = [first, `  results the run inside saved before the VM stopped: ${kept.join(', ')}`, ...rest].join('\n');
+      (err as LabError & { keptResults?: string[] }).keptResults = kept;
+    }
+    throw err;
   } finally {
     rmSync(share, { recursive: true, force: true });
   }
