@@ -98,7 +98,15 @@ export async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: 
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (stoppedBy) process.exit(signalExitCode(sig)); // a second signal: leave at once
+    if (stoppedBy) {
+      // a second signal while the first one's cleanup runs: leave at once, with the first signal's exit code; the
+      // exit hook of common/emergency.ts kills the peers and daemons and removes the temporary directories; what
+      // was saved stays
+      process.stderr.write(
+        `\n${sig} during cleanup: leaving at once (peers and bus daemons killed, temporary directories removed)${writer.failure ? '' : `; results saved so far are in ${writer.path}`}\n`,
+      );
+      process.exit(signalExitCode(stoppedBy));
+    }
     stoppedBy = sig;
     say(`\n${sig}: stopping; peers are being stopped and the results so far kept${writer.failure ? ' (in memory: see above)' : ` in ${writer.path}`}`);
     controller.abort();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureHint } from './boot.js';
+import { failureHint } from './failure-hints.js';
 
 test('known boot failures come with their fix', () => {
   assert.match(failureHint("qemu-system-x86_64: -virtfs local,path=/: 'virtio-9p-pci' is not a valid device model name")!, /virtfs/);

@@ -504,11 +504,15 @@ static int test_framing(void)
 	h = buf_init(&b, sizeof(*h));
 	h->flags = KDBUS_FLAG_NEGOTIATE;
 	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == 0);
-	CHECK(h->flags == KDBUS_HELLO_ACCEPT_FD);
+	CHECK(h->flags == (KDBUS_HELLO_ACCEPT_FD | KDBUS_HELLO_ACTIVATOR |
+			   KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR));
 	h = buf_init(&b, sizeof(*h));
 	h->pool_size = POOL_SIZE;
 	h->flags = KDBUS_HELLO_MONITOR;
-	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EOPNOTSUPP);
+	buf_str(&b, KDBUS_ITEM_NAME, "org.k.m"); /* monitors take no names */
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = POOL_SIZE;
 	h->flags = KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR;
 	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
 	h->flags = 0;
