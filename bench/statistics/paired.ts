@@ -119,3 +119,69 @@ export function wilcoxonSignedRank(differences: readonly number[]): SignedRankRe
 export function smallestSignedRankP(n: number): number {
   return Math.pow(2, -n);
 }
+
+export type PairedDecision = 'regression' | 'improvement' | 'within' | 'undecided';
+
+export interface PairedDecisionResult {
+  decision: PairedDecision;
+  /** The CI lies entirely beyond the threshold in the worse / the better direction. */
+  worseBeyond: boolean;
+  betterBeyond: boolean;
+  ci: RatioInterval;
+  /** One-sided signed-rank p of "the change is at most the threshold" in the worse direction (small = regression). */
+  pWorse: number;
+  /** The same in the better direction (small = improvement). */
+  pBetter: number;
+}
+
+/**
+ * The gate's decision on one metric of one case from its paired ratios candidate/baseline (the same function
+ * decides when a case has enough pairs and what the verdict is, so they cannot disagree).
+ * - regression: the whole 95% CI of the median ratio lies beyond 1 + threshold in the worse direction AND the
+ *   one-sided Wilcoxon signed-rank test rejects "the change is at most the threshold" (the logs shifted by
+ *   log(1 ± threshold)) at alpha. The test is against the threshold, not against zero: a change smaller than
+ *   the threshold is not a regression, however many pairs show it.
+ * - improvement: the mirror image.
+ * - within: the CI's worse end lies inside the threshold: no regression beyond the threshold, with 95%
+ *   confidence (more pairs would only narrow the CI around the same place).
+ * - undecided: the CI reaches across the threshold; more pairs would tell.
+ */
+export function pairedDecision(
+  ratios: readonly number[],
+  o: { threshold: number; better: 'lower' | 'higher'; alpha: number; resamples?: number; seed?: number },
+): PairedDecisionResult {
+  const ci = pairedRatioCI(ratios, { resamples: o.resamples ?? 2000, seed: o.seed ?? 1 });
+  const up = o.better === 'lower';
+  const worse = up ? 1 + o.threshold : 1 - o.threshold;
+  const better = up ? 1 - o.threshold : 1 + o.threshold;
+  const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map((r) => Math.log(r));
+  const tWorse = wilcoxonSignedRank(logs.map((l) => l - Math.log(worse)));
+  const tBetter = wilcoxonSignedRank(logs.map((l) => l - Math.log(better)));
+  const pWorse = up ? tWorse.pGreater : tWorse.pLess;
+  const pBetter = up ? tBetter.pLess : tBetter.pGreater;
+  const worseBeyond = up ? ci.low > worse : ci.high < worse;
+  const betterBeyond = up ? ci.high < better : ci.low > better;
+  const worseInside = up ? ci.high < worse : ci.low > worse;
+  let decision: PairedDecision = 'undecided';
+  if (ratios.length >= 2 && worseBeyond && pWorse < o.alpha) decision = 'regression';
+  else if (ratios.length >= 2 && betterBeyond && pBetter < o.alpha) decision = 'improvement';
+  else if (ratios.length >= 2 && worseInside) decision = 'within';
+  return { decision, ci, pWorse, pBetter, worseBeyond, betterBeyond };
+}
+
+/**
+ * Holm's step-down adjustment (Holm 1979, "A simple sequentially rejective multiple test procedure"): the
+ * adjusted p-values, in the input order; rejecting every adjusted p below alpha keeps the chance of any false
+ * rejection among all the tests at most alpha, whatever their dependence.
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const m = ps.length;
+  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    out[i] = running;
+  });
+  return out;
+}
