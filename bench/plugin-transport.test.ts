@@ -133,7 +133,7 @@ test('gate: two builds of the spin plug-in, the candidate spinning 1 ms per call
     '64',
     ...QUICK,
     '--pairs',
-    '5',
+    '6',
     '--max-pairs',
     '7',
     '--metrics',

@@ -1,8 +1,8 @@
 // The gate's verdict: baseline and candidate were measured in one run, repetition i of one right next to
 // repetition i of the other (ABBA order), so the machine's drift hits both members of a pair alike. Per case and
 // metric the verdict reads the paired ratios candidate_i / baseline_i:
-//   - a percentile-bootstrap 95% CI of their median, and
-//   - a one-sided Wilcoxon signed-rank test of their logs (is the candidate systematically worse / better?).
+//   - a percentile-bootstrap 95% CI of their median (pairs resampled whole), and
+//   - a one-sided Wilcoxon signed-rank test of their logs against the threshold.
 // A regression is a change whose whole CI lies beyond the threshold (the threshold is applied to the CI, not
 // to the point estimate) and for which the signed-rank test rejects "the change is at most the threshold" (the
 // test is against the threshold, not against zero) at alpha after Holm's adjustment over every (case, metric)
@@ -189,11 +189,14 @@ export function gateVerdicts(
     }
     const raw = new Map<number, PairedDecisionResult>();
     const rs = gateCaseMetrics(base, c, id, label, o, raw);
-    if (rs.some((r) => smallestSignedRankP(r.pairs) >= o.alpha)) tooFewPairs = true;
+
     rs.forEach((_r, i) => decisions.push(raw.get(i)!));
     results.push(...rs);
   }
-  // Holm over the whole gate, each direction its own family
+  // Holm over the whole gate, each direction its own family: with m tests a case needs 2^-n < alpha/m
+  const m = decisions.length;
+  const minPairs = Math.ceil(Math.log2(Math.max(1, m) / o.alpha) + 1e-9);
+  if (results.some((r) => smallestSignedRankP(r.pairs) * Math.max(1, m) >= o.alpha)) tooFewPairs = true;
   const worseAdj = holmAdjust(decisions.map((d) => d.pWorse));
   const betterAdj = holmAdjust(decisions.map((d) => d.pBetter));
   results.forEach((r, i) => {
@@ -211,7 +214,9 @@ export function gateVerdicts(
   for (const c of candidate.cases)
     if (!baseline.cases.some((b) => keyOf(b) === keyOf(c))) notCompared.push({ case: keyOf(c), label: caseLabel(c.key), why: 'not measured for the baseline' });
   if (tooFewPairs)
-    warnings.push(`some cases have too few pairs for the signed-rank test to reach p < ${o.alpha} (5 pairs is the minimum at 0.05): they cannot fail the gate`);
+    warnings.push(
+      `some cases have too few pairs for the signed-rank test to reach p < ${o.alpha} over the gate's ${m} tests (${minPairs} pairs is the minimum): they cannot fail the gate`,
+    );
   if (!results.length) warnings.push('no case was measured on both sides: nothing was gated');
   if (baseline.host.env === 'lab-tcg') warnings.push('the run is emulated (lab-tcg): timings are for correctness only, not for gating');
   return {

@@ -89,8 +89,8 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
   const raw = { ...flags } as RawRunFlags;
   for (const [k, v] of Object.entries(GATE_DEFAULTS)) if (cmd.getOptionValueSource(k) === 'default') (raw as unknown as Record<string, string>)[k] = v;
   if (flags.transports) throw new UsageError('gate measures what --baseline and --candidate name; --transports does not apply');
-  const minPairs = count(flags.pairs, '--pairs', 5, 1000);
-  const maxPairs = Math.max(minPairs, count(flags.maxPairs, '--max-pairs', 5, 1000));
+  const minPairs = count(flags.pairs, '--pairs', 6, 1000);
+  const maxPairs = Math.max(minPairs, count(flags.maxPairs, '--max-pairs', 6, 1000));
   const threshold = percent(flags.threshold);
   const tailThreshold = percent(flags.tailThreshold);
   const alpha = Number(flags.alpha);

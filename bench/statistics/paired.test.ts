@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { holmAdjust, pairedDecision, pairedRatioCI, pairedRatios, smallestSignedRankP, wilcoxonSignedRank } from './paired.js';
+import { hodgesLehmannRatioCI, holmAdjust, pairedDecision, pairedRatioCI, pairedRatios, smallestSignedRankP, wilcoxonSignedRank } from './paired.js';
+import { mulberry32, normalDeviate } from './random.js';
 
 test('paired ratios divide pair by pair and refuse unpaired samples', () => {
   assert.deepEqual(pairedRatios([2, 4, 0], [3, 4, 1]), [1.5, 1]);
@@ -87,4 +88,34 @@ test('Holm adjustment: matches the step-down definition and keeps the input orde
   adj.forEach((p, i) => assert.ok(Math.abs(p - want[i]!) < 1e-12, `${p} vs ${want[i]}`));
   assert.deepEqual(holmAdjust([]), []);
   assert.deepEqual(holmAdjust([0.5, 0.9]), [1, 1]);
+});
+
+test('Hodges-Lehmann CI: the Walsh averages between the exact signed-rank critical values', () => {
+  // n = 10: P(W+ <= 8) = 0.0244 <= 0.025 < P(W+ <= 9), so the 95% interval is the 9th smallest and the 9th
+  // largest of the 55 Walsh averages (Hollander, Wolfe & Chicken, table A.4); logs 0.01..0.10 make them easy
+  const logs = Array.from({ length: 10 }, (_, i) => (i + 1) / 100);
+  const walsh: number[] = [];
+  for (let i = 0; i < 10; i++) for (let j = i; j < 10; j++) walsh.push((logs[i]! + logs[j]!) / 2);
+  walsh.sort((a, b) => a - b);
+  const ci = hodgesLehmannRatioCI(logs.map(Math.exp));
+  assert.ok(Math.abs(Math.log(ci.low) - walsh[8]!) < 1e-12, `${Math.log(ci.low)} vs ${walsh[8]}`);
+  assert.ok(Math.abs(Math.log(ci.high) - walsh[46]!) < 1e-12);
+  assert.ok(Math.abs(Math.log(ci.ratio) - 0.055) < 1e-12);
+  // five pairs: P(W+ <= 0) = 1/32 > 0.025, so no 95% interval exists yet
+  const five = hodgesLehmannRatioCI([1.1, 1.2, 1.3, 1.4, 1.5]);
+  assert.equal(five.low, 0);
+  assert.equal(five.high, Infinity);
+  assert.ok(Number.isNaN(hodgesLehmannRatioCI([]).ratio));
+});
+
+test('Hodges-Lehmann CI: covers the centre of symmetric noise about 95% of the time', () => {
+  const rand = mulberry32(5);
+  let covered = 0;
+  const trials = 400;
+  for (let t = 0; t < trials; t++) {
+    const r = Array.from({ length: 12 }, () => Math.exp(0.03 * normalDeviate(rand)));
+    const ci = hodgesLehmannRatioCI(r);
+    if (ci.low <= 1 && 1 <= ci.high) covered++;
+  }
+  assert.ok(covered / trials > 0.92 && covered / trials < 0.98, `${covered}/${trials}`);
 });
