@@ -18,7 +18,7 @@ function pairedCandidate(base: ResultDocument, factor: number, noise: number, se
     for (const r of c.repetitions) {
       const f = factor * Math.exp(noise * normalDeviate(rand));
       for (const k of ['min', 'p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) r.latency[k] *= f;
-      r.opsPerSec /= f;
+      r.throughput /= f;
       r.mbPerSec /= f;
       r.cpuNsPerOp.total *= f;
     }

@@ -6,10 +6,10 @@ import { Command, Option } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, EXIT } from '../../common/errors.js';
-import { collectHost, preflightWarnings } from '../host.js';
 import { headerSize } from '../native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags, type RunOptions } from '../options.js';
-import { readResultFile, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { readResultFile, type ResultDocument } from '../result.js';
+import { newRunDocument } from '../run-document.js';
 import { Runner } from '../runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from '../writer.js';
 import { caseDecided, gateCaseMetrics, gateExitCode, gateVerdicts, DEFAULT_GATE_OPTIONS, type GateOptions } from '../../reports/gate.js';
@@ -35,23 +35,6 @@ function count(v: string, what: string, min: number, max: number): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new UsageError(`bad ${what} '${v}': expected a whole number from ${min} to ${max}`);
   return n;
-}
-
-function emptyDoc(runId: string, argv: string[], opts: RunOptions, statuses: ResultDocument['transports']): ResultDocument {
-  const host = collectHost();
-  return {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId,
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv,
-    options: { ...opts },
-    host,
-    warnings: preflightWarnings(host),
-    transports: statuses,
-    cases: [],
-  };
 }
 
 function onSignals(controller: AbortController): () => void {
@@ -113,8 +96,8 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
     }
   };
   const sides: [GateSide, GateSide] = [
-    { transport: a.transport, env: a.env, status: await status(a.transport), doc: emptyDoc(`${runId}-baseline`, argv, opts, []) },
-    { transport: b.transport, env: b.env, status: await status(b.transport), doc: emptyDoc(`${runId}-candidate`, argv, opts, []) },
+    { transport: a.transport, env: a.env, status: await status(a.transport), doc: newRunDocument(`${runId}-baseline`, argv, opts, []) },
+    { transport: b.transport, env: b.env, status: await status(b.transport), doc: newRunDocument(`${runId}-candidate`, argv, opts, []) },
   ];
   for (const s of sides) {
     s.doc.transports = [s.status];
@@ -184,7 +167,7 @@ interface CalibrateFlags extends RawRunFlags {
 }
 
 async function measure(opts: RunOptions, argv: string[], statuses: ResultDocument['transports'], label: string): Promise<ResultDocument> {
-  const doc = emptyDoc(newRunId(), argv, opts, statuses);
+  const doc = newRunDocument(newRunId(), argv, opts, statuses);
   const writer = new ResultWriter(opts.out, doc.runId);
   const controller = new AbortController();
   const off = onSignals(controller);
