@@ -12,3 +12,16 @@ export function failureHint(text: string): string | undefined {
   if (/Could not access KVM kernel module|failed to initialize kvm/i.test(text)) return 'KVM is unusable here: use --accel tcg (or IPCBENCH_LAB_ACCEL=tcg)';
   return undefined;
 }
+
+/**
+ * Why qemu ended without init's exit marker and without a panic on the console, from how it ended (qemu runs
+ * under timeout(1), so a SIGKILL of qemu itself shows as exit 137).
+ */
+export function vmStopReason(code: number | null, signal: NodeJS.Signals | null): string {
+  const what = `the VM stopped (${signal ? `signal ${signal}` : `qemu exit ${code}`}) before the command finished`;
+  if (signal) return `${what}: qemu was killed from outside`;
+  if (code === 0)
+    return `${what}: the guest reset or powered off without a panic message (with -no-reboot a reset ends qemu: a triple fault such as a kernel stack overflow, or a reboot from inside)`;
+  if (code === 137) return `${what}: qemu was killed (SIGKILL: the host ran out of memory, or another process killed it)`;
+  return what;
+}

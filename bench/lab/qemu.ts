@@ -9,9 +9,12 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { type Accel, type Share, accelKernelArgs, classifySerialLine, commandFitsCmdline, initPath, kernelCmdline, qemuArgs } from './cmdline.js';
 import { LabError, labCacheRoot, repoRoot } from './config.js';
+import { vmStopReason } from './failure-hints.js';
 import type { LabKernel } from './kernels.js';
 
 export const QEMU = 'qemu-system-x86_64';
+/** Serial logs kept in the cache's logs/ directory. */
+export const SERIAL_LOGS_KEPT = 100;
 
 export function requireQemu(): void {
   for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) if (dir && existsSync(join(dir, QEMU))) return;
@@ -21,11 +24,12 @@ export function requireQemu(): void {
 export function serialLogPath(): string {
   const dir = join(labCacheRoot(), 'logs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // keep the 20 newest logs
+  // keep the SERIAL_LOGS_KEPT newest logs (a few KB each; several users' boots share this directory, so a
+  // failure's log must survive the boots that follow it)
   const old = readdirSync(dir)
     .filter((f) => f.startsWith('serial-'))
     .sort();
-  for (const f of old.slice(0, Math.max(0, old.length - 19))) rmSync(join(dir, f), { force: true });
+  for (const f of old.slice(0, Math.max(0, old.length - (SERIAL_LOGS_KEPT - 1)))) rmSync(join(dir, f), { force: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return join(dir, `serial-${stamp}-${process.pid}.log`);
 }
@@ -174,7 +178,7 @@ export function attempt(a: AttemptOptions): Promise<AttemptResult> {
         ? `the guest kernel panicked: ${panic}`
         : qemuErr.trim()
           ? `qemu failed: ${qemuErr.trim().split('\n').slice(-3).join(' / ')}`
-          : `the VM stopped (${sig ? `signal ${sig}` : `qemu exit ${code}`}) before the command finished`;
+          : vmStopReason(code, sig);
       finish({ ok: false, stage: bootMs === undefined ? 'boot' : 'run', reason: why, bootMs });
     });
   });
