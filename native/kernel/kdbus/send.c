@@ -918,6 +918,25 @@ kdbus_reply_resume(struct kdbus_conn *conn, struct kdbus_conn *dst, u64 cookie)
 	return NULL;
 }
 
+/* Does @dst wait for a reply from @conn to @cookie?  Bus rwsem held. */
+static bool kdbus_reply_window(struct kdbus_conn *conn, struct kdbus_conn *dst,
+			       u64 cookie)
+{
+	struct kdbus_reply *r;
+	bool found = false;
+
+	mutex_lock(&dst->lock);
+	list_for_each_entry (r, &dst->replies, entry) {
+		if (r->callee_id == conn->id && r->cookie == cookie &&
+		    r->state == KDBUS_REPLY_PENDING) {
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&dst->lock);
+	return found;
+}
+
 static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 			      bool sync, struct kdbus_msg_info *info)
 {
@@ -955,13 +974,14 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 		if (!ret && kdbus_name_activator(n))
 			km->keep_name = true;
 	} else {
-		/* only ordinary connections by ID (spec 23.1); a reply needs
-		 * no SEE either: the call opened a window (spec 30.5)
+		/* only ordinary connections by ID (spec 23.1); a reply to a
+		 * pending call needs no SEE: the call opened a window (30.5)
 		 */
 		dst = kdbus_bus_find_conn(bus, msg->dst_id);
 		if (!dst || !kdbus_conn_ordinary(dst) ||
-		    (!(!expect && msg->cookie_reply && !signal) &&
-		     !kdbus_policy_may_see_conn(conn, dst)))
+		    (!kdbus_policy_may_see_conn(conn, dst) &&
+		     !(!expect && msg->cookie_reply && !signal &&
+		       kdbus_reply_window(conn, dst, msg->cookie_reply))))
 			ret = -ENXIO;
 	}
 	if (!ret && signal) {

@@ -4004,7 +4004,8 @@ static int c87_endpoint_empty_policy(void)
 		CHECK(send_msg(&e, &s, NULL) == 0);
 		CHECK(recv_msg(&p, &r) == 0 && r.msg->cookie_reply == 87);
 		CHECK(free_off(&p, r.offset) == 0);
-		CHECK(send_msg(&e, &s, NULL) == -ENXIO); /* window closed */
+		/* the window closed: e cannot see p again */
+		CHECK(send_msg(&e, &s, NULL) == -ENXIO);
 	}
 	conn_close(&e);
 	close(ep);
