@@ -6,7 +6,7 @@
 // stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept; common/errors.ts).
 import { Command, CommanderError } from 'commander';
 import { UsageError, EXIT } from '../common/errors.js';
-import { collectHost } from './host.js';
+import { packageVersion } from './host.js';
 import { NativeMissingError } from './native.js';
 import type { RawRunFlags } from './options.js';
 import { ResultFileError } from './result.js';
@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .name('ipcbench')
     .description('Benchmark and compare Linux IPC: identical RPC and broadcast workloads over pipes, AF_UNIX, shared memory, D-Bus, Binder and kdbus')
-    .version(collectHost().ipcbench)
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError()

@@ -11,7 +11,6 @@ import { DEFAULT_REFERENCE } from './model.js';
 import { readNoiseFile } from './noise-model.js';
 import { REPORT_FORMATS, UsageError, writeReport, type ReportFormat } from './report.js';
 import { EXIT } from '../common/errors.js';
-import { MissingOptionalPackageError } from './svg.js';
 
 export const EXIT_OK = 0;
 export const EXIT_REGRESSION = 1;
@@ -39,12 +38,20 @@ function metricList(value: string): string[] {
   return ids;
 }
 
+/**
+ * svg.ts's MissingOptionalPackageError, told by its name: importing svg.ts here would load vega and vega-lite into
+ * every ipcbench command (seconds of start-up inside the emulated lab); report.ts loads it only for SVG and PNG.
+ */
+function isMissingOptionalPackage(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'MissingOptionalPackageError';
+}
+
 /** One boundary for errors: known problems become one line on stderr and exit code 2; bugs keep their stack. */
 async function guarded(command: string, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (err) {
-    if (err instanceof ResultFileError || err instanceof UsageError || err instanceof MissingOptionalPackageError) {
+    if (err instanceof ResultFileError || err instanceof UsageError || isMissingOptionalPackage(err)) {
       process.stderr.write(`ipcbench ${command}: ${err.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { syntheticResult, type SyntheticOptions } from './fixtures/synthetic.js';
-import { computeFindings, findingsText, ratioOfMedians, versus } from './findings.js';
+import { computeFindings, findingsText, missedNote, ratioOfMedians, versus } from './findings.js';
 import { buildModel, type LoadedRun } from './model.js';
 
 const run = (o: SyntheticOptions, index = 0): LoadedRun => ({ file: `run${index}.json`, index, doc: syntheticResult(o) });
@@ -78,4 +78,27 @@ test('a finding the data cannot support says so: kdbus missing, noisy repetition
   );
   assert.match(findings.find((f) => f.id === 'filtering/missing')!.text, /--uninterested/);
   assert.match(findingsText(findings), /\[not established\]/);
+});
+
+test('a figure resting on a case that missed the precision target carries the mark, the finding lists the cases, and a footnote explains it', () => {
+  // A target no case can meet, then one every case meets: the marks follow the cases' precision flags exactly.
+  const strict = computeFindings(buildModel([run({ ...host, ciTarget: 0.001 }), run({ ...lab, ciTarget: 0.001 }, 1)]));
+  const asserted = strict.filter((f) => f.status !== 'missing' && f.id !== 'cpu/host' && f.id !== 'cpu/lab-tcg');
+  assert.ok(asserted.length >= 5);
+  for (const f of asserted) {
+    assert.ok(f.missed?.length, `${f.id} lists the cases that missed`);
+    assert.equal(f.missedTarget, 0.001);
+    assert.match(f.text, /\)\*/, `${f.id}: ${f.text}`);
+  }
+  assert.match(missedNote(strict)!, /^\* a case behind this figure missed the run's ±0\.1% precision target \(\d+ cases in these findings\)/);
+  assert.match(findingsText(strict), /\n\* a case behind this figure missed/);
+
+  const loose = computeFindings(buildModel([run({ ...host, ciTarget: 0.5 }), run({ ...lab, ciTarget: 0.5 }, 1)]));
+  for (const f of loose) {
+    assert.equal(f.missed, undefined, f.id);
+    assert.doesNotMatch(f.text, /\*/, f.id);
+  }
+  assert.equal(missedNote(loose), undefined);
+  // A run without precision flags (older results) marks nothing either.
+  assert.ok(computeFindings(buildModel([run(host)])).every((f) => !f.missed && !/\*/.test(f.text)));
 });

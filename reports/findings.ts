@@ -1,6 +1,7 @@
 // What a run found, as short sentences derived from the data: each names its number, the 95% CI and the
 // environment it holds for, or says why the data cannot support it (noisy, emulated only, a transport missing).
 // The HTML report, the Markdown summary and the terminal summary of `ipcbench run` all print this one list.
+import { formatTarget } from '../bench/case-precision.js';
 import { median, mulberry32, quantileSorted, type Interval } from '../bench/stats.js';
 import { metric, valuesOf } from './metrics.js';
 import { envLabel, fmt, isEmulated, type CaseRow, type ReportModel } from './model.js';
@@ -33,6 +34,46 @@ export interface Finding {
   /** The headline number of the sentence. */
   number?: FindingNumber;
   status: FindingStatus;
+  /**
+   * Cases behind the sentence's latency figures whose p50 CI missed the run's precision target (--ci-target,
+   * ±2% by default): "transport size" labels. Their figures carry MISSED_MARK in the text.
+   */
+  missed?: string[];
+  /** The precision target those cases missed (0.02 = ±2%). */
+  missedTarget?: number;
+}
+
+/** Marks a figure whose case missed the run's precision target: the same mark as the terminal's tables. */
+export const MISSED_MARK = '*';
+
+/** A case whose p50 CI came out wider than the run's precision target (bench/case-precision.ts). */
+export function missedTarget(row: CaseRow): boolean {
+  return row.result.precision !== undefined && !row.result.precision.met;
+}
+
+/** "±2%" for 0.02 (the terminal's wording). */
+export const targetText = formatTarget;
+
+/** The cases of one finding that missed the precision target, collected while its sentence is written. */
+class Imprecise {
+  private readonly rows = new Set<CaseRow>();
+
+  /** MISSED_MARK when one of `rows` missed the target (and remembers it), else ''. */
+  mark(...rows: (CaseRow | undefined)[]): string {
+    const missed = rows.filter((r): r is CaseRow => !!r && missedTarget(r));
+    for (const r of missed) this.rows.add(r);
+    return missed.length ? MISSED_MARK : '';
+  }
+
+  /** The finding's `missed` and `missedTarget` fields (none when every case met the target). */
+  fields(): Pick<Finding, 'missed' | 'missedTarget'> {
+    if (!this.rows.size) return {};
+    const rows = [...this.rows];
+    return {
+      missed: rows.map((r) => `${r.key.transport} ${sizeLabel(r.key.size)}${r.key.workload === 'broadcast' ? ` N=${r.key.subscribers}` : ''}`),
+      missedTarget: rows[0]!.result.precision!.target,
+    };
+  }
 }
 
 /** A CI that spans more than this factor (high / low) is too wide to assert anything from. */
@@ -77,9 +118,12 @@ export function versus(r: Interval): string {
   return `no clear difference (×${fmt(r.median)}, ${ci(r, '×')})`;
 }
 
-/** "×1.97 (95% CI 1.80–2.20)", flagged when the interval is too wide to rely on. */
-function times(r: Interval): string {
-  return `×${fmt(r.median)} (${ci(r, '×')}${isNoisy(r) ? ', unresolved' : ''})`;
+/**
+ * "×1.97 (95% CI 1.80–2.20)", flagged "unresolved" when the interval is too wide to rely on, and marked when a
+ * case behind it missed the precision target (`mark`, from Imprecise.mark).
+ */
+function times(r: Interval, mark = ''): string {
+  return `×${fmt(r.median)} (${ci(r, '×')}${isNoisy(r) ? ', unresolved' : ''})${mark}`;
 }
 
 function isNoisy(r: Interval): boolean {
@@ -193,6 +237,7 @@ function daemonHop(model: ReportModel, env: string): Finding[] {
   const daemons = ['dbus-daemon', 'dbus-broker'].map((t) => c.find({ transport: t, placement, size })).filter((r): r is CaseRow => !!r);
   if (!daemons.length || !base) return [];
   const parts: string[] = [];
+  const imprecise = new Imprecise();
   let first: Interval | undefined;
   for (const d of daemons) {
     const r = ratioOf(d, base);
@@ -201,14 +246,14 @@ function daemonHop(model: ReportModel, env: string): Finding[] {
     const a = d.metrics['p50'];
     const b = base.metrics['p50'];
     const added = a && b ? `+${fmt(a.median - b.median)} µs, ` : '';
-    parts.push(`${d.key.transport} ${added}${times(r)}`);
+    parts.push(`${d.key.transport} ${added}${times(r, imprecise.mark(d, base))}`);
   }
   if (!first) return [];
   const baseName = base === p2p ? 'the same D-Bus call without a daemon (dbus-p2p)' : 'unix-stream';
   let text = `A ${sizeLabel(size)} call through the bus daemon, against ${baseName}: ${parts.join('; ')}.`;
   if (p2p && stream) {
     const m = ratioOf(p2p, stream);
-    if (m) text += ` D-Bus marshalling without a daemon: dbus-p2p vs unix-stream ${times(m)}.`;
+    if (m) text += ` D-Bus marshalling without a daemon: dbus-p2p vs unix-stream ${times(m, imprecise.mark(p2p, stream))}.`;
   }
   const status = statusOf(env, first);
   return [
@@ -220,6 +265,7 @@ function daemonHop(model: ReportModel, env: string): Finding[] {
       where: where(model, env, placement, sizeLabel(size)),
       number: ratioNumber(first),
       status,
+      ...imprecise.fields(),
     },
   ];
 }
@@ -238,6 +284,7 @@ function kdbusVersus(model: ReportModel, env: string): Finding[] {
     const k = c.find({ transport: 'kdbus', placement, size });
     if (!k) continue;
     const parts: string[] = [];
+    const imprecise = new Imprecise();
     let first: Interval | undefined;
     const absent: string[] = [];
     for (const other of KDBUS_VERSUS) {
@@ -248,7 +295,7 @@ function kdbusVersus(model: ReportModel, env: string): Finding[] {
         continue;
       }
       first ??= r;
-      parts.push(`${other} ${times(r)}`);
+      parts.push(`${other} ${times(r, imprecise.mark(k, o))}`);
     }
     if (!first) continue;
     const missing = absent.length ? ` Not compared: ${absent.join(', ')} (no ${sizeLabel(size)} result in this kernel).` : '';
@@ -261,6 +308,7 @@ function kdbusVersus(model: ReportModel, env: string): Finding[] {
       where: where(model, env, placement, sizeLabel(size)),
       number: ratioNumber(first),
       status,
+      ...imprecise.fields(),
     });
   }
   return out;
@@ -283,6 +331,7 @@ function crossovers(model: ReportModel, env: string): Finding[] {
   const out: Finding[] = [];
   for (const mech of ['single copy', 'memfd']) {
     const clauses: string[] = [];
+    const imprecise = new Imprecise();
     let headline: Interval | undefined;
     for (const pair of CROSSOVERS.filter((p) => p.mechanism === mech)) {
       const points = c
@@ -291,23 +340,23 @@ function crossovers(model: ReportModel, env: string): Finding[] {
           const a = c.find({ transport: pair.a, placement, size });
           const b = c.find({ transport: pair.b, placement, size });
           const r = a && b ? ratioOf(a, b) : undefined;
-          return r ? { size, r } : undefined;
+          return r ? { size, r, rows: [a, b] } : undefined;
         })
-        .filter((p): p is { size: number; r: Interval } => !!p);
+        .filter((p): p is { size: number; r: Interval; rows: [CaseRow, CaseRow] } => !!p);
       if (points.length < 2) continue;
       // The smallest size from which A beats B (CI below 1) at every larger size measured.
       let from = -1;
       for (let i = points.length - 1; i >= 0 && points[i]!.r.high < 1; i--) from = i;
       const last = points[points.length - 1]!;
       if (from === 0) {
-        clauses.push(`${pair.a} beats ${pair.b} at every size (${sizeLabel(points[0]!.size)}: ${times(points[0]!.r)})`);
+        clauses.push(`${pair.a} beats ${pair.b} at every size (${sizeLabel(points[0]!.size)}: ${times(points[0]!.r, imprecise.mark(...points[0]!.rows))})`);
         headline ??= points[0]!.r;
       } else if (from > 0) {
         const p = points[from]!;
-        clauses.push(`${pair.a} beats ${pair.b} from ${sizeLabel(p.size)} on (${times(p.r)})`);
+        clauses.push(`${pair.a} beats ${pair.b} from ${sizeLabel(p.size)} on (${times(p.r, imprecise.mark(...p.rows))})`);
         headline ??= p.r;
       } else {
-        clauses.push(`${pair.a} does not beat ${pair.b} up to ${sizeLabel(last.size)} (${times(last.r)} there)`);
+        clauses.push(`${pair.a} does not beat ${pair.b} up to ${sizeLabel(last.size)} (${times(last.r, imprecise.mark(...last.rows))} there)`);
         headline ??= last.r;
       }
     }
@@ -321,6 +370,7 @@ function crossovers(model: ReportModel, env: string): Finding[] {
       where: where(model, env, placement, `sizes ${c.sizes(placement).map(sizeLabel).join(', ')}`),
       number: ratioNumber(headline),
       status,
+      ...imprecise.fields(),
     });
   }
   return out;
@@ -332,7 +382,7 @@ function broadcastGrowth(model: ReportModel, env: string): Finding[] {
   if (!placement) return [];
   const size = c.sizes(placement)[0]!;
   const latencyMetric = (r: CaseRow) => (values(r, 'lastSubscriber.p50').length ? 'lastSubscriber.p50' : 'p50');
-  const growth: { transport: string; n: number; r: Interval; cpu?: Interval }[] = [];
+  const growth: { transport: string; n: number; r: Interval; cpu?: Interval; rows: [CaseRow, CaseRow] }[] = [];
   for (const t of c.transports) {
     const mine = c.rows.filter((r) => r.key.transport === t && r.key.placement === placement && r.key.size === size && (r.key.uninterested ?? 0) === 0);
     const one = mine.find((r) => Math.max(1, r.key.subscribers) === 1);
@@ -340,27 +390,30 @@ function broadcastGrowth(model: ReportModel, env: string): Finding[] {
     if (!one || !top || top === one) continue;
     const r = ratioOf(top, one, latencyMetric(one));
     if (!r) continue;
-    growth.push({ transport: t, n: top.key.subscribers, r, cpu: ratioOf(top, one, 'cpu.publisher') });
+    growth.push({ transport: t, n: top.key.subscribers, r, cpu: ratioOf(top, one, 'cpu.publisher'), rows: [top, one] });
   }
   const out: Finding[] = [];
   if (growth.length) {
     growth.sort((a, b) => a.r.median - b.r.median);
     const ns = [...new Set(growth.map((g) => g.n))];
     const listed = shortList(growth, (g) => g.transport, QUESTION);
+    const imprecise = new Imprecise();
     const clause = (g: (typeof growth)[number]) =>
-      `${g.transport} ${times(g.r)}${g.cpu ? `, publisher CPU ×${fmt(g.cpu.median)}` : ''}${ns.length > 1 ? ` (N=${g.n})` : ''}`;
+      `${g.transport} ${times(g.r, imprecise.mark(...g.rows))}${g.cpu ? `, publisher CPU ×${fmt(g.cpu.median)}` : ''}${ns.length > 1 ? ` (N=${g.n})` : ''}`;
     const status = statusOf(env, growth[0]!.r);
     const others = growth.length - listed.length;
+    const text =
+      `Time until the last subscriber has the message, N=${ns.length === 1 ? ns[0] : 'max'} ÷ N=1, least growth first: ` +
+      `${listed.map(clause).join('; ')}${others > 0 ? ` (${others} more in the broadcast chart)` : ''}.${caveat(status)}`;
     out.push({
       id: `broadcast-growth/${env}`,
       topic: `Broadcast from 1 to ${ns.length === 1 ? ns[0] : 'N'} subscribers`,
-      text:
-        `Time until the last subscriber has the message, N=${ns.length === 1 ? ns[0] : 'max'} ÷ N=1, least growth first: ` +
-        `${listed.map(clause).join('; ')}${others > 0 ? ` (${others} more in the broadcast chart)` : ''}.${caveat(status)}`,
+      text,
       env,
       where: where(model, env, placement, sizeLabel(size)),
       number: ratioNumber(growth[0]!.r),
       status,
+      ...imprecise.fields(),
     });
   }
   // What filtering saves: K of N subscribers not interested, against all N interested.
@@ -486,5 +539,23 @@ export function findingsText(findings: readonly Finding[], width = 100): string 
     if (line) lines.push(line);
     return lines.map((l, i) => (i ? indent + l : l)).join('\n');
   };
-  return findings.map((f) => `- ${wrap(`${f.topic}${STATUS_TAG[f.status]} — ${f.where}: ${f.text}`, '  ')}`).join('\n');
+  const lines = findings.map((f) => `- ${wrap(`${f.topic}${STATUS_TAG[f.status]} — ${f.where}: ${f.text}`, '  ')}`);
+  const note = missedNote(findings);
+  if (note) lines.push(wrap(note, ''));
+  return lines.join('\n');
+}
+
+/**
+ * The footnote for MISSED_MARK when a finding carries it: which target was missed, how many cases, and what to
+ * do about it. Undefined when every case behind the findings met the target.
+ */
+export function missedNote(findings: readonly Finding[]): string | undefined {
+  const marked = findings.filter((f) => f.missed?.length);
+  if (!marked.length) return undefined;
+  const targets = [...new Set(marked.map((f) => f.missedTarget!))].map(targetText).join(' / ');
+  const cases = new Set(marked.flatMap((f) => f.missed!.map((m) => `${f.env}|${m}`))).size;
+  return (
+    `${MISSED_MARK} a case behind this figure missed the run's ${targets} precision target (${cases} case${cases === 1 ? '' : 's'} in these findings): ` +
+    'its p50 CI is wider than asked, so read the figure with its CI (more time: --budget).'
+  );
 }

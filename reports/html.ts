@@ -4,9 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { buildCharts, type Chart } from './charts.js';
-import { computeFindings, type Finding } from './findings.js';
+import { computeFindings, MISSED_MARK, missedNote, targetText, type Finding } from './findings.js';
 import { environmentLine, fmt, hasTcg, TCG_NOTE, type ReportModel } from './model.js';
-import { SUMMARY_COLUMNS } from './summary-table.js';
+import { missedTableNote, SUMMARY_COLUMNS } from './summary-table.js';
 
 const require = createRequire(import.meta.url);
 
@@ -94,6 +94,7 @@ ol.findings li{margin:.5rem 0}
 .badge{display:inline-block;font-size:12px;border-radius:3px;padding:0 .35rem;margin-left:.3rem;vertical-align:1px}
 .badge.emulated{background:#fff4d6;border:1px solid #e6c36b}
 .badge.noisy{background:#fdecea;border:1px solid #e4a9a2}
+.badge.imprecise{background:#eef2f7;border:1px solid #b8c4d6}
 ul.gaps{max-width:90ch}
 @media (max-width:640px){body{padding:.5rem .8rem;font-size:15px}nav ul{columns:1}ol.findings{padding-left:1.1rem}h1{font-size:1.6rem}}
 `;
@@ -200,20 +201,29 @@ const BADGE: Partial<Record<Finding['status'], string>> = {
   noisy: '<span class="badge noisy">too noisy to rely on</span>',
 };
 
+/** A badge on a finding whose figures rest on cases that missed the precision target (the '*' in its text). */
+function imprecise(f: Finding): string {
+  if (!f.missed?.length) return '';
+  const n = f.missed.length;
+  return `<span class="badge imprecise" title="${escapeHtml(`missed ${targetText(f.missedTarget!)}: ${f.missed.join(', ')}`)}">${MISSED_MARK} ${n} case${n === 1 ? '' : 's'} missed ${escapeHtml(targetText(f.missedTarget!))}</span>`;
+}
+
 function findingsSection(findings: readonly Finding[]): string {
   const h = escapeHtml;
   const asserted = findings.filter((f) => f.status !== 'missing');
   const gaps = findings.filter((f) => f.status === 'missing');
+  const note = missedNote(asserted);
   const items = asserted.map(
     (f) =>
-      `<li class="finding" data-id="${h(f.id)}" data-status="${f.status}" data-env="${h(f.env ?? '')}"${f.number ? ` data-value="${f.number.value}" data-low="${f.number.low}" data-high="${f.number.high}" data-unit="${h(f.number.unit)}"` : ''}>` +
-      `<span class="topic">${h(f.topic)}.</span>${BADGE[f.status] ?? ''} <span class="text">${h(f.text)}</span>` +
+      `<li class="finding" data-id="${h(f.id)}" data-status="${f.status}" data-env="${h(f.env ?? '')}" data-missed="${f.missed?.length ?? 0}"${f.number ? ` data-value="${f.number.value}" data-low="${f.number.low}" data-high="${f.number.high}" data-unit="${h(f.number.unit)}"` : ''}>` +
+      `<span class="topic">${h(f.topic)}.</span>${BADGE[f.status] ?? ''}${imprecise(f)} <span class="text">${h(f.text)}</span>` +
       `<span class="where">Holds for: ${h(f.where)}</span></li>`,
   );
   const parts = [`<section id="findings"><h2>Findings</h2>`];
   parts.push(
     asserted.length
-      ? `<p class="meta">Derived from the data below; every number is a median over repetitions with its bootstrap 95% confidence interval. Ratios compare transports measured in the same environment and kernel, never across.</p><ol class="findings">\n${items.join('\n')}\n</ol>`
+      ? `<p class="meta">Derived from the data below; every number is a median over repetitions with its bootstrap 95% confidence interval. Ratios compare transports measured in the same environment and kernel, never across.</p><ol class="findings">\n${items.join('\n')}\n</ol>` +
+          (note ? `<p class="meta missed-note">${h(note)}</p>` : '')
       : '<p>No finding: the results have no successful case to compare.</p>',
   );
   if (gaps.length) {
@@ -295,6 +305,8 @@ case divided by operations. The last column divides p50 by the reference transpo
       { cls: 'summary' },
     ),
   );
+  const missedNote = missedTableNote(model.detail);
+  if (missedNote) parts.push(`<p class="meta missed-note">${h(missedNote)}</p>`);
 
   parts.push(`<h2 id="transports">Transports and unavailable cases</h2>`);
   const tRows = model.detailRuns.flatMap((r) =>

@@ -1,10 +1,10 @@
 // A Markdown summary of a report, short enough for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment.
-import { computeFindings, STATUS_TAG } from './findings.js';
+import { computeFindings, missedNote, STATUS_TAG } from './findings.js';
 import { environmentLine, hasTcg, TCG_NOTE, type ReportModel } from './model.js';
-import { SUMMARY_COLUMNS } from './summary-table.js';
+import { missedTableNote, SUMMARY_COLUMNS } from './summary-table.js';
 
 export function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return s.replace(/([|*_])/g, '\\$1').replace(/\r?\n/g, ' ');
 }
 
 export function mdTable(headers: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string {
@@ -22,6 +22,8 @@ export function renderMarkdown(model: ReportModel): string {
   if (findings.length) {
     out.push('### Findings', '');
     for (const f of findings) out.push(`- **${mdCell(f.topic)}**${mdCell(STATUS_TAG[f.status])} — ${mdCell(f.text)} _(${mdCell(f.where)})_`);
+    const note = missedNote(findings.filter((f) => f.status !== 'missing'));
+    if (note) out.push('', mdCell(note));
     out.push('');
   }
   const warnings = runs.flatMap((r) => r.doc.warnings.map((w) => `${r.doc.host.env}: ${w}`));
@@ -44,6 +46,8 @@ export function renderMarkdown(model: ReportModel): string {
     '',
   );
   out.push(`Medians over repetitions; p50 with a bootstrap 95% CI; latency in µs; reference for ratios: \`${model.reference}\`.`, '');
+  const missed = missedTableNote(ok);
+  if (missed) out.push(mdCell(missed), '');
   if (model.runs.length > 1)
     out.push(`Trend: ${model.runs.length} runs (${model.runs.map((r) => `\`${r.doc.runId}\``).join(' → ')}); see the HTML report.`, '');
   return out.join('\n');

@@ -6,7 +6,6 @@ import { buildCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildModel, DEFAULT_REFERENCE, loadRuns } from './model.js';
-import { renderPng, renderSvg } from './svg.js';
 import { renderCsv, renderJson } from './tabular.js';
 import { UsageError } from '../common/errors.js';
 
@@ -70,6 +69,8 @@ export async function writeReport(files: readonly string[], o: ReportOptions): P
     if (!o.output) throw new UsageError(`--format ${format} writes one file per chart: give a directory with -o`);
     if (extname(o.output)) throw new UsageError(`--format ${format} writes one file per chart: -o must be a directory, not ${o.output}`);
     await mkdir(o.output, { recursive: true });
+    // vega and vega-lite load here, not with the CLI: every other command starts without them.
+    const { renderPng, renderSvg } = await import('./svg.js');
     const written: string[] = [];
     for (const chart of buildCharts(model).charts) {
       const path = join(o.output, `${chart.id}.${format}`);

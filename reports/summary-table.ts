@@ -1,6 +1,7 @@
 // The per-case summary table, as a list of columns shared by the HTML and Markdown outputs (CSV/JSON carry every
 // metric unformatted instead, see tabular.ts). Metric columns are named by the metric table (bench/metrics.ts).
 import { metricHeading } from '../bench/metrics.js';
+import { MISSED_MARK, missedTarget, targetText } from './findings.js';
 import { fmt, fmtInterval, ratioToReference, type CaseRow, type ReportModel } from './model.js';
 
 export interface Column {
@@ -31,7 +32,19 @@ export const SUMMARY_COLUMNS: readonly Column[] = [
   },
   { header: 'state', numeric: false, cell: (r) => (r.state === 'ok' ? 'ok' : `${r.state}${r.reason ? `: ${r.reason}` : ''}`) },
   { header: 'reps', numeric: true, cell: (r) => String(r.repetitions) },
-  { header: `${metricHeading('p50')} [95% CI]`, numeric: true, cell: m('p50', true) },
+  { header: `${metricHeading('p50')} [95% CI]`, numeric: true, cell: (r) => `${m('p50', true)(r)}${missedTarget(r) ? ` ${MISSED_MARK}` : ''}` },
+  {
+    // The precision the run asked for (--ci-target) and what this case reached: the CI half-width of its median
+    // p50 (bench/case-precision.ts), "missed" when wider than the target.
+    header: 'p50 precision',
+    numeric: true,
+    cell: (r) => {
+      const p = r.result.precision;
+      if (!p || r.state !== 'ok') return '–';
+      const got = p.halfWidth === null ? 'unknown' : `±${(p.halfWidth * 100).toFixed(p.halfWidth < 0.1 ? 1 : 0)}%`;
+      return p.met ? `${got} (met ${targetText(p.target)})` : `${got} ${MISSED_MARK} missed ${targetText(p.target)}`;
+    },
+  },
   { header: metricHeading('p99'), numeric: true, cell: m('p99') },
   { header: metricHeading('p999'), numeric: true, cell: m('p999') },
   { header: metricHeading('throughput'), numeric: true, cell: m('throughput') },
@@ -57,3 +70,15 @@ export const SUMMARY_COLUMNS: readonly Column[] = [
     },
   },
 ];
+
+/** The line under a summary table that explains MISSED_MARK, when a case of it carries the mark. */
+export function missedTableNote(rows: readonly CaseRow[]): string | undefined {
+  const missed = rows.filter((r) => r.state === 'ok' && missedTarget(r));
+  if (!missed.length) return undefined;
+  const measured = rows.filter((r) => r.state === 'ok' && r.result.precision).length;
+  const targets = [...new Set(missed.map((r) => targetText(r.result.precision!.target)))].join(' / ');
+  return (
+    `${MISSED_MARK} ${missed.length} of ${measured} cases missed the run's ${targets} precision target: the 95% CI of their median p50 is wider ` +
+    'than asked (more time: --budget; why: docs/statistics.md). Filter the table with "missed" to list them.'
+  );
+}

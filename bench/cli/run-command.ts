@@ -6,11 +6,10 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { join } from 'node:path';
 import { EXIT, STOP_SIGNALS, signalExitCode } from '../../common/errors.js';
-import { collectHost, preflightWarnings } from '../host.js';
 import { headerSize } from '../native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from '../options.js';
 import { probeAll } from '../probe.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { newRunDocument } from '../run-document.js';
 import { Runner } from '../runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from '../writer.js';
 import { loadPluginTransport, parsePluginArg } from '../plugin-transport.js';
@@ -76,21 +75,9 @@ export async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: 
   const explicit = Boolean(flags.transports);
   const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
   await ensureWritableDir(opts.out);
-  const host = collectHost();
   const runId = newRunId();
-  const doc: ResultDocument = {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId,
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv,
-    options: { ...opts },
-    host,
-    warnings: preflightWarnings(host),
-    transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
-    cases: [],
-  };
+  const doc = newRunDocument(runId, argv, opts, await probeAll(explicit ? opts.transports : TRANSPORT_NAMES));
+  const host = doc.host;
   const progress = new RunProgress(opts.progress);
   const say = (line: string) => progress.log(line);
   const writer = new ResultWriter(opts.out, runId, { warn: say });

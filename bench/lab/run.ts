@@ -102,12 +102,19 @@ export function binderDevicesFor(runArgs: readonly string[]): number {
  * The guest command with the kernel transports made available first, through the same `ipcbench module load`
  * a user runs on their own machine: kdbus from the module built for this lab kernel, binder through binderfs
  * (ours) or binder_linux with a device pool (Debian's). A failed load is reported; the run goes on (the
- * transport is then recorded as unavailable).
+ * transport is then recorded as unavailable). What is there already is not loaded again, and kdbus is tried
+ * with a plain insmod first: under TCG each extra start of the CLI costs some 20 s, `module load` is the
+ * fallback that says why a load failed.
  */
 export function withModules(command: string, ko: string | undefined, binderDevices: number, node = process.execPath, repo = repoRoot()): string {
   const cli = [node, join(repo, 'dist', 'bench', 'cli.js')].map(shellQuote).join(' ');
-  const steps = [`${cli} module load binder --devices ${binderDevices} || echo 'lab: binder unavailable' >&2`];
-  if (ko) steps.push(`${cli} module load kdbus --ko ${shellQuote(ko)} || echo 'lab: kdbus unavailable' >&2`);
+  const steps = [`[ -e /dev/binderfs/binder-control ] || ${cli} module load binder --devices ${binderDevices} || echo 'lab: binder unavailable' >&2`];
+  if (ko) {
+    const q = shellQuote(ko);
+    steps.push(
+      `[ -e /dev/kdbus/control ] || { insmod ${q} 2>/dev/null && echo ${shellQuote(`kdbus: loaded ${ko}`)} >&2; } || ${cli} module load kdbus --ko ${q} || echo 'lab: kdbus unavailable' >&2`,
+    );
+  }
   return `${steps.join('; ')}; ${command}`;
 }
 
@@ -185,6 +192,8 @@ export function runOptionsToArgs(r: RunOptions): string[] {
     String(r.rate),
     '--repetitions',
     String(r.repetitions),
+    '--budget',
+    r.budgetMs > 0 ? `${r.budgetMs}ms` : '0',
     '--min-repetitions',
     String(r.minRepetitions),
     '--ci-target',

@@ -5,11 +5,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { collectHost } from '../host.js';
 import { headerSize } from '../native.js';
 import { DEFAULTS, parseRunOptions } from '../options.js';
 import { probeAll } from '../probe.js';
-import { caseLabel, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { caseLabel, type ResultDocument } from '../result.js';
+import { newRunDocument } from '../run-document.js';
 import { Runner } from '../runner/runner.js';
 import { TRANSPORT_NAMES } from '../../transports/index.js';
 
@@ -64,17 +64,13 @@ async function availableOf(transports: string): Promise<string[]> {
 
 function emptyDoc(runId: string, opts: object, list: string[]): ResultDocument {
   return {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId,
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv: [],
-    options: { ...opts },
-    host: collectHost(),
+    ...newRunDocument(
+      runId,
+      [],
+      opts,
+      list.map((name) => ({ name, available: true })),
+    ),
     warnings: [],
-    transports: list.map((name) => ({ name, available: true })),
-    cases: [],
   };
 }
 
