@@ -29,8 +29,9 @@ const quiet = { log: () => {}, onOutput: () => {} };
 export function kernelsUnderTest(env = process.env.IPCBENCH_LAB_KERNELS): KernelId[] {
   if (env === 'all') return [...KERNEL_IDS];
   if (env) return env.split(',').filter((k): k is KernelId => (KERNEL_IDS as readonly string[]).includes(k));
-  // Opt-in for now: these per-kernel runs have not yet passed end to end on this 2-core machine within CI's time
-  // (see docs/kernels.md); set IPCBENCH_LAB_KERNELS=ipcbench-6.1,debian-6.1,... or =all to run them.
+  // Opt-in: one stock kernel takes 20-30 minutes under TCG on a 2-core machine (debian-6.1 measured 28.6 min:
+  // lab-test 3 min, lab run 8.6 min, host path 16.8 min), far beyond CI's budget (docs/lab.md, Tests);
+  // set IPCBENCH_LAB_KERNELS=ipcbench-6.1,debian-6.1,... or =all to run them.
   return [];
 }
 
@@ -158,7 +159,8 @@ for (const id of KERNEL_IDS) {
       `${cli} list`,
       `${cli} run ${RUN_ARGS.map(shellQuote).join(' ')} --out "$IPCBENCH_LAB_RESULTS"`,
       `${cli} module unload kdbus`,
-      `${cli} module unload binder`,
+      // binder_linux has no exit function: unloading it is refused with that reason (exit 1)
+      `${cli} module unload binder || echo "module unload binder: exit $?"`,
       `${cli} module status`,
     ].join('\n');
     const lines: string[] = [];
@@ -180,7 +182,8 @@ for (const id of KERNEL_IDS) {
       for (const t of ['kdbus', 'binder', 'unix-stream'])
         assert.match(text, new RegExp(`^\\s*${t}\\s+(yes|available)`, 'm'), `list shows ${t} available:\n${text}`);
       assert.match(text, /^kdbus: unloaded$/m);
-      assert.match(text, /^binder: unloaded binder_linux$/m);
+      assert.match(text, /binder_linux cannot be unloaded: it is a permanent module/);
+      assert.match(text, /^module unload binder: exit 1$/m);
       const files = readdirSync(results).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
       assert.equal(files.length, 1, `one result file: ${files.join(', ')}`);
       const doc = JSON.parse(readFileSync(join(results, files[0]!), 'utf8')) as ResultDocument;

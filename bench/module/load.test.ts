@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { holdersOf } from './load.js';
+import { holdersOf, modulePermanent } from './load.js';
 
 test('holdersOf names the processes that hold a matching device open (a fake /proc)', () => {
   const proc = mkdtempSync(join(tmpdir(), 'ipcbench-proc-'));
@@ -23,4 +23,16 @@ test('holdersOf names the processes that hold a matching device open (a fake /pr
   } finally {
     rmSync(proc, { recursive: true, force: true });
   }
+});
+
+test('a module without an exit function is recognised as permanent from /proc/modules', () => {
+  const procModules = [
+    'kdbus 126976 0 - Live 0xffffffffc0a00000 (OE)',
+    'binder_linux 245760 0 [permanent], Live 0xffffffffc0800000',
+    'binder_linuxx 1 0 - Live 0x0',
+    '',
+  ].join('\n');
+  assert.equal(modulePermanent('binder_linux', procModules), true);
+  assert.equal(modulePermanent('kdbus', procModules), false);
+  assert.equal(modulePermanent('absent', procModules), false);
 });

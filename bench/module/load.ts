@@ -61,6 +61,15 @@ async function cmd(file: string, args: string[]): Promise<{ ok: boolean; out: st
   }
 }
 
+/**
+ * A module loaded with an init but no exit function cannot be unloaded (rmmod says EBUSY, refcount 0): /proc/modules
+ * marks it "[permanent]". binder_linux is one (binder has no module_exit).
+ */
+export function modulePermanent(name: string, procModules = readText('/proc/modules') ?? ''): boolean {
+  const line = procModules.split('\n').find((l) => l.split(' ')[0] === name);
+  return !!line && /\[permanent\]/.test(line);
+}
+
 /** Processes that hold a file whose path matches `re` open (from /proc/<pid>/fd; ours are all we can read unless root). */
 export function holdersOf(re: RegExp, proc = '/proc'): string[] {
   const found: string[] = [];
@@ -228,6 +237,11 @@ export async function unloadBinder(policy = readModulePolicy()): Promise<string>
     }
     done.push(`unmounted ${DEFAULT_BINDERFS}`);
   }
+  if (loaded && modulePermanent('binder_linux'))
+    throw new ModuleError(
+      `binder_linux cannot be unloaded: it is a permanent module (binder has no exit function), so it stays until reboot${done.length ? `; ${done.join(', ')}` : '; nothing was changed'}`,
+      'its devices stay usable; reboot to remove it',
+    );
   if (loaded) {
     const r = await rmmodWhenFree('binder_linux', 10_000);
     if (!r.ok) {
