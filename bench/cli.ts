@@ -1,25 +1,21 @@
 #!/usr/bin/env node
-// ipcbench command line. Declares flags only; options.ts validates, runner.ts measures, format.ts prints.
-// Every error reaches the user as one line and an exit code (2 usage/input, 1 failed cases, 4 results not written
-// to --out, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept).
-import { Command, CommanderError, Option } from 'commander';
-import { join } from 'node:path';
-import { collectHost, preflightWarnings } from './host.js';
-import { UsageError, EXIT, STOP_SIGNALS, signalExitCode } from '../common/errors.js';
-import { summaryText } from './format.js';
-import { NativeMissingError, headerSize } from './native.js';
-import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
-import { probeAll } from './probe.js';
-import { ResultFileError, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from './result.js';
-import { Runner } from './runner/runner.js';
-import { ensureWritableDir, newRunId, ResultWriter } from './writer.js';
+// ipcbench command line (package.json "bin"). Declares the subcommands only; bench/cli/ holds `run` (its flags,
+// options.ts validates, the runner measures, cli/format.ts prints), `list` and `env`; bench/lab/, bench/module/,
+// bench/gate/ and reports/ register their own. This file is the one error boundary: every error reaches the user
+// as one line and an exit code (2 usage/input, 1 failed cases, 4 results not written to --out, 130/143/129
+// stopped by SIGINT/SIGTERM/SIGHUP with the results so far kept; common/errors.ts).
+import { Command, CommanderError } from 'commander';
+import { UsageError, EXIT } from '../common/errors.js';
+import { packageVersion } from './host.js';
+import { NativeMissingError } from './native.js';
+import type { RawRunFlags } from './options.js';
+import { ResultFileError } from './result.js';
+import { envCommand, listCommand } from './cli/info-commands.js';
+import { addRunOptions, runCommand } from './cli/run-command.js';
 import { registerLabCommands } from './lab/command.js';
 import { registerModuleCommands } from './module/command.js';
-import { registerReportCommands } from '../reports/commands.js';
-import { TRANSPORTS, TRANSPORT_NAMES } from '../transports/index.js';
-import { bundle, findingsSummary, planLab, RunProgress, runLabPart, type LabPart } from './everywhere.js';
-import { loadPluginTransport, parsePluginArg } from './plugin-transport.js';
 import { registerGateCommands } from './gate/command.js';
+import { registerReportCommands } from '../reports/commands.js';
 import { registerTrendCommand } from '../reports/trend-command.js';
 
 const EXAMPLES = `
@@ -32,181 +28,13 @@ Examples:
   $ ipcbench list                                  which transports work here, and why not
   $ ipcbench lab run --transports binder,pipe      kernel transports inside our own kernel under qemu`;
 
-export function addRunOptions(cmd: Command): Command {
-  return cmd
-    .option('-t, --transports <list>', `comma-separated transports (default: every available one; known: ${TRANSPORT_NAMES.join(', ')})`)
-    .option('-w, --workloads <list>', 'rpc, broadcast', DEFAULTS.workloads)
-    .option('-s, --sizes <list>', 'RPC message sizes incl. the 32 B header: 64,4K,1M or a range 64..1M (x4 steps) or 64..1M:x2', DEFAULTS.sizes)
-    .option('--broadcast-sizes <list>', 'broadcast message sizes (same syntax)', DEFAULTS.broadcastSizes)
-    .option('-p, --placement <list>', 'RPC CPU placement: same-core, cross-core, unpinned', DEFAULTS.placement)
-    .option('--broadcast-placement <list>', 'broadcast CPU placement (cross-core: publisher on CPU 0, subscribers on the others)', DEFAULTS.broadcastPlacement)
-    .option('-c, --concurrency <list>', 'independent RPC client/server pairs', DEFAULTS.concurrency)
-    .option('--subscribers <list>', 'broadcast: subscriber counts N', DEFAULTS.subscribers)
-    .option('--uninterested <k>', 'broadcast: K of the N subscribers whose filter does not match', DEFAULTS.uninterested)
-    .option('--mode <mode>', 'broadcast: closed (next after all acks) or open (fixed rate)', DEFAULTS.mode)
-    .option('--rate <n>', 'broadcast open loop: messages per second', DEFAULTS.rate)
-    .option(
-      '--budget <time>',
-      'time for the whole matrix (3m, 90s, 1m30s): repetitions go to the cases whose CI is widest relative to --ci-target; 0 = fixed counts',
-      DEFAULTS.budget,
-    )
-    .option('-r, --repetitions <n>', 'maximum repetitions per case, each in fresh peer processes', DEFAULTS.repetitions)
-    .option('--min-repetitions <n>', 'repetitions every case gets first (with --budget 0: before early stop may apply)', DEFAULTS.minRepetitions)
-    .option('--ci-target <percent>', 'precision target: 95% CI half-width of the median p50 (cases missing it are marked; 0 = none)', DEFAULTS.ciTarget)
-    .option('-d, --duration <ms>', 'timed part of each repetition', DEFAULTS.duration)
-    .option('--warmup <ms>', 'untimed warm-up in each repetition', DEFAULTS.warmup)
-    .option('--timeout <ms>', 'a repetition still running this long after its planned end is killed', DEFAULTS.timeout)
-    .option('-o, --out <dir>', 'directory for results/<run-id>.json', DEFAULTS.out)
-    .option('--json', 'print the complete result document on stdout (the table goes to stderr)')
-    .option('--fail-fast', 'stop at the first errored case')
-    .option('--no-progress', 'no progress bar')
-    .option('--no-lab', 'host only: skip the kernel transports the host lacks (by default they run inside the lab, with same-kernel references)')
-    .option('--seed <n>', 'seed for payload bytes and bootstrap resampling')
-    .option(
-      '--plugin <lib.so[=name]>',
-      'your own transport: a shared library filling include/ipcbench/transport-plugin.h (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .addOption(new Option('--fault <spec>', 'test hook: make peers misbehave (corrupt|crash|hang|exit|skip@SEQ)').hideHelp())
-    .addOption(
-      new Option(
-        '--max-ops <n>',
-        'test hook: end each repetition after N timed operations (with a long --duration: fault tests that do not depend on speed)',
-      ).hideHelp(),
-    );
-}
-
-async function defaultTransports(): Promise<string[]> {
-  return (await probeAll()).filter((s) => s.available).map((s) => s.name);
-}
-
-async function runCommand(flags: RawRunFlags & { lab?: boolean; plugin?: string[] }, argv: string[]): Promise<number> {
-  // --plugin: the user's transport(s), loaded and checked before anything runs; alone unless --transports adds others
-  const plugins = (flags.plugin ?? []).map((a) => {
-    const { file, name } = parsePluginArg(a);
-    return loadPluginTransport(file, name).name;
-  });
-  if (plugins.length) flags = { ...flags, transports: [...plugins, ...(flags.transports ? [flags.transports] : [])].join(',') };
-  const explicit = Boolean(flags.transports);
-  const opts = parseRunOptions(flags, TRANSPORT_NAMES, explicit ? TRANSPORT_NAMES : await defaultTransports(), headerSize());
-  await ensureWritableDir(opts.out);
-  const host = collectHost();
-  const runId = newRunId();
-  const doc: ResultDocument = {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId,
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv,
-    options: { ...opts },
-    host,
-    warnings: preflightWarnings(host),
-    transports: await probeAll(explicit ? opts.transports : TRANSPORT_NAMES),
-    cases: [],
-  };
-  const progress = new RunProgress(opts.progress);
-  const say = (line: string) => progress.log(line);
-  const writer = new ResultWriter(opts.out, runId, { warn: say });
-  await writer.save(doc);
-  const controller = new AbortController();
-  let stoppedBy: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (stoppedBy) process.exit(signalExitCode(sig)); // a second signal: leave at once
-    stoppedBy = sig;
-    say(`\n${sig}: stopping; peers are being stopped and the results so far kept${writer.failure ? ' (in memory: see above)' : ` in ${writer.path}`}`);
-    controller.abort();
-  };
-  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
-
-  // One run, every environment: the lab part (bench/everywhere.ts) follows the host part when it has work.
-  const lab = planLab(flags, opts, explicit ? opts.transports : TRANSPORT_NAMES, doc.transports, host.env);
-  for (const w of doc.warnings) process.stderr.write(`warning: ${w}\n`);
-  const runner = new Runner(opts, doc, controller.signal, {
-    onProgress: (done, total, label) => progress.update(done, total, label),
-    log: say,
-    onSave: async (d) => {
-      await writer.save(d);
-    },
-    budgetStartMs: 0,
-  });
-  let labPart: LabPart | undefined;
-  try {
-    await runner.run();
-    doc.finishedAt = new Date().toISOString();
-    doc.complete = !controller.signal.aborted;
-    if (controller.signal.aborted) doc.interrupted = true;
-    if (lab.run && !controller.signal.aborted) {
-      labPart = await runLabPart(lab.plan, opts.out, progress, controller.signal);
-      if (labPart.failure) {
-        doc.warnings.push(`lab: not run: ${labPart.failure}`);
-        say(`lab: not run: ${labPart.failure} (the host results are complete; --no-lab skips the lab)`);
-      }
-    }
-  } finally {
-    progress.stop();
-  }
-  const saved = await writer.finish(doc);
-  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
-  const hostFile = saved.path || '(stdout)';
-  const files = lab.run && saved.path && !saved.fallback ? (await bundle(opts.out, runId, saved.path, labPart)).files : [hostFile];
-  const docs = [{ file: files[0]!, doc }, ...(labPart?.document && files[1] ? [{ file: files[1], doc: labPart.document }] : [])];
-  const text =
-    docs.map((d) => summaryText(d.doc, d.file)).join('\n\n') +
-    findingsSummary(docs) +
-    (docs.length > 1 ? `\nreport: ipcbench report ${join(opts.out, runId)} -o report.html\n` : '');
-  if (opts.json) {
-    process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(docs.length > 1 ? docs.map((d) => d.doc) : doc, null, 1)}\n`);
-  } else process.stdout.write(`${text}\n`);
-  if (saved.fallback) {
-    if (saved.path) say(`ipcbench: results could not be written to ${opts.out} (${saved.problem}); saved to ${saved.path} instead`);
-    else {
-      say(
-        `ipcbench: results could not be written to ${opts.out} (${saved.problem}) nor to a temporary directory or $HOME: ${opts.json ? 'the result document is on stdout' : 'the result document follows on stdout'}`,
-      );
-      if (!opts.json) process.stdout.write(`${JSON.stringify(doc, null, 1)}\n`);
-    }
-  }
-  if (stoppedBy) return signalExitCode(stoppedBy);
-  if (saved.fallback) return EXIT.resultsNotWritten;
-  if (labPart?.document?.cases.some((c) => c.state === 'errored')) return EXIT.casesFailed;
-  return doc.cases.some((c) => c.state === 'errored') ? EXIT.casesFailed : EXIT.ok;
-}
-
-async function listCommand(json: boolean): Promise<number> {
-  const statuses = await probeAll();
-  if (json) {
-    process.stdout.write(`${JSON.stringify(statuses, null, 1)}\n`);
-    return EXIT.ok;
-  }
-  const width = Math.max(...statuses.map((s) => s.name.length));
-  for (const s of statuses) {
-    const t = TRANSPORTS.find((x) => x.name === s.name)!;
-    const state = s.available ? `available${s.version ? ` (${s.version})` : ''}` : `unavailable: ${s.reason}`;
-    process.stdout.write(`${s.name.padEnd(width)}  ${state}\n${' '.repeat(width)}  ${t.description}; workloads: ${t.workloads.join(', ')}\n`);
-  }
-  return EXIT.ok;
-}
-
-function envCommand(json: boolean): number {
-  const host = collectHost();
-  const warnings = preflightWarnings(host);
-  if (json) process.stdout.write(`${JSON.stringify({ host, warnings }, null, 1)}\n`);
-  else {
-    for (const [k, v] of Object.entries(host)) process.stdout.write(`${k.padEnd(15)} ${Array.isArray(v) ? v.join(' ') : String(v)}\n`);
-    for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
-  }
-  return EXIT.ok;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   let code: number = EXIT.ok;
   program
     .name('ipcbench')
     .description('Benchmark and compare Linux IPC: identical RPC and broadcast workloads over pipes, AF_UNIX, shared memory, D-Bus, Binder and kdbus')
-    .version(collectHost().ipcbench)
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showSuggestionAfterError()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The metric vocabulary, as one table: how to read a per-repetition value out of a result record, its unit, which
 // direction is better, and how it is summarised (every metric: the median over repetitions with a bootstrap 95%
-// CI). The runner stores summarize()'s output in each case (result schema v2), and the terminal table, the
+// CI). The runner stores summarize()'s output in each case (result schema v2 on), and the terminal table, the
 // reports, compare and the exports all name and read metrics through this table. Adding a metric = one row here.
 import type { Repetition } from './result.js';
 import { p50Interval } from './case-precision.js';
@@ -28,9 +28,9 @@ export const METRICS: readonly MetricDef[] = [
   { id: 'p90', label: 'latency p90', unit: 'µs', better: 'lower', tail: true, extract: (r) => us(r.latency.p90) },
   { id: 'p99', label: 'latency p99', unit: 'µs', better: 'lower', tail: true, extract: (r) => us(r.latency.p99) },
   { id: 'p999', label: 'latency p99.9', unit: 'µs', better: 'lower', tail: true, extract: (r) => us(r.latency.p999) },
-  { id: 'throughput', label: 'throughput', unit: 'ops/s', better: 'higher', tail: false, extract: (r) => r.opsPerSec },
+  { id: 'throughput', label: 'throughput', unit: 'ops/s', better: 'higher', tail: false, extract: (r) => r.throughput },
   { id: 'mbPerSec', label: 'bandwidth', unit: 'MB/s', better: 'higher', tail: false, extract: (r) => r.mbPerSec },
-  { id: 'cpuPerOp', label: 'CPU per op (all processes)', unit: 'µs', better: 'lower', tail: false, extract: (r) => us(r.cpuNsPerOp.total) },
+  { id: 'cpuPerOp', label: 'CPU per op', unit: 'µs', better: 'lower', tail: false, extract: (r) => us(r.cpuNsPerOp.total) },
   { id: 'cpu.client', label: 'CPU per op, client', unit: 'µs', better: 'lower', tail: false, extract: (r) => us(r.cpuNsPerOp.byRole['client']) },
   { id: 'cpu.server', label: 'CPU per op, server', unit: 'µs', better: 'lower', tail: false, extract: (r) => us(r.cpuNsPerOp.byRole['server']) },
   { id: 'cpu.daemon', label: 'CPU per op, bus daemon', unit: 'µs', better: 'lower', tail: false, extract: (r) => us(r.cpuNsPerOp.byRole['daemon']) },
@@ -61,13 +61,32 @@ export const METRICS: readonly MetricDef[] = [
     tail: false,
     extract: (r) => (r.delivery ? r.delivery.delivered / (r.wallNs / 1e9) : undefined),
   },
-  { id: 'ctxSwitchesPerOp', label: 'context switches per op', unit: '/op', better: 'lower', tail: false, extract: (r) => r.ctxSwitchesPerOp },
+  { id: 'ctxSwitchesPerOp', label: 'context switches', unit: '/op', better: 'lower', tail: false, extract: (r) => r.ctxSwitchesPerOp },
 ];
 
 /** The metrics `compare` gates on by default: median latency, tail latency, throughput, CPU per call. */
 export const GATED_METRICS = ['p50', 'p99', 'throughput', 'cpuPerOp'] as const;
 
 export const CPU_ROLES = ['client', 'server', 'daemon', 'publisher', 'subscriber'] as const;
+
+/** A metric's name as every output prints it: "throughput (ops/s)". */
+export function metricHeading(id: string): string {
+  const m = metric(id);
+  return `${m.label} (${m.unit})`;
+}
+
+/**
+ * A metric value (in its unit) as every output prints it: three significant digits, thousands grouped, no exponent
+ * below 1e9. The terminal table, the reports and compare all print through this, so one file shows one figure.
+ */
+export function formatValue(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  if (a === 0) return '0';
+  if (a >= 1e9) return x.toExponential(2);
+  if (a >= 100) return Math.round(x).toLocaleString('en-US');
+  return x.toPrecision(3);
+}
 
 export function metric(id: string): MetricDef {
   const m = METRICS.find((x) => x.id === id);

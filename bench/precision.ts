@@ -3,6 +3,10 @@
 //   the share of cases whose median p50 is known within ±2% (95% CI half-width, the run's --ci-target),
 //   the median case's CI half-width, and the wall time of the run,
 // with the load average before and after, because on a shared machine the numbers depend on it.
+// It runs the default HOST matrix (`--no-lab`: the lab's emulated kernel transports are a separate, optional
+// part of a run with their own fixed repetitions). It also prints, per group, what the cases that missed would
+// need: further repetitions by the 1/√n law from their current half-width, at the run's measured cost per
+// repetition — the arithmetic behind the default matrix (docs/statistics.md).
 // A measurement script, not a test.
 //
 // usage: node dist/bench/precision.js [--result file.json] [-- extra run options]
@@ -21,7 +25,7 @@ async function defaultRun(extra: string[]): Promise<{ doc: ResultDocument; wallM
   const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-precision-'));
   try {
     const t0 = performance.now();
-    const r = await execa(process.execPath, [join(REPO_ROOT, 'dist', 'bench', 'cli.js'), 'run', '--no-progress', '--out', dir, ...extra], {
+    const r = await execa(process.execPath, [join(REPO_ROOT, 'dist', 'bench', 'cli.js'), 'run', '--no-progress', '--no-lab', '--out', dir, ...extra], {
       reject: false,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -29,7 +33,7 @@ async function defaultRun(extra: string[]): Promise<{ doc: ResultDocument; wallM
     const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
     if (!file) throw new Error(`ipcbench run wrote no result (exit ${r.exitCode})`);
     const last = String(r.stdout).trim().split('\n').pop();
-    process.stdout.write(`run's last line: ${last}\n`);
+    process.stdout.write(`ipcbench run ${['--no-progress', '--no-lab', ...extra].join(' ')}\nrun's last line: ${last}\n`);
     return { doc: await readResultFile(join(dir, file)), wallMs };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -71,10 +75,35 @@ const rows = [
 ];
 const w = Math.max(...rows.map((r) => r[0]!.length));
 for (const [k, v] of rows) process.stdout.write(`${k!.padEnd(w)}  ${v}\n`);
-const byGroup = new Map<string, number[]>();
+// per group: how many met, the median width, the repetitions, and what the others would need (1/√n law)
+const totalReps = reps.reduce((a, b) => a + b, 0);
+const msPerRep = wallMs / Math.max(1, totalReps);
+const byGroup = new Map<string, typeof measured>();
 for (const c of measured) {
-  const g = `${c.key.workload} ${c.key.workload === 'rpc' ? c.key.placement : ''}`.trim();
-  byGroup.set(g, [...(byGroup.get(g) ?? []), c.precision!.halfWidth ?? Infinity]);
+  const g = `${c.key.workload} ${c.key.workload === 'rpc' ? c.key.placement : `${c.key.subscribers ?? ''} sub`}`.trim();
+  byGroup.set(g, [...(byGroup.get(g) ?? []), c]);
 }
-for (const [g, ws] of byGroup)
-  process.stdout.write(`  ${g.padEnd(w - 2)}  ${ws.filter((x) => x <= target).length}/${ws.length} within, median ${pct(median(ws))}\n`);
+const need = (c: (typeof measured)[number]) => {
+  const hw = c.precision!.halfWidth ?? Infinity;
+  const n = c.repetitions.length;
+  if (hw <= target) return 0;
+  if (!Number.isFinite(hw) || n < 2) return Infinity;
+  return Math.max(1, Math.ceil(n * (hw / target) ** 2) - n);
+};
+process.stdout.write(`per group (mean cost per repetition over the run: ${msPerRep.toFixed(0)} ms):\n`);
+let allNeed = 0;
+let unknown = 0;
+for (const [g, cs] of [...byGroup].sort()) {
+  const ws = cs.map((c) => c.precision!.halfWidth ?? Infinity);
+  const more = cs.map(need);
+  const finite = more.filter(Number.isFinite);
+  allNeed += finite.reduce((a, b) => a + b, 0);
+  unknown += more.length - finite.length;
+  process.stdout.write(
+    `  ${g.padEnd(w - 2)}  ${ws.filter((x) => x <= target).length}/${ws.length} within, median ${pct(median(ws))}, repetitions median ${median(cs.map((c) => c.repetitions.length))}; ` +
+      `the others need ~${finite.reduce((a, b) => a + b, 0)} more repetitions${more.length - finite.length ? ` (+${more.length - finite.length} cases with < 2)` : ''}\n`,
+  );
+}
+process.stdout.write(
+  `every case within ${pct(target)} would need ~${allNeed} more repetitions ≈ ${((allNeed * msPerRep) / 60000).toFixed(1)} min more at ${msPerRep.toFixed(0)} ms each${unknown ? ` (${unknown} cases with fewer than 2 repetitions not counted)` : ''}\n`,
+);

@@ -5,9 +5,13 @@ import { z } from 'zod';
 import { summarize } from './metrics.js';
 
 export const SCHEMA_NAME = 'ipcbench-result';
-/** 2: the stored summary is keyed and scaled by the metric table (bench/metrics.ts). 1 is still read (below). */
-export const SCHEMA_VERSION = 2;
-const READABLE_VERSIONS = [1, 2];
+/**
+ * 2: the stored summary is keyed and scaled by the metric table (bench/metrics.ts). 3: a repetition's operations per
+ * second are stored under the metric's name, `throughput` (versions 1 and 2 called it `opsPerSec`). 1 and 2 are still
+ * read, and upgraded on reading (below), so every reader sees one vocabulary and files of different versions compare.
+ */
+export const SCHEMA_VERSION = 3;
+const READABLE_VERSIONS = [1, 2, 3];
 
 import { ENVIRONMENTS, LOOP_MODES, PLACEMENTS, ROLES, WORKLOADS, type CaseKey } from '../common/vocabulary.js';
 
@@ -66,7 +70,8 @@ export const repetitionSchema = z.object({
   ops: z.number(),
   bytes: z.number(),
   wallNs: z.number(),
-  opsPerSec: z.number(),
+  /** Operations per second of wall time: the metric `throughput` (named `opsPerSec` before schema version 3). */
+  throughput: z.number(),
   mbPerSec: z.number(),
   /** rpc: round trip per call; broadcast: send -> delivery at each interested subscriber. All ns. */
   latency: latencySchema,
@@ -219,7 +224,7 @@ export function parseResultDocument(data: unknown, file: string): ResultDocument
     if (!READABLE_VERSIONS.includes(v as number))
       throw new ResultFileError(file, `schema version ${String(v)} is not supported (this ipcbench reads ${READABLE_VERSIONS.join(' and ')})`);
   }
-  const parsed = resultDocumentSchema.safeParse(data);
+  const parsed = resultDocumentSchema.safeParse(renameLegacyFields(data));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
@@ -229,13 +234,39 @@ export function parseResultDocument(data: unknown, file: string): ResultDocument
 }
 
 /**
+ * Versions 1 and 2 stored a repetition's throughput as `opsPerSec`: give it the metric's name before validation (on
+ * a copy of the cases; the caller's object is left alone). Anything not shaped like a result document passes through
+ * untouched, for the schema to report.
+ */
+function renameLegacyFields(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  const doc = data as { schemaVersion?: unknown; cases?: unknown };
+  if (doc.schemaVersion !== 1 && doc.schemaVersion !== 2) return data;
+  if (!Array.isArray(doc.cases)) return data;
+  const cases = doc.cases.map((c: unknown) => {
+    const reps = (c as { repetitions?: unknown } | null)?.repetitions;
+    if (!Array.isArray(reps)) return c;
+    const renamed = reps.map((r: unknown) => {
+      if (typeof r !== 'object' || r === null || !('opsPerSec' in r) || 'throughput' in r) return r;
+      const { opsPerSec, ...rest } = r as { opsPerSec: unknown };
+      return { ...rest, throughput: opsPerSec };
+    });
+    return { ...(c as object), repetitions: renamed };
+  });
+  return { ...doc, cases };
+}
+
+/**
  * Version 1 stored a summary under other names and units (opsPerSec, cpuUsPerOp, latency in ns): recompute it from
- * the repetitions with today's metric table, so that every reader sees one vocabulary.
+ * the repetitions with today's metric table, so that every reader sees one vocabulary. Version 2's summary is
+ * today's; its repetitions were renamed above.
  */
 function upgrade(doc: ResultDocument): ResultDocument {
   if (doc.schemaVersion === SCHEMA_VERSION) return doc;
-  const seed = typeof doc.options.seed === 'number' ? doc.options.seed : 1;
-  for (const c of doc.cases) c.summary = c.repetitions.length ? summarize(c.repetitions, seed) : undefined;
+  if (doc.schemaVersion === 1) {
+    const seed = typeof doc.options.seed === 'number' ? doc.options.seed : 1;
+    for (const c of doc.cases) c.summary = c.repetitions.length ? summarize(c.repetitions, seed) : undefined;
+  }
   return { ...doc, schemaVersion: SCHEMA_VERSION };
 }
 

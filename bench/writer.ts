@@ -11,6 +11,7 @@ import { constants } from 'node:fs';
 import { access, link, mkdir, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { holdDir } from '../common/emergency.js';
 import { UsageError } from '../common/errors.js';
 import type { ResultDocument } from './result.js';
 
@@ -131,18 +132,22 @@ export class ResultWriter {
     const text = () => `${JSON.stringify(doc, null, 1)}\n`;
     if (this.claimed) {
       const tmp = `${this.path}.tmp-${process.pid}`;
+      const release = holdDir(tmp); // an emergency exit (a second Ctrl-C) mid-write removes it
       try {
         await writeSynced(tmp, text(), 'w');
         await rename(tmp, this.path);
       } catch (err) {
         await unlink(tmp).catch(() => {});
         throw err;
+      } finally {
+        release();
       }
       return;
     }
     // first save: publish under a name nobody holds (link fails with EEXIST instead of replacing a file)
     for (let attempt = 0; ; attempt++) {
       const tmp = `${this.path}.tmp-${process.pid}`;
+      const release = holdDir(tmp);
       try {
         await writeSynced(tmp, text(), 'w');
         await publishExclusively(tmp, this.path);
@@ -155,6 +160,7 @@ export class ResultWriter {
         this.path = join(this.dir, `${this.runId}.json`);
       } finally {
         await unlink(tmp).catch(() => {});
+        release();
       }
     }
   }

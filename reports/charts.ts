@@ -230,7 +230,7 @@ export const CHARTS: readonly ChartDef[] = [
         env: r.env,
         size: r.key.size,
         mbPerSec: r.metrics['mbPerSec']!.median,
-        callsPerSec: r.metrics['throughput']?.median ?? null,
+        throughput: r.metrics['throughput']?.median ?? null,
       }));
       return rows.length ? rows : 'no successful RPC cases';
     },

@@ -149,6 +149,15 @@ function perRepetition(doc: ResultDocument, c: CaseResult, metricId: string, nor
   return out;
 }
 
+/**
+ * A side's median: the stored summary's (the figure the terminal table and the report print for the same file) unless
+ * normalizing; the median of the per-repetition values for a document without one, or for ratios to a reference.
+ */
+function sideMedian(c: CaseResult, metricId: string, values: readonly number[], normalize: string | undefined): number {
+  const stored = normalize ? undefined : c.summary?.[metricId]?.median;
+  return stored !== undefined && Number.isFinite(stored) ? stored : median(values);
+}
+
 function describe(doc: ResultDocument, file: string) {
   return { file, runId: doc.runId, env: doc.host.env, host: `${doc.host.hostname} (${doc.host.cpuModel})` };
 }
@@ -197,8 +206,8 @@ export function compareResults(
         continue;
       }
       if (!x.length || !y.length) continue; // the metric does not exist for this workload
-      const mx = median(x);
-      const my = median(y);
+      const mx = sideMedian(base, metricId, x, o.normalize);
+      const my = sideMedian(cur, metricId, y, o.normalize);
       if (mx === 0) continue;
       const ratio = my / mx;
       const ci = bootstrapRatioCI(x, y, o.resamples, seedOf(`${id}|${metricId}`));

@@ -23,13 +23,13 @@ function cells(r: GateMetricResult): string[] {
     fmt(r.baselineMedian),
     fmt(r.candidateMedian),
     `${pct(r.ratio)} [${pct(r.low)}, ${pct(r.high)}]`,
-    `${pValue(r.p)} (${r.pairs} pairs)`,
+    `${pValue(r.pAdjusted ?? r.p)} (${r.pairs} pairs)`,
     `±${(r.threshold * 100).toFixed(r.threshold * 100 < 10 && !Number.isInteger(r.threshold * 100) ? 1 : 0)}%`,
     verdictText(r),
   ];
 }
 
-const HEADERS = ['case', 'metric', 'baseline', 'candidate', 'paired change [95% CI]', 'p (signed-rank)', 'threshold', 'verdict'];
+const HEADERS = ['case', 'metric', 'baseline', 'candidate', 'paired change [95% CI]', 'p beyond threshold (Holm)', 'threshold', 'verdict'];
 
 export function gateHeadline(g: GateResult): string {
   const cases = new Set(g.results.map((r) => r.case)).size;
@@ -49,7 +49,8 @@ export function formatGateText(g: GateResult, verbose = false): string {
   for (const n of g.notCompared) out.push(`not compared: ${n.label}: ${n.why}`);
   for (const w of g.warnings) out.push(`warning: ${w}`);
   out.push(
-    `A regression is a change whose paired 95% CI lies entirely beyond the threshold (±${(g.options.threshold * 100).toFixed(1)}%, tails ±${(g.options.tailThreshold * 100).toFixed(0)}%) with a one-sided signed-rank p < ${g.options.alpha}.`,
+    `A regression is a change whose paired 95% CI lies entirely beyond the threshold (±${(g.options.threshold * 100).toFixed(1)}%, tails ±${(g.options.tailThreshold * 100).toFixed(0)}%) ` +
+      `and whose one-sided signed-rank p against the threshold, Holm-adjusted over the gate's tests, is < ${g.options.alpha}.`,
   );
   out.push(gateHeadline(g));
   return `${out.join('\n')}\n`;
@@ -63,7 +64,8 @@ export function formatGateMarkdown(g: GateResult): string {
   if (g.warnings.length) out.push('**Warnings**', '', ...g.warnings.map((w) => `- ${w}`), '');
   out.push(
     `Baseline and candidate ran interleaved (ABBA) in one run; the change is the median of the per-pair ratios candidate/baseline with a bootstrap 95% CI. ` +
-      `A regression needs the whole CI beyond the threshold and a one-sided Wilcoxon signed-rank p < ${g.options.alpha}.`,
+      `A regression needs the whole CI beyond the threshold and a one-sided Wilcoxon signed-rank test of "the change is at most the threshold" ` +
+      `with p < ${g.options.alpha} after Holm's adjustment over all the gate's tests (so ${g.options.alpha} bounds the chance that identical code fails the gate).`,
     '',
   );
   return out.join('\n');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ResultDocument } from '../bench/result.js';
 import { mulberry32, normalDeviate } from '../bench/statistics/index.js';
 import { syntheticResult } from './fixtures/synthetic.js';
-import { gateExitCode, gateVerdicts } from './gate.js';
+import { caseDecided, DEFAULT_GATE_OPTIONS, gateCaseMetrics, gateExitCode, gateVerdicts } from './gate.js';
 import { formatGate } from './gate-format.js';
 
 /**
@@ -18,7 +18,7 @@ function pairedCandidate(base: ResultDocument, factor: number, noise: number, se
     for (const r of c.repetitions) {
       const f = factor * Math.exp(noise * normalDeviate(rand));
       for (const k of ['min', 'p50', 'p90', 'p99', 'p999', 'max', 'mean'] as const) r.latency[k] *= f;
-      r.opsPerSec /= f;
+      r.throughput /= f;
       r.mbPerSec /= f;
       r.cpuNsPerOp.total *= f;
     }
@@ -75,4 +75,26 @@ test('a case that errors for the candidate only is broken and fails; markdown na
   assert.match(md, /FAIL: 1 regression/);
   assert.match(md, /peer crashed/);
   assert.doesNotThrow(() => JSON.parse(formatGate(g, 'json')));
+});
+
+test('Holm over the gate: identical code with pair noise far above the threshold fails at most alpha of the gates', () => {
+  let failed = 0;
+  const gates = 60;
+  for (let seed = 1; seed <= gates; seed++) {
+    const base = syntheticResult({ transports: ['pipe', 'unix-stream'], sizes: [64, 4096], repetitions: 20, noise: 0.05, seed });
+    if (gateVerdicts(base, pairedCandidate(base, 1, 0.15, 1000 + seed), specs).regressions > 0) failed++;
+  }
+  // 16 tests per gate (4 cases x 4 metrics), each against the 2% threshold, Holm-adjusted over the gate
+  assert.ok(failed <= 3, `${failed} of ${gates} A/A gates failed`);
+});
+
+test('a case is decided (no more pairs) when every metric is within the threshold; a regression keeps it open', () => {
+  const base = syntheticResult({ transports: ['pipe'], sizes: [64], repetitions: 10, noise: 0.05, seed: 11 });
+  const same = gateCaseMetrics(base.cases[0]!, pairedCandidate(base, 1, 0.002, 12).cases[0]!, 'x', 'x', DEFAULT_GATE_OPTIONS);
+  assert.ok(caseDecided(same), JSON.stringify(same.map((r) => r.decision)));
+  const slower = gateCaseMetrics(base.cases[0]!, pairedCandidate(base, 1.1, 0.002, 12).cases[0]!, 'x', 'x', DEFAULT_GATE_OPTIONS);
+  assert.ok(slower.some((r) => r.decision === 'regression'));
+  assert.equal(caseDecided(slower), false);
+  const noisy = gateCaseMetrics(base.cases[0]!, pairedCandidate(base, 1, 0.2, 12).cases[0]!, 'x', 'x', DEFAULT_GATE_OPTIONS);
+  assert.equal(caseDecided(noisy), false);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mannWhitneyU, midRanks, normalUpperTail, smallestPossibleP } from './mann-whitney.js';
+import { mannWhitneyU, midRanks, smallestPossibleP } from './mann-whitney.js';
 
 const close = (a: number, b: number, tol: number) => assert.ok(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);
 
@@ -44,9 +44,4 @@ test('the test is symmetric in its two samples', () => {
 test('three repetitions per side can never reach p < 0.05; four can', () => {
   close(smallestPossibleP(3, 3), 0.1, 1e-12);
   assert.ok(smallestPossibleP(4, 4) < 0.05);
-});
-
-test('normal upper tail is accurate', () => {
-  close(normalUpperTail(1.959963984540054), 0.025, 1e-7);
-  close(normalUpperTail(0), 0.5, 1e-7);
 });

@@ -13,6 +13,8 @@
 //     σ² = n1·n2/12 · ((N + 1) − Σ(t³ − t) / (N(N − 1)))
 //   (t = size of each tie group; Lehmann, Nonparametrics, 1975, eq. 1.41) and a continuity correction of ½.
 
+import { normalUpperTail } from '../bench/statistics/normal.js';
+
 export interface MannWhitneyResult {
   /** U statistic of the first sample: the number of (x, y) pairs with x > y, ties counting ½. */
   u: number;
@@ -40,32 +42,6 @@ export function midRanks(values: readonly number[]): { ranks: number[]; ties: nu
     i = j + 1;
   }
   return { ranks, ties };
-}
-
-/**
- * Complementary error function, Chebyshev fit with fractional error < 1.2e-7 everywhere
- * (Press et al., Numerical Recipes, 2nd ed., §6.2, erfcc).
- */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-/** Upper-tail probability of the standard normal, P(Z > z). */
-export function normalUpperTail(z: number): number {
-  return 0.5 * erfc(z / Math.SQRT2);
 }
 
 function exactPValue(doubledRanks: readonly number[], n1: number, observed: number): number {

@@ -3,7 +3,7 @@
 // Every output format (HTML, SVG, Markdown, CSV, JSON) reads this, so they cannot disagree.
 import { caseLabel, readResultFile, type CaseKey, type CaseResult, type ResultDocument } from '../bench/result.js';
 import { kernelFactsLine } from '../bench/kernel-facts.js';
-import { summarize } from '../bench/metrics.js';
+import { formatValue, summarize } from '../bench/metrics.js';
 import type { Interval } from '../bench/stats.js';
 
 export interface LoadedRun {
@@ -156,15 +156,8 @@ export function hasTcg(runs: readonly LoadedRun[]): boolean {
   return runs.some((r) => r.doc.host.env === 'lab-tcg' || r.doc.cases.some((c) => c.key.env === 'lab-tcg'));
 }
 
-/** Three significant digits, no exponent for ordinary ranges. */
-export function fmt(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return '–';
-  const a = Math.abs(x);
-  if (a === 0) return '0';
-  if (a >= 1e9) return x.toExponential(2);
-  if (a >= 100) return Math.round(x).toLocaleString('en-US');
-  return x.toPrecision(3);
-}
+/** Three significant digits, no exponent for ordinary ranges: the metric table's one number format. */
+export const fmt = formatValue;
 
 export function fmtInterval(i: Interval | undefined): string {
   if (!i) return '–';

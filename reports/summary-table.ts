@@ -1,5 +1,6 @@
 // The per-case summary table, as a list of columns shared by the HTML and Markdown outputs (CSV/JSON carry every
-// metric unformatted instead, see tabular.ts).
+// metric unformatted instead, see tabular.ts). Metric columns are named by the metric table (bench/metrics.ts).
+import { metricHeading } from '../bench/metrics.js';
 import { MISSED_MARK, missedTarget, targetText } from './findings.js';
 import { fmt, fmtInterval, ratioToReference, type CaseRow, type ReportModel } from './model.js';
 
@@ -31,7 +32,7 @@ export const SUMMARY_COLUMNS: readonly Column[] = [
   },
   { header: 'state', numeric: false, cell: (r) => (r.state === 'ok' ? 'ok' : `${r.state}${r.reason ? `: ${r.reason}` : ''}`) },
   { header: 'reps', numeric: true, cell: (r) => String(r.repetitions) },
-  { header: 'p50 µs [95% CI]', numeric: true, cell: (r) => `${fmtInterval(r.metrics['p50'])}${missedTarget(r) ? ` ${MISSED_MARK}` : ''}` },
+  { header: `${metricHeading('p50')} [95% CI]`, numeric: true, cell: (r) => `${m('p50', true)(r)}${missedTarget(r) ? ` ${MISSED_MARK}` : ''}` },
   {
     // The precision the run asked for (--ci-target) and what this case reached: the CI half-width of its median
     // p50 (bench/case-precision.ts), "missed" when wider than the target.
@@ -44,11 +45,11 @@ export const SUMMARY_COLUMNS: readonly Column[] = [
       return p.met ? `${got} (met ${targetText(p.target)})` : `${got} ${MISSED_MARK} missed ${targetText(p.target)}`;
     },
   },
-  { header: 'p99 µs', numeric: true, cell: m('p99') },
-  { header: 'p99.9 µs', numeric: true, cell: m('p999') },
-  { header: 'ops/s', numeric: true, cell: m('throughput') },
-  { header: 'MB/s', numeric: true, cell: m('mbPerSec') },
-  { header: 'CPU µs/op', numeric: true, cell: m('cpuPerOp') },
+  { header: metricHeading('p99'), numeric: true, cell: m('p99') },
+  { header: metricHeading('p999'), numeric: true, cell: m('p999') },
+  { header: metricHeading('throughput'), numeric: true, cell: m('throughput') },
+  { header: metricHeading('mbPerSec'), numeric: true, cell: m('mbPerSec') },
+  { header: metricHeading('cpuPerOp'), numeric: true, cell: m('cpuPerOp') },
   {
     header: 'CPU by process µs',
     numeric: false,
@@ -58,7 +59,7 @@ export const SUMMARY_COLUMNS: readonly Column[] = [
         .map((role) => `${role} ${fmt(r.metrics[`cpu.${role}`]!.median)}`)
         .join(', ') || '–',
   },
-  { header: 'ctx sw/op', numeric: true, cell: m('ctxSwitchesPerOp') },
+  { header: metricHeading('ctxSwitchesPerOp'), numeric: true, cell: m('ctxSwitchesPerOp') },
   {
     header: 'p50 ÷ reference',
     numeric: true,

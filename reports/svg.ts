@@ -1,19 +1,21 @@
 // Static charts rendered in Node by vega's headless View (no browser): SVG always; PNG when the optional
 // "canvas" package is installed (vega draws PNGs through node-canvas).
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// vega and vega-lite are loaded on the first chart only: importing them costs every CLI start over a second of CPU
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 
 export class MissingOptionalPackageError extends Error {
   override name = 'MissingOptionalPackageError';
 }
 
-function viewOf(spec: TopLevelSpec): vega.View {
+async function viewOf(spec: TopLevelSpec): Promise<Vega.View> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = compile(spec).spec;
   return new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Warn });
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = viewOf(spec);
+  const view = await viewOf(spec);
   try {
     return await view.toSVG();
   } finally {
@@ -33,7 +35,7 @@ export async function renderPng(spec: TopLevelSpec, scale = 2): Promise<Buffer> 
         'Use --format svg for static charts without it.',
     );
   }
-  const view = viewOf(spec);
+  const view = await viewOf(spec);
   try {
     const canvas = (await view.toCanvas(scale)) as unknown as { toBuffer(mime: string): Buffer };
     return canvas.toBuffer('image/png');

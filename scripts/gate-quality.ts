@@ -4,12 +4,14 @@
 //   - one A/A gate: `ipcbench gate --baseline A.so --candidate B.so` on the docs/ci.md case list
 //     (RPC, 64 B and 4 KiB, same-core and cross-core): a failure is a false alarm;
 //   - one detection gate per size (64 B, 4 KiB, same-core): the candidate spins 5% of the baseline's p50 per call
-//     (IPCBENCH_SPIN_NS, measured first), an exact injected regression: a pass is a miss.
-// and prints the false-alarm rate, the detection rate and the gate wall times, plus the A/A false-alarm rate of
-// `compare` between separate runs with the calibrated noise model (calibrated on the first half of the A/A
-// gates' baseline runs, tested on the second half), beside it. A running tally is printed after every round.
+//     (IPCBENCH_SPIN_NS, measured first), an exact injected regression: a pass is a miss. The added time is
+//     measured too (median paired p50 difference), to check that the injection is what it claims.
+// Every gate runs with the gate's defaults (pairs, metrics, thresholds) unless --pairs/--max-pairs are given.
+// It prints the false-alarm rate (and what failed), the detection rate per size, the gate wall times, plus the
+// A/A false-alarm rate of `compare` between separate runs with and without the calibrated noise model
+// (twofold cross-validated over the A/A gates' sides), beside it. A running tally is printed after every round.
 //
-// usage: scripts/gate-quality [--rounds 30] [--pairs 8] [--out DIR]
+// usage: scripts/gate-quality [--rounds 30] [--pairs N] [--max-pairs N] [--out DIR]
 import { execa } from 'execa';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,11 +21,19 @@ import { REPO_ROOT } from '../common/addon.js';
 import { parseResultDocument, type ResultDocument } from '../bench/result.js';
 import { median } from '../bench/statistics/index.js';
 import { compareResults } from '../reports/compare.js';
+import type { GateResult } from '../reports/gate.js';
 import { calibrateFromPairs } from '../reports/noise-model.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, pairs: { type: 'string', default: '8' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '30' }, pairs: { type: 'string' }, 'max-pairs': { type: 'string' }, out: { type: 'string' } },
+});
 const rounds = Number(values.rounds);
-const pairs = values.pairs!;
+if (!Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write(`gate-quality: bad --rounds '${values.rounds}'\n`);
+  process.exit(2);
+}
+// the gate's own defaults unless told otherwise: the script measures the gate as a user runs it
+const pairArgs = [...(values.pairs ? ['--pairs', values.pairs] : []), ...(values['max-pairs'] ? ['--max-pairs', values['max-pairs']] : [])];
 const CLI = join(REPO_ROOT, 'dist', 'bench', 'cli.js');
 const work = await mkdtemp(join(os.tmpdir(), 'ipcbench-gate-quality-'));
 const out = values.out ?? join(work, 'results');
@@ -43,13 +53,36 @@ async function cc(file: string): Promise<void> {
   ]);
 }
 
-async function gate(args: string[]): Promise<{ code: number; seconds: number; dir: string }> {
+interface GateRun {
+  code: number;
+  seconds: number;
+  dir: string;
+  verdict: GateResult;
+}
+
+async function gate(args: string[]): Promise<GateRun> {
   const t0 = performance.now();
-  const r = await execa(process.execPath, [CLI, 'gate', '--no-progress', '--out', out, '--pairs', pairs, '--max-pairs', pairs, ...args], { reject: false });
+  const r = await execa(process.execPath, [CLI, 'gate', '--no-progress', '--out', out, ...pairArgs, ...args], { reject: false });
   const seconds = (performance.now() - t0) / 1000;
   const m = /results in (\S+) /.exec(String(r.stderr));
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`gate exited ${r.exitCode}: ${String(r.stderr).split('\n').slice(-3).join(' ')}`);
-  return { code: r.exitCode ?? -1, seconds, dir: m?.[1] ?? '' };
+  if ((r.exitCode !== 0 && r.exitCode !== 1) || !m) throw new Error(`gate exited ${r.exitCode}: ${String(r.stderr).split('\n').slice(-3).join(' ')}`);
+  const verdict = JSON.parse(await readFile(join(m[1]!, 'gate.json'), 'utf8')) as GateResult;
+  return { code: r.exitCode ?? -1, seconds, dir: m[1]!, verdict };
+}
+
+/** What failed a gate, e.g. "rpc 4K cross-core throughput -3.1% [-5.0%, -2.2%]". */
+function failures(g: GateResult): string {
+  const pc = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
+  return g.results
+    .filter((r) => r.verdict === 'regression')
+    .map((r) => `${r.label} ${r.metric} ${pc(r.ratio)} [${pc(r.low)}, ${pc(r.high)}] (${r.pairs} pairs)`)
+    .concat(g.broken.map((b) => `${b.label} broken: ${b.why}`))
+    .join('; ');
+}
+
+/** Most pairs any case of the gate got. */
+function pairsOf(g: GateResult): number {
+  return Math.max(0, ...g.results.map((r) => r.pairs));
 }
 
 async function readDoc(file: string): Promise<ResultDocument> {
@@ -62,7 +95,7 @@ try {
   await cc(A);
   await cc(B);
   process.stdout.write(
-    `gate quality: ${rounds} rounds, ${pairs} pairs per case; host ${os.hostname()}, ${os.availableParallelism()} CPUs, load ${os
+    `gate quality: ${rounds} rounds, ${pairArgs.length ? pairArgs.join(' ') : "the gate's default pairs"}; host ${os.hostname()}, ${os.availableParallelism()} CPUs, load ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}\n`,
@@ -104,71 +137,106 @@ try {
 
   let falseAlarms = 0;
   let aa = 0;
-  const detect = { '64': { caught: 0, n: 0 }, '4K': { caught: 0, n: 0 } };
+  const detect = {
+    '64': { caught: 0, p50: 0, n: 0, added: [] as number[], pairs: [] as number[] },
+    '4K': { caught: 0, p50: 0, n: 0, added: [] as number[], pairs: [] as number[] },
+  };
   const aaSeconds: number[] = [];
+  const aaPairs: number[] = [];
   const detSeconds: number[] = [];
   const aaDirs: string[] = [];
+  const alarms: string[] = [];
+  const t0 = performance.now();
   for (let i = 0; i < rounds; i++) {
     const g = await gate(['--baseline', A, '--candidate', B, '--sizes', '64,4K', '--placement', 'same-core,cross-core']);
     aa++;
-    if (g.code === 1) falseAlarms++;
+    if (g.code === 1) {
+      falseAlarms++;
+      alarms.push(`round ${i + 1}: ${failures(g.verdict)}`);
+    }
     aaSeconds.push(g.seconds);
+    aaPairs.push(pairsOf(g.verdict));
     aaDirs.push(g.dir);
+    const got: string[] = [];
     for (const size of ['64', '4K'] as const) {
-      const d = await gate([
-        '--baseline',
-        A,
-        '--candidate',
-        `${B},IPCBENCH_SPIN_NS=${spin[size]}`,
-        '--sizes',
-        size,
-        '--placement',
-        'same-core',
-        '--metrics',
-        'p50',
-      ]);
-      detect[size].n++;
-      if (d.code === 1) detect[size].caught++;
+      const d = await gate(['--baseline', A, '--candidate', `${B},IPCBENCH_SPIN_NS=${spin[size]}`, '--sizes', size, '--placement', 'same-core']);
+      const det = detect[size];
+      det.n++;
+      if (d.code === 1) det.caught++;
+      const p50 = d.verdict.results.find((r) => r.metric === 'p50');
+      if (p50?.verdict === 'regression') det.p50++;
+      // the injection as measured: the median paired difference of the p50s, in ns
+      const [bd, cd] = [await readDoc(join(d.dir, 'baseline.json')), await readDoc(join(d.dir, 'candidate.json'))];
+      const bc = bd.cases[0]?.repetitions ?? [];
+      const cc = new Map((cd.cases[0]?.repetitions ?? []).map((r) => [r.index, r.latency.p50]));
+      const diffs = bc.flatMap((r) => (cc.has(r.index) ? [cc.get(r.index)! - r.latency.p50] : []));
+      if (diffs.length) det.added.push(median(diffs));
+      det.pairs.push(pairsOf(d.verdict));
       detSeconds.push(d.seconds);
+      got.push(`${size === '64' ? '64 B' : '4 KiB'} ${d.code === 1 ? 'caught' : 'MISSED'} (${pairsOf(d.verdict)} pairs)`);
     }
     process.stdout.write(
-      `round ${i + 1}: A/A ${g.code === 1 ? 'FALSE ALARM' : 'pass'} (${g.seconds.toFixed(0)} s); so far false alarms ${falseAlarms}/${aa}, ` +
-        `detected 64 B ${detect['64'].caught}/${detect['64'].n}, 4 KiB ${detect['4K'].caught}/${detect['4K'].n}; load ${os.loadavg()[0]!.toFixed(1)}\n`,
+      `round ${i + 1}: A/A ${g.code === 1 ? 'FALSE ALARM' : 'pass'} (${g.seconds.toFixed(0)} s, ${pairsOf(g.verdict)} pairs), ${got.join(', ')}; ` +
+        `so far false alarms ${falseAlarms}/${aa}, detected 64 B ${detect['64'].caught}/${detect['64'].n}, 4 KiB ${detect['4K'].caught}/${detect['4K'].n}; load ${os.loadavg()[0]!.toFixed(1)}\n`,
     );
+    if (g.code === 1) process.stdout.write(`  false alarm: ${failures(g.verdict)}\n`);
   }
+  const totalSeconds = (performance.now() - t0) / 1000;
 
-  // compare between separate runs (the baseline runs of consecutive A/A gates), with the calibrated noise model
-  const docs: ResultDocument[] = [];
-  for (const d of aaDirs) if (d) docs.push(await readDoc(join(d, 'baseline.json')));
-  const half = Math.floor(docs.length / 2);
-  const calPairs: [ResultDocument, ResultDocument][] = [];
-  for (let i = 0; i + 1 < half; i += 2) calPairs.push([docs[i]!, docs[i + 1]!]);
+  // compare between separate runs: the A/A gates of consecutive rounds as separate runs of identical code (round
+  // 2k's baseline against round 2k+1's baseline, and the same for the candidates). Twofold cross-validation: the
+  // noise model is calibrated on the pairs of one half of the rounds and compare is tested on the other half's,
+  // then the other way round, so no pair is judged by a model it helped calibrate.
+  const sides: { base: ResultDocument; cand: ResultDocument }[] = [];
+  for (const d of aaDirs) sides.push({ base: await readDoc(join(d, 'baseline.json')), cand: await readDoc(join(d, 'candidate.json')) });
+  const runPairs = (from: number, to: number): [ResultDocument, ResultDocument][] => {
+    const out: [ResultDocument, ResultDocument][] = [];
+    for (let i = from; i + 1 < to; i += 2) out.push([sides[i]!.base, sides[i + 1]!.base], [sides[i]!.cand, sides[i + 1]!.cand]);
+    return out;
+  };
+  const half = 2 * Math.floor(sides.length / 4);
+  const folds = [
+    { cal: runPairs(0, half), test: runPairs(half, sides.length) },
+    { cal: runPairs(half, sides.length), test: runPairs(0, half) },
+  ];
   let cmpAlarms = 0;
   let cmpAlarmsRaw = 0;
   let cmpN = 0;
-  if (calPairs.length >= 2) {
-    const noise = calibrateFromPairs(calPairs);
-    for (let i = half; i + 1 < docs.length; i += 2) {
-      cmpN++;
-      const files = { baseline: 'a', current: 'b' };
-      if (compareResults(docs[i]!, docs[i + 1]!, files, { noise }).regressions > 0) cmpAlarms++;
-      if (compareResults(docs[i]!, docs[i + 1]!, files).regressions > 0) cmpAlarmsRaw++;
+  let calN = 0;
+  if (folds.every((f) => f.cal.length >= 2 && f.test.length)) {
+    for (const f of folds) {
+      const noise = calibrateFromPairs(f.cal);
+      calN = Math.max(calN, f.cal.length);
+      for (const [x, y] of f.test) {
+        cmpN++;
+        const files = { baseline: 'a', current: 'b' };
+        if (compareResults(x, y, files, { noise }).regressions > 0) cmpAlarms++;
+        if (compareResults(x, y, files).regressions > 0) cmpAlarmsRaw++;
+      }
     }
   }
   const pct = (a: number, b: number) => `${a}/${b} = ${b ? ((100 * a) / b).toFixed(1) : '-'}%`;
+  const ns = (xs: number[]) => (xs.length ? `${Math.round(median(xs))} ns` : '-');
   process.stdout.write('\n');
-  process.stdout.write(`false alarms (A/A gates, 64 B + 4 KiB x same-core + cross-core): ${pct(falseAlarms, aa)}   (target 0/30)\n`);
-  process.stdout.write(`detection, 5% same-core regression at 64 B:  ${pct(detect['64'].caught, detect['64'].n)}   (target >= 95%)\n`);
-  process.stdout.write(`detection, 5% same-core regression at 4 KiB: ${pct(detect['4K'].caught, detect['4K'].n)}   (target >= 95%)\n`);
+  process.stdout.write(`false alarms (A/A gates, rpc 64 B + 4 KiB x same-core + cross-core): ${pct(falseAlarms, aa)}   (target 0 of >= 30)\n`);
+  for (const a of alarms) process.stdout.write(`  ${a}\n`);
+  for (const size of ['64', '4K'] as const) {
+    const d = detect[size];
+    process.stdout.write(
+      `detection, 5% same-core regression at ${size === '64' ? '64 B: ' : '4 KiB:'} ${pct(d.caught, d.n)} of gates failed   (target >= 95%); ` +
+        `p50 itself flagged in ${d.p50}/${d.n}; injected ${spin[size]} ns, measured ${ns(d.added)} (median paired p50 difference); pairs median ${d.pairs.length ? median(d.pairs) : '-'}\n`,
+    );
+  }
   process.stdout.write(
-    `gate wall time (docs/ci.md case list, ${pairs} pairs): median ${median(aaSeconds).toFixed(1)} s, max ${Math.max(...aaSeconds).toFixed(1)} s   (target <= 180 s)\n`,
+    `gate wall time (docs/ci.md case list, A/A): median ${median(aaSeconds).toFixed(1)} s, max ${Math.max(...aaSeconds).toFixed(1)} s   (target <= 180 s); pairs per case median ${median(aaPairs)}, max ${Math.max(...aaPairs)}\n`,
   );
-  process.stdout.write(`detection gate wall time (one case): median ${median(detSeconds).toFixed(1)} s\n`);
+  process.stdout.write(`detection gate wall time (one case): median ${median(detSeconds).toFixed(1)} s, max ${Math.max(...detSeconds).toFixed(1)} s\n`);
   process.stdout.write(
     cmpN
-      ? `compare between separate A/A runs: with the calibrated noise model ${pct(cmpAlarms, cmpN)} false alarms, without ${pct(cmpAlarmsRaw, cmpN)} (noise calibrated on ${calPairs.length} pairs)\n`
+      ? `compare between separate A/A runs (the A/A gates' sides as separate runs): with the calibrated noise model ${pct(cmpAlarms, cmpN)} false alarms, without it ${pct(cmpAlarmsRaw, cmpN)} (twofold cross-validation, each model calibrated on ${calN} A/A pairs of the other half)\n`
       : 'compare between separate A/A runs: too few rounds to calibrate and test (need >= 8)\n',
   );
+  process.stdout.write(`rounds took ${(totalSeconds / 60).toFixed(1)} min\n`);
   process.stdout.write(
     `load average at the end: ${os
       .loadavg()

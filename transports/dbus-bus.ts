@@ -3,11 +3,12 @@
 // the native build which D-Bus clients it has, starting a bus process that announces its address on a pipe, and
 // reaping it. Everything a bus creates lives in SetupContext.dir (0700); the socket is made 0600 as well.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { nativeTransport, NATIVE_DIR } from '../common/addon.js';
+import { holdPid } from '../common/emergency.js';
 import type { Workload } from '../common/vocabulary.js';
 import type { Probe, SetupContext, Transport, TransportEnv } from './types.js';
 
@@ -161,6 +162,8 @@ export interface BusState {
   socketPath: string;
   /** Other processes to reap (the broker behind its controller). */
   extraPids: number[];
+  /** The daemon's name ("dbus-daemon"), for messages. */
+  what: string;
 }
 
 /**
@@ -184,6 +187,7 @@ export async function startBusProcess(
   } finally {
     process.umask(old);
   }
+  const release = holdPid(child.pid); // killed on an emergency exit (common/emergency.ts)
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();
@@ -192,8 +196,10 @@ export async function startBusProcess(
     child,
     socketPath,
     extraPids: [],
+    what,
     done: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        release();
         state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
         resolve();
       });
@@ -283,6 +289,15 @@ function alive(pid: number): boolean {
 /** SIGTERM, then SIGKILL after a grace period; resolves once the process is reaped. Idempotent. */
 export async function stopBusProcess(state: BusState): Promise<void> {
   const { child } = state;
+  // a stopped daemon would hold SIGTERM pending until the launcher's grace runs out: kill it at once
+  for (const pid of state.extraPids) {
+    if (!/^[Tt]$/.test(procState(pid) ?? '')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
   if (!state.exited && child.pid !== undefined) {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -307,10 +322,31 @@ export function busState(env: TransportEnv): BusState | undefined {
   return env.state as BusState | undefined;
 }
 
-/** check(): a dead bus is a broken environment (the runner tears down and sets up again). */
+/** The scheduler state of a process from /proc/PID/stat ('R', 'S', 'T' stopped, 'Z', ...), or undefined when gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A bus daemon that is stopped (SIGSTOP, a debugger): it cannot answer, nor honour SIGTERM. */
+function stoppedDaemon(env: TransportEnv): number | undefined {
+  return env.daemonPids?.find((pid) => /^[Tt]$/.test(procState(pid) ?? ''));
+}
+
+/**
+ * check(): a dead bus, or a stopped one, is a broken environment (the runner tears down and sets up again, and
+ * adds this to the reason of a repetition that timed out on it).
+ */
 export function checkBus(env: TransportEnv): string | undefined {
   const s = busState(env);
-  return s?.exited;
+  if (s?.exited) return s.exited;
+  const stopped = stoppedDaemon(env);
+  if (stopped !== undefined) return `${s?.what ?? 'the bus daemon'} (pid ${stopped}) is stopped and does not answer`;
+  return undefined;
 }
 
 /** Stop the bus a transport's setup() started (the same for both daemons). */

@@ -3,11 +3,18 @@
 // process: daemon binary missing, daemon dying during a run, a payload over the bus limit, a peer killed mid-call.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
+import type { RpcRecord } from '../common/addon.js';
 import { REPO_ROOT } from '../bench/native.js';
+import { DEFAULTS, parseRunOptions } from '../bench/options.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../bench/result.js';
+import { NativeExecutor, type RpcRunOptions } from '../bench/runner/executor.js';
+import { Runner } from '../bench/runner/runner.js';
+import { TRANSPORT_NAMES } from './index.js';
 import { dbusBroker, dbusBrokerMemfd, startBroker, stopBroker } from './dbus-broker.js';
 import { busState, checkBus, locateDaemon } from './dbus-bus.js';
 import { dbusDaemon, dbusDaemonMemfd, startDaemon, stopDaemon } from './dbus-daemon.js';
@@ -244,3 +251,120 @@ test(
     }
   },
 );
+
+// A bus daemon that stops answering mid-case (SIGSTOP): the repetition times out, the case is errored with the
+// reason (which names the stopped daemon), the daemon is killed (a timed-out repetition's environment is torn
+// down), and the next case gets a fresh bus that works.
+for (const bus of [
+  { name: 'dbus-daemon', have: haveDaemon },
+  { name: 'dbus-broker', have: haveBroker },
+]) {
+  test(
+    `${bus.name} stopped (SIGSTOP) mid-case: the case times out errored with the reason, the daemon is killed, the next case gets a fresh bus`,
+    { skip: (!bus.have || !haveSdbus) && 'not installed / not built' },
+    async () => {
+      const tmp = await mkdtemp(join(os.tmpdir(), 'ipcbench-test-sigstop-'));
+      const oldTmp = process.env.TMPDIR;
+      process.env.TMPDIR = tmp; // the pool's mkdtemp: every bus of this run lives under tmp
+      const stopped: number[] = [];
+      class StopsTheBus extends NativeExecutor {
+        override runRpc(handles: number[], o: RpcRunOptions): Promise<RpcRecord> {
+          const run = super.runRpc(handles, o);
+          if (stopped.length === 0) {
+            // the first case's timed loop is running (every peer said READY): freeze its bus
+            const daemons = busPids(tmp);
+            assert.equal(daemons.length, 1, `one ${bus.name} under ${tmp}`);
+            stopped.push(daemons[0]!);
+            process.kill(daemons[0]!, 'SIGSTOP');
+          }
+          return run;
+        }
+      }
+      try {
+        const opts = parseRunOptions(
+          {
+            ...DEFAULTS,
+            transports: bus.name,
+            workloads: 'rpc',
+            sizes: '64,128',
+            placement: 'unpinned',
+            repetitions: '1',
+            minRepetitions: '1',
+            budget: '0',
+            duration: '200',
+            warmup: '10',
+            timeout: '1500',
+          },
+          TRANSPORT_NAMES,
+          TRANSPORT_NAMES,
+          32,
+        );
+        const doc = emptyDocument(bus.name);
+        await new Runner(opts, doc, new AbortController().signal, { executor: new StopsTheBus() }).run();
+        assert.equal(stopped.length, 1);
+        const [first, second] = doc.cases;
+        assert.equal(first!.state, 'errored', JSON.stringify(first));
+        assert.match(first!.reason!, /^repetition 1: timed out after 1500 ms past the planned duration/);
+        assert.match(first!.reason!, new RegExp(`${bus.name} \\(pid ${stopped[0]}\\) is stopped`));
+        assert.ok(await waitFor(() => !alive(stopped[0]!), 5_000), 'the stopped daemon was killed');
+        assert.equal(second!.state, 'ok', `the next case ran on a fresh bus: ${second!.reason}`);
+        assert.equal(second!.repetitions.length, 1);
+        assert.deepEqual(await processesMentioning(tmp), [], 'no bus or peer remains');
+      } finally {
+        for (const pid of stopped) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        if (oldTmp === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = oldTmp;
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+/** The bus daemons (not their launcher) started for dir: their launcher's command line mentions it. */
+function busPids(dir: string): number[] {
+  const out: number[] = [];
+  const argv = (pid: string) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (!/^dbus-(daemon|broker)$/.test(basename(argv(e)[0] ?? ''))) continue;
+      const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${e}/status`, 'utf8'))?.[1];
+      if (ppid && argv(ppid).some((a) => a.includes(dir))) out.push(Number(e));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+function emptyDocument(transport: string): ResultDocument {
+  return {
+    schema: SCHEMA_NAME,
+    schemaVersion: SCHEMA_VERSION,
+    runId: 'test',
+    startedAt: new Date().toISOString(),
+    complete: false,
+    argv: [],
+    options: {},
+    host: {
+      hostname: 'h',
+      cpuModel: 'c',
+      cores: 2,
+      onlineCpus: 2,
+      smt: 'off',
+      governor: 'g',
+      kernel: 'k',
+      virtualization: 'none',
+      loadAverage: [0],
+      memoryBytes: 1,
+      node: 'n',
+      addon: 'a',
+      ipcbench: 'i',
+      gitSha: 's',
+      env: 'host',
+    },
+    warnings: [],
+    transports: [{ name: transport, available: true }],
+    cases: [],
+  };
+}

@@ -3,7 +3,7 @@
 // mq_maxmsg = 2) and unlinks its name at once; the peer inherits the queue descriptor, so nothing can be left in
 // /dev/mqueue. RPC: a request and a reply queue; broadcast: one queue per subscriber. Sizes above the kernel's
 // per-message limit, and cases whose queues would not fit the user's RLIMIT_MSGQUEUE, are skipped with the reason.
-import { readFileSync } from 'node:fs';
+import { overSysctl, readSysctls, softRlimit } from './kernel-limits.js';
 import type { Transport, Workload } from './types.js';
 
 /** mq_maxmsg of every queue (native/transports/posix-mq.c MQ_DEPTH). */
@@ -20,40 +20,23 @@ export interface MqLimits {
   rlimit: number;
 }
 
-function readNumber(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const MSGSIZE_MAX = '/proc/sys/fs/mqueue/msgsize_max';
+/** Why the transport cannot run at all here. */
+const MISSING = 'the kernel has no POSIX message queues (/proc/sys/fs/mqueue missing: CONFIG_POSIX_MQUEUE)';
 
 /** The limits of this machine, or undefined where the kernel has no POSIX queues. */
 export function readMqLimits(): MqLimits | undefined {
-  const msgsizeMax = readNumber('/proc/sys/fs/mqueue/msgsize_max');
-  const msgMax = readNumber('/proc/sys/fs/mqueue/msg_max');
-  if (msgsizeMax === undefined || msgMax === undefined) return undefined;
-  let rlimit = Infinity;
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max msgqueue size'));
-    const soft = line?.slice('Max msgqueue size'.length).trim().split(/\s+/)[0];
-    if (soft && soft !== 'unlimited') rlimit = Number(soft);
-  } catch {
-    // keep Infinity: the native side reports EMFILE if the limit bites
-  }
-  return { msgsizeMax, msgMax, rlimit };
+  const l = readSysctls({ msgsizeMax: MSGSIZE_MAX, msgMax: '/proc/sys/fs/mqueue/msg_max' });
+  return l && { ...l, rlimit: softRlimit('Max msgqueue size') };
 }
 
 export function mqSkipReason(
   c: { workload: Workload; size: number; subscribers: number; concurrency: number },
   limits: MqLimits | undefined,
 ): string | undefined {
-  if (!limits) return 'the kernel has no POSIX message queues (/proc/sys/fs/mqueue missing: CONFIG_POSIX_MQUEUE)';
-  if (c.size > limits.msgsizeMax)
-    return `a ${c.size}-byte message exceeds the POSIX queue message size limit /proc/sys/fs/mqueue/msgsize_max = ${limits.msgsizeMax} bytes (raise it with sysctl fs.mqueue.msgsize_max)`;
+  if (!limits) return MISSING;
+  const tooLarge = overSysctl(c.size, limits.msgsizeMax, 'POSIX queue message size limit', MSGSIZE_MAX);
+  if (tooLarge) return tooLarge;
   const queues = c.workload === 'rpc' ? 2 * c.concurrency : c.subscribers;
   const depth = Math.min(MQ_DEPTH, Math.max(1, limits.msgMax));
   const bytes = queues * depth * (c.size + MQ_SLOT_OVERHEAD);
@@ -70,7 +53,7 @@ export const posixMq: Transport = {
   workloads: ['rpc', 'broadcast'],
   async probe() {
     const l = readMqLimits();
-    if (!l) return { available: false, reason: 'the kernel has no POSIX message queues (CONFIG_POSIX_MQUEUE)' };
+    if (!l) return { available: false, reason: MISSING };
     return { available: true, version: `kernel (msgsize_max ${l.msgsizeMax} B)` };
   },
   skipReason(c) {

@@ -3,7 +3,7 @@
 // type (RPC: 1 = request, 2 = reply; broadcast: type i + 1 for subscriber i). The harness removes it with
 // IPC_RMID on close and on every failure path; a watcher thread removes it when a case is aborted, which is what
 // wakes a blocked msgrcv. Sizes above msgmax / msgmnb are skipped with the reason.
-import { readFileSync } from 'node:fs';
+import { overSysctl, readSysctls } from './kernel-limits.js';
 import type { Transport } from './types.js';
 
 export interface SysvLimits {
@@ -13,28 +13,18 @@ export interface SysvLimits {
   msgmnb: number;
 }
 
-function readNumber(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const MSGMAX = '/proc/sys/kernel/msgmax';
+const MSGMNB = '/proc/sys/kernel/msgmnb';
+/** Why the transport cannot run at all here. */
+const MISSING = 'the kernel has no System V message queues (/proc/sys/kernel/msgmax missing: CONFIG_SYSVIPC)';
 
 export function readSysvLimits(): SysvLimits | undefined {
-  const msgmax = readNumber('/proc/sys/kernel/msgmax');
-  const msgmnb = readNumber('/proc/sys/kernel/msgmnb');
-  return msgmax === undefined || msgmnb === undefined ? undefined : { msgmax, msgmnb };
+  return readSysctls({ msgmax: MSGMAX, msgmnb: MSGMNB });
 }
 
 export function sysvSkipReason(size: number, limits: SysvLimits | undefined): string | undefined {
-  if (!limits) return 'the kernel has no System V message queues (/proc/sys/kernel/msgmax missing: CONFIG_SYSVIPC)';
-  if (size > limits.msgmax)
-    return `a ${size}-byte message exceeds the System V message size limit /proc/sys/kernel/msgmax = ${limits.msgmax} bytes (raise it with sysctl kernel.msgmax)`;
-  if (size > limits.msgmnb)
-    return `a ${size}-byte message exceeds the System V queue size /proc/sys/kernel/msgmnb = ${limits.msgmnb} bytes (raise it with sysctl kernel.msgmnb)`;
-  return undefined;
+  if (!limits) return MISSING;
+  return overSysctl(size, limits.msgmax, 'System V message size limit', MSGMAX) ?? overSysctl(size, limits.msgmnb, 'System V queue size', MSGMNB);
 }
 
 export const sysvMsg: Transport = {
@@ -45,7 +35,7 @@ export const sysvMsg: Transport = {
   workloads: ['rpc', 'broadcast'],
   async probe() {
     const l = readSysvLimits();
-    if (!l) return { available: false, reason: 'the kernel has no System V message queues (CONFIG_SYSVIPC)' };
+    if (!l) return { available: false, reason: MISSING };
     return { available: true, version: `kernel (msgmax ${l.msgmax} B)` };
   },
   skipReason(c) {

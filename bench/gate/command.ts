@@ -6,13 +6,14 @@ import { Command, Option } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, EXIT } from '../../common/errors.js';
-import { collectHost, preflightWarnings } from '../host.js';
 import { headerSize } from '../native.js';
 import { DEFAULTS, parseRunOptions, type RawRunFlags, type RunOptions } from '../options.js';
-import { readResultFile, SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { readResultFile, type ResultDocument } from '../result.js';
+import { newRunDocument } from '../run-document.js';
 import { Runner } from '../runner/runner.js';
 import { ensureWritableDir, newRunId, ResultWriter } from '../writer.js';
-import { gateExitCode, gateVerdicts, DEFAULT_GATE_OPTIONS } from '../../reports/gate.js';
+import { caseDecided, gateCaseMetrics, gateExitCode, gateVerdicts, DEFAULT_GATE_OPTIONS, type GateOptions } from '../../reports/gate.js';
+import { caseId } from '../../reports/model.js';
 import { formatGate, GATE_FORMATS, type GateFormat } from '../../reports/gate-format.js';
 import { toBencherMetricFormat, toGithubActionBenchmark } from '../../reports/export.js';
 import { calibrateFromPairs } from '../../reports/noise-model.js';
@@ -34,23 +35,6 @@ function count(v: string, what: string, min: number, max: number): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new UsageError(`bad ${what} '${v}': expected a whole number from ${min} to ${max}`);
   return n;
-}
-
-function emptyDoc(runId: string, argv: string[], opts: RunOptions, statuses: ResultDocument['transports']): ResultDocument {
-  const host = collectHost();
-  return {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId,
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv,
-    options: { ...opts },
-    host,
-    warnings: preflightWarnings(host),
-    transports: statuses,
-    cases: [],
-  };
 }
 
 function onSignals(controller: AbortController): () => void {
@@ -88,14 +72,15 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
   const raw = { ...flags } as RawRunFlags;
   for (const [k, v] of Object.entries(GATE_DEFAULTS)) if (cmd.getOptionValueSource(k) === 'default') (raw as unknown as Record<string, string>)[k] = v;
   if (flags.transports) throw new UsageError('gate measures what --baseline and --candidate name; --transports does not apply');
-  const minPairs = count(flags.pairs, '--pairs', 5, 1000);
-  const maxPairs = Math.max(minPairs, count(flags.maxPairs, '--max-pairs', 5, 1000));
+  const minPairs = count(flags.pairs, '--pairs', 6, 1000);
+  const maxPairs = Math.max(minPairs, count(flags.maxPairs, '--max-pairs', 6, 1000));
   const threshold = percent(flags.threshold);
   const tailThreshold = percent(flags.tailThreshold);
   const alpha = Number(flags.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`bad --alpha '${flags.alpha}'`);
   const metrics = flags.metrics ? flags.metrics.split(',').map((m) => m.trim()) : undefined;
   for (const m of metrics ?? []) if (!METRICS.some((x) => x.id === m)) throw new UsageError(`unknown metric '${m}'`);
+  const gateOptions: GateOptions = { ...DEFAULT_GATE_OPTIONS, threshold, tailThreshold, alpha, ...(metrics ? { metrics } : {}) };
   const specs = { baseline: parseSideSpec(flags.baseline, '--baseline'), candidate: parseSideSpec(flags.candidate, '--candidate') };
   const a = sideTransport(specs.baseline, 'baseline');
   const b = sideTransport(specs.candidate, 'candidate');
@@ -111,8 +96,8 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
     }
   };
   const sides: [GateSide, GateSide] = [
-    { transport: a.transport, env: a.env, status: await status(a.transport), doc: emptyDoc(`${runId}-baseline`, argv, opts, []) },
-    { transport: b.transport, env: b.env, status: await status(b.transport), doc: emptyDoc(`${runId}-candidate`, argv, opts, []) },
+    { transport: a.transport, env: a.env, status: await status(a.transport), doc: newRunDocument(`${runId}-baseline`, argv, opts, []) },
+    { transport: b.transport, env: b.env, status: await status(b.transport), doc: newRunDocument(`${runId}-candidate`, argv, opts, []) },
   ];
   for (const s of sides) {
     s.doc.transports = [s.status];
@@ -134,7 +119,13 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
     loop = await runGateLoop(
       opts,
       sides,
-      { minPairs, maxPairs, budgetMs: opts.budgetMs > 0 ? opts.budgetMs - 2000 : Infinity, threshold, startMs: t0 },
+      {
+        minPairs,
+        maxPairs,
+        budgetMs: opts.budgetMs > 0 ? opts.budgetMs - 2000 : Infinity,
+        startMs: t0,
+        decide: (base, cand) => (caseDecided(gateCaseMetrics(base, cand, caseId(base.key, { withTransport: false }), '', gateOptions)) ? 'closed' : 'open'),
+      },
       controller.signal,
       {
         onProgress: (done, total, label) => {
@@ -156,17 +147,7 @@ async function gateCommand(flags: GateFlags, cmd: Command, argv: string[]): Prom
     if (controller.signal.aborted) s.doc.interrupted = true;
   }
   await save();
-  const verdict = gateVerdicts(
-    sides[0].doc,
-    sides[1].doc,
-    { baseline: flags.baseline, candidate: flags.candidate },
-    {
-      threshold,
-      tailThreshold,
-      alpha,
-      ...(metrics ? { metrics } : {}),
-    },
-  );
+  const verdict = gateVerdicts(sides[0].doc, sides[1].doc, { baseline: flags.baseline, candidate: flags.candidate }, gateOptions);
   if (loop.budgetExhausted) verdict.warnings.push(`the time budget (--budget ${(opts.budgetMs / 1000).toFixed(0)} s) ran out before every case was decided`);
   await writeFile(join(dir, 'gate.json'), formatGate(verdict, 'json'));
   if (flags.bmf) await writeFile(flags.bmf, JSON.stringify(toBencherMetricFormat(sides[1].doc), null, 2) + '\n');
@@ -186,7 +167,7 @@ interface CalibrateFlags extends RawRunFlags {
 }
 
 async function measure(opts: RunOptions, argv: string[], statuses: ResultDocument['transports'], label: string): Promise<ResultDocument> {
-  const doc = emptyDoc(newRunId(), argv, opts, statuses);
+  const doc = newRunDocument(newRunId(), argv, opts, statuses);
   const writer = new ResultWriter(opts.out, doc.runId);
   const controller = new AbortController();
   const off = onSignals(controller);
@@ -254,8 +235,8 @@ export function registerGateCommands(program: Command, addRunOptions: (c: Comman
       .requiredOption('--baseline <spec>', 'what the main branch builds: lib.so[=name] | transport[@daemon-binary] [,VAR=value...]')
       .requiredOption('--candidate <spec>', 'what the pull request builds (same forms)'),
   )
-    .option('--pairs <n>', 'pairs (baseline + candidate repetitions) every case gets at least', '8')
-    .option('--max-pairs <n>', 'most pairs per case (cases clearly inside the threshold stop earlier)', '20')
+    .option('--pairs <n>', 'pairs (baseline + candidate repetitions) every case gets first', '8')
+    .option('--max-pairs <n>', 'most pairs per case: a case gets more than --pairs while the verdict on one of its metrics is undecided', '30')
     .option(
       '--threshold <percent>',
       'smallest change that fails the gate, applied to the CI (medians, throughput, CPU)',

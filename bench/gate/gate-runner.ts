@@ -1,8 +1,10 @@
 // The gate's measuring loop: baseline and candidate interleaved inside one run. For every case, pair j runs the
 // baseline then the candidate when j is even and the other way round when it is odd (ABBA), each repetition in
 // fresh peers through the runner's one repetition lifecycle, so that slow drift, warm caches and the order
-// itself hit both sides alike. Pairs continue until the paired p50 ratio is clearly inside the threshold (then
-// no verdict can come of more pairs), --max-pairs, or the time budget.
+// itself hit both sides alike. A case gets --pairs pairs, then more, one per round, while the verdict on any of
+// its gated metrics is undecided (its paired CI reaches across the threshold) or a regression, up to --max-pairs
+// or the time budget: a sequential design, so the pairs go where the decision is close, and a regression is
+// only ever declared on all the pairs a case can get (no stopping at a lucky look).
 import os from 'node:os';
 import type { ResultDocument, CaseResult, CaseKey } from '../result.js';
 import { caseLabel } from '../result.js';
@@ -15,7 +17,6 @@ import { runRepetition, type RepOutcome } from '../runner/repetition.js';
 import { skipReason } from '../runner/skip.js';
 import { DRIVERS } from '../workloads/index.js';
 import { precisionOf } from '../case-precision.js';
-import { pairedRatioCI, pairedRatios } from '../statistics/index.js';
 import type { Transport } from '../../transports/types.js';
 import type { TransportStatus } from '../result.js';
 import { withEnv } from './spec.js';
@@ -31,8 +32,12 @@ export interface GateLoopOptions {
   minPairs: number;
   maxPairs: number;
   budgetMs: number;
-  /** Relative threshold of the verdict: a case stops early once its p50 ratio CI lies inside 1 ± threshold/2. */
-  threshold: number;
+  /**
+   * The gate's decision on a case from its pairs so far: 'open' while some gated metric is undecided (its CI
+   * reaches across the threshold) or shows a regression, 'closed' once every metric is decided without one
+   * (reports/gate.ts caseDecided). Without it a case runs exactly minPairs pairs.
+   */
+  decide?: (baseline: CaseResult, candidate: CaseResult) => 'open' | 'closed';
   /** performance.now() when the budget clock started. */
   startMs: number;
 }
@@ -150,15 +155,7 @@ export async function runGateLoop(
         if (failed || signal.aborted) continue;
         c.pairs++;
         c.spentMs += performance.now() - t0;
-        if (c.pairs >= o.minPairs) {
-          // clearly unchanged: more pairs cannot make it a regression at this threshold
-          const ratios = pairedRatios(
-            c.a.repetitions.map((x) => x.latency.p50),
-            c.b.repetitions.map((x) => x.latency.p50),
-          );
-          const ci = pairedRatioCI(ratios, { resamples: 1000, seed: run.seed });
-          if (ci.low > 1 - o.threshold / 2 && ci.high < 1 + o.threshold / 2) c.open = false;
-        }
+        if (c.pairs >= o.minPairs && (!o.decide || o.decide(c.a, c.b) === 'closed')) c.open = false;
       }
       await hooks.onSave?.();
       if (budgetExhausted) break;

@@ -3,7 +3,8 @@
 // machines have no working KVM, so a real KVM boot cannot be tested here).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AccelDeps, type AttemptResult, type KvmVerdict, chooseAccelAndBoot } from './boot.js';
+import { type AccelDeps, type KvmVerdict, chooseAccelAndBoot } from './accel.js';
+import type { AttemptResult } from './qemu.js';
 import { LabError, LabInterrupted } from './config.js';
 import type { Accel } from './cmdline.js';
 

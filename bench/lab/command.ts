@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `ipcbench lab build | run | exec`: declares the flags; the work is in kernel.ts, boot.ts and run.ts.
 import { type Command, Option } from 'commander';
-import { type AccelChoice, bootLab } from './boot.js';
+import type { AccelChoice } from './accel.js';
+import { bootLab } from './boot.js';
 import { KERNEL_IDS, LAB_VARIANTS, LabError, LabInterrupted, type LabVariant, checkVariant, parseKernelId } from './config.js';
 import { ensureLabKernel } from './kernels.js';
 import { labRun, stripHostOnlyArgs } from './run.js';

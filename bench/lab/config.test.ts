@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configHash, fragmentPaths, kernelDirName, kernelPaths, labCacheRoot, readFragments, sanitizeVersion } from './config.js';
-import { missingOptions, pruneOldKernels } from './kernel.js';
+import { missingOptions } from './kernel.js';
+import { pruneOldKernels } from './kernel-cache.js';
 
 test('the config hash is stable for the same fragments and changes with any byte or the recipe', () => {
   const frags = [{ name: 'lab.config', text: 'CONFIG_SMP=y\n' }];
@@ -84,7 +85,7 @@ test('options Kconfig dropped are reported', () => {
 });
 
 test('tailFile-style helpers never throw on a missing log', async () => {
-  const { tailFile } = await import('./kernel.js');
+  const { tailFile } = await import('./build-step.js');
   const dir = mkdtempSync(join(tmpdir(), 'ipcbench-test-'));
   try {
     assert.equal(tailFile(join(dir, 'nope')), '(no log)');

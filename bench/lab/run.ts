@@ -8,7 +8,8 @@ import { type ResultDocument, readResultFile } from '../result.js';
 import { buildKdbus } from '../module/build.js';
 import { ModuleError } from '../module/kernel-info.js';
 import { DEFAULT_BINDER_DEVICES, MAX_BINDER_DEVICES } from '../module/load.js';
-import { type AccelChoice, type BootResult, GUEST_RESULTS_DIR, bootLab } from './boot.js';
+import type { AccelChoice } from './accel.js';
+import { type BootResult, GUEST_RESULTS_DIR, bootLab } from './boot.js';
 import { type KernelId, LabError, type LabVariant, repoRoot } from './config.js';
 import { type LabKernel, ensureLabKernel } from './kernels.js';
 
@@ -76,7 +77,7 @@ export async function buildKdbusModule(kernel: LabKernel, log?: (line: string) =
     return (await buildKdbus({ kernelDir: kernel.moduleTree, log, signal })).ko;
   } catch (e) {
     if (!(e instanceof ModuleError)) throw e;
-    log?.(`lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${e.message.split('\n').slice(0, 4).join(' | ')}`);
+    log?.(`lab: kdbus module not built, kdbus transports will be unavailable in the lab: ${e.message.split('\n')[0]}`);
     return undefined;
   }
 }

@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type KernelId, LabError, type StockKernelSpec, kernelSpec, labCacheRoot, labScriptsDir, sanitizeVersion } from './config.js';
 import { type CpioEntry, cpioArchive } from './cpio.js';
-import { acquireLock, step } from './kernel.js';
+import { step } from './build-step.js';
+import { acquireLock } from './lock.js';
 
 const run = promisify(execFile);
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, release as osRelease } from 'node:os';
 import { dirname, join } from 'node:path';
-import { acquireLock } from '../lab/kernel.js';
+import { acquireLock } from '../lab/lock.js';
 import { repoRoot } from '../lab/config.js';
 import { ModuleError, distroIds, headersHint, moduleRelease, readText, treeRelease } from './kernel-info.js';
 
@@ -182,7 +182,12 @@ async function compile(
     const hint = /command not found|No such file or directory.*(gcc|cc)|make: not found/.test(r.output)
       ? 'install the compiler and make: apt-get install build-essential (Fedora: dnf install gcc make)'
       : undefined;
-    throw new ModuleError(`building kdbus against ${tree} failed (make exit ${r.code}); last lines of ${join(dir, 'build.log')}:\n${tail}`, hint);
+    // the compiler's first error names the cause; the tail is often only the make lines that follow it
+    const firstError = r.output.split('\n').find((l) => /\berror:/.test(l));
+    throw new ModuleError(
+      `building kdbus against ${tree} failed (make exit ${r.code})${firstError ? `: ${firstError.trim()}` : ''}; last lines of ${join(dir, 'build.log')}:\n${tail}`,
+      hint,
+    );
   }
   const got = moduleRelease(readFileSync(ko));
   if (got !== release) throw new ModuleError(`the built kdbus.ko says vermagic ${got ?? '(none)'}, expected ${release}`);

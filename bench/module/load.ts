@@ -4,7 +4,7 @@
 // (devices=binder,ipcbench-binder0,...), since without binderfs the devices exist only as named at load time.
 // Every precondition is checked before anything changes, so a refusal leaves the machine as it was.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { release as osRelease } from 'node:os';
 import { promisify } from 'node:util';
 import { BINDER_POOL_PREFIX, DEFAULT_BINDERFS, binderPool, locateBinder } from '../../transports/binder.js';
@@ -58,6 +58,41 @@ async function cmd(file: string, args: string[]): Promise<{ ok: boolean; out: st
     const x = e as { stdout?: string; stderr?: string; message: string; code?: string };
     if (x.code === 'ENOENT') return { ok: false, out: `${file} is not installed (apt-get install kmod)` };
     return { ok: false, out: `${x.stderr ?? ''}${x.stdout ?? ''}`.trim() || x.message };
+  }
+}
+
+/** Processes that hold a file whose path matches `re` open (from /proc/<pid>/fd; ours are all we can read unless root). */
+export function holdersOf(re: RegExp, proc = '/proc'): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync(proc).filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`${proc}/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours
+    }
+    const hit = fds.some((fd) => {
+      try {
+        return re.test(readlinkSync(`${proc}/${pid}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    });
+    if (hit) found.push(`${pid} (${(readText(`${proc}/${pid}/comm`) ?? '?').trim()})`);
+  }
+  return found;
+}
+
+/**
+ * rmmod, retried while the module is busy for up to `waitMs`: a process that just closed its last device may
+ * still be exiting (its files are released after it is reported gone to its parent).
+ */
+async function rmmodWhenFree(name: string, waitMs: number): Promise<{ ok: boolean; out: string }> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const r = await cmd('rmmod', [name]);
+    if (r.ok || !/busy|in use/i.test(r.out) || Date.now() >= until) return r;
+    await new Promise((res) => setTimeout(res, 250));
   }
 }
 
@@ -168,7 +203,7 @@ async function mountBinderfs(): Promise<string> {
 export async function unloadKdbus(policy = readModulePolicy()): Promise<string> {
   if (!moduleLoaded('kdbus')) return 'kdbus: not loaded';
   if (!policy.root) throw new ModuleError('unloading kdbus needs root; nothing was changed', 'sudo ipcbench module unload kdbus');
-  const r = await cmd('rmmod', ['kdbus']);
+  const r = await rmmodWhenFree('kdbus', 10_000);
   if (!r.ok)
     throw new ModuleError(
       `rmmod kdbus failed: ${r.out}`,
@@ -194,9 +229,15 @@ export async function unloadBinder(policy = readModulePolicy()): Promise<string>
     done.push(`unmounted ${DEFAULT_BINDERFS}`);
   }
   if (loaded) {
-    const r = await cmd('rmmod', ['binder_linux']);
-    if (!r.ok)
-      throw new ModuleError(`rmmod binder_linux failed: ${r.out}`, /in use/i.test(r.out) ? 'a process still uses a binder device: stop it first' : undefined);
+    const r = await rmmodWhenFree('binder_linux', 10_000);
+    if (!r.ok) {
+      const busy = /busy|in use/i.test(r.out);
+      const holders = busy ? holdersOf(/^\/dev\/(binder|ipcbench-binder\d+|hwbinder|vndbinder)$/) : [];
+      throw new ModuleError(
+        `rmmod binder_linux failed: ${r.out.split('\n').pop()}${busy ? ` (refcount ${(readText('/sys/module/binder_linux/refcnt') ?? '?').trim()} after 10 s)` : ''}`,
+        busy ? `a process still uses a binder device${holders.length ? `: ${holders.join(', ')}` : ''}: stop it first` : undefined,
+      );
+    }
     done.push('unloaded binder_linux');
   }
   return `binder: ${done.join(', ')}`;

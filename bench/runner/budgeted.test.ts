@@ -9,7 +9,7 @@ function rep(index: number, p50: number): Repetition {
     ops: 1000,
     bytes: 64000,
     wallNs: 1e8,
-    opsPerSec: 1e4,
+    throughput: 1e4,
     mbPerSec: 0.64,
     latency: { count: 1000, min: p50, p50, p90: p50, p99: p50, p999: p50, max: p50, mean: p50 },
     cpu: [],

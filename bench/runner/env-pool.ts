@@ -6,11 +6,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { holdDir, holdPid } from '../../common/emergency.js';
 import type { Transport, TransportEnv } from '../../transports/types.js';
 
 export interface LiveEnv {
   env: TransportEnv;
   dir: string;
+  /** Releases what common/emergency.ts holds for it (its directory, its daemons). */
+  release: () => void;
 }
 
 export type PoolEntry = LiveEnv | { failed: string };
@@ -39,17 +42,42 @@ export class EnvironmentPool {
       await this.teardownOne(t, have);
     } else if (have) return have;
     const dir = await mkdtemp(join(os.tmpdir(), `ipcbench-${t.name}-`)); // mkdtemp creates it 0700
+    const releaseDir = holdDir(dir);
     try {
       const env = t.setup ? await t.setup({ dir, signal: this.signal, log: (m) => this.log(`${t.name}: ${m}`) }) : {};
-      const live = { env, dir };
+      // a daemon kept until the harness exits has its own way to go then (types.ts daemonUntilExit)
+      const releasePids = t.daemonUntilExit ? [] : (env.daemonPids ?? []).map((pid) => holdPid(pid));
+      const live = {
+        env,
+        dir,
+        release: () => {
+          releaseDir();
+          for (const r of releasePids) r();
+        },
+      };
       this.envs.set(t.name, { transport: t, entry: live });
       return live;
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
+      releaseDir();
       const failed = { failed: `setup failed: ${(err as Error).message}` };
       this.envs.set(t.name, { transport: t, entry: failed });
       return failed;
     }
+  }
+
+  /**
+   * A repetition of t timed out: its environment may be what hangs (a bus daemon that stopped answering). Returns
+   * what the transport's check() says about it (to add to the reason), and tears it down: the next case gets a
+   * fresh one.
+   */
+  async discard(t: Transport): Promise<string | undefined> {
+    const have = this.envs.get(t.name)?.entry;
+    if (!have || !('env' in have)) return undefined;
+    const diagnosis = t.check?.(have.env);
+    this.log(`${t.name}: a repetition timed out${diagnosis ? ` (${diagnosis})` : ''}; tearing its environment down, the next case gets a fresh one`);
+    await this.teardownOne(t, have);
+    return diagnosis;
   }
 
   private async teardownOne(t: Transport, live: LiveEnv): Promise<void> {
@@ -59,6 +87,7 @@ export class EnvironmentPool {
       this.log(`${t.name}: teardown: ${(err as Error).message}`);
     }
     await rm(live.dir, { recursive: true, force: true });
+    live.release();
     this.envs.delete(t.name);
   }
 

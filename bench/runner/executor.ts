@@ -5,6 +5,7 @@
 import { native, runBroadcast, runRpc, prepareChannel, type BroadcastRecord, type RpcRecord } from '../native.js';
 import { Peer, type PeerReport, type PeerSpec } from '../peers.js';
 import { procCpuDelta, readProcCpu, type ProcCpu } from '../procstat.js';
+import { holdPid } from '../../common/emergency.js';
 
 export interface PeerExit {
   code: number | undefined;
@@ -73,7 +74,11 @@ export class NativeExecutor implements Executor {
   startPeer(spec: PeerSpec): PeerHandle {
     const p = new Peer(spec);
     this.peers.add(p);
-    void p.exited.then(() => this.peers.delete(p));
+    const release = holdPid(p.pid);
+    void p.exited.then(() => {
+      this.peers.delete(p);
+      release();
+    });
     return p;
   }
 

@@ -10,7 +10,11 @@ import type { Transport, TransportEnv } from '../../transports/types.js';
 import { procCpuDelta, type ChannelOptions, type Executor, type PeerHandle } from './executor.js';
 import type { ProcCpu } from '../procstat.js';
 
-export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: string };
+/** timedOut: the repetition ended by one of its time limits (its environment, e.g. a bus daemon, may be hung). */
+export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: string; timedOut?: true };
+
+/** A time limit of the lifecycle ran out (marks the outcome timedOut). */
+class LifecycleTimeout extends Error {}
 
 export interface RepetitionTiming {
   warmupMs: number;
@@ -73,7 +77,7 @@ async function allReady(peers: readonly PeerHandle[], timeoutMs: number): Promis
   const d = delay(timeoutMs);
   try {
     const r = await Promise.race([Promise.all(peers.map((p) => p.ready)), d.promise]);
-    if (r === 'late') throw new Error(`peers did not become ready within ${timeoutMs} ms`);
+    if (r === 'late') throw new LifecycleTimeout(`peers did not become ready within ${timeoutMs} ms`);
   } finally {
     d.cancel();
   }
@@ -147,7 +151,7 @@ async function reap(peers: readonly PeerHandle[], graceMs: number): Promise<stri
   const d = delay(graceMs);
   const outcome = await Promise.race([Promise.all(peers.map((p) => p.exited)), d.promise]);
   d.cancel();
-  if (outcome === 'late') return `a peer did not exit within ${graceMs} ms of the goodbye`;
+  if (outcome === 'late') throw new LifecycleTimeout(`a peer did not exit within ${graceMs} ms of the goodbye`);
   for (const p of peers) {
     const e = await p.exited;
     if (e.code !== 0 || e.signal) return p.describeExit(e);
@@ -194,7 +198,8 @@ export async function runRepetition(ctx: RepetitionContext, driver: WorkloadDriv
     const daemons = daemonSnapshot(ctx);
     const { value: rec, peerFailure, timedOut } = await supervise(ctx, plan.run(handles), peers, handles);
     const daemonsCpu = daemonCpu(ctx, daemons);
-    if (timedOut) return { ok: false, reason: `timed out after ${ctx.timing.timeoutMs} ms past the planned duration; peers killed${peerSaid(peers)}` };
+    if (timedOut)
+      return { ok: false, timedOut: true, reason: `timed out after ${ctx.timing.timeoutMs} ms past the planned duration; peers killed${peerSaid(peers)}` };
     if (rec.error) return { ok: false, reason: await withPeerStory(rec.reason, peerFailure, peers) };
     const exitProblem = peerFailure ?? (await reap(peers, ctx.timing.exitGraceMs ?? EXIT_GRACE_MS));
     if (exitProblem) return { ok: false, reason: exitProblem };
@@ -206,7 +211,7 @@ export async function runRepetition(ctx: RepetitionContext, driver: WorkloadDriv
     }
     return plan.finish(rec, reports, daemonsCpu);
   } catch (err) {
-    return { ok: false, reason: (err as Error).message };
+    return err instanceof LifecycleTimeout ? { ok: false, timedOut: true, reason: err.message } : { ok: false, reason: (err as Error).message };
   } finally {
     for (const p of peers) p.kill();
     await Promise.all(peers.map((p) => p.exited));

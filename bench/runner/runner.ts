@@ -144,8 +144,9 @@ export class Runner {
       DRIVERS[c.result.key.workload],
     );
     if (!outcome.ok && !this.signal.aborted) {
+      const diagnosis = outcome.timedOut ? await this.pool.discard(c.transport) : undefined;
       c.result.state = 'errored';
-      c.result.reason = `repetition ${index + 1}: ${outcome.reason}`;
+      c.result.reason = `repetition ${index + 1}: ${outcome.reason}${diagnosis ? `; ${diagnosis}` : ''}`;
     }
     return outcome;
   }
@@ -271,8 +272,9 @@ export class Runner {
         );
         if (!outcome.ok) {
           if (this.signal.aborted) break;
+          const diagnosis = outcome.timedOut ? await this.pool.discard(c.transport) : undefined;
           c.estimates.push(NaN); // counts as run for the progress total
-          close(c, 'errored', `repetition ${index + 1}: ${outcome.reason}`);
+          close(c, 'errored', `repetition ${index + 1}: ${outcome.reason}${diagnosis ? `; ${diagnosis}` : ''}`);
         } else {
           c.result.repetitions.push(outcome.rep);
           c.estimates.push(outcome.rep.latency.p50);

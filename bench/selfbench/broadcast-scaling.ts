@@ -7,7 +7,7 @@
 //        [--placement cross-core] [--duration 200] [--repetitions 3] [--out results]
 import { parseArgs } from 'node:util';
 import { collectHost, preflightWarnings } from '../host.js';
-import { formatNs } from '../format.js';
+import { formatNs } from '../cli/format.js';
 import { headerSize } from '../native.js';
 import { DEFAULTS, parseRunOptions } from '../options.js';
 import { probeAll } from '../probe.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pairedRatioCI, pairedRatios, smallestSignedRankP, wilcoxonSignedRank } from './paired.js';
+import { hodgesLehmannRatioCI, holmAdjust, pairedDecision, pairedRatioCI, pairedRatios, smallestSignedRankP, wilcoxonSignedRank } from './paired.js';
+import { mulberry32, normalDeviate } from './random.js';
 
 test('paired ratios divide pair by pair and refuse unpaired samples', () => {
   assert.deepEqual(pairedRatios([2, 4, 0], [3, 4, 1]), [1.5, 1]);
@@ -47,4 +48,74 @@ test('paired ratio CI: reproducible for a seed, brackets the median, collapses f
   assert.equal(a.ratio, 1.05);
   assert.deepEqual(pairedRatioCI([1.1, 1.1, 1.1]), { ratio: 1.1, low: 1.1, high: 1.1, n: 3 });
   assert.ok(Number.isNaN(pairedRatioCI([]).ratio));
+});
+
+test('paired decision: the test is against the threshold, not against zero', () => {
+  // a steady +1% change: clearly non-zero, but inside a 2% threshold -> within, never a regression
+  const plusOne = Array.from({ length: 20 }, (_, i) => 1.01 + ((i % 5) - 2) * 0.001);
+  const a = pairedDecision(plusOne, { threshold: 0.02, better: 'lower', alpha: 0.05 });
+  assert.equal(a.decision, 'within');
+  assert.ok(a.pWorse > 0.5, String(a.pWorse));
+  // a steady +5% change with the same spread: regression
+  const plusFive = plusOne.map((r) => r + 0.04);
+  const b = pairedDecision(plusFive, { threshold: 0.02, better: 'lower', alpha: 0.05 });
+  assert.equal(b.decision, 'regression');
+  assert.ok(b.ci.low > 1.02 && b.pWorse < 0.05);
+  // higher is better: the same ratios are an improvement
+  assert.equal(pairedDecision(plusFive, { threshold: 0.02, better: 'higher', alpha: 0.05 }).decision, 'improvement');
+  // -5% for lower-is-better: improvement
+  assert.equal(
+    pairedDecision(
+      plusFive.map((r) => 1 / r),
+      { threshold: 0.02, better: 'lower', alpha: 0.05 },
+    ).decision,
+    'improvement',
+  );
+});
+
+test('paired decision: a CI across the threshold is undecided; four pairs can never be a regression', () => {
+  const wide = [0.97, 1.08, 1.01, 1.06, 0.99, 1.1, 1.03, 1.05];
+  assert.equal(pairedDecision(wide, { threshold: 0.02, better: 'lower', alpha: 0.05 }).decision, 'undecided');
+  // all four pairs +20%: the CI is beyond, but the smallest one-sided signed-rank p with 4 pairs is 1/16
+  assert.notEqual(pairedDecision([1.2, 1.21, 1.19, 1.2], { threshold: 0.02, better: 'lower', alpha: 0.05 }).decision, 'regression');
+  assert.equal(pairedDecision([1.2, 1.21, 1.19, 1.2, 1.22], { threshold: 0.02, better: 'lower', alpha: 0.05 }).decision, 'regression');
+});
+
+test('Holm adjustment: matches the step-down definition and keeps the input order', () => {
+  // R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") -> 0.03 0.06 0.06 0.02
+  const adj = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+  const want = [0.03, 0.06, 0.06, 0.02];
+  adj.forEach((p, i) => assert.ok(Math.abs(p - want[i]!) < 1e-12, `${p} vs ${want[i]}`));
+  assert.deepEqual(holmAdjust([]), []);
+  assert.deepEqual(holmAdjust([0.5, 0.9]), [1, 1]);
+});
+
+test('Hodges-Lehmann CI: the Walsh averages between the exact signed-rank critical values', () => {
+  // n = 10: P(W+ <= 8) = 0.0244 <= 0.025 < P(W+ <= 9), so the 95% interval is the 9th smallest and the 9th
+  // largest of the 55 Walsh averages (Hollander, Wolfe & Chicken, table A.4); logs 0.01..0.10 make them easy
+  const logs = Array.from({ length: 10 }, (_, i) => (i + 1) / 100);
+  const walsh: number[] = [];
+  for (let i = 0; i < 10; i++) for (let j = i; j < 10; j++) walsh.push((logs[i]! + logs[j]!) / 2);
+  walsh.sort((a, b) => a - b);
+  const ci = hodgesLehmannRatioCI(logs.map(Math.exp));
+  assert.ok(Math.abs(Math.log(ci.low) - walsh[8]!) < 1e-12, `${Math.log(ci.low)} vs ${walsh[8]}`);
+  assert.ok(Math.abs(Math.log(ci.high) - walsh[46]!) < 1e-12);
+  assert.ok(Math.abs(Math.log(ci.ratio) - 0.055) < 1e-12);
+  // five pairs: P(W+ <= 0) = 1/32 > 0.025, so no 95% interval exists yet
+  const five = hodgesLehmannRatioCI([1.1, 1.2, 1.3, 1.4, 1.5]);
+  assert.equal(five.low, 0);
+  assert.equal(five.high, Infinity);
+  assert.ok(Number.isNaN(hodgesLehmannRatioCI([]).ratio));
+});
+
+test('Hodges-Lehmann CI: covers the centre of symmetric noise about 95% of the time', () => {
+  const rand = mulberry32(5);
+  let covered = 0;
+  const trials = 400;
+  for (let t = 0; t < trials; t++) {
+    const r = Array.from({ length: 12 }, () => Math.exp(0.03 * normalDeviate(rand)));
+    const ci = hodgesLehmannRatioCI(r);
+    if (ci.low <= 1 && 1 <= ci.high) covered++;
+  }
+  assert.ok(covered / trials > 0.92 && covered / trials < 0.98, `${covered}/${trials}`);
 });

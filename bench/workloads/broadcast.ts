@@ -74,7 +74,7 @@ export const broadcastDriver: WorkloadDriver = {
           ops: rec.ops,
           bytes: delivery.delivered * key.size,
           wallNs: rec.wallNs,
-          opsPerSec: rec.ops / secs,
+          throughput: rec.ops / secs,
           mbPerSec: (delivery.delivered * key.size) / secs / 1e6,
           latency: histograms.length ? mergeHistograms(histograms) : { count: 0, min: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 },
           lastSubscriber: key.mode === 'closed' ? latencyFrom(rec.lastSubscriber) : undefined,

@@ -51,7 +51,7 @@ export const rpcDriver: WorkloadDriver = {
             ops: rec.ops,
             bytes: rec.bytes,
             wallNs: rec.wallNs,
-            opsPerSec: rec.ops / secs,
+            throughput: rec.ops / secs,
             mbPerSec: rec.bytes / secs / 1e6,
             latency: latencyFrom(rec.latency),
             cpu,

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ld defines these for every section whose name is a C identifier. */
 extern const struct transport_ops *const __start_ipcbench_transports[];
@@ -55,4 +56,31 @@ int tp_fail(char *err, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc < 0 ? rc : -rc;
+}
+
+int tp_connect_none(struct tp_conn *conn, char *err)
+{
+	(void)conn;
+	(void)err;
+	return 0;
+}
+
+int tp_expect_fds(int n_fds, int want, char *err)
+{
+	if (n_fds == want)
+		return 0;
+	return tp_fail(err, -EINVAL, "expected %d inherited fd%s, got %d", want,
+		       want == 1 ? "" : "s", n_fds);
+}
+
+void tp_peers_close(struct tp_peer_fds *peers, unsigned n)
+{
+	unsigned i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < peers[i].n; k++)
+			close(peers[i].fds[k]);
+		peers[i].n = 0;
+	}
 }

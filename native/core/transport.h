@@ -150,4 +150,21 @@ int transport_variant(const struct transport_ops *ops, const char *variant);
 int tp_fail(char *err, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Shared pieces of the life cycle that many transports fill the same way.
+ *
+ * tp_connect_none() - an ops->connect for channels that are complete once
+ * prepare() returned (a socketpair, a queue): nothing to do; returns 0.
+ *
+ * tp_expect_fds() - for attach(): 0 when the peer inherited exactly @want
+ * fds, else -EINVAL with the reason in @err.
+ *
+ * tp_peers_close() - for a prepare() that fails after handing out fds:
+ * closes every fd in peers[0..@n-1] and empties them, so the harness starts
+ * no peer with a stale descriptor. The caller keeps ownership of @peers.
+ */
+int tp_connect_none(struct tp_conn *conn, char *err);
+int tp_expect_fds(int n_fds, int want, char *err);
+void tp_peers_close(struct tp_peer_fds *peers, unsigned n);
+
 #endif

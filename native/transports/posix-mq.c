@@ -219,23 +219,10 @@ static int mq_prepare(const struct tp_params *p, struct tp_conn **out,
 	return 0;
 fail_dup:
 	rc = tp_fail(err, -errno, "dup: %s", strerror(errno));
-	for (i = 0; i < (p->subscribers ? p->subscribers : 1); i++) {
-		int k;
-
-		for (k = 0; k < peers[i].n; k++)
-			close(peers[i].fds[k]);
-		peers[i].n = 0;
-	}
+	tp_peers_close(peers, p->subscribers ? p->subscribers : 1);
 fail:
 	mq_conn_close(c);
 	return rc;
-}
-
-static int mq_connect(struct tp_conn *c, char *err)
-{
-	(void)c;
-	(void)err;
-	return 0;
 }
 
 static int mq_attach(const struct tp_params *p, enum tp_role role,
@@ -245,10 +232,9 @@ static int mq_attach(const struct tp_params *p, enum tp_role role,
 	struct tp_conn *c;
 	struct mq_attr attr;
 
-	if (n_fds != need)
-		return tp_fail(err, -EINVAL,
-			       "expected %d inherited fds, got %d", need,
-			       n_fds);
+	rc = tp_expect_fds(n_fds, need, err);
+	if (rc)
+		return rc;
 	rc = conn_new(p, (unsigned)need, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -304,7 +290,7 @@ static int mq_publish(struct tp_conn *c, const void *data, size_t len,
 const struct transport_ops posix_mq_ops = {
 	.name = "posix-mq",
 	.prepare = mq_prepare,
-	.connect = mq_connect,
+	.connect = tp_connect_none,
 	.attach = mq_attach,
 	.call = mq_call,
 	.recv = mq_recv,

@@ -198,10 +198,7 @@ static int sysv_prepare(const struct tp_params *p, struct tp_conn **out,
 		peers[i].fds[0] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		if (peers[i].fds[0] < 0) {
 			rc = tp_fail(err, -errno, "dup: %s", strerror(errno));
-			while (i--) {
-				close(peers[i].fds[0]);
-				peers[i].n = 0;
-			}
+			tp_peers_close(peers, i);
 			goto fail;
 		}
 		peers[i].n = 1;
@@ -216,13 +213,6 @@ fail:
 	return rc;
 }
 
-static int sysv_connect(struct tp_conn *c, char *err)
-{
-	(void)c;
-	(void)err;
-	return 0;
-}
-
 static int sysv_attach(const struct tp_params *p, enum tp_role role,
 		       const int *fds, int n_fds, struct tp_conn **out,
 		       char *err)
@@ -231,9 +221,9 @@ static int sysv_attach(const struct tp_params *p, enum tp_role role,
 	struct msqid_ds ds;
 	int rc;
 
-	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
-			       n_fds);
+	rc = tp_expect_fds(n_fds, 1, err);
+	if (rc)
+		return rc;
 	rc = conn_new(p, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -295,7 +285,7 @@ static int sysv_publish(struct tp_conn *c, const void *data, size_t len,
 const struct transport_ops sysv_msg_ops = {
 	.name = "sysv-msg",
 	.prepare = sysv_prepare,
-	.connect = sysv_connect,
+	.connect = tp_connect_none,
 	.attach = sysv_attach,
 	.call = sysv_call,
 	.recv = sysv_recv,

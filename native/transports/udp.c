@@ -148,20 +148,10 @@ static int udp_prepare(const struct tp_params *p, struct tp_conn **out,
 	*out = c;
 	return 0;
 fail_peers:
-	while (i--) {
-		close(peers[i].fds[0]);
-		peers[i].n = 0;
-	}
+	tp_peers_close(peers, i);
 fail:
 	udp_close(c);
 	return rc;
-}
-
-static int udp_connect(struct tp_conn *c, char *err)
-{
-	(void)c;
-	(void)err;
-	return 0;
 }
 
 static int udp_attach(const struct tp_params *p, enum tp_role role,
@@ -172,9 +162,9 @@ static int udp_attach(const struct tp_params *p, enum tp_role role,
 	int rc;
 
 	(void)role;
-	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
-			       n_fds);
+	rc = tp_expect_fds(n_fds, 1, err);
+	if (rc)
+		return rc;
 	rc = conn_new(p, &c);
 	if (rc)
 		return tp_fail(err, rc, "out of memory");
@@ -261,7 +251,7 @@ static int udp_publish(struct tp_conn *c, const void *data, size_t len,
 const struct transport_ops udp_ops = {
 	.name = "udp",
 	.prepare = udp_prepare,
-	.connect = udp_connect,
+	.connect = tp_connect_none,
 	.attach = udp_attach,
 	.call = udp_call,
 	.recv = udp_recv,

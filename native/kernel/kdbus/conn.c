@@ -70,6 +70,7 @@ void kdbus_queue_entry_free(struct kdbus_queue_entry *e)
 		mutex_unlock(&e->fds_dst->lock);
 		kdbus_conn_put(e->fds_dst);
 	}
+	kfree(e->dst_name);
 	kfree(e);
 }
 
@@ -92,6 +93,10 @@ static void kdbus_conn_release(struct kref *kref)
 	}
 	kdbus_pool_deinit(&conn->pool);
 	kdbus_meta_free(conn->meta);
+	if (conn->cred)
+		put_cred(conn->cred);
+	if (conn->ep)
+		kdbus_ep_put(conn->ep);
 	kdbus_nsctx_put(&conn->ns);
 	kdbus_bus_put(conn->bus);
 	kfree(conn);
@@ -491,8 +496,10 @@ void kdbus_conn_timeout_work(struct work_struct *work)
 /* ---- HELLO ---------------------------------------------------------------- */
 
 static const u64 kdbus_hello_items[] = {
-	KDBUS_ITEM_NEGOTIATE,
-	KDBUS_ITEM_CONN_DESCRIPTION,
+	KDBUS_ITEM_NEGOTIATE, KDBUS_ITEM_CONN_DESCRIPTION,
+	KDBUS_ITEM_NAME,      KDBUS_ITEM_POLICY_ACCESS,
+	KDBUS_ITEM_CREDS,     KDBUS_ITEM_PIDS,
+	KDBUS_ITEM_SECLABEL,
 };
 
 static bool kdbus_description_valid(const char *s)
@@ -508,27 +515,97 @@ static bool kdbus_description_valid(const char *s)
 	return true;
 }
 
+/* One id of a HELLO CREDS item (spec 24.4 rule 3); false: unmappable. */
+static bool kdbus_fake_uid(u64 v, kuid_t *out)
+{
+	if (v == (u32)-1 || v == (u64)-1) {
+		*out = INVALID_UID;
+		return true;
+	}
+	*out = make_kuid(current_user_ns(), (uid_t)v);
+	return v <= U32_MAX && uid_valid(*out);
+}
+
+static bool kdbus_fake_gid(u64 v, kgid_t *out)
+{
+	if (v == (u32)-1 || v == (u64)-1) {
+		*out = INVALID_GID;
+		return true;
+	}
+	*out = make_kgid(current_user_ns(), (gid_t)v);
+	return v <= U32_MAX && gid_valid(*out);
+}
+
+/* HELLO CREDS / PIDS / SECLABEL into @m (spec 24.4); -EINVAL if bad. */
+static int kdbus_hello_fake(struct kdbus_meta *m,
+			    const struct kdbus_item *creds,
+			    const struct kdbus_item *pids, const char *label)
+{
+	unsigned int i;
+
+	if (creds) {
+		const struct kdbus_creds *c = (const void *)creds->data;
+		const u64 u[4] = { c->uid, c->euid, c->suid, c->fsuid };
+		const u64 g[4] = { c->gid, c->egid, c->sgid, c->fsgid };
+
+		for (i = 0; i < 4; i++)
+			if (!kdbus_fake_uid(u[i], &m->fake_uid[i]) ||
+			    !kdbus_fake_gid(g[i], &m->fake_gid[i]))
+				return -EINVAL;
+		m->faked_creds = true;
+		m->collected |= KDBUS_ATTACH_CREDS;
+	}
+	if (pids) {
+		const struct kdbus_pids *p = (const void *)pids->data;
+
+		/* resolved in the caller's pid namespace; gone: unknown */
+		if (p->pid && p->pid <= INT_MAX)
+			m->pid = find_get_pid(p->pid);
+		if (p->tid && p->tid <= INT_MAX)
+			m->tid = find_get_pid(p->tid);
+		if (p->ppid && p->ppid <= INT_MAX)
+			m->ppid = find_get_pid(p->ppid);
+		m->faked_pids = true;
+		m->collected |= KDBUS_ATTACH_PIDS;
+	}
+	if (label) {
+		m->seclabel = kstrdup(label, GFP_KERNEL);
+		if (!m->seclabel)
+			return -ENOMEM;
+		m->collected |= KDBUS_ATTACH_SECLABEL;
+	}
+	return 0;
+}
+
 /**
  * kdbus_cmd_hello() - KDBUS_CMD_HELLO: create a connection on @bus
  * @bus:	the bus whose endpoint was opened (reference held by handle)
+ * @ep:		the custom endpoint opened, or NULL for the default one
  * @argp:	user pointer to struct kdbus_cmd_hello
  * @out:	the new connection (one reference for the handle), or NULL
  *		when the caller only negotiated
  *
- * Return: 0, or a negative errno (EINVAL, EOPNOTSUPP, ESHUTDOWN, EMFILE,
- * ENOMEM, EFAULT).  Nothing is left behind on error.
+ * Checks in the order of spec 7 and 23.4.
+ *
+ * Return: 0, or a negative errno (EINVAL, EOPNOTSUPP, EPERM, ESHUTDOWN,
+ * EMFILE, EEXIST, ENOMEM, EFAULT).  Nothing is left behind on error.
  */
-int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
-		    struct kdbus_conn **out)
+int kdbus_cmd_hello(struct kdbus_bus *bus, struct kdbus_ep *ep,
+		    void __user *argp, struct kdbus_conn **out)
 {
-	const u64 roles = KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER |
-			  KDBUS_HELLO_MONITOR;
+	const struct kdbus_item *creds = NULL, *pids = NULL;
+	const char *desc = NULL, *label = NULL;
 	struct kdbus_cmd_hello *cmd;
-	const char *desc = NULL;
 	struct kdbus_conn *conn;
 	struct kdbus_slice *s;
 	struct kdbus_item *it;
 	struct kdbus_args a;
+	LIST_HEAD(policy);
+	LIST_HEAD(notify);
+	bool policy_items = false, privileged;
+	unsigned int n_policy = 0;
+	const char *act_name = NULL;
+	u64 roles;
 	struct {
 		struct kdbus_item hdr;
 		struct kdbus_bloom_parameter bloom;
@@ -537,19 +614,15 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 
 	*out = NULL;
 	ret = kdbus_args_parse(&a, argp, sizeof(*cmd),
-			       KDBUS_HELLO_ACCEPT_FD | roles);
+			       KDBUS_HELLO_ACCEPT_FD | KDBUS_HELLO_ROLES);
 	if (ret < 0)
 		return ret;
 	kdbus_args_negotiate(&a, kdbus_hello_items,
 			     ARRAY_SIZE(kdbus_hello_items));
-	if (ret) {
-		/* the roles are known but not implemented (spec 19.5) */
-		if (put_user((u64)KDBUS_HELLO_ACCEPT_FD,
-			     &((struct kdbus_cmd_hello __user *)argp)->flags))
-			return kdbus_args_finish(&a, -EFAULT);
+	if (ret)
 		return kdbus_args_finish(&a, 0);
-	}
 	cmd = a.buf;
+	roles = cmd->flags & KDBUS_HELLO_ROLES;
 
 	ret = -EINVAL;
 	kdbus_items_foreach(it, a.items, a.items_size)
@@ -565,48 +638,102 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 			break;
 		case KDBUS_ITEM_NAME:
 		case KDBUS_ITEM_POLICY_ACCESS:
-			/* spec 23.4 check 2 comes before support */
-			if (!(cmd->flags & (KDBUS_HELLO_ACTIVATOR |
-					    KDBUS_HELLO_POLICY_HOLDER)))
-				goto out;
-			ret = -EOPNOTSUPP;
-			goto out;
+			policy_items = true;
+			break;
 		case KDBUS_ITEM_CREDS:
+			if (creds || kdbus_item_payload_size(it) !=
+					     sizeof(struct kdbus_creds))
+				goto out;
+			creds = it;
+			break;
 		case KDBUS_ITEM_PIDS:
+			if (pids || kdbus_item_payload_size(it) !=
+					    sizeof(struct kdbus_pids))
+				goto out;
+			pids = it;
+			break;
 		case KDBUS_ITEM_SECLABEL:
-			ret = -EOPNOTSUPP;
-			goto out;
+			/* at most 4096 bytes with the NUL (choice) */
+			if (label || kdbus_item_payload_size(it) > 4096 ||
+			    kdbus_item_string(it, &label))
+				goto out;
+			break;
 		default:
 			goto out;
 		}
 	}
-	if (hweight64(cmd->flags & roles) > 1)
+	/* spec 23.4 check 1 */
+	if (hweight64(roles) > 1)
 		goto out;
-	if (cmd->flags & roles) {
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
 	if (kdbus_check_attach(cmd->attach_flags_send) ||
 	    kdbus_check_attach(cmd->attach_flags_recv))
 		goto out;
 	if (!cmd->pool_size || !PAGE_ALIGNED(cmd->pool_size) ||
 	    cmd->pool_size > KDBUS_POOL_MAX)
 		goto out;
+	/* check 2: the policy groups */
+	if (policy_items &&
+	    !(roles & (KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER)))
+		goto out;
+	if (roles & (KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER)) {
+		bool act = roles & KDBUS_HELLO_ACTIVATOR;
+		struct kdbus_item *first = NULL;
+
+		ret = kdbus_policy_parse(a.items, a.items_size, !act, !act,
+					 &policy, &n_policy);
+		if (ret)
+			goto out;
+		ret = -EINVAL;
+		if (act ? n_policy != 1 : n_policy < 1)
+			goto out_policy;
+		/* a POLICY_ACCESS before the first NAME */
+		kdbus_items_foreach(it, a.items, a.items_size)
+		{
+			if (it->type == KDBUS_ITEM_NAME ||
+			    it->type == KDBUS_ITEM_POLICY_ACCESS) {
+				first = it;
+				break;
+			}
+		}
+		if (!first || first->type != KDBUS_ITEM_NAME)
+			goto out_policy;
+		if (act) {
+			kdbus_item_string(first, &act_name);
+			if (!kdbus_name_is_valid(act_name, strlen(act_name)))
+				goto out_policy;
+		}
+	}
+	/* check 3: no special kind on a custom endpoint (choice 34.2.11) */
+	ret = -EOPNOTSUPP;
+	if (ep && roles)
+		goto out_policy;
+	/* check 4: privilege (spec 23.2) */
+	privileged = !ep && (uid_eq(current_euid(), bus->uid) ||
+			     capable(CAP_IPC_OWNER));
+	ret = -EPERM;
+	if ((roles || creds || pids || label) && !privileged)
+		goto out_policy;
 
 	ret = -ENOMEM;
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
-		goto out;
+		goto out_policy;
 	kref_init(&conn->kref);
 	kref_get(&bus->kref);
 	conn->bus = bus;
+	if (ep) {
+		kdbus_ep_get(ep);
+		conn->ep = ep;
+	}
 	conn->flags = cmd->flags;
 	conn->attach_send = kdbus_attach_norm(cmd->attach_flags_send);
 	conn->attach_recv = kdbus_attach_norm(cmd->attach_flags_recv);
 	conn->uid = current_euid();
 	conn->acct_uid = current_uid();
-	conn->privileged =
-		uid_eq(conn->uid, bus->uid) || capable(CAP_IPC_OWNER);
+	conn->cred = get_current_cred();
+	/* faked credentials end privilege (spec 23.2 rule 3) */
+	conn->faked = creds || pids || label;
+	conn->privileged = privileged && !conn->faked;
 	if (desc)
 		strscpy(conn->description, desc, sizeof(conn->description));
 	INIT_LIST_HEAD(&conn->matches);
@@ -631,7 +758,17 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 		ret = -ENOMEM;
 		goto err_put;
 	}
-	kdbus_meta_collect_proc(conn->meta, KDBUS_ATTACH_PROC);
+	if (conn->faked) {
+		ret = kdbus_hello_fake(conn->meta, creds, pids, label);
+		if (ret)
+			goto err_put;
+		/* accounting charges the faked uid (spec 33.1 rule 2) */
+		if (conn->meta->faked_creds &&
+		    uid_valid(conn->meta->fake_uid[0]))
+			conn->acct_uid = conn->meta->fake_uid[0];
+	} else {
+		kdbus_meta_collect_proc(conn->meta, KDBUS_ATTACH_PROC);
+	}
 
 	/* the HELLO result slice: the bus bloom parameters (spec 7 rule 5) */
 	bloom_item.hdr.size = sizeof(bloom_item);
@@ -649,7 +786,7 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	s->user = true;
 
 	down_write(&bus->rwsem);
-	if (bus->dead) {
+	if (bus->dead || (ep && ep->dead)) {
 		ret = -ESHUTDOWN;
 		goto err_unlock;
 	}
@@ -657,18 +794,47 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	ret = kdbus_user_charge(conn->acct_uid);
 	if (ret)
 		goto err_unlock;
-	hash_add(bus->conn_hash, &conn->hentry, conn->id);
-	list_add_tail(&conn->bus_entry, &bus->conns);
+	/* check 6: one activator per name, one holder per policy name */
+	if (act_name) {
+		struct kdbus_name_entry *n = kdbus_name_lookup(bus, act_name);
+
+		if (n && kdbus_name_activator(n)) {
+			ret = -EEXIST;
+			goto err_uncharge;
+		}
+	}
+	if (!list_empty(&policy)) {
+		ret = kdbus_policy_install(&bus->policy, &policy, conn, true);
+		if (ret)
+			goto err_uncharge;
+	}
+	if (act_name) {
+		ret = kdbus_name_add_activator(conn, act_name, &notify);
+		if (ret) {
+			kdbus_policy_remove_owner(&bus->policy, conn);
+			goto err_uncharge;
+		}
+	}
+	if (roles & KDBUS_HELLO_MONITOR) {
+		/* invisible: no ID, no notification (spec 32.4) */
+		list_add_tail(&conn->bus_entry, &bus->monitors);
+		WRITE_ONCE(bus->n_monitors, bus->n_monitors + 1);
+	} else {
+		hash_add(bus->conn_hash, &conn->hentry, conn->id);
+		list_add_tail(&conn->bus_entry, &bus->conns);
+		bus->n_conns++;
+	}
 	conn->linked = true;
-	bus->n_conns++;
 	up_write(&bus->rwsem);
 
-	{
-		LIST_HEAD(notify);
+	if (!(roles & KDBUS_HELLO_MONITOR)) {
+		LIST_HEAD(first);
 
-		kdbus_notify_id(&notify, KDBUS_ITEM_ID_ADD, conn->id,
+		/* ID_ADD, then the activator's NAME_ADD (spec 23.4) */
+		kdbus_notify_id(&first, KDBUS_ITEM_ID_ADD, conn->id,
 				conn->flags);
-		kdbus_notify_flush(bus, &notify);
+		list_splice_tail_init(&notify, &first);
+		kdbus_notify_flush(bus, &first);
 	}
 	cmd->bus_flags = bus->flags;
 	cmd->id = conn->id;
@@ -683,10 +849,14 @@ int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
 	*out = conn;
 	return kdbus_args_finish(&a, 0);
 
+err_uncharge:
+	kdbus_user_uncharge(conn->acct_uid);
 err_unlock:
 	up_write(&bus->rwsem);
 err_put:
 	kdbus_conn_put(conn);
+out_policy:
+	kdbus_policy_free_list(&policy);
 out:
 	return kdbus_args_finish(&a, ret);
 }
@@ -791,6 +961,151 @@ void kdbus_conn_drop_call(struct kdbus_conn *callee, u64 caller_id, u64 cookie)
 	kdbus_conn_put(c);
 }
 
+/* A moved call that could not be delivered (spec 32.3 rule 1). */
+struct kdbus_dead_call {
+	struct list_head entry;
+	u64 caller_id;
+	u64 cookie;
+};
+
+/* Point the caller's tracker of a moved call at its new callee. */
+static void kdbus_reply_retarget(struct kdbus_bus *bus, u64 caller_id,
+				 u64 cookie, u64 from_id, u64 to_id)
+{
+	struct kdbus_conn *c = kdbus_bus_find_conn(bus, caller_id);
+	struct kdbus_reply *r;
+
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	list_for_each_entry (r, &c->replies, entry) {
+		if (r->callee_id == from_id && r->cookie == cookie) {
+			r->callee_id = to_id;
+			break;
+		}
+	}
+	mutex_unlock(&c->lock);
+}
+
+/* Copy one unlinked queue entry of @from into @to's queue. */
+static int kdbus_conn_move_one(struct kdbus_conn *from, struct kdbus_conn *to,
+			       struct kdbus_queue_entry *e)
+{
+	struct kdbus_slice *old = e->slice, *s;
+	void *buf;
+	int ret;
+
+	if (e->n_fds && !(to->flags & KDBUS_HELLO_ACCEPT_FD))
+		return -ECOMM;
+	buf = kvmalloc(old->size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = kdbus_pool_read(&from->pool, old->off, buf, old->size);
+	if (!ret)
+		ret = kdbus_conn_reserve(to, old->size, e->quota,
+					 old->quota_uid, &s);
+	if (!ret) {
+		ret = kdbus_pool_write_kvec(&to->pool, s->off, buf, old->size);
+		if (ret)
+			kdbus_conn_cancel(to, s, e->quota);
+	}
+	kvfree(buf);
+	if (ret)
+		return ret;
+	mutex_lock(&from->lock);
+	kdbus_pool_release(&from->pool, old);
+	if (e->fds_dst == from)
+		from->fds_inflight -= e->n_fds;
+	mutex_unlock(&from->lock);
+	e->slice = s;
+	if (e->fds_dst == from) {
+		mutex_lock(&to->lock);
+		to->fds_inflight += e->n_fds;
+		mutex_unlock(&to->lock);
+		kdbus_conn_get(to);
+		e->fds_dst = to;
+		kdbus_conn_put(from); /* @from is alive: never the last ref */
+	}
+	return 0;
+}
+
+/**
+ * kdbus_conn_move_msgs() - hand messages sent to @name over (spec 32.3)
+ * @from:	the former primary owner of @name
+ * @to:		the new one
+ * @name:	the name
+ * @dead:	calls that could not be moved are added here; pass it to
+ *		kdbus_conn_move_finish() once the bus rwsem is dropped
+ *
+ * Bus rwsem held for writing.  Moved messages keep their order; calls keep
+ * their trackers, now naming @to; one that does not fit, or carries FDS
+ * for a receiver without ACCEPT_FD, is counted in @to's dropped_msgs.
+ */
+void kdbus_conn_move_msgs(struct kdbus_conn *from, struct kdbus_conn *to,
+			  const char *name, struct list_head *dead)
+{
+	struct kdbus_queue_entry *e, *tmp;
+	LIST_HEAD(moving);
+
+	mutex_lock(&from->lock);
+	list_for_each_entry_safe (e, tmp, &from->queue, entry) {
+		if (!e->dst_name || strcmp(e->dst_name, name))
+			continue;
+		list_move_tail(&e->entry, &moving);
+		WRITE_ONCE(from->queue_len, from->queue_len - 1);
+		kdbus_conn_unaccount(from, e->slice, e->quota);
+		e->slice->peeked = false;
+	}
+	mutex_unlock(&from->lock);
+
+	list_for_each_entry_safe (e, tmp, &moving, entry) {
+		list_del(&e->entry);
+		if (!kdbus_conn_move_one(from, to, e)) {
+			if (e->call_src)
+				kdbus_reply_retarget(from->bus, e->call_src,
+						     e->call_cookie, from->id,
+						     to->id);
+			kdbus_conn_enqueue(to, e);
+			continue;
+		}
+		mutex_lock(&to->lock);
+		to->dropped++;
+		mutex_unlock(&to->lock);
+		if (e->call_src) {
+			struct kdbus_dead_call *d =
+				kmalloc(sizeof(*d), GFP_KERNEL);
+
+			if (d) {
+				d->caller_id = e->call_src;
+				d->cookie = e->call_cookie;
+				list_add_tail(&d->entry, dead);
+			}
+		}
+		mutex_lock(&from->lock);
+		kdbus_pool_release(&from->pool, e->slice);
+		mutex_unlock(&from->lock);
+		kdbus_queue_entry_free(e);
+	}
+}
+
+/**
+ * kdbus_conn_move_finish() - end the calls kdbus_conn_move_msgs() dropped
+ * @from:	their callee
+ * @dead:	the list; emptied
+ *
+ * Bus rwsem not held.
+ */
+void kdbus_conn_move_finish(struct kdbus_conn *from, struct list_head *dead)
+{
+	struct kdbus_dead_call *d, *tmp;
+
+	list_for_each_entry_safe (d, tmp, dead, entry) {
+		list_del(&d->entry);
+		kdbus_conn_drop_call(from, d->caller_id, d->cookie);
+		kfree(d);
+	}
+}
+
 /**
  * kdbus_conn_disconnect() - shut a connection down (BYEBYE, close, bus end)
  * @conn:	connection (reference held by the caller)
@@ -810,7 +1125,20 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 	LIST_HEAD(queue);
 	LIST_HEAD(replies);
 	LIST_HEAD(notify);
+	LIST_HEAD(dead_calls);
 	bool was_linked;
+
+	/* names first, while the queue is still there: messages for a name
+	 * an activator takes back move to it (spec 32.3 rule 2)
+	 */
+	if (!ensure_empty && kdbus_conn_ordinary(conn) &&
+	    !READ_ONCE(conn->dead)) {
+		down_write(&bus->rwsem);
+		kdbus_names_release_all(conn, &notify, &dead_calls);
+		up_write(&bus->rwsem);
+		kdbus_notify_flush(bus, &notify);
+		kdbus_conn_move_finish(conn, &dead_calls);
+	}
 
 	mutex_lock(&conn->lock);
 	if (conn->dead) {
@@ -847,22 +1175,29 @@ int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty)
 
 	down_write(&bus->rwsem);
 	was_linked = conn->linked;
-	if (conn->linked) {
+	if (conn->linked && (conn->flags & KDBUS_HELLO_MONITOR)) {
+		list_del_init(&conn->bus_entry);
+		WRITE_ONCE(bus->n_monitors, bus->n_monitors - 1);
+		conn->linked = false;
+	} else if (conn->linked) {
 		hash_del(&conn->hentry);
 		list_del_init(&conn->bus_entry);
 		conn->linked = false;
 		bus->n_conns--;
 	}
 	/* name notifications first, then ID_REMOVE (spec 26.5 rule 2) */
-	kdbus_names_release_all(conn, &notify);
+	kdbus_names_release_all(conn, &notify, &dead_calls);
+	kdbus_policy_remove_owner(&bus->policy, conn);
 	if (was_linked) {
-		kdbus_notify_id(&notify, KDBUS_ITEM_ID_REMOVE, conn->id,
-				conn->flags);
+		if (!(conn->flags & KDBUS_HELLO_MONITOR))
+			kdbus_notify_id(&notify, KDBUS_ITEM_ID_REMOVE, conn->id,
+					conn->flags);
 		kdbus_user_uncharge(conn->acct_uid);
 	}
 	kdbus_match_flush(conn);
 	up_write(&bus->rwsem);
 	kdbus_notify_flush(bus, &notify);
+	kdbus_conn_move_finish(conn, &dead_calls);
 
 	kdbus_conn_fail_callers(conn);
 	return 0;
@@ -954,9 +1289,9 @@ int kdbus_cmd_free(struct kdbus_conn *conn, void __user *argp)
 }
 
 static const u64 kdbus_update_items[] = {
-	KDBUS_ITEM_NEGOTIATE,
-	KDBUS_ITEM_ATTACH_FLAGS_SEND,
-	KDBUS_ITEM_ATTACH_FLAGS_RECV,
+	KDBUS_ITEM_NEGOTIATE,	      KDBUS_ITEM_ATTACH_FLAGS_SEND,
+	KDBUS_ITEM_ATTACH_FLAGS_RECV, KDBUS_ITEM_NAME,
+	KDBUS_ITEM_POLICY_ACCESS,
 };
 
 /**
@@ -969,8 +1304,10 @@ static const u64 kdbus_update_items[] = {
 int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 {
 	u64 send = conn->attach_send, recv = conn->attach_recv;
-	bool have_send = false, have_recv = false;
+	bool have_send = false, have_recv = false, have_policy = false;
+	unsigned int n_policy;
 	struct kdbus_item *it;
+	LIST_HEAD(policy);
 	struct kdbus_args a;
 	int ret;
 
@@ -1005,19 +1342,54 @@ int kdbus_cmd_update(struct kdbus_conn *conn, void __user *argp)
 		}
 		case KDBUS_ITEM_NAME:
 		case KDBUS_ITEM_POLICY_ACCESS:
-			ret = -EOPNOTSUPP;
-			goto out;
+			/* policy holders only (spec 23.1) */
+			if (!(conn->flags & KDBUS_HELLO_POLICY_HOLDER)) {
+				ret = -EOPNOTSUPP;
+				goto out;
+			}
+			have_policy = true;
+			break;
 		default:
 			goto out;
 		}
 	}
+	if (have_policy) {
+		struct kdbus_item *first = NULL;
+
+		ret = kdbus_policy_parse(a.items, a.items_size, true, true,
+					 &policy, &n_policy);
+		if (ret)
+			goto out;
+		ret = -EINVAL;
+		kdbus_items_foreach(it, a.items, a.items_size)
+		{
+			if (it->type == KDBUS_ITEM_NAME ||
+			    it->type == KDBUS_ITEM_POLICY_ACCESS) {
+				first = it;
+				break;
+			}
+		}
+		if (!first || first->type != KDBUS_ITEM_NAME)
+			goto out;
+	}
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		goto out;
+	if (have_policy) {
+		/* the whole set, atomically (spec 30.2) */
+		down_write(&conn->bus->rwsem);
+		ret = conn->linked ? kdbus_policy_install(&conn->bus->policy,
+							  &policy, conn, true)
+				   : -ECONNRESET;
+		up_write(&conn->bus->rwsem);
+		if (ret)
+			goto out;
+	}
 	/* later SENDs and queries only (spec 24.3 rule 6) */
 	WRITE_ONCE(conn->attach_send, send);
 	WRITE_ONCE(conn->attach_recv, recv);
 out:
+	kdbus_policy_free_list(&policy);
 	return kdbus_args_finish(&a, ret);
 }
 

@@ -169,6 +169,8 @@ u64 kdbus_meta_msg_mask(const struct kdbus_conn *dst,
 struct kdbus_meta *kdbus_meta_new(void);
 void kdbus_meta_free(struct kdbus_meta *m);
 int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask);
+int kdbus_meta_copy_faked(struct kdbus_meta *m, const struct kdbus_meta *src,
+			  u64 mask);
 int kdbus_meta_collect_conn(struct kdbus_meta *m, struct kdbus_conn *conn,
 			    u64 mask);
 size_t kdbus_meta_write_buf(const struct kdbus_meta *m, u64 mask,
@@ -205,7 +207,27 @@ struct kdbus_bus {
 	struct list_head conns;
 	unsigned int n_conns;
 	DECLARE_HASHTABLE(name_hash, 6);
+	struct list_head policy;    /* bus database (spec 30.2) */
+	struct list_head monitors;  /* monitor connections (spec 32.4) */
+	unsigned int n_monitors;    /* read without the lock by SEND */
+	struct list_head endpoints; /* custom endpoints (spec 31) */
 };
+
+/* A custom endpoint (spec 31); its owner descriptor holds one reference. */
+struct kdbus_ep {
+	struct kref kref;
+	struct kdbus_bus *bus;	 /* ref held */
+	struct list_head entry;	 /* bus->endpoints, under bus->rwsem */
+	struct list_head policy; /* endpoint database, under bus->rwsem */
+	bool dead;		 /* under bus->rwsem */
+	int minor;
+	struct kdbus_node_dev *node;
+	kuid_t uid;
+	char name[KDBUS_NAME_MAX_LEN + 1];
+};
+
+void kdbus_ep_get(struct kdbus_ep *ep);
+void kdbus_ep_put(struct kdbus_ep *ep);
 
 void kdbus_bus_put(struct kdbus_bus *bus);
 u64 kdbus_next_id(void);
@@ -252,6 +274,7 @@ struct kdbus_queue_entry {
 	unsigned int n_memfds;
 	struct file *memfds[KDBUS_MSG_MAX_MEMFD_ITEMS];
 	size_t memfd_pos[KDBUS_MSG_MAX_MEMFD_ITEMS]; /* of kdbus_memfd.fd */
+	char *dst_name; /* sent by a name with an activator (spec 32.3) */
 };
 
 /* Queued messages of one sending user at one destination (spec 8.4 r3). */
@@ -269,8 +292,11 @@ struct kdbus_conn {
 	u64 attach_send;
 	u64 attach_recv;
 	kuid_t uid;
-	kuid_t acct_uid; /* charged: the opener's real uid */
-	bool privileged; /* bus owner or CAP_IPC_OWNER */
+	kuid_t acct_uid;	 /* charged: the opener's real uid */
+	bool privileged;	 /* bus owner or CAP_IPC_OWNER */
+	bool faked;		 /* HELLO CREDS/PIDS/SECLABEL (spec 24.4) */
+	const struct cred *cred; /* at HELLO: policy decisions (spec 30) */
+	struct kdbus_ep *ep;	 /* custom endpoint (ref), or NULL */
 	char description[KDBUS_NAME_MAX_LEN + 1];
 	struct kdbus_nsctx ns;	 /* pinned at HELLO */
 	struct kdbus_meta *meta; /* HELLO snapshot, for CONN_INFO */
@@ -303,8 +329,17 @@ struct kdbus_conn {
 	struct delayed_work timeout_work;
 };
 
-int kdbus_cmd_hello(struct kdbus_bus *bus, void __user *argp,
-		    struct kdbus_conn **out);
+#define KDBUS_HELLO_ROLES                                    \
+	(KDBUS_HELLO_ACTIVATOR | KDBUS_HELLO_POLICY_HOLDER | \
+	 KDBUS_HELLO_MONITOR)
+
+static inline bool kdbus_conn_ordinary(const struct kdbus_conn *c)
+{
+	return !(c->flags & KDBUS_HELLO_ROLES);
+}
+
+int kdbus_cmd_hello(struct kdbus_bus *bus, struct kdbus_ep *ep,
+		    void __user *argp, struct kdbus_conn **out);
 void kdbus_conn_get(struct kdbus_conn *conn);
 void kdbus_conn_put(struct kdbus_conn *conn);
 int kdbus_conn_disconnect(struct kdbus_conn *conn, bool ensure_empty);
@@ -329,6 +364,10 @@ int kdbus_conn_enqueue(struct kdbus_conn *dst, struct kdbus_queue_entry *e);
 void kdbus_conn_lost(struct kdbus_conn *dst);
 void kdbus_queue_entry_free(struct kdbus_queue_entry *e);
 u64 kdbus_recv_install(struct kdbus_conn *conn, struct kdbus_queue_entry *e);
+void kdbus_conn_move_msgs(struct kdbus_conn *from, struct kdbus_conn *to,
+			  const char *name, struct list_head *dead);
+void kdbus_conn_move_finish(struct kdbus_conn *from, struct list_head *dead);
+int kdbus_pool_read(struct kdbus_pool *pool, size_t off, void *buf, size_t len);
 
 /* ---- send.c ------------------------------------------------------------ */
 
@@ -374,6 +413,34 @@ static inline bool kdbus_name_owner_primary(struct kdbus_name_owner *o)
 	return kdbus_name_first(o->name) == o;
 }
 
+/* The activator's entry of @n (always last, spec 25.1 rule 3), or NULL. */
+static inline struct kdbus_name_owner *
+kdbus_name_activator(struct kdbus_name_entry *n)
+{
+	struct kdbus_name_owner *o = list_last_entry(
+		&n->owners, struct kdbus_name_owner, name_entry);
+
+	return (o->flags & KDBUS_NAME_ACTIVATOR) ? o : NULL;
+}
+
+/* ---- policy.c ---------------------------------------------------------- */
+
+void kdbus_policy_free_list(struct list_head *list);
+int kdbus_policy_parse(struct kdbus_item *items, size_t size, bool wildcards,
+		       bool need_access, struct list_head *out,
+		       unsigned int *n_names);
+int kdbus_policy_install(struct list_head *db, struct list_head *new,
+			 const void *owner, bool exclusive);
+void kdbus_policy_remove_owner(struct list_head *db, const void *owner);
+int kdbus_policy_level(struct list_head *db, const struct cred *cred,
+		       const char *name);
+int kdbus_policy_conn_level(struct list_head *db, const struct cred *cred,
+			    struct kdbus_conn *t);
+bool kdbus_policy_may_talk(struct kdbus_conn *c, struct kdbus_conn *t);
+bool kdbus_policy_may_own(struct kdbus_conn *c, const char *name);
+bool kdbus_policy_may_see_name(struct kdbus_conn *c, const char *name);
+bool kdbus_policy_may_see_conn(struct kdbus_conn *c, struct kdbus_conn *t);
+
 /* ---- query.c ----------------------------------------------------------- */
 
 int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp);
@@ -405,9 +472,12 @@ bool kdbus_match_signal(struct kdbus_conn *dst, struct kdbus_conn *src,
 			const struct kdbus_bloom_filter *bloom);
 int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp);
 int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp);
-void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify);
+void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify,
+			     struct list_head *dead);
 struct kdbus_name_entry *kdbus_name_lookup(struct kdbus_bus *bus,
 					   const char *name);
 int kdbus_names_pack(struct kdbus_conn *conn, u8 **out, size_t *len);
+int kdbus_name_add_activator(struct kdbus_conn *conn, const char *name,
+			     struct list_head *notify);
 
 #endif /* KDBUS_INTERNAL_H */

@@ -42,4 +42,5 @@ if [ -n "\$leaks" ]; then echo "\$leaks"; rc=13; fi
 echo "kdbus lab-test ($variant): exit \$rc"
 exit \$rc
 INVM
-exec node dist/bench/cli.js lab exec --variant "$variant" --timeout 900 -- "sh $build/in-vm.sh"
+# the suite plus the fuzz; KASAN/lockdep under TCG are slow
+exec node dist/bench/cli.js lab exec --variant "$variant" --timeout $((900 + 2 * fuzz)) -- "sh $build/in-vm.sh"

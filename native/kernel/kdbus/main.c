@@ -26,6 +26,7 @@
 enum kdbus_handle_type {
 	KDBUS_HANDLE_NONE,
 	KDBUS_HANDLE_BUS_OWNER,
+	KDBUS_HANDLE_EP_OWNER,
 	KDBUS_HANDLE_CONN,
 };
 
@@ -34,8 +35,12 @@ struct kdbus_handle {
 	enum kdbus_handle_type type; /* set once, read with acquire */
 	bool control;		     /* opened /dev/kdbus/control */
 	struct kdbus_bus *bus;	     /* endpoint: bus opened; owner: bus */
+	struct kdbus_ep *ep;	     /* custom endpoint opened or made */
 	struct kdbus_conn *conn;
 };
+
+/* Minors of custom endpoints are tagged in the IDR (buses are not). */
+#define KDBUS_MINOR_EP 1UL
 
 struct kdbus_node_dev {
 	struct device dev;
@@ -258,6 +263,9 @@ static int kdbus_cmd_bus_make(struct kdbus_handle *h, void __user *argp)
 	hash_init(bus->conn_hash);
 	hash_init(bus->name_hash);
 	INIT_LIST_HEAD(&bus->conns);
+	INIT_LIST_HEAD(&bus->policy);
+	INIT_LIST_HEAD(&bus->monitors);
+	INIT_LIST_HEAD(&bus->endpoints);
 
 	mutex_lock(&kdbus_global_lock);
 	list_for_each_entry (b, &kdbus_buses, entry) {
@@ -306,10 +314,263 @@ out:
 	return kdbus_args_finish(&a, ret);
 }
 
+/* ---- custom endpoints (spec 31) ----------------------------------------- */
+
+static void kdbus_ep_release(struct kref *kref)
+{
+	struct kdbus_ep *ep = container_of(kref, struct kdbus_ep, kref);
+
+	/* no connection refers to it any more: nobody reads the policy */
+	kdbus_policy_remove_owner(&ep->policy, ep);
+	kdbus_bus_put(ep->bus);
+	kfree(ep);
+}
+
+/**
+ * kdbus_ep_get() - take an endpoint reference
+ * @ep:		endpoint
+ */
+void kdbus_ep_get(struct kdbus_ep *ep)
+{
+	kref_get(&ep->kref);
+}
+
+/**
+ * kdbus_ep_put() - drop an endpoint reference
+ * @ep:		endpoint, may be NULL
+ */
+void kdbus_ep_put(struct kdbus_ep *ep)
+{
+	if (ep)
+		kref_put(&ep->kref, kdbus_ep_release);
+}
+
+/* Disconnect, one at a time, every connection of @list that @pick wants. */
+static void kdbus_bus_disconnect_all(struct kdbus_bus *bus,
+				     struct list_head *list,
+				     struct kdbus_ep *only)
+{
+	struct kdbus_conn *conn, *c;
+
+	for (;;) {
+		conn = NULL;
+		down_read(&bus->rwsem);
+		list_for_each_entry (c, list, bus_entry) {
+			if (only && c->ep != only)
+				continue;
+			if (READ_ONCE(c->dead))
+				continue;
+			conn = c;
+			kdbus_conn_get(conn);
+			break;
+		}
+		up_read(&bus->rwsem);
+		if (!conn)
+			break;
+		kdbus_conn_disconnect(conn, false);
+		kdbus_conn_put(conn);
+		cond_resched();
+	}
+}
+
+/* Remove @ep's node; its connections are disconnected (spec 31.2 r3). */
+static void kdbus_ep_shutdown(struct kdbus_ep *ep)
+{
+	struct kdbus_bus *bus = ep->bus;
+	struct kdbus_node_dev *node;
+
+	mutex_lock(&kdbus_global_lock);
+	node = ep->node;
+	ep->node = NULL;
+	if (node)
+		idr_remove(&kdbus_minor_idr, ep->minor);
+	mutex_unlock(&kdbus_global_lock);
+	if (node)
+		kdbus_node_remove(node);
+	down_write(&bus->rwsem);
+	if (!ep->dead) {
+		ep->dead = true;
+		list_del_init(&ep->entry);
+	}
+	up_write(&bus->rwsem);
+	kdbus_bus_disconnect_all(bus, &bus->conns, ep);
+}
+
+static const u64 kdbus_ep_make_items[] = {
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_MAKE_NAME,
+	KDBUS_ITEM_NAME,
+	KDBUS_ITEM_POLICY_ACCESS,
+};
+
+static int kdbus_cmd_ep_make(struct kdbus_handle *h, void __user *argp)
+{
+	struct kdbus_bus *bus = h->bus;
+	const char *name = NULL;
+	struct kdbus_ep *ep = NULL, *e;
+	unsigned int n_policy;
+	struct kdbus_item *it;
+	struct kdbus_cmd *cmd;
+	struct kdbus_args a;
+	LIST_HEAD(policy);
+	char path[2 * KDBUS_NAME_MAX_LEN + 16];
+	umode_t mode;
+	int ret;
+
+	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd),
+			       KDBUS_MAKE_ACCESS_GROUP |
+				       KDBUS_MAKE_ACCESS_WORLD);
+	if (ret < 0)
+		return ret;
+	kdbus_args_negotiate(&a, kdbus_ep_make_items,
+			     ARRAY_SIZE(kdbus_ep_make_items));
+	if (ret)
+		return kdbus_args_finish(&a, 0);
+	cmd = a.buf;
+	ret = -EINVAL;
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
+		switch (it->type) {
+		case KDBUS_ITEM_NEGOTIATE:
+		case KDBUS_ITEM_NAME:
+		case KDBUS_ITEM_POLICY_ACCESS:
+			break;
+		case KDBUS_ITEM_MAKE_NAME:
+			if (name || kdbus_item_string(it, &name))
+				goto out;
+			break;
+		default:
+			goto out;
+		}
+	}
+	if (!name)
+		goto out;
+	ret = kdbus_policy_parse(a.items, a.items_size, false, true, &policy,
+				 &n_policy);
+	if (ret)
+		goto out;
+	/* same rules as bus names: "<euid>-<suffix>" (spec 31.1) */
+	ret = kdbus_bus_name_check(name);
+	if (ret)
+		goto out;
+	ret = -EPERM;
+	if (h->ep ||
+	    !(uid_eq(current_euid(), bus->uid) || capable(CAP_IPC_OWNER)))
+		goto out;
+
+	ret = -ENOMEM;
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	if (!ep)
+		goto out;
+	kref_init(&ep->kref);
+	kref_get(&bus->kref);
+	ep->bus = bus;
+	INIT_LIST_HEAD(&ep->entry);
+	INIT_LIST_HEAD(&ep->policy);
+	ep->uid = current_euid();
+	strscpy(ep->name, name, sizeof(ep->name));
+	kdbus_policy_install(&ep->policy, &policy, ep, false);
+
+	down_write(&bus->rwsem);
+	ret = -ESHUTDOWN;
+	if (bus->dead)
+		goto unlock;
+	ret = -EEXIST;
+	list_for_each_entry (e, &bus->endpoints, entry)
+		if (!strcmp(e->name, ep->name))
+			goto unlock;
+	/* a bus cannot be dropped while we hold the rwsem: publish */
+	list_add_tail(&ep->entry, &bus->endpoints);
+	up_write(&bus->rwsem);
+
+	mutex_lock(&kdbus_global_lock);
+	ret = idr_alloc(&kdbus_minor_idr,
+			(void *)((unsigned long)ep | KDBUS_MINOR_EP), 1,
+			KDBUS_MINORS, GFP_KERNEL);
+	if (ret < 0) {
+		mutex_unlock(&kdbus_global_lock);
+		ret = ret == -ENOSPC ? -EMFILE : ret;
+		goto unpublish;
+	}
+	ep->minor = ret;
+	mode = 0600;
+	if (cmd->flags & (KDBUS_MAKE_ACCESS_GROUP | KDBUS_MAKE_ACCESS_WORLD))
+		mode |= 0060;
+	if (cmd->flags & KDBUS_MAKE_ACCESS_WORLD)
+		mode |= 0006;
+	snprintf(path, sizeof(path), "kdbus/%s/%s", bus->name, ep->name);
+	ep->node = kdbus_node_add(ep->minor, path, mode, current_euid(),
+				  current_fsgid());
+	if (IS_ERR(ep->node)) {
+		ret = PTR_ERR(ep->node);
+		ep->node = NULL;
+		idr_remove(&kdbus_minor_idr, ep->minor);
+		mutex_unlock(&kdbus_global_lock);
+		goto unpublish;
+	}
+	mutex_unlock(&kdbus_global_lock);
+	h->ep = ep;
+	smp_store_release(&h->type, KDBUS_HANDLE_EP_OWNER);
+	return kdbus_args_finish(&a, 0);
+
+unpublish:
+	down_write(&bus->rwsem);
+	list_del_init(&ep->entry);
+	up_write(&bus->rwsem);
+	kdbus_ep_put(ep);
+	goto out;
+unlock:
+	up_write(&bus->rwsem);
+	kdbus_ep_put(ep);
+out:
+	kdbus_policy_free_list(&policy);
+	return kdbus_args_finish(&a, ret);
+}
+
+static const u64 kdbus_ep_update_items[] = {
+	KDBUS_ITEM_NEGOTIATE,
+	KDBUS_ITEM_NAME,
+	KDBUS_ITEM_POLICY_ACCESS,
+};
+
+/* ENDPOINT_UPDATE (spec 31.3): replace the endpoint database. */
+static int kdbus_cmd_ep_update(struct kdbus_ep *ep, void __user *argp)
+{
+	unsigned int n_policy;
+	struct kdbus_item *it;
+	struct kdbus_args a;
+	LIST_HEAD(policy);
+	int ret;
+
+	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd), 0);
+	if (ret < 0)
+		return ret;
+	kdbus_args_negotiate(&a, kdbus_ep_update_items,
+			     ARRAY_SIZE(kdbus_ep_update_items));
+	if (ret)
+		return kdbus_args_finish(&a, 0);
+	kdbus_items_foreach(it, a.items, a.items_size)
+	{
+		if (it->type != KDBUS_ITEM_NEGOTIATE &&
+		    it->type != KDBUS_ITEM_NAME &&
+		    it->type != KDBUS_ITEM_POLICY_ACCESS)
+			return kdbus_args_finish(&a, -EINVAL);
+	}
+	ret = kdbus_policy_parse(a.items, a.items_size, false, true, &policy,
+				 &n_policy);
+	if (ret)
+		return kdbus_args_finish(&a, ret);
+	down_write(&ep->bus->rwsem);
+	kdbus_policy_install(&ep->policy, &policy, ep, false);
+	up_write(&ep->bus->rwsem);
+	kdbus_policy_free_list(&policy);
+	return kdbus_args_finish(&a, 0);
+}
+
 /* The owner's descriptor closed: the bus dies with every connection. */
 static void kdbus_bus_shutdown(struct kdbus_bus *bus)
 {
-	struct kdbus_conn *conn;
+	struct kdbus_ep *ep;
 
 	mutex_lock(&kdbus_global_lock);
 	list_del(&bus->entry);
@@ -321,20 +582,22 @@ static void kdbus_bus_shutdown(struct kdbus_bus *bus)
 	bus->dead = true;
 	up_write(&bus->rwsem);
 
-	/* disconnect one at a time: disconnecting takes the rwsem itself */
+	/* endpoint nodes go with the bus; their owners still hold them */
 	for (;;) {
 		down_read(&bus->rwsem);
-		conn = list_first_entry_or_null(&bus->conns, struct kdbus_conn,
-						bus_entry);
-		if (conn)
-			kdbus_conn_get(conn);
+		ep = list_first_entry_or_null(&bus->endpoints, struct kdbus_ep,
+					      entry);
+		if (ep)
+			kdbus_ep_get(ep);
 		up_read(&bus->rwsem);
-		if (!conn)
+		if (!ep)
 			break;
-		kdbus_conn_disconnect(conn, false);
-		kdbus_conn_put(conn);
-		cond_resched();
+		kdbus_ep_shutdown(ep);
+		kdbus_ep_put(ep);
 	}
+	/* disconnect one at a time: disconnecting takes the rwsem itself */
+	kdbus_bus_disconnect_all(bus, &bus->conns, NULL);
+	kdbus_bus_disconnect_all(bus, &bus->monitors, NULL);
 }
 
 /* ---- descriptors -------------------------------------------------------- */
@@ -345,9 +608,20 @@ static int kdbus_open(struct inode *inode, struct file *file)
 	unsigned int minor = iminor(inode);
 	struct kdbus_bus *bus = NULL;
 
+	struct kdbus_ep *ep = NULL;
+
 	if (minor) {
+		void *p;
+
 		mutex_lock(&kdbus_global_lock);
-		bus = idr_find(&kdbus_minor_idr, minor);
+		p = idr_find(&kdbus_minor_idr, minor);
+		if ((unsigned long)p & KDBUS_MINOR_EP) {
+			ep = (void *)((unsigned long)p & ~KDBUS_MINOR_EP);
+			kdbus_ep_get(ep);
+			bus = ep->bus;
+		} else {
+			bus = p;
+		}
 		if (bus)
 			kref_get(&bus->kref);
 		mutex_unlock(&kdbus_global_lock);
@@ -356,12 +630,14 @@ static int kdbus_open(struct inode *inode, struct file *file)
 	}
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h) {
+		kdbus_ep_put(ep);
 		kdbus_bus_put(bus);
 		return -ENOMEM;
 	}
 	mutex_init(&h->lock);
 	h->control = !minor;
 	h->bus = bus;
+	h->ep = ep;
 	file->private_data = h;
 	return stream_open(inode, file);
 }
@@ -375,12 +651,19 @@ static int kdbus_release(struct inode *inode, struct file *file)
 		kdbus_bus_shutdown(h->bus);
 		kdbus_bus_put(h->bus);
 		break;
+	case KDBUS_HANDLE_EP_OWNER:
+		kdbus_ep_shutdown(h->ep);
+		kdbus_ep_put(h->ep);
+		kdbus_bus_put(h->bus);
+		break;
 	case KDBUS_HANDLE_CONN:
 		kdbus_conn_disconnect(h->conn, false);
 		kdbus_conn_put(h->conn);
+		kdbus_ep_put(h->ep);
 		kdbus_bus_put(h->bus);
 		break;
 	default:
+		kdbus_ep_put(h->ep);
 		kdbus_bus_put(h->bus);
 		break;
 	}
@@ -397,10 +680,15 @@ static enum kdbus_handle_type kdbus_handle_type(struct kdbus_handle *h)
 static long kdbus_ioctl_conn(struct kdbus_conn *conn, unsigned int cmd,
 			     void __user *argp)
 {
+	/* what each kind may call (spec 23.1) */
 	switch (cmd) {
 	case KDBUS_CMD_SEND:
+		if (!kdbus_conn_ordinary(conn))
+			return -EOPNOTSUPP;
 		return kdbus_cmd_send(conn, argp);
 	case KDBUS_CMD_RECV:
+		if (conn->flags & KDBUS_HELLO_POLICY_HOLDER)
+			return -EOPNOTSUPP;
 		return kdbus_cmd_recv(conn, argp);
 	case KDBUS_CMD_FREE:
 		return kdbus_cmd_free(conn, argp);
@@ -409,8 +697,12 @@ static long kdbus_ioctl_conn(struct kdbus_conn *conn, unsigned int cmd,
 	case KDBUS_CMD_UPDATE:
 		return kdbus_cmd_update(conn, argp);
 	case KDBUS_CMD_MATCH_ADD:
+		if (!kdbus_conn_ordinary(conn))
+			return -EOPNOTSUPP;
 		return kdbus_cmd_match_add(conn, argp);
 	case KDBUS_CMD_MATCH_REMOVE:
+		if (!kdbus_conn_ordinary(conn))
+			return -EOPNOTSUPP;
 		return kdbus_cmd_match_remove(conn, argp);
 	case KDBUS_CMD_NAME_ACQUIRE:
 		return kdbus_cmd_name_acquire(conn, argp);
@@ -422,9 +714,6 @@ static long kdbus_ioctl_conn(struct kdbus_conn *conn, unsigned int cmd,
 		return kdbus_cmd_bus_creator_info(conn, argp);
 	case KDBUS_CMD_LIST:
 		return kdbus_cmd_list(conn, argp);
-	case KDBUS_CMD_ENDPOINT_MAKE:
-	case KDBUS_CMD_ENDPOINT_UPDATE:
-		return -EOPNOTSUPP; /* spec 19.5 */
 	}
 	return -EBADFD;
 }
@@ -466,6 +755,10 @@ static long kdbus_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (kdbus_handle_type(h)) {
 	case KDBUS_HANDLE_CONN:
 		return kdbus_ioctl_conn(h->conn, cmd, argp);
+	case KDBUS_HANDLE_EP_OWNER:
+		if (cmd == KDBUS_CMD_ENDPOINT_UPDATE)
+			return kdbus_cmd_ep_update(h->ep, argp);
+		return -EBADFD;
 	case KDBUS_HANDLE_BUS_OWNER:
 		return -EBADFD;
 	case KDBUS_HANDLE_NONE:
@@ -484,7 +777,7 @@ static long kdbus_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (h->type != KDBUS_HANDLE_NONE) {
 			ret = -EBADFD;
 		} else {
-			ret = kdbus_cmd_hello(h->bus, argp, &conn);
+			ret = kdbus_cmd_hello(h->bus, h->ep, argp, &conn);
 			if (ret == 0 && conn) {
 				h->conn = conn;
 				/* h->conn before the type, as for owners */
@@ -494,10 +787,13 @@ static long kdbus_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mutex_unlock(&h->lock);
 		return ret;
 	}
-	if ((cmd == KDBUS_CMD_ENDPOINT_MAKE ||
-	     cmd == KDBUS_CMD_ENDPOINT_UPDATE) &&
-	    !h->control)
-		return -EOPNOTSUPP;
+	if (cmd == KDBUS_CMD_ENDPOINT_MAKE && !h->control) {
+		mutex_lock(&h->lock);
+		ret = h->type == KDBUS_HANDLE_NONE ? kdbus_cmd_ep_make(h, argp)
+						   : -EBADFD;
+		mutex_unlock(&h->lock);
+		return ret;
+	}
 	return -EBADFD;
 }
 
@@ -571,7 +867,7 @@ static int __init kdbus_init(void)
 		ret = PTR_ERR(kdbus_control_node);
 		goto err_class;
 	}
-	pr_info("kdbus: ipcbench kdbus ABI subset loaded (/dev/kdbus)\n");
+	pr_info("kdbus: ipcbench kdbus ABI loaded (/dev/kdbus)\n");
 	return 0;
 
 err_class:
@@ -599,6 +895,5 @@ static void __exit kdbus_exit(void)
 module_init(kdbus_init);
 module_exit(kdbus_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION(
-	"ipcbench: independent implementation of a kdbus ABI subset");
+MODULE_DESCRIPTION("ipcbench: independent implementation of the kdbus ABI");
 MODULE_AUTHOR("ipcbench");

@@ -181,11 +181,20 @@ static void kdbus_meta_collect_cgroup(struct kdbus_meta *m)
 {
 #ifdef CONFIG_CGROUPS
 	char *buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	int len;
 
 	if (!buf)
 		return;
-	/* the absolute unified-hierarchy path, as the 2015 original wrote */
-	if (task_cgroup_path(current, buf, PATH_MAX) >= 0 && buf[0])
+	/*
+	 * The absolute path on the default (unified) hierarchy. task_cgroup_path()
+	 * is gone from newer kernels; cgroup_path() on the task's default-hierarchy
+	 * cgroup exists from 6.1 on and takes no sleeping lock, so RCU covers it
+	 * (the cgroup cannot go away while current is a member anyway).
+	 */
+	rcu_read_lock();
+	len = cgroup_path(task_dfl_cgroup(current), buf, PATH_MAX);
+	rcu_read_unlock();
+	if (len >= 0 && buf[0])
 		m->cgroup = kstrdup(buf, GFP_KERNEL);
 	kfree(buf);
 #endif
@@ -250,6 +259,42 @@ int kdbus_meta_collect_proc(struct kdbus_meta *m, u64 mask)
 	}
 #endif
 	m->collected |= mask & KDBUS_ATTACH_PROC;
+	return 0;
+}
+
+/**
+ * kdbus_meta_copy_faked() - the process items of a faked-creds connection
+ * @m:		message snapshot to fill
+ * @src:	the connection's HELLO snapshot (faked items only)
+ * @mask:	process items wanted
+ *
+ * Spec 24.4 rule 4: the faked CREDS, PIDS and SECLABEL, and no other
+ * process item.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kdbus_meta_copy_faked(struct kdbus_meta *m, const struct kdbus_meta *src,
+			  u64 mask)
+{
+	mask &= src->collected & (KDBUS_ATTACH_CREDS | KDBUS_ATTACH_PIDS |
+				  KDBUS_ATTACH_SECLABEL);
+	if ((mask & KDBUS_ATTACH_CREDS) && !m->faked_creds) {
+		memcpy(m->fake_uid, src->fake_uid, sizeof(m->fake_uid));
+		memcpy(m->fake_gid, src->fake_gid, sizeof(m->fake_gid));
+		m->faked_creds = true;
+	}
+	if ((mask & KDBUS_ATTACH_PIDS) && !m->faked_pids) {
+		m->pid = get_pid(src->pid);
+		m->tid = get_pid(src->tid);
+		m->ppid = get_pid(src->ppid);
+		m->faked_pids = true;
+	}
+	if ((mask & KDBUS_ATTACH_SECLABEL) && !m->seclabel && src->seclabel) {
+		m->seclabel = kstrdup(src->seclabel, GFP_KERNEL);
+		if (!m->seclabel)
+			return -ENOMEM;
+	}
+	m->collected |= mask;
 	return 0;
 }
 

@@ -82,8 +82,10 @@ static void kdbus_owner_free(struct kdbus_name_owner *o)
  * queued entry just goes.
  */
 static void kdbus_owner_release(struct kdbus_name_owner *o,
-				struct list_head *notify)
+				struct list_head *notify,
+				struct list_head *dead)
 {
+	struct kdbus_conn *conn = o->conn;
 	struct kdbus_name_entry *n = o->name;
 	bool primary = kdbus_name_owner_primary(o);
 	u64 old_id = o->conn->id, old_flags = o->flags;
@@ -100,8 +102,63 @@ static void kdbus_owner_release(struct kdbus_name_owner *o,
 		return;
 	}
 	next = kdbus_name_first(n);
+	/* take-back: the activator is primary again (spec 32.3 rule 2) */
+	if ((next->flags & KDBUS_NAME_ACTIVATOR) &&
+	    !(old_flags & KDBUS_NAME_ACTIVATOR))
+		kdbus_conn_move_msgs(conn, next->conn, n->name, dead);
 	kdbus_notify_name(notify, KDBUS_ITEM_NAME_CHANGE, old_id, old_flags,
 			  next->conn->id, kdbus_owner_flags(next), n->name);
+}
+
+/* Queue @o behind the others, but before an activator (spec 25.1 r3). */
+static void kdbus_owner_append(struct kdbus_name_entry *n,
+			       struct kdbus_name_owner *o)
+{
+	struct kdbus_name_owner *act = kdbus_name_activator(n);
+
+	if (act)
+		list_add_tail(&o->name_entry, &act->name_entry);
+	else
+		list_add_tail(&o->name_entry, &n->owners);
+}
+
+/**
+ * kdbus_name_add_activator() - register an activator's entry (spec 32.1)
+ * @conn:	the activator, being linked; bus rwsem held for writing
+ * @name:	its valid name, which has no activator yet
+ * @notify:	NAME_ADD goes here if the name is new
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kdbus_name_add_activator(struct kdbus_conn *conn, const char *name,
+			     struct list_head *notify)
+{
+	struct kdbus_name_entry *n = kdbus_name_lookup(conn->bus, name);
+	struct kdbus_name_owner *o;
+	size_t len = strlen(name);
+	bool fresh = !n;
+
+	if (fresh) {
+		n = kmalloc(sizeof(*n) + len + 1, GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		memcpy(n->name, name, len + 1);
+		n->hash = jhash(name, len, 0);
+		INIT_LIST_HEAD(&n->owners);
+	}
+	o = kdbus_owner_new(n, conn, KDBUS_NAME_ACTIVATOR);
+	if (!o) {
+		if (fresh)
+			kfree(n);
+		return -ENOMEM;
+	}
+	list_add_tail(&o->name_entry, &n->owners);
+	if (fresh) {
+		hash_add(conn->bus->name_hash, &n->hentry, n->hash);
+		kdbus_notify_name(notify, KDBUS_ITEM_NAME_ADD, 0, 0, conn->id,
+				  kdbus_owner_flags(o), n->name);
+	}
+	return 0;
 }
 
 /* The one NAME item of NAME_ACQUIRE / NAME_RELEASE (spec 14.2). */
@@ -131,7 +188,9 @@ static const u64 kdbus_name_items[] = {
 /* Spec 25.3 on an existing name; bus rwsem held for writing. */
 static int kdbus_name_acquire_existing(struct kdbus_conn *conn,
 				       struct kdbus_name_entry *n, u64 flags,
-				       u64 *rflags, struct list_head *notify)
+				       u64 *rflags, struct list_head *notify,
+				       struct list_head *dead,
+				       struct kdbus_conn **act)
 {
 	struct kdbus_name_owner *p = kdbus_name_first(n);
 	struct kdbus_name_owner *mine = kdbus_name_find_owner(n, conn);
@@ -141,6 +200,24 @@ static int kdbus_name_acquire_existing(struct kdbus_conn *conn,
 	if (p == mine) { /* B */
 		mine->flags = sf;
 		*rflags = KDBUS_NAME_PRIMARY | sf;
+		return 0;
+	}
+	if (p->flags & KDBUS_NAME_ACTIVATOR) { /* C: handover */
+		if (mine) /* cannot happen: nobody queues behind an activator */
+			return -EEXIST;
+		if (conn->n_names >= KDBUS_CONN_MAX_NAMES)
+			return -E2BIG;
+		mine = kdbus_owner_new(n, conn, sf);
+		if (!mine)
+			return -ENOMEM;
+		list_add(&mine->name_entry, &n->owners);
+		kdbus_conn_move_msgs(p->conn, conn, n->name, dead);
+		kdbus_conn_get(p->conn);
+		*act = p->conn;
+		kdbus_notify_name(notify, KDBUS_ITEM_NAME_CHANGE, p->conn->id,
+				  kdbus_owner_flags(p), conn->id,
+				  kdbus_owner_flags(mine), n->name);
+		*rflags = KDBUS_NAME_PRIMARY | KDBUS_NAME_ACQUIRED | sf;
 		return 0;
 	}
 	if ((flags & KDBUS_NAME_REPLACE_EXISTING) &&
@@ -179,7 +256,7 @@ static int kdbus_name_acquire_existing(struct kdbus_conn *conn,
 			mine = kdbus_owner_new(n, conn, sf);
 			if (!mine)
 				return -ENOMEM;
-			list_add_tail(&mine->name_entry, &n->owners);
+			kdbus_owner_append(n, mine);
 			acquired = true;
 		}
 		mine->flags = sf;
@@ -209,9 +286,11 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 	struct kdbus_name_entry *n;
 	struct kdbus_name_owner *o;
 	struct kdbus_cmd *cmd;
+	struct kdbus_conn *act = NULL;
 	struct kdbus_args a;
 	const char *name;
 	LIST_HEAD(notify);
+	LIST_HEAD(dead);
 	u64 rflags = 0;
 	size_t len;
 	int ret;
@@ -228,8 +307,8 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_name_item(&a, &name);
 	if (ret)
 		goto out;
-	ret = -EPERM;
-	if (!conn->privileged)
+	ret = -EOPNOTSUPP; /* spec 25.2 check 3 */
+	if (!kdbus_conn_ordinary(conn))
 		goto out;
 	ret = kdbus_conn_check(conn);
 	if (ret)
@@ -240,9 +319,11 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 	n = kdbus_name_lookup(bus, name);
 	if (!conn->linked) {
 		ret = -ECONNRESET;
+	} else if (!kdbus_policy_may_own(conn, name)) {
+		ret = -EPERM; /* check 4 */
 	} else if (n) {
 		ret = kdbus_name_acquire_existing(conn, n, cmd->flags, &rflags,
-						  &notify);
+						  &notify, &dead, &act);
 	} else if (conn->n_names >= KDBUS_CONN_MAX_NAMES) {
 		ret = -E2BIG;
 	} else { /* A */
@@ -271,6 +352,10 @@ int kdbus_cmd_name_acquire(struct kdbus_conn *conn, void __user *argp)
 	}
 	up_write(&bus->rwsem);
 	kdbus_notify_flush(bus, &notify);
+	if (act) {
+		kdbus_conn_move_finish(act, &dead);
+		kdbus_conn_put(act);
+	}
 	if (!ret)
 		cmd->return_flags = rflags;
 out:
@@ -293,6 +378,7 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 	struct kdbus_args a;
 	const char *name;
 	LIST_HEAD(notify);
+	LIST_HEAD(dead);
 	int ret;
 
 	ret = kdbus_args_parse(&a, argp, sizeof(struct kdbus_cmd), 0);
@@ -305,20 +391,24 @@ int kdbus_cmd_name_release(struct kdbus_conn *conn, void __user *argp)
 	ret = kdbus_name_item(&a, &name);
 	if (ret)
 		goto out;
+	ret = -EOPNOTSUPP;
+	if (!kdbus_conn_ordinary(conn))
+		goto out;
 	ret = kdbus_conn_check(conn);
 	if (ret)
 		goto out;
 	down_write(&bus->rwsem);
 	n = kdbus_name_lookup(bus, name);
 	o = n ? kdbus_name_find_owner(n, conn) : NULL;
-	if (!n)
+	if (!n || !kdbus_policy_may_see_name(conn, name))
 		ret = -ESRCH;
 	else if (!o)
 		ret = -EADDRINUSE;
 	else
-		kdbus_owner_release(o, &notify);
+		kdbus_owner_release(o, &notify, &dead);
 	up_write(&bus->rwsem);
 	kdbus_notify_flush(bus, &notify);
+	kdbus_conn_move_finish(conn, &dead);
 out:
 	return kdbus_args_finish(&a, ret);
 }
@@ -327,13 +417,15 @@ out:
  * kdbus_names_release_all() - drop every entry of a disconnecting connection
  * @conn:	connection, bus rwsem held for writing
  * @notify:	where the resulting name notifications are collected
+ * @dead:	calls a take-back could not move (kdbus_conn_move_msgs())
  */
-void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify)
+void kdbus_names_release_all(struct kdbus_conn *conn, struct list_head *notify,
+			     struct list_head *dead)
 {
 	struct kdbus_name_owner *o, *tmp;
 
 	list_for_each_entry_safe (o, tmp, &conn->names, conn_entry)
-		kdbus_owner_release(o, notify);
+		kdbus_owner_release(o, notify, dead);
 }
 
 /**

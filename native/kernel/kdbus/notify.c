@@ -111,9 +111,23 @@ void kdbus_notify_flush(struct kdbus_bus *bus, struct list_head *list)
 		return;
 	down_read(&bus->rwsem);
 	list_for_each_entry (nt, list, entry) {
+		bool name = nt->item->type <= KDBUS_ITEM_NAME_CHANGE;
+		const char *nm = name ? ((struct kdbus_notify_name_change *)
+						 nt->item->data)
+						 ->name
+				      : NULL;
+
+		/* monitors first, unmatched (spec 32.5 rule 2) */
+		list_for_each_entry (c, &bus->monitors, bus_entry)
+			if (!READ_ONCE(c->dead))
+				kdbus_conn_enqueue_kernel(c, &nt->msg,
+							  nt->size);
 		list_for_each_entry (c, &bus->conns, bus_entry) {
-			if (READ_ONCE(c->dead) ||
+			if (READ_ONCE(c->dead) || !kdbus_conn_ordinary(c) ||
 			    !kdbus_match_kernel(c, nt->item))
+				continue;
+			/* custom endpoints: only names they SEE (26.4 r2) */
+			if (name && !kdbus_policy_may_see_name(c, nm))
 				continue;
 			kdbus_conn_enqueue_kernel(c, &nt->msg, nt->size);
 		}

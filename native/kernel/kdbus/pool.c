@@ -288,6 +288,39 @@ int kdbus_pool_write_kvec(struct kdbus_pool *pool, size_t off, const void *buf,
 }
 
 /**
+ * kdbus_pool_read() - copy pool contents into kernel memory
+ * @pool:	the pool
+ * @off:	pool offset
+ * @buf:	kernel buffer
+ * @len:	bytes
+ *
+ * Used when queued messages move between pools (spec 32.3).
+ *
+ * Return: 0 or -EXFULL if shmem could not provide a page.
+ */
+int kdbus_pool_read(struct kdbus_pool *pool, size_t off, void *buf, size_t len)
+{
+	struct address_space *mapping = pool->f->f_mapping;
+	u8 *d = buf;
+
+	while (len) {
+		size_t poff = offset_in_page(off);
+		size_t n = min_t(size_t, PAGE_SIZE - poff, len);
+		struct page *page;
+
+		page = shmem_read_mapping_page(mapping, off >> PAGE_SHIFT);
+		if (IS_ERR(page))
+			return -EXFULL;
+		memcpy_from_page(d, page, poff, n);
+		put_page(page);
+		d += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
  * kdbus_pool_mmap() - map the pool read-only into the owner (spec 8.1)
  * @pool:	the pool
  * @vma:	the new mapping

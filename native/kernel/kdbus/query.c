@@ -113,11 +113,16 @@ int kdbus_cmd_conn_info(struct kdbus_conn *conn, void __user *argp)
 
 	down_read(&bus->rwsem);
 	if (cmd->id) {
+		/* monitors are not in the table: ENXIO (spec 32.4) */
 		t = kdbus_bus_find_conn(bus, cmd->id);
+		if (t && !kdbus_policy_may_see_conn(conn, t))
+			t = NULL;
 		ret = t ? 0 : -ENXIO;
 	} else {
 		struct kdbus_name_entry *n = kdbus_name_lookup(bus, name);
 
+		if (n && !kdbus_policy_may_see_name(conn, name))
+			n = NULL;
 		t = n ? kdbus_name_primary(n) : NULL;
 		ret = t ? 0 : -ESRCH;
 	}
@@ -253,20 +258,33 @@ static size_t kdbus_list_record(u8 *buf, struct kdbus_conn *c,
 }
 
 /* Both passes of LIST generation (spec 27.4); bus rwsem held. */
-static size_t kdbus_list_walk(struct kdbus_bus *bus, u64 flags, u8 *buf)
+static size_t kdbus_list_walk(struct kdbus_conn *caller, u64 flags, u8 *buf)
 {
+	struct kdbus_bus *bus = caller->bus;
 	struct kdbus_name_owner *o;
 	struct kdbus_conn *c;
 	size_t pos = 0;
 
+	/* monitors are not on bus->conns */
 	list_for_each_entry (c, &bus->conns, bus_entry) {
 		bool any = false;
 
+		if ((c->flags & KDBUS_HELLO_ACTIVATOR) &&
+		    !(flags & KDBUS_LIST_ACTIVATORS))
+			continue;
+		if (!kdbus_policy_may_see_conn(caller, c))
+			continue;
 		list_for_each_entry (o, &c->names, conn_entry) {
-			bool primary = kdbus_name_owner_primary(o);
+			u64 want;
 
-			if (!(primary ? flags & KDBUS_LIST_NAMES
-				      : flags & KDBUS_LIST_QUEUED))
+			if (o->flags & KDBUS_NAME_ACTIVATOR)
+				want = KDBUS_LIST_ACTIVATORS;
+			else if (kdbus_name_owner_primary(o))
+				want = KDBUS_LIST_NAMES;
+			else
+				want = KDBUS_LIST_QUEUED;
+			if (!(flags & want) ||
+			    !kdbus_policy_may_see_name(caller, o->name->name))
 				continue;
 			pos += kdbus_list_record(buf ? buf + pos : NULL, c, o);
 			any = true;
@@ -313,11 +331,11 @@ int kdbus_cmd_list(struct kdbus_conn *conn, void __user *argp)
 		return kdbus_args_finish(&a, ret);
 
 	down_read(&bus->rwsem);
-	len = kdbus_list_walk(bus, cmd->flags, NULL);
+	len = kdbus_list_walk(conn, cmd->flags, NULL);
 	if (len) {
 		buf = kvmalloc(len, GFP_KERNEL);
 		if (buf)
-			kdbus_list_walk(bus, cmd->flags, buf);
+			kdbus_list_walk(conn, cmd->flags, buf);
 	}
 	up_read(&bus->rwsem);
 	if (len && !buf)

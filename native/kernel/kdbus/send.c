@@ -57,6 +57,7 @@ struct kdbus_kmsg {
 	size_t fds_pos;
 	const struct kdbus_bloom_filter *bloom;
 	const char *dst_name;
+	bool keep_name; /* the name has an activator: record it (spec 32.3) */
 	struct kdbus_conn *src;
 	struct kdbus_meta *meta;     /* NULL: nobody wants metadata */
 	struct kdbus_cancel *cancel; /* SYNC_REPLY with CANCEL_FD */
@@ -406,7 +407,14 @@ static int kdbus_kmsg_collect(struct kdbus_kmsg *km, u64 mask)
 		m->ts.realtime_ns = ktime_get_real_ns();
 		m->collected |= KDBUS_ATTACH_TIMESTAMP;
 	}
-	ret = kdbus_meta_collect_proc(m, mask & KDBUS_ATTACH_PROC);
+	if (km->src->faked)
+		/* faked CREDS/PIDS/SECLABEL only, no other process item
+		 * (spec 24.4 rule 4)
+		 */
+		ret = kdbus_meta_copy_faked(m, km->src->meta,
+					    mask & KDBUS_ATTACH_PROC);
+	else
+		ret = kdbus_meta_collect_proc(m, mask & KDBUS_ATTACH_PROC);
 	if (!ret)
 		ret = kdbus_meta_collect_conn(
 			m, km->src,
@@ -420,8 +428,8 @@ static int kdbus_kmsg_collect(struct kdbus_kmsg *km, u64 mask)
  * given, in which case the entry is returned instead (sync replies, which
  * never enter the caller's queue).
  */
-static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
-			 struct kdbus_queue_entry **out)
+static int kdbus_deliver_ex(struct kdbus_conn *dst, struct kdbus_kmsg *km,
+			    struct kdbus_queue_entry **out, bool monitor)
 {
 	struct kdbus_queue_entry *e;
 	const void *meta = NULL;
@@ -430,7 +438,11 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 	unsigned int i;
 	int ret = 0;
 
-	if (km->n_fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
+	/* a monitor without ACCEPT_FD sees -1 entries (spec 28.4) */
+	bool fds =
+		km->n_fds && (!monitor || (dst->flags & KDBUS_HELLO_ACCEPT_FD));
+
+	if (fds && !(dst->flags & KDBUS_HELLO_ACCEPT_FD))
 		return -ECOMM;
 	if (km->meta) {
 		ret = kdbus_meta_emit(km->meta,
@@ -444,7 +456,15 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 		return -ENOMEM;
 	e->n_fds = 0;
 	e->fds_dst = NULL;
-	if (km->n_fds) {
+	e->dst_name = NULL;
+	if (km->keep_name && !monitor) {
+		e->dst_name = kstrdup(km->dst_name, GFP_KERNEL);
+		if (!e->dst_name) {
+			kfree(e);
+			return -ENOMEM;
+		}
+	}
+	if (fds && !monitor) {
 		/* spec 28.2 rule 7, per destination (docs/kdbus.md) */
 		mutex_lock(&dst->lock);
 		if (dst->fds_inflight + km->n_fds > KDBUS_CONN_MAX_FDS_PER_USER)
@@ -467,16 +487,16 @@ static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
 		goto err;
 	}
 	e->slice = s;
-	e->n_fds = km->n_fds;
+	e->n_fds = fds ? km->n_fds : 0;
 	e->fds_pos = km->fds_pos;
-	for (i = 0; i < km->n_fds; i++)
+	for (i = 0; i < e->n_fds; i++)
 		e->fds[i] = get_file(km->fds[i]);
 	e->msg_size = s->size;
 	e->quota = !out;
 	e->priority = km->msg->priority;
 	e->call_src = 0;
 	e->call_cookie = 0;
-	if (km->msg->flags & KDBUS_MSG_EXPECT_REPLY) {
+	if ((km->msg->flags & KDBUS_MSG_EXPECT_REPLY) && !monitor) {
 		e->call_src = km->src->id;
 		e->call_cookie = km->msg->cookie;
 	}
@@ -497,8 +517,56 @@ err:
 		mutex_unlock(&dst->lock);
 		kdbus_conn_put(dst);
 	}
+	kfree(e->dst_name);
 	kfree(e);
 	return ret;
+}
+
+static int kdbus_deliver(struct kdbus_conn *dst, struct kdbus_kmsg *km,
+			 struct kdbus_queue_entry **out)
+{
+	return kdbus_deliver_ex(dst, km, out, false);
+}
+
+/*
+ * A copy for every monitor (spec 32.5): before the destination's, never
+ * an error for the sender; a copy that does not fit is counted as a drop.
+ */
+static void kdbus_send_monitors(struct kdbus_conn *conn, struct kdbus_kmsg *km)
+{
+	struct kdbus_bus *bus = conn->bus;
+	struct kdbus_conn **mons, *c;
+	unsigned int n = 0, i;
+	u64 mask = 0;
+
+	if (!READ_ONCE(bus->n_monitors))
+		return;
+	down_read(&bus->rwsem);
+	mons = kmalloc_array(bus->n_monitors ?: 1, sizeof(*mons), GFP_KERNEL);
+	if (!mons) {
+		up_read(&bus->rwsem);
+		return;
+	}
+	list_for_each_entry (c, &bus->monitors, bus_entry) {
+		if (READ_ONCE(c->dead))
+			continue;
+		kdbus_conn_get(c);
+		mons[n++] = c;
+		mask |= kdbus_meta_msg_mask(c, conn);
+	}
+	up_read(&bus->rwsem);
+	if (kdbus_kmsg_collect(km, mask)) {
+		kdbus_meta_free(km->meta);
+		km->meta = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		int ret = kdbus_deliver_ex(mons[i], km, NULL, true);
+
+		if (ret && ret != -ECONNRESET)
+			kdbus_conn_lost(mons[i]);
+		kdbus_conn_put(mons[i]);
+	}
+	kfree(mons);
 }
 
 static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
@@ -516,10 +584,13 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 	}
 	/* the sender is included if its own matches accept the signal */
 	list_for_each_entry (c, &bus->conns, bus_entry) {
-		if (READ_ONCE(c->dead))
+		if (READ_ONCE(c->dead) || !kdbus_conn_ordinary(c))
 			continue;
-		/* spec 15.3: only receivers that may TALK to the sender */
-		if (!c->privileged && !uid_eq(c->uid, conn->uid))
+		/* spec 30.5: receivers that SEE and may TALK to the sender,
+		 * with their HELLO credentials
+		 */
+		if (!kdbus_policy_may_see_conn(c, conn) ||
+		    !kdbus_policy_may_talk(c, conn))
 			continue;
 		if (!kdbus_match_signal(c, conn, km->msg, km->bloom))
 			continue;
@@ -529,6 +600,7 @@ static int kdbus_send_broadcast(struct kdbus_conn *conn, struct kdbus_kmsg *km)
 	}
 	up_read(&bus->rwsem);
 
+	kdbus_send_monitors(conn, km);
 	/* once for all receivers; a failure only costs the metadata */
 	if (kdbus_kmsg_collect(km, mask)) {
 		kdbus_meta_free(km->meta);
@@ -597,6 +669,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 		dst->n_replies--;
 		mutex_unlock(&dst->lock);
 		kdbus_reply_put(found);
+		kdbus_send_monitors(conn, km);
 		return kdbus_deliver(dst, km, NULL);
 	}
 	/* a sync tracker stays linked (an interrupted caller finds it when
@@ -608,6 +681,7 @@ static int kdbus_send_reply(struct kdbus_conn *conn, struct kdbus_conn *dst,
 	found->state = KDBUS_REPLY_CLAIMED;
 	mutex_unlock(&dst->lock);
 
+	kdbus_send_monitors(conn, km);
 	ret = kdbus_deliver(dst, km, &e);
 
 	mutex_lock(&dst->lock);
@@ -853,6 +927,7 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 	bool signal = msg->flags & KDBUS_MSG_SIGNAL;
 	struct kdbus_reply *r = NULL;
 	struct kdbus_conn *dst;
+	bool talk = true, unmatched = false;
 	int ret = 0;
 
 	if (sync && msg->timeout_ns <= ktime_get_ns())
@@ -863,24 +938,55 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 		struct kdbus_name_entry *n =
 			kdbus_name_lookup(bus, km->dst_name);
 
+		if (n && !kdbus_policy_may_see_name(conn, km->dst_name))
+			n = NULL;
+		dst = n ? kdbus_name_primary(n) : NULL;
 		if (!n)
 			ret = -ESRCH;
-		else if (msg->dst_id &&
-			 msg->dst_id != kdbus_name_primary(n)->id)
+		else if (msg->dst_id && msg->dst_id != dst->id)
 			ret = -EREMCHG;
-		dst = n ? kdbus_name_primary(n) : NULL;
+		else if ((dst->flags & KDBUS_HELLO_ACTIVATOR) &&
+			 (msg->flags & KDBUS_MSG_NO_AUTO_START))
+			ret = -EADDRNOTAVAIL; /* spec 32.2 rule 1 */
+		else if (!kdbus_conn_ordinary(dst) &&
+			 !(dst->flags & KDBUS_HELLO_ACTIVATOR))
+			ret = -ESRCH;
+		/* an activator may take it back later: remember the name */
+		if (!ret && kdbus_name_activator(n))
+			km->keep_name = true;
 	} else {
+		/* only ordinary connections by ID (spec 23.1); a reply needs
+		 * no SEE either: the call opened a window (spec 30.5)
+		 */
 		dst = kdbus_bus_find_conn(bus, msg->dst_id);
-		if (!dst)
+		if (!dst || !kdbus_conn_ordinary(dst) ||
+		    (!(!expect && msg->cookie_reply && !signal) &&
+		     !kdbus_policy_may_see_conn(conn, dst)))
 			ret = -ENXIO;
 	}
-	if (!ret && signal && !kdbus_match_signal(dst, conn, msg, km->bloom))
-		ret = 1; /* spec 9.4 rule 4: dropped silently */
+	if (!ret && signal) {
+		/* spec 30.5: the receiver must SEE and TALK to the sender;
+		 * refused or unmatched, it is dropped silently (spec 9.4
+		 * rule 4), but monitors see an unmatched one
+		 */
+		if (!kdbus_policy_may_see_conn(dst, conn) ||
+		    !kdbus_policy_may_talk(dst, conn))
+			ret = 1;
+		else if (!kdbus_match_signal(dst, conn, msg, km->bloom))
+			unmatched = true;
+	} else if (!ret) {
+		talk = kdbus_policy_may_talk(conn, dst);
+	}
 	if (!ret)
 		kdbus_conn_get(dst);
 	up_read(&bus->rwsem);
 	if (ret)
 		return ret > 0 ? 0 : ret;
+	if (unmatched) {
+		kdbus_send_monitors(conn, km);
+		kdbus_conn_put(dst);
+		return 0;
+	}
 
 	ret = kdbus_kmsg_collect(km, kdbus_meta_msg_mask(dst, conn));
 	if (ret)
@@ -897,8 +1003,8 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 			goto out;
 		}
 	}
-	/* spec 15: TALK */
-	if (!conn->privileged && !uid_eq(conn->uid, dst->uid)) {
+	/* spec 30.4: TALK */
+	if (!talk) {
 		ret = -EPERM;
 		goto out;
 	}
@@ -910,6 +1016,7 @@ static int kdbus_send_unicast(struct kdbus_conn *conn, struct kdbus_kmsg *km,
 			goto out;
 		}
 	}
+	kdbus_send_monitors(conn, km);
 	ret = kdbus_deliver(dst, km, NULL);
 	if (signal && ret == -ECOMM) {
 		/* spec 28.2 rule 6: a unicast signal is lost, not refused */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -504,11 +505,15 @@ static int test_framing(void)
 	h = buf_init(&b, sizeof(*h));
 	h->flags = KDBUS_FLAG_NEGOTIATE;
 	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == 0);
-	CHECK(h->flags == KDBUS_HELLO_ACCEPT_FD);
+	CHECK(h->flags == (KDBUS_HELLO_ACCEPT_FD | KDBUS_HELLO_ACTIVATOR |
+			   KDBUS_HELLO_POLICY_HOLDER | KDBUS_HELLO_MONITOR));
 	h = buf_init(&b, sizeof(*h));
 	h->pool_size = POOL_SIZE;
 	h->flags = KDBUS_HELLO_MONITOR;
-	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EOPNOTSUPP);
+	buf_str(&b, KDBUS_ITEM_NAME, "org.k.m"); /* monitors take no names */
+	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
+	h = buf_init(&b, sizeof(*h));
+	h->pool_size = POOL_SIZE;
 	h->flags = KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR;
 	CHECK(call(fd, KDBUS_CMD_HELLO, b.w) == -EINVAL);
 	h->flags = 0;
@@ -1336,8 +1341,8 @@ static const unsigned long fuzz_cmds[] = {
 static const uint64_t fuzz_types[] = {
 	0,	1,	2,	3,	4,	5,	6,	7,
 	8,	9,	10,	11,	12,	13,	14,	15,
-	16,	0x1000, 0x1001, 0x1002, 0x100b, 0x100d, 0x2000, 0x8000,
-	0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006, ~0ull,
+	16,	0x1000, 0x1001, 0x1002, 0x100b, 0x100c, 0x100d, 0x2000,
+	0x8000, 0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006, ~0ull,
 };
 
 static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
@@ -1359,6 +1364,125 @@ static void fuzz_item(struct buf *b, size_t len, uint8_t *scratch, int memfd)
 	}
 	if (rnd() % 16 == 0)
 		it->size = rnd() % 64; /* break the chain */
+}
+
+/* the special kinds and a custom endpoint, defined in conformance.c */
+struct kdbus_cmd_hello;
+static struct kdbus_cmd_hello *hello_buf(struct buf *b, uint64_t flags);
+static int hello_on_bus(const char *bus, struct conn *c, struct buf *b);
+static void pol_name(struct buf *b, const char *name);
+static void pol_acc(struct buf *b, uint64_t type, uint64_t access, uint64_t id);
+static int holder(const char *bus, struct conn *c, const char *name,
+		  uint64_t type, uint64_t access, uint64_t id);
+static int activator(const char *bus, struct conn *c, const char *name);
+static int monitor(const char *bus, struct conn *c, uint64_t flags,
+		   uint64_t recv, size_t pool);
+static int ep_make(const char *bus, const char *name, uint64_t flags,
+		   const char *grant, uint64_t access);
+static int ep_hello(const char *bus, const char *ep, struct conn *c,
+		    uint64_t flags);
+static int msg_fds(struct conn *c, uint64_t off, int *out, int max);
+
+/* The other kinds of one fuzz round: a monitor, an activator for org.a.c,
+ * a policy holder for org.a.*, a custom endpoint and a connection on it.
+ */
+static struct {
+	struct conn mon, act, hold, e;
+	int ep;
+	const char *bus;
+	char ep_name[64];
+} fx;
+
+/* Random policy groups, valid or not, for UPDATE / ENDPOINT_UPDATE. */
+static void fuzz_policy(struct buf *b, int wild)
+{
+	static const char *const pn[] = { "org.a.b", "org.a.c", "org.a.*",
+					  "x.y", "bad" };
+	int n = (int)(rnd() % 4), i;
+
+	for (i = 0; i < n; i++) {
+		int k = (int)(rnd() % 3);
+
+		if (rnd() % 8)
+			pol_name(b, pn[rnd() % (wild ? 5 : 4)]);
+		while (k--)
+			pol_acc(b, rnd() % 5, rnd() % 4,
+				rnd() % 2 ? 1000 : rnd());
+	}
+}
+
+/* Work with the other kinds: policy updates, endpoint updates and
+ * closing, kinds at HELLO, draining the monitor and the activator. */
+static int fuzz_kinds(void)
+{
+	struct buf b;
+	struct conn c;
+	struct rmsg r;
+	int ret = 0;
+
+	switch (rnd() % 6) {
+	case 0:
+		buf_init(&b, 24);
+		fuzz_policy(&b, 1);
+		buf_done(&b);
+		return call(fx.hold.fd, KDBUS_CMD_UPDATE, b.w);
+	case 1:
+		if (fx.ep < 0)
+			return -EBADF;
+		buf_init(&b, 24);
+		fuzz_policy(&b, rnd() % 2);
+		buf_done(&b);
+		return call(fx.ep, KDBUS_CMD_ENDPOINT_UPDATE, b.w);
+	case 2: /* an endpoint closes under its connection */
+		if (fx.ep >= 0 && rnd() % 8 == 0) {
+			close(fx.ep);
+			fx.ep = -1;
+		}
+		return 0;
+	case 3: { /* a HELLO of a random kind, closed again */
+		uint64_t k[] = { KDBUS_HELLO_MONITOR, KDBUS_HELLO_ACTIVATOR,
+				 KDBUS_HELLO_POLICY_HOLDER, 0,
+				 KDBUS_HELLO_MONITOR | KDBUS_HELLO_ACTIVATOR };
+
+		hello_buf(&b, k[rnd() % 5] | (rnd() % 2));
+		if (rnd() % 2)
+			pol_name(&b, rnd() % 2 ? "org.a.c" : "org.z.*");
+		fuzz_policy(&b, 1);
+		if (rnd() % 4 == 0) {
+			uint64_t cr[8];
+			int i;
+
+			for (i = 0; i < 8; i++)
+				cr[i] = rnd() % 2 ? rnd() % 2000 : rnd();
+			buf_item(&b, KDBUS_ITEM_CREDS, cr,
+				 rnd() % 2 ? 64 : 8 * (rnd() % 9));
+		}
+		ret = rnd() % 3 == 0 && fx.ep >= 0
+			      ? ep_hello(fx.bus, fx.ep_name, &c, k[rnd() % 5])
+			      : hello_on_bus(fx.bus, &c, &b);
+		if (!ret)
+			conn_close(&c);
+		return ret;
+	}
+	default: { /* drain or peek the monitor and the activator */
+		struct conn *d = rnd() % 2 ? &fx.mon : &fx.act;
+
+		while ((ret = recv_msg(d, &r)) == 0) {
+			int got[16], nf, k;
+
+			if (r.memfd >= 0)
+				close(r.memfd);
+			nf = msg_fds(d, r.offset, got, 16);
+			for (k = 0; k < nf && k < 16; k++)
+				if (got[k] >= 0)
+					close(got[k]);
+			free_off(d, r.offset);
+			if (rnd() % 4 == 0)
+				break;
+		}
+		return ret;
+	}
+	}
 }
 
 /* A random, mostly well-framed command with random items. */
@@ -1691,28 +1815,58 @@ static int test_fuzz(void)
 		struct fuzz_peer peer = { &p, 0, 0, rnd() };
 		uint64_t offs[8] = { 0 };
 		pthread_t t;
-		int fds[4], i;
+		int fds[9], i;
 
 		CHECK(bus_make(name, sizeof(name), &bus) == 0);
 		CHECK(hello(name, &a) == 0);
 		CHECK(hello(name, &b) == 0);
 		CHECK(hello_sized(name, &p, 65536) == 0);
+		fx.bus = name;
+		CHECK(monitor(name, &fx.mon, rnd() % 2,
+			      rnd() % 2 ? _KDBUS_ATTACH_ANY : rnd() % 0x4000,
+			      rnd() % 2 ? 16384 : POOL_SIZE) == 0);
+		CHECK(activator(name, &fx.act, "org.a.c") == 0);
+		CHECK(holder(name, &fx.hold, "org.a.*",
+			     KDBUS_POLICY_ACCESS_WORLD, KDBUS_POLICY_TALK,
+			     0) == 0);
+		snprintf(fx.ep_name, sizeof(fx.ep_name), "%u-fz", geteuid());
+		fx.ep = ep_make(name, fx.ep_name, KDBUS_MAKE_ACCESS_WORLD,
+				"org.a.b", KDBUS_POLICY_TALK);
+		CHECK(fx.ep >= 0);
+		CHECK(ep_hello(name, fx.ep_name, &fx.e, 0) == 0);
 		peer.target = a.id;
 		CHECK(pthread_create(&t, NULL, fuzz_thread, &peer) == 0);
 		fds[0] = bus;
 		fds[1] = a.fd;
 		fds[2] = b.fd;
 		fds[3] = ep_open(name);
+		fds[4] = fx.mon.fd;
+		fds[5] = fx.act.fd;
+		fds[6] = fx.hold.fd;
+		fds[7] = fx.e.fd;
+		fds[8] = fx.ep;
 		for (i = 0; i < 2000; i++) {
-			int fd = fds[rnd() % 4];
+			int fd;
+
+			fds[8] = fx.ep >= 0 ? fx.ep : bus;
+			fd = fds[rnd() % 9];
 			unsigned long c =
 				fuzz_cmds[rnd() % (sizeof(fuzz_cmds) /
 						   sizeof(fuzz_cmds[0]))];
 			void *arg = cmd->w;
 
+			if (rnd() % 8 == 0) {
+				if (fuzz_kinds() == 0)
+					ok++;
+				n++;
+				goto received;
+			}
 			if (rnd() % 2) {
-				if (fuzz_structured(rnd() % 2 ? &a : &b, &b,
-						    memfd, offs) == 0)
+				struct conn *sc = rnd() % 2 ? &a : &b;
+
+				if (rnd() % 8 == 0)
+					sc = &fx.e; /* through the endpoint */
+				if (fuzz_structured(sc, &b, memfd, offs) == 0)
 					ok++;
 				n++;
 				goto received;
@@ -1782,7 +1936,16 @@ received:
 		peer.stop = 1;
 		pthread_join(t, NULL);
 		conn_close(&p);
+		/* FDs still in flight while receivers die, in any order */
+		if (rnd() % 2)
+			conn_close(&fx.act);
 		conn_close(&a);
+		conn_close(&fx.e);
+		if (fx.ep >= 0)
+			close(fx.ep);
+		conn_close(&fx.mon);
+		conn_close(&fx.hold);
+		conn_close(&fx.act);
 		conn_close(&b);
 		if (fcntl(bus, F_GETFD) >= 0)
 			close(bus);

@@ -8,13 +8,13 @@
 import { SingleBar } from 'cli-progress';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { computeFindings, findingsText } from '../reports/findings.js';
-import { buildModel, type LoadedRun } from '../reports/model.js';
-import { LabError } from './lab/config.js';
-import { labRunDocument } from './lab/run.js';
-import { currentEnv } from './host.js';
-import { DEFAULTS, type RawRunFlags, type RunOptions } from './options.js';
-import type { ResultDocument, TransportStatus } from './result.js';
+import { computeFindings, findingsText } from '../../reports/findings.js';
+import { buildModel, type LoadedRun } from '../../reports/model.js';
+import { LabError } from '../lab/config.js';
+import { labRunDocument } from '../lab/run.js';
+import { currentEnv } from '../host.js';
+import { DEFAULTS, type RawRunFlags, type RunOptions } from '../options.js';
+import type { ResultDocument, TransportStatus } from '../result.js';
 
 /** What only our lab kernel provides here: kernel transports a stock host kernel lacks. */
 export const LAB_TRANSPORTS: readonly string[] = ['binder', 'kdbus', 'kdbus-memfd'];

@@ -1,15 +1,9 @@
-// Human-readable tables for the terminal (cli-table3). Reads result records only; never measures.
+// Human-readable tables for the terminal (cli-table3). Reads result records only; never measures. Every metric
+// column is the stored summary, headed and printed through the metric table (metricHeading, formatValue), so the
+// table shows the same figures as the HTML/Markdown report and compare (bench/outputs-agree.test.ts).
 import Table from 'cli-table3';
-import { metric } from './metrics.js';
-import { caseLabel, type CaseResult, type Estimate, type ResultDocument } from './result.js';
-
-/** A column of the terminal table: the metric table's id, label and unit (bench/metrics.ts). */
-function head(id: string): string {
-  const m = metric(id);
-  return `${m.label} (${m.unit})`;
-}
-/** Summaries are stored in the table's units; latencies are µs there and printed with formatNs. */
-const usToNs = (v: number | undefined): number | undefined => (v === undefined ? undefined : v * 1000);
+import { formatValue, metricHeading } from '../metrics.js';
+import { caseLabel, type CaseResult, type Estimate, type ResultDocument } from '../result.js';
 
 export function formatNs(ns: number | undefined): string {
   if (ns === undefined || !Number.isFinite(ns)) return '-';
@@ -25,17 +19,10 @@ export function formatSize(bytes: number): string {
   return `${bytes} B`;
 }
 
-export function formatCount(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '-';
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e4) return `${(n / 1e3).toFixed(1)} k`;
-  return n.toFixed(n < 10 ? 2 : 0);
-}
-
 /** Marks a p50 whose CI missed the run's precision target (--ci-target). */
 export const MISSED_MARK = '*';
 
-function withCi(e: Estimate | undefined, fmt: (v: number) => string, missed = false): string {
+function withCi(e: Estimate | undefined, fmt: (v: number | undefined) => string, missed = false): string {
   if (!e) return '-';
   const mark = missed ? ` ${MISSED_MARK}` : '';
   if (e.n < 2 || e.high === e.low || !Number.isFinite(e.low) || !Number.isFinite(e.high)) return `${fmt(e.median)}${mark}`;
@@ -67,25 +54,31 @@ function stateCell(c: CaseResult): string {
   return `${c.state}: ${reason.length > 70 ? `${reason.slice(0, 67)}...` : reason}`;
 }
 
+/** The metric columns (ids of bench/metrics.ts) of each table, in order. */
+export const RPC_METRICS = ['p50', 'p99', 'throughput', 'mbPerSec', 'cpuPerOp'] as const;
+export const BROADCAST_METRICS = ['p50', 'lastSubscriber.p50', 'cpu.publisher', 'deliveredPerSec'] as const;
+
 const style = (): { head: string[]; border: string[]; compact: boolean } => ({ head: [], border: [], compact: true });
+
+/** A metric's median from the stored summary, printed the one way; "p50 ±2.1%" with the CI where asked. */
+function cell(c: CaseResult, id: string, ci = false): string {
+  const e = c.summary?.[id];
+  if (!e) return '-';
+  return ci ? withCi(e, formatValue, missed(c)) : formatValue(e.median);
+}
 
 export function rpcTable(cases: readonly CaseResult[]): string {
   const t = new Table({
-    head: ['transport', 'size', 'placement', metric('p50').label, metric('p99').label, head('throughput'), head('mbPerSec'), head('cpuPerOp'), 'state'],
+    head: ['transport', 'size', 'placement', ...RPC_METRICS.map(metricHeading), 'state'],
     style: style(),
-    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+    colAligns: ['left', 'right', 'left', ...RPC_METRICS.map(() => 'right' as const), 'left'],
   });
   for (const c of cases) {
-    const s = c.summary ?? {};
     t.push([
       c.key.transport + (c.key.concurrency > 1 ? ` x${c.key.concurrency}` : ''),
       formatSize(c.key.size),
       c.key.placement,
-      withCi(s.p50, (v) => formatNs(usToNs(v)), missed(c)),
-      formatNs(usToNs(s.p99?.median)),
-      formatCount(s.throughput?.median),
-      formatCount(s.mbPerSec?.median),
-      s.cpuPerOp ? s.cpuPerOp.median.toFixed(2) : '-',
+      ...RPC_METRICS.map((id) => cell(c, id, id === 'p50')),
       stateCell(c),
     ]);
   }
@@ -94,24 +87,11 @@ export function rpcTable(cases: readonly CaseResult[]): string {
 
 export function broadcastTable(cases: readonly CaseResult[]): string {
   const t = new Table({
-    head: [
-      'transport',
-      'size',
-      'placement',
-      'N',
-      'K',
-      metric('p50').label,
-      metric('lastSubscriber.p50').label,
-      head('cpu.publisher'),
-      head('deliveredPerSec'),
-      'lost',
-      'state',
-    ],
+    head: ['transport', 'size', 'placement', 'N', 'K', ...BROADCAST_METRICS.map(metricHeading), 'lost', 'state'],
     style: style(),
-    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    colAligns: ['left', 'right', 'left', 'right', 'right', ...BROADCAST_METRICS.map(() => 'right' as const), 'right', 'left'],
   });
   for (const c of cases) {
-    const s = c.summary ?? {};
     const lost = c.repetitions.reduce((n, r) => n + (r.delivery?.lost ?? 0), 0);
     t.push([
       c.key.transport,
@@ -119,10 +99,7 @@ export function broadcastTable(cases: readonly CaseResult[]): string {
       c.key.placement,
       String(c.key.subscribers),
       String(c.key.uninterested),
-      withCi(s.p50, (v) => formatNs(usToNs(v)), missed(c)),
-      formatNs(usToNs(s['lastSubscriber.p50']?.median)),
-      s['cpu.publisher'] ? s['cpu.publisher'].median.toFixed(2) : '-',
-      formatCount(s.deliveredPerSec?.median),
+      ...BROADCAST_METRICS.map((id) => cell(c, id, id === 'p50')),
       String(lost),
       stateCell(c),
     ]);

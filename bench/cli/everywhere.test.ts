@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LAB_DEFAULTS, LAB_REFERENCES, LAB_TRANSPORTS, planLab, RunProgress } from './everywhere.js';
-import { DEFAULTS, parseRunOptions, type RawRunFlags } from './options.js';
+import { DEFAULTS, parseRunOptions, type RawRunFlags } from '../options.js';
 
 const NAMES = ['pipe', 'unix-stream', 'shm', 'dbus-p2p', 'dbus-daemon', 'dbus-broker', 'tcp', 'binder', 'kdbus', 'kdbus-memfd'];
 const flags = (extra: Partial<RawRunFlags> & { lab?: boolean } = {}) => ({ ...(DEFAULTS as unknown as RawRunFlags), ...extra });
