@@ -102,3 +102,11 @@ test('a figure resting on a case that missed the precision target carries the ma
   // A run without precision flags (older results) marks nothing either.
   assert.ok(computeFindings(buildModel([run(host)])).every((f) => !f.missed && !/\*/.test(f.text)));
 });
+
+test('a finding reads right when the data is thin: one repetition says "no CI", a faster daemon path is "−", the null transport is left out', () => {
+  const thin = computeFindings(buildModel([run({ ...host, transports: ['null', ...host.transports!], repetitions: 1, factor: { 'dbus-daemon': 0.01 } })]));
+  const hop = thin.find((f) => f.id === 'daemon-hop/host')!;
+  assert.match(hop.text, /dbus-daemon −[\d.]+ µs, ×[\d.]+ \(no CI: one repetition\)/);
+  assert.doesNotMatch(hop.text, /\+-/);
+  for (const f of thin) assert.doesNotMatch(f.text, /\bnull\b/, f.id);
+});

@@ -109,7 +109,9 @@ export function sizeLabel(bytes: number): string {
   return `${bytes} B`;
 }
 
-const ci = (i: { low: number; high: number }, unit = '') => `95% CI ${fmt(i.low)}–${fmt(i.high)}${unit}`;
+/** "95% CI 1.80–2.20×"; with fewer than two repetitions on a side there is no interval, and it says so. */
+const ci = (i: { low: number; high: number; n?: number }, unit = '') =>
+  i.n !== undefined && i.n < 2 ? 'no CI: one repetition' : `95% CI ${fmt(i.low)}–${fmt(i.high)}${unit}`;
 
 /** "3.2× faster (95% CI 2.9–3.5×)", "1.4× slower (…)", or "no clear difference (×0.97, 95% CI 0.90–1.05)". */
 export function versus(r: Interval): string {
@@ -123,7 +125,7 @@ export function versus(r: Interval): string {
  * case behind it missed the precision target (`mark`, from Imprecise.mark).
  */
 function times(r: Interval, mark = ''): string {
-  return `×${fmt(r.median)} (${ci(r, '×')}${isNoisy(r) ? ', unresolved' : ''})${mark}`;
+  return `×${fmt(r.median)} (${ci(r, '×')}${isNoisy(r) && r.n >= 2 ? ', unresolved' : ''})${mark}`;
 }
 
 function isNoisy(r: Interval): boolean {
@@ -138,9 +140,13 @@ function ratioNumber(r: Interval): FindingNumber {
 class Cases {
   constructor(readonly rows: readonly CaseRow[]) {}
 
+  /** The `null` transport measures the harness alone (no IPC): it is in the tables, not in the findings. */
   static of(model: ReportModel, env: string, workload: 'rpc' | 'broadcast'): Cases {
     return new Cases(
-      model.detail.filter((r) => r.env === env && r.state === 'ok' && r.key.workload === workload && r.key.concurrency === 1 && r.key.mode === 'closed'),
+      model.detail.filter(
+        (r) =>
+          r.env === env && r.state === 'ok' && r.key.transport !== 'null' && r.key.workload === workload && r.key.concurrency === 1 && r.key.mode === 'closed',
+      ),
     );
   }
 
@@ -245,7 +251,8 @@ function daemonHop(model: ReportModel, env: string): Finding[] {
     first ??= r;
     const a = d.metrics['p50'];
     const b = base.metrics['p50'];
-    const added = a && b ? `+${fmt(a.median - b.median)} µs, ` : '';
+    const diff = a && b ? a.median - b.median : undefined;
+    const added = diff === undefined ? '' : `${diff < 0 ? '−' : '+'}${fmt(Math.abs(diff))} µs, `;
     parts.push(`${d.key.transport} ${added}${times(r, imprecise.mark(d, base))}`);
   }
   if (!first) return [];
@@ -457,7 +464,7 @@ function cpuPerMessage(model: ReportModel, env: string): Finding[] {
     const cpu = r.metrics['cpuPerOp']!;
     const daemon = r.metrics['cpu.daemon'];
     const noisy = cpu.n < 3 || !(cpu.low > 0) || cpu.high / cpu.low > NOISY_SPAN;
-    return `${r.key.transport} ${fmt(cpu.median)} µs (${ci(cpu)}${noisy ? ', unresolved' : ''})${daemon ? ` incl. daemon ${fmt(daemon.median)} µs` : ''}`;
+    return `${r.key.transport} ${fmt(cpu.median)} µs (${ci(cpu)}${noisy && cpu.n >= 2 ? ', unresolved' : ''})${daemon ? ` incl. daemon ${fmt(daemon.median)} µs` : ''}`;
   };
   const first = rows[0]!.metrics['cpuPerOp']!;
   const status = statusOf(env, { ...first, low: first.low, high: first.high });

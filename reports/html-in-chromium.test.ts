@@ -41,6 +41,7 @@ test(
       seed: 2,
       runId: 'night-2',
       unavailable: { kdbus: 'module not loaded' },
+      ciTarget: 0.5, // every host case meets it
     });
     const lab = await writeSyntheticResult(join(dir, 'lab.json'), {
       ...common,
@@ -48,6 +49,7 @@ test(
       transports: ['pipe', 'unix-stream', 'dbus-daemon', 'dbus-broker', 'binder', 'kdbus'],
       seed: 3,
       runId: 'lab-1',
+      ciTarget: 0.001, // no lab case meets it: each is flagged
     });
     const [html] = await writeReport([a, b, lab], { output: join(dir, 'report.html') });
 
@@ -122,6 +124,29 @@ test(
         assert.match(f.where, new RegExp(`Holds for: ${f.env}\\b`), f.text);
       }
       assert.match(findings[0]!.text, /^kdbus vs the rest/, 'the suite question leads');
+
+      // The precision flag: lab findings (every lab case missed ±0.1%) carry the badge and the mark, host ones
+      // (every case met ±50%) neither; the table marks the p50 of each case that missed and says why.
+      const flags = await page.$$eval('#findings li.finding', (lis) =>
+        lis.map((li) => ({
+          env: li.getAttribute('data-env'),
+          badge: li.querySelector('.badge.imprecise')?.textContent ?? '',
+          text: li.querySelector('.text')?.textContent ?? '',
+        })),
+      );
+      for (const f of flags.filter((x) => x.env === 'lab-tcg' && !/^CPU/.test(x.text))) {
+        assert.match(f.badge, /^\* \d+ cases? missed ±0\.1%$/, f.text);
+        assert.match(f.text, /\)\*/, f.text);
+      }
+      for (const f of flags.filter((x) => x.env === 'host')) assert.equal(f.badge, '', f.text);
+      assert.match((await page.textContent('#findings .missed-note')) ?? '', /^\* a case behind this figure missed/);
+      const summaryRows = await page.$$eval('table.summary tbody tr', (trs) =>
+        trs.map((tr) => [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent ?? '')),
+      );
+      const labRows = summaryRows.filter((r) => r[0] === 'lab-tcg' && r[5] === 'ok');
+      assert.ok(labRows.length > 0 && labRows.every((r) => / \*$/.test(r[7]!) && /missed ±0\.1%/.test(r[8]!)), 'lab rows are flagged');
+      assert.ok(summaryRows.filter((r) => r[0] === 'host' && r[5] === 'ok').every((r) => !/\*/.test(r[7]!) && /met ±50%/.test(r[8]!)));
+      assert.match((await page.textContent('.missed-note:not(#findings *)')) ?? '', /cases missed the run's ±0\.1% precision target/);
 
       // Panels: at most 8 series each, the emulated environment named on each of its panels.
       const panels = await page.$$eval('[data-chart] svg', (svgs) =>
