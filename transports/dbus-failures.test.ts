@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import type { RpcRecord } from '../common/addon.js';
 import { REPO_ROOT } from '../bench/native.js';
 import { DEFAULTS, parseRunOptions } from '../bench/options.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../bench/result.js';
+import { fakeDocument } from '../bench/runner/document.fake.js';
 import { NativeExecutor, type RpcRunOptions } from '../bench/runner/executor.js';
 import { Runner } from '../bench/runner/runner.js';
 import { TRANSPORT_NAMES } from './index.js';
@@ -299,7 +299,7 @@ for (const bus of [
           TRANSPORT_NAMES,
           32,
         );
-        const doc = emptyDocument(bus.name);
+        const doc = fakeDocument([bus.name]);
         await new Runner(opts, doc, new AbortController().signal, { executor: new StopsTheBus() }).run();
         assert.equal(stopped.length, 1);
         const [first, second] = doc.cases;
@@ -335,36 +335,4 @@ function busPids(dir: string): number[] {
     }
   }
   return out;
-}
-
-function emptyDocument(transport: string): ResultDocument {
-  return {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId: 'test',
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv: [],
-    options: {},
-    host: {
-      hostname: 'h',
-      cpuModel: 'c',
-      cores: 2,
-      onlineCpus: 2,
-      smt: 'off',
-      governor: 'g',
-      kernel: 'k',
-      virtualization: 'none',
-      loadAverage: [0],
-      memoryBytes: 1,
-      node: 'n',
-      addon: 'a',
-      ipcbench: 'i',
-      gitSha: 's',
-      env: 'host',
-    },
-    warnings: [],
-    transports: [{ name: transport, available: true }],
-    cases: [],
-  };
 }

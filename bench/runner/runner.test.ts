@@ -4,42 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULTS, parseRunOptions, type RawRunFlags } from '../options.js';
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { fakeDocument } from './document.fake.js';
 import { TRANSPORT_NAMES } from '../../transports/index.js';
 import { FakeExecutor, type RunScript } from './executor.fake.js';
 import { Runner } from './runner.js';
-
-function doc(transports: string[], unavailable: string[] = []): ResultDocument {
-  return {
-    schema: SCHEMA_NAME,
-    schemaVersion: SCHEMA_VERSION,
-    runId: 'test',
-    startedAt: new Date().toISOString(),
-    complete: false,
-    argv: [],
-    options: {},
-    host: {
-      hostname: 'h',
-      cpuModel: 'c',
-      cores: 2,
-      onlineCpus: 2,
-      smt: 'off',
-      governor: 'g',
-      kernel: 'k',
-      virtualization: 'none',
-      loadAverage: [0],
-      memoryBytes: 1,
-      node: 'n',
-      addon: 'a',
-      ipcbench: 'i',
-      gitSha: 's',
-      env: 'host',
-    },
-    warnings: [],
-    transports: transports.map((name) => ({ name, available: !unavailable.includes(name), reason: unavailable.includes(name) ? 'not here' : undefined })),
-    cases: [],
-  };
-}
 
 async function run(flags: Partial<RawRunFlags>, exec: FakeExecutor, unavailable: string[] = []) {
   const opts = parseRunOptions(
@@ -48,7 +16,7 @@ async function run(flags: Partial<RawRunFlags>, exec: FakeExecutor, unavailable:
     TRANSPORT_NAMES,
     32,
   );
-  const d = doc(opts.transports, unavailable);
+  const d = fakeDocument(opts.transports, unavailable);
   const progress: [number, number][] = [];
   await new Runner(opts, d, new AbortController().signal, { executor: exec, cpus: 2, onProgress: (done, total) => progress.push([done, total]) }).run();
   return { d, progress };
