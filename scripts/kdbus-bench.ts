@@ -118,7 +118,8 @@ async function section(transports: string[], extra: string[], x: (c: Case) => nu
   }
 }
 
-const us = (ns: number) => (Number.isFinite(ns) ? `${(ns / 1000).toFixed(1)} µs` : '-');
+// the stored per-case summaries are in the metric table's units (bench/metrics.ts: latencies and CPU in µs)
+const us = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} µs` : '-');
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 const size = (n: number) => (n >= MiB ? `${n / MiB} MiB` : n >= KiB ? `${n / KiB} KiB` : `${n} B`);
 const pad = (s: string, n: number) => s.padStart(n);
@@ -134,7 +135,7 @@ async function metaSection(dir: string): Promise<void> {
     ['kdbus', 'kdbus-meta'],
     ['-w', 'broadcast', '--broadcast-sizes', sizes.join(','), '--subscribers', '4'],
     (c) => c.key.size,
-    ['publishCallP50', 'p50'],
+    ['publishCall.p50', 'p50'],
     dir,
   );
   const cpu = (t: string, s: number, w: string, role: string) => get(t, s, `${w}:cpu:${role}`);
@@ -154,8 +155,8 @@ async function metaSection(dir: string): Promise<void> {
       console.log(`   ${pad(size(s), 7)} ${t.padEnd(11)} client ${pad(ns(cpu(t, s, 'rpc', 'client')), 9)}  server ${pad(ns(cpu(t, s, 'rpc', 'server')), 9)}`);
   console.log('   Broadcast to 4 subscribers (publish call p50; publisher CPU collects once, each subscriber gets its own copy):');
   for (const s of sizes) {
-    const k = get('kdbus', s, 'publishCallP50');
-    const m = get('kdbus-meta', s, 'publishCallP50');
+    const k = get('kdbus', s, 'publishCall.p50');
+    const m = get('kdbus-meta', s, 'publishCall.p50');
     console.log(
       `   ${pad(size(s), 7)} kdbus ${pad(us(k), 10)}  kdbus-meta ${pad(us(m), 10)}  meta/kdbus ${ratio(m, k)}  publisher CPU ${ns(cpu('kdbus', s, 'broadcast', 'publisher'))} vs ${ns(cpu('kdbus-meta', s, 'broadcast', 'publisher'))}`,
     );
@@ -192,7 +193,7 @@ async function bench(dir: string): Promise<void> {
     ['kdbus', 'kdbus-memfd', 'shm', 'unix-stream'],
     ['-w', 'broadcast', '--broadcast-sizes', '64', '--subscribers', SUBSCRIBERS.join(',')],
     (c) => c.key.subscribers,
-    ['publishCallP50', 'publisherCpuUsPerOp', 'p50'],
+    ['publishCall.p50', 'cpu.publisher', 'p50'],
     dir,
   );
 
@@ -233,11 +234,11 @@ async function bench(dir: string): Promise<void> {
     `   ${pad('N', 3)} ${pad('kdbus', 11)} ${pad('shm', 11)} ${pad('kdbus/shm', 9)} ${pad('unix', 11)} ${pad('kdbus CPU', 10)} ${pad('shm CPU', 10)}`,
   );
   for (const n of SUBSCRIBERS) {
-    const k = get('kdbus', n, 'publishCallP50');
-    const s = get('shm', n, 'publishCallP50');
-    const u = get('unix-stream', n, 'publishCallP50');
-    const kc = get('kdbus', n, 'publisherCpuUsPerOp');
-    const sc = get('shm', n, 'publisherCpuUsPerOp');
+    const k = get('kdbus', n, 'publishCall.p50');
+    const s = get('shm', n, 'publishCall.p50');
+    const u = get('unix-stream', n, 'publishCall.p50');
+    const kc = get('kdbus', n, 'cpu.publisher');
+    const sc = get('shm', n, 'cpu.publisher');
     console.log(
       `   ${pad(String(n), 3)} ${pad(us(k), 11)} ${pad(us(s), 11)} ${pad(ratio(k, s), 9)} ${pad(us(u), 11)} ${pad(`${kc.toFixed(1)} µs`, 10)} ${pad(`${sc.toFixed(1)} µs`, 10)}`,
     );
@@ -245,7 +246,7 @@ async function bench(dir: string): Promise<void> {
   const n0 = SUBSCRIBERS[0]!;
   const n1 = SUBSCRIBERS.at(-1)!;
   console.log(
-    `   kdbus publish cost grows ${ratio(get('kdbus', n1, 'publishCallP50'), get('kdbus', n0, 'publishCallP50'))} from N=${n0} to N=${n1} (one copy per matching subscriber inside one SEND); shm ${ratio(get('shm', n1, 'publishCallP50'), get('shm', n0, 'publishCallP50'))} (one copy, receivers filter)`,
+    `   kdbus publish cost grows ${ratio(get('kdbus', n1, 'publishCall.p50'), get('kdbus', n0, 'publishCall.p50'))} from N=${n0} to N=${n1} (one copy per matching subscriber inside one SEND); shm ${ratio(get('shm', n1, 'publishCall.p50'), get('shm', n0, 'publishCall.p50'))} (one copy, receivers filter)`,
   );
   await metaSection(dir);
   printErrors();
