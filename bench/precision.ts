@@ -87,7 +87,8 @@ const need = (c: (typeof measured)[number]) => {
   const hw = c.precision!.halfWidth ?? Infinity;
   const n = c.repetitions.length;
   if (hw <= target) return 0;
-  if (!Number.isFinite(hw) || n < 2) return Infinity;
+  // below 3 repetitions the interval is [min, max] of two values: its width says too little to project from
+  if (!Number.isFinite(hw) || n < 3) return Infinity;
   return Math.max(1, Math.ceil(n * (hw / target) ** 2) - n);
 };
 process.stdout.write(`per group (mean cost per repetition over the run: ${msPerRep.toFixed(0)} ms):\n`);
@@ -101,9 +102,9 @@ for (const [g, cs] of [...byGroup].sort()) {
   unknown += more.length - finite.length;
   process.stdout.write(
     `  ${g.padEnd(w - 2)}  ${ws.filter((x) => x <= target).length}/${ws.length} within, median ${pct(median(ws))}, repetitions median ${median(cs.map((c) => c.repetitions.length))}; ` +
-      `the others need ~${finite.reduce((a, b) => a + b, 0)} more repetitions${more.length - finite.length ? ` (+${more.length - finite.length} cases with < 2)` : ''}\n`,
+      `the others need ~${finite.reduce((a, b) => a + b, 0)} more repetitions${more.length - finite.length ? ` (+${more.length - finite.length} marked cases with < 3 repetitions: not projected)` : ''}\n`,
   );
 }
 process.stdout.write(
-  `every case within ${pct(target)} would need ~${allNeed} more repetitions ≈ ${((allNeed * msPerRep) / 60000).toFixed(1)} min more at ${msPerRep.toFixed(0)} ms each${unknown ? ` (${unknown} cases with fewer than 2 repetitions not counted)` : ''}\n`,
+  `every case within ${pct(target)} would need ~${allNeed} more repetitions ≈ ${((allNeed * msPerRep) / 60000).toFixed(1)} min more at ${msPerRep.toFixed(0)} ms each${unknown ? ` (${unknown} marked cases with fewer than 3 repetitions not counted)` : ''}\n`,
 );
