@@ -195,7 +195,9 @@ async function startOnce(ctx: SetupContext, roudi: string, config: string, logPa
     if (log.includes('RouDi is ready for clients')) break;
     if (!alive(pid)) {
       killGroup(sup);
-      if (/Could not acquire lock|ROUDI_STILL_RUNNING/.test(log)) return 'busy';
+      // read again: RouDi may have written its reason and exited between the read above and the liveness check
+      const last = await readFile(logPath, 'utf8').catch(() => '');
+      if (/Could not acquire lock|ROUDI_STILL_RUNNING/.test(last)) return 'busy';
       throw new Error(`iox-roudi exited during start-up: ${await logTail(logPath)}`);
     }
     if (ctx.signal.aborted || Date.now() > deadline) {
