@@ -117,6 +117,42 @@ test('a broken plug-in is one readable line and exit code 2: missing file, not E
   }
 });
 
+test('spin plug-in: IPCBENCH_SPIN_PCT burns CPU work relative to the call itself, and a gate catches it', (t) => {
+  const dir = tmp(t);
+  const a = join(dir, 'libspin-main.so');
+  const b = join(dir, 'libspin-pr.so');
+  build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), a);
+  build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), b);
+  // 300%: the candidate's calls take about four times the baseline's once its running median is seeded (in the
+  // warm-up); 9 pairs are the fewest for which the sign test can reject with one pair the other way
+  const r = cli([
+    'gate',
+    '--baseline',
+    a,
+    '--candidate',
+    `${b},IPCBENCH_SPIN_PCT=300`,
+    '--sizes',
+    '64',
+    ...QUICK,
+    '--warmup',
+    '10',
+    '--pairs',
+    '9',
+    '--max-pairs',
+    '9',
+    '--metrics',
+    'p50',
+    '--format',
+    'json',
+    '--out',
+    dir,
+  ]);
+  assert.equal(r.status, 1, r.stderr);
+  const g = JSON.parse(r.stdout) as { results: { verdict: string; ratio: number; pairs: number }[] };
+  assert.equal(g.results[0]!.verdict, 'regression');
+  assert.equal(g.results[0]!.pairs, 9);
+});
+
 test('gate: two builds of the spin plug-in, the candidate spinning 1 ms per call, fail the gate (exit 1) on all the pairs it may take, with its exports', (t) => {
   const dir = tmp(t);
   const a = join(dir, 'libspin-main.so');

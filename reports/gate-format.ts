@@ -50,7 +50,7 @@ export function formatGateText(g: GateResult, verbose = false): string {
   for (const w of g.warnings) out.push(`warning: ${w}`);
   out.push(
     `A regression is a change whose paired 95% CI lies entirely beyond the threshold (±${(g.options.threshold * 100).toFixed(1)}%, tails ±${(g.options.tailThreshold * 100).toFixed(0)}%) ` +
-      `and whose one-sided signed-rank p against the threshold, Holm-adjusted over the gate's tests, is < ${g.options.alpha}.`,
+      `and whose one-sided sign-test p against the threshold, Holm-adjusted over the gate's tests, is < ${g.options.alpha}.`,
   );
   out.push(gateHeadline(g));
   return `${out.join('\n')}\n`;
@@ -64,7 +64,7 @@ export function formatGateMarkdown(g: GateResult): string {
   if (g.warnings.length) out.push('**Warnings**', '', ...g.warnings.map((w) => `- ${w}`), '');
   out.push(
     `Baseline and candidate ran interleaved (ABBA) in one run; the change is the median of the per-pair ratios candidate/baseline with a bootstrap 95% CI. ` +
-      `A regression needs the whole CI beyond the threshold and a one-sided Wilcoxon signed-rank test of "the change is at most the threshold" ` +
+      `A regression needs the whole CI beyond the threshold and a one-sided sign test of "the median change is at most the threshold" ` +
       `with p < ${g.options.alpha} after Holm's adjustment over all the gate's tests (so ${g.options.alpha} bounds the chance that identical code fails the gate).`,
     '',
   );

@@ -2,9 +2,9 @@
 // repetition i of the other (ABBA order), so the machine's drift hits both members of a pair alike. Per case and
 // metric the verdict reads the paired ratios candidate_i / baseline_i:
 //   - a percentile-bootstrap 95% CI of their median (pairs resampled whole), and
-//   - a one-sided Wilcoxon signed-rank test of their logs against the threshold.
+//   - a one-sided sign test of their logs against the threshold (the test of the median).
 // A regression is a change whose whole CI lies beyond the threshold (the threshold is applied to the CI, not
-// to the point estimate) and for which the signed-rank test rejects "the change is at most the threshold" (the
+// to the point estimate) and for which the sign test rejects "the median change is at most the threshold" (the
 // test is against the threshold, not against zero) at alpha after Holm's adjustment over every (case, metric)
 // test of the gate, so that alpha bounds the chance that a gate of identical code fails at all, not the chance
 // of each of its many tests. The per-metric decision is bench/statistics' pairedDecision, the same function
@@ -20,7 +20,7 @@ export interface GateOptions {
   threshold: number;
   /** The same for tail percentiles. */
   tailThreshold: number;
-  /** Family-wise level: the chance that any of the gate's one-sided signed-rank tests rejects falsely (Holm). */
+  /** Family-wise level: the chance that any of the gate's one-sided sign tests rejects falsely (Holm). */
   alpha: number;
   metrics: readonly string[];
   resamples: number;
@@ -49,7 +49,7 @@ export interface GateMetricResult {
   low: number;
   high: number;
   /**
-   * One-sided signed-rank p of "the change is at most the threshold" (the logs shifted by the threshold), in the
+   * One-sided sign-test p of "the median change is at most the threshold" (the logs shifted by the threshold), in the
    * worse direction, or in the better one for an improvement.
    */
   p: number;
@@ -215,7 +215,7 @@ export function gateVerdicts(
     if (!baseline.cases.some((b) => keyOf(b) === keyOf(c))) notCompared.push({ case: keyOf(c), label: caseLabel(c.key), why: 'not measured for the baseline' });
   if (tooFewPairs)
     warnings.push(
-      `some cases have too few pairs for the signed-rank test to reach p < ${o.alpha} over the gate's ${m} tests (${minPairs} pairs is the minimum): they cannot fail the gate`,
+      `some cases have too few pairs for the sign test to reach p < ${o.alpha} over the gate's ${m} tests (${minPairs} pairs is the minimum): they cannot fail the gate`,
     );
   if (!results.length) warnings.push('no case was measured on both sides: nothing was gated');
   if (baseline.host.env === 'lab-tcg') warnings.push('the run is emulated (lab-tcg): timings are for correctness only, not for gating');

@@ -243,7 +243,7 @@ export function registerGateCommands(program: Command, addRunOptions: (c: Comman
       String(DEFAULT_GATE_OPTIONS.threshold * 100),
     )
     .option('--tail-threshold <percent>', 'the same for tail percentiles (p99)', String(DEFAULT_GATE_OPTIONS.tailThreshold * 100))
-    .option('--alpha <p>', 'level of the one-sided Wilcoxon signed-rank test on the pairs', String(DEFAULT_GATE_OPTIONS.alpha))
+    .option('--alpha <p>', 'level of the one-sided sign test on the pairs (Holm over the gate)', String(DEFAULT_GATE_OPTIONS.alpha))
     .option('--metrics <ids>', `metrics to gate (default ${DEFAULT_GATE_OPTIONS.metrics.join(',')})`)
     .addOption(new Option('--format <format>', 'output format').choices(GATE_FORMATS).default('text'))
     .option('-v, --verbose', 'text format: every metric of every case')

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hodgesLehmannRatioCI, holmAdjust, pairedDecision, pairedRatioCI, pairedRatios, smallestSignedRankP, wilcoxonSignedRank } from './paired.js';
+import {
+  binomialHalfUpperTail,
+  hodgesLehmannRatioCI,
+  holmAdjust,
+  pairedDecision,
+  pairedRatioCI,
+  pairedRatios,
+  signTest,
+  smallestSignedRankP,
+  wilcoxonSignedRank,
+} from './paired.js';
 import { mulberry32, normalDeviate } from './random.js';
 
 test('paired ratios divide pair by pair and refuse unpaired samples', () => {
@@ -38,6 +48,54 @@ test('Wilcoxon signed-rank: the normal approximation takes over above 60 pairs a
   const r = wilcoxonSignedRank(d);
   assert.equal(r.method, 'normal');
   assert.ok(r.pGreater < 0.05 && r.pLess > 0.95, JSON.stringify(r));
+});
+
+test('sign test: exact binomial tails, zeros dropped, directions mirror each other', () => {
+  // 24 of 30 positive: P(X >= 24) = (C(30,24) + ... + C(30,30)) / 2^30 = 768212 / 2^30
+  // (scipy.stats.binomtest(24, 30, alternative='greater').pvalue = 0.000715...); P(X <= 24) = 1 - P(X <= 5)...
+  const d = [...Array.from({ length: 24 }, (_, i) => i + 1), ...Array.from({ length: 6 }, (_, i) => -(i + 1))];
+  const r = signTest(d);
+  assert.equal(r.n, 30);
+  assert.equal(r.positive, 24);
+  assert.ok(Math.abs(r.pGreater - 768212 / 2 ** 30) < 1e-15, String(r.pGreater));
+  // ... i.e. P(at least 6 negative) = 1 - (1 + 30 + 435 + 4060 + 27405 + 142506) / 2^30
+  assert.ok(Math.abs(r.pLess - (1 - 174437 / 2 ** 30)) < 1e-12, String(r.pLess));
+  assert.equal(r.p, 2 * r.pGreater);
+  assert.deepEqual(signTest(d.map((x) => -x)), { ...r, positive: 6, pGreater: r.pLess, pLess: r.pGreater });
+  const all = signTest([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]);
+  assert.equal(all.n, 6);
+  assert.equal(all.pGreater, smallestSignedRankP(6));
+  assert.equal(all.pLess, 1);
+  assert.deepEqual(signTest([]), { n: 0, positive: 0, p: 1, pGreater: 1, pLess: 1 });
+});
+
+test('binomial upper tail: edges, symmetry P(X >= k) + P(X >= n-k+1) = 1, and no underflow for large n', () => {
+  assert.equal(binomialHalfUpperTail(0, 5), 1);
+  assert.equal(binomialHalfUpperTail(6, 5), 0);
+  assert.equal(binomialHalfUpperTail(5, 5), 1 / 32);
+  for (const [k, n] of [
+    [11, 20],
+    [3, 7],
+    [900, 2000],
+  ] as const)
+    assert.ok(Math.abs(binomialHalfUpperTail(k, n) + binomialHalfUpperTail(n - k + 1, n) - 1) < 1e-9, `${k}/${n}`);
+  const far = binomialHalfUpperTail(1500, 2000);
+  assert.ok(Math.abs(binomialHalfUpperTail(1001, 2001) - 0.5) < 1e-12);
+  assert.ok(far > 0 && far < 1e-100, String(far));
+});
+
+test('paired decision: pairs hit by bursts of load (large outliers either way) do not hide a steady +5%', () => {
+  // 24 pairs near +5% and 6 pairs where one side's repetition was hit by load: the median and the sign test see
+  // a +5% change; the signed-rank test would give the outliers the largest ranks
+  const rand = mulberry32(9);
+  const steady = Array.from({ length: 24 }, () => 1.05 + 0.008 * normalDeviate(rand));
+  const ratios = [...steady, 0.38, 0.9, 0.96, 0.97, 0.98, 3.15];
+  const d = pairedDecision(ratios, { threshold: 0.02, better: 'lower', alpha: 0.05 });
+  assert.equal(d.decision, 'regression');
+  assert.ok(d.pWorse <= binomialHalfUpperTail(23, 30), String(d.pWorse));
+  // the same outliers around an unchanged median: no regression
+  const same = [...steady.map((r) => r - 0.05), 0.38, 0.9, 0.96, 0.97, 0.98, 3.15];
+  assert.notEqual(pairedDecision(same, { threshold: 0.02, better: 'lower', alpha: 0.05 }).decision, 'regression');
 });
 
 test('paired ratio CI: reproducible for a seed, brackets the median, collapses for identical ratios', () => {
