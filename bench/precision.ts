@@ -9,7 +9,11 @@
 // repetition — the arithmetic behind the default matrix (docs/statistics.md).
 // A measurement script, not a test.
 //
-// usage: node dist/bench/precision.js [--result file.json] [-- extra run options]
+// It also prints the machine-wide effect of every round of repetitions (repetition index i of every case ran in
+// the same stretch of the run): the median over cases of how far their i-th repetition's p50 lay from the case's
+// median. A round that all cases found slower is load on the machine, not noise of any one case.
+//
+// usage: node dist/bench/precision.js [--result file.json] [--keep DIR] [-- extra run options]
 import { execa } from 'execa';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,10 +23,10 @@ import { REPO_ROOT } from './native.js';
 import { readResultFile, type ResultDocument } from './result.js';
 import { median, quantileSorted } from './statistics/index.js';
 
-const { values, positionals } = parseArgs({ options: { result: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { result: { type: 'string' }, keep: { type: 'string' } }, allowPositionals: true });
 
 async function defaultRun(extra: string[]): Promise<{ doc: ResultDocument; wallMs: number }> {
-  const dir = await mkdtemp(join(os.tmpdir(), 'ipcbench-precision-'));
+  const dir = values.keep ?? (await mkdtemp(join(os.tmpdir(), 'ipcbench-precision-')));
   try {
     const t0 = performance.now();
     const r = await execa(process.execPath, [join(REPO_ROOT, 'dist', 'bench', 'cli.js'), 'run', '--no-progress', '--no-lab', '--out', dir, ...extra], {
@@ -30,13 +34,16 @@ async function defaultRun(extra: string[]): Promise<{ doc: ResultDocument; wallM
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const wallMs = performance.now() - t0;
-    const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
+    const file = (await readdir(dir))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .pop();
     if (!file) throw new Error(`ipcbench run wrote no result (exit ${r.exitCode})`);
     const last = String(r.stdout).trim().split('\n').pop();
     process.stdout.write(`ipcbench run ${['--no-progress', '--no-lab', ...extra].join(' ')}\nrun's last line: ${last}\n`);
     return { doc: await readResultFile(join(dir, file)), wallMs };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!values.keep) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -107,4 +114,18 @@ for (const [g, cs] of [...byGroup].sort()) {
 }
 process.stdout.write(
   `every case within ${pct(target)} would need ~${allNeed} more repetitions ≈ ${((allNeed * msPerRep) / 60000).toFixed(1)} min more at ${msPerRep.toFixed(0)} ms each${unknown ? ` (${unknown} marked cases with fewer than 3 repetitions not counted)` : ''}\n`,
+);
+// machine-wide round effects: repetition i of every case ran in the same stretch of the run
+const effects: string[] = [];
+for (let i = 0; ; i++) {
+  const dev = measured.flatMap((c) => {
+    const r = c.repetitions.find((x) => x.index === i);
+    if (!r || c.repetitions.length < 3) return [];
+    return [Math.log(r.latency.p50) - Math.log(median(c.repetitions.map((x) => x.latency.p50)))];
+  });
+  if (dev.length < 10) break;
+  effects.push(`${i + 1}: ${median(dev) >= 0 ? '+' : ''}${((Math.exp(median(dev)) - 1) * 100).toFixed(1)}% (${dev.length})`);
+}
+process.stdout.write(
+  `round effects (repetition i of the cases with >= 3, median p50 vs the case's median; cases):\n  ${effects.join(', ') || 'too few cases with 3 repetitions'}\n`,
 );
