@@ -12,7 +12,8 @@
 // A/A false-alarm rate of `compare` between separate runs with and without the calibrated noise model
 // (twofold cross-validated over the A/A gates' sides), beside it. A running tally is printed after every round.
 //
-// usage: scripts/gate-quality [--rounds 30] [--pairs N] [--max-pairs N] [--out DIR]
+// usage: scripts/gate-quality [--rounds 30] [--minutes M] [--pairs N] [--max-pairs N] [--out DIR]
+//   --minutes M: start no new round after M minutes (the summary then counts the rounds completed)
 import { execa } from 'execa';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,13 +27,25 @@ import type { GateResult } from '../reports/gate.js';
 import { calibrateFromPairs } from '../reports/noise-model.js';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '30' }, pairs: { type: 'string' }, 'max-pairs': { type: 'string' }, out: { type: 'string' } },
+  options: {
+    rounds: { type: 'string', default: '30' },
+    minutes: { type: 'string' },
+    pairs: { type: 'string' },
+    'max-pairs': { type: 'string' },
+    out: { type: 'string' },
+  },
 });
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(`gate-quality: bad --rounds '${values.rounds}'\n`);
   process.exit(2);
 }
+const minutes = values.minutes === undefined ? Infinity : Number(values.minutes);
+if (!(minutes > 0)) {
+  process.stderr.write(`gate-quality: bad --minutes '${values.minutes}'\n`);
+  process.exit(2);
+}
+const scriptStart = performance.now();
 // the gate's own defaults unless told otherwise: the script measures the gate as a user runs it
 const pairArgs = [...(values.pairs ? ['--pairs', values.pairs] : []), ...(values['max-pairs'] ? ['--max-pairs', values['max-pairs']] : [])];
 const CLI = join(REPO_ROOT, 'dist', 'bench', 'cli.js');
@@ -161,7 +174,13 @@ try {
   const aaDirs: string[] = [];
   const alarms: string[] = [];
   const t0 = performance.now();
+  let stoppedEarly = false;
   for (let i = 0; i < rounds; i++) {
+    if (performance.now() - scriptStart > minutes * 60_000) {
+      stoppedEarly = true;
+      process.stdout.write(`--minutes ${minutes} reached: stopping after ${i} of ${rounds} rounds\n`);
+      break;
+    }
     const g = await gate(['--baseline', A, '--candidate', B, '--sizes', '64,4K', '--placement', 'same-core,cross-core']);
     aa++;
     if (g.code === 1) {
@@ -252,7 +271,7 @@ try {
       ? `compare between separate A/A runs (the A/A gates' sides as separate runs): with the calibrated noise model ${pct(cmpAlarms, cmpN)} false alarms, without it ${pct(cmpAlarmsRaw, cmpN)} (twofold cross-validation, each model calibrated on ${calN} A/A pairs of the other half)\n`
       : 'compare between separate A/A runs: too few rounds to calibrate and test (need >= 8)\n',
   );
-  process.stdout.write(`rounds took ${(totalSeconds / 60).toFixed(1)} min\n`);
+  process.stdout.write(`${aa} rounds${stoppedEarly ? ` (of ${rounds} asked; --minutes ${minutes})` : ''} took ${(totalSeconds / 60).toFixed(1)} min\n`);
   process.stdout.write(
     `load average at the end: ${os
       .loadavg()
