@@ -1,7 +1,9 @@
 // The plug-in surface end to end: the example plug-in (examples/plugin) is built here with the system C compiler,
 // loaded by `ipcbench run --plugin` in the harness and the peers, and measured; broken plug-ins fail with one
 // readable line and exit code 2. A gate between two builds of the spin test plug-in catches a large injected
-// regression and passes through its exports. No timing is asserted beyond a 10x injected slowdown.
+// regression and passes through its exports. No timing is asserted beyond a 4x injected slowdown (CPU work relative to
+// the call's own round trip, so it stays 4x however loaded the machine is; a fixed 1 ms spin did not: at load 15 the
+// baseline's own round trip reached milliseconds).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,14 +119,12 @@ test('a broken plug-in is one readable line and exit code 2: missing file, not E
   }
 });
 
-test('spin plug-in: IPCBENCH_SPIN_PCT burns CPU work relative to the call itself, and a gate catches it', (t) => {
+test('gate: two builds of the spin plug-in, the candidate burning 3x its round trip per call, fail the gate (exit 1) on all the pairs it may take, with its exports', (t) => {
   const dir = tmp(t);
   const a = join(dir, 'libspin-main.so');
   const b = join(dir, 'libspin-pr.so');
   build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), a);
   build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), b);
-  // 300%: the candidate's calls take about four times the baseline's once its running median is seeded (in the
-  // warm-up); 9 pairs are the fewest for which the sign test can reject with one pair the other way
   const r = cli([
     'gate',
     '--baseline',
@@ -139,39 +139,7 @@ test('spin plug-in: IPCBENCH_SPIN_PCT burns CPU work relative to the call itself
     '--pairs',
     '9',
     '--max-pairs',
-    '9',
-    '--metrics',
-    'p50',
-    '--format',
-    'json',
-    '--out',
-    dir,
-  ]);
-  assert.equal(r.status, 1, r.stderr);
-  const g = JSON.parse(r.stdout) as { results: { verdict: string; ratio: number; pairs: number }[] };
-  assert.equal(g.results[0]!.verdict, 'regression');
-  assert.equal(g.results[0]!.pairs, 9);
-});
-
-test('gate: two builds of the spin plug-in, the candidate spinning 1 ms per call, fail the gate (exit 1) on all the pairs it may take, with its exports', (t) => {
-  const dir = tmp(t);
-  const a = join(dir, 'libspin-main.so');
-  const b = join(dir, 'libspin-pr.so');
-  build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), a);
-  build(join(REPO_ROOT, 'native', 'test-plugins', 'spin.c'), b);
-  const r = cli([
-    'gate',
-    '--baseline',
-    a,
-    '--candidate',
-    `${b},IPCBENCH_SPIN_NS=1000000`,
-    '--sizes',
-    '64',
-    ...QUICK,
-    '--pairs',
-    '6',
-    '--max-pairs',
-    '7',
+    '10',
     '--metrics',
     'p50',
     '--format',
@@ -189,7 +157,7 @@ test('gate: two builds of the spin plug-in, the candidate spinning 1 ms per call
   const verdict = JSON.parse(readFileSync(join(dir, gateDir, 'gate.json'), 'utf8')) as { results: { verdict: string; pairs: number }[] };
   assert.equal(verdict.results[0]!.verdict, 'regression');
   // a regression is never declared at an early look: the case runs to --max-pairs
-  assert.equal(verdict.results[0]!.pairs, 7);
+  assert.equal(verdict.results[0]!.pairs, 10);
   assert.ok(Object.keys(JSON.parse(readFileSync(join(dir, 'bmf.json'), 'utf8'))).length >= 1);
   assert.ok(Array.isArray(JSON.parse(readFileSync(join(dir, 'gh.json'), 'utf8'))));
   // bad specs are usage errors
