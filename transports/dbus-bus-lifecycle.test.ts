@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { stat, rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { startBroker, stopBroker } from './dbus-broker.js';
-import { busState, locateDaemon } from './dbus-bus.js';
+import { busState, checkBus, locateDaemon } from './dbus-bus.js';
 import { startDaemon, stopDaemon } from './dbus-daemon.js';
 import { alive, nativeHas, runRpcOnce, tempContext, waitFor } from './dbus-testkit.js';
 import type { SetupContext, TransportEnv } from './types.js';
@@ -65,6 +65,26 @@ for (const bus of buses) {
       assert.ok(!alive(env.daemonPids![0]!));
       assert.ok(!alive(busState(env)!.child.pid!));
     } finally {
+      await rm(ctx.dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${bus.name}: check() calls a bus broken as soon as its daemon is gone, before the launcher's exit is seen`, { skip: missing }, async () => {
+    const ctx: SetupContext = await tempContext(`${bus.name}-gone`);
+    const env = await bus.start(ctx);
+    try {
+      assert.equal(checkBus(env), undefined, 'a live bus is healthy');
+      const pid = env.daemonPids![0]!;
+      process.kill(pid, 'SIGKILL');
+      // wait without yielding to the event loop: no 'exit' event of the launcher can be delivered meanwhile, so
+      // check() sees what a runner sees when it checks between the daemon's death and that event
+      const end = Date.now() + 10_000;
+      while (alive(pid) && Date.now() < end) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      assert.ok(!alive(pid), 'the daemon died');
+      assert.equal(busState(env)!.exited, undefined, 'the launcher exit was not seen yet');
+      assert.match(checkBus(env) ?? '', new RegExp(`^${bus.name} \\(pid ${pid}\\) exited`));
+    } finally {
+      await bus.stop(env);
       await rm(ctx.dir, { recursive: true, force: true });
     }
   });

@@ -344,6 +344,10 @@ function stoppedDaemon(env: TransportEnv): number | undefined {
 export function checkBus(env: TransportEnv): string | undefined {
   const s = busState(env);
   if (s?.exited) return s.exited;
+  // the daemon can be gone (or a zombie of its launcher) before the launcher's 'exit' event has reached us: `exited`
+  // alone would then call a dead bus healthy and hand it to the next repetition
+  const gone = env.daemonPids?.find((pid) => /^[ZX]?$/.test(procState(pid) ?? ''));
+  if (gone !== undefined) return `${s?.what ?? 'the bus daemon'} (pid ${gone}) exited`;
   const stopped = stoppedDaemon(env);
   if (stopped !== undefined) return `${s?.what ?? 'the bus daemon'} (pid ${stopped}) is stopped and does not answer`;
   return undefined;

@@ -110,6 +110,17 @@ test('when the native side sees the death first (EOF), the reason still tells ho
   assertCleanedUp(exec);
 });
 
+test('the reason tells how the peer died even when its death reaches the harness late (loaded machine)', async () => {
+  const { exec, go } = setup(rpcKey, (n) => (n === 0 ? { dieDuringRun: 3, deathSeenAfterMs: 2500, stderr: 'ipcbench-peer: injected exit' } : {}), {
+    failsOnPeerDeath: true,
+  });
+  const out = await go();
+  assert.ok(!out.ok);
+  assert.match(out.reason, /peer closed the connection; server peer exited with status 3: ipcbench-peer: injected exit/);
+  assert.ok(exec.peers[1]!.killed, 'the live peer was killed, and is not the story');
+  assertCleanedUp(exec);
+});
+
 test('a hang is bounded by the timeout: peers killed, the peer stderr quoted, for every workload', async () => {
   for (const key of [rpcKey, bcastKey]) {
     const { exec, go } = setup(key, () => ({ stderr: 'ipcbench-peer: injected hang at message 10' }), { outcome: 'hang' });

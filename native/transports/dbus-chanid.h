@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Channel ids of the bus-based D-Bus transports (dbus-sdbus.c,
- * dbus-libdbus.c).  Several channels and repetitions share one bus, so each
+ * Channel ids of the transports whose channels share one daemon (the D-Bus
+ * buses of dbus-sdbus.c and dbus-libdbus.c, iceoryx's RouDi, zeromq's
+ * endpoints in one run directory).  Several channels and repetitions share one bus, so each
  * channel gets its own server name / signal path; the harness invents the
  * id in prepare() and hands it to every peer as a pipe that holds the id and
  * then EOF (one inherited fd, no extra round trip).
@@ -71,6 +72,19 @@ static inline int chanid_read(int fd, char *buf, size_t cap)
 	}
 	buf[have] = 0;
 	return have ? 0 : -ENODATA;
+}
+
+/* For attach(): reads the id from the inherited pipe @fd and closes it; the
+ * reason is in @err when that fails. */
+static inline int chanid_take(int fd, char *buf, size_t cap, char *err)
+{
+	int rc = chanid_read(fd, buf, cap);
+
+	close(fd);
+	if (rc)
+		return tp_fail(err, rc, "reading the channel id: %s",
+			       strerror(-rc));
+	return 0;
 }
 
 #endif

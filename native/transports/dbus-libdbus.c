@@ -167,11 +167,9 @@ static int ldb_attach(const struct tp_params *p, enum tp_role role,
 	if (!p->address || !p->address[0])
 		return tp_fail(err, -EINVAL, "no bus address (--address)");
 	if (n_fds >= 1) {
-		rc = chanid_read(fds[0], id, sizeof(id));
-		close(fds[0]);
+		rc = chanid_take(fds[0], id, sizeof(id), err);
 		if (rc)
-			return tp_fail(err, rc, "reading the channel id: %s",
-				       strerror(-rc));
+			return rc;
 	}
 	rc = ldb_alloc(p, role, id, &c);
 	if (rc)

@@ -378,13 +378,9 @@ static int sdb_attach(const struct tp_params *p, enum tp_role role,
 		return 0;
 	}
 	if (n_fds >= 1) {
-		rc = chanid_read(fds[0], id, sizeof(id));
-		close(fds[0]);
-		if (rc) {
-			tp_fail(err, rc, "reading the channel id: %s",
-				strerror(-rc));
+		rc = chanid_take(fds[0], id, sizeof(id), err);
+		if (rc)
 			goto fail;
-		}
 	}
 	set_id(c, id);
 	rc = bus_open_address(c->address, mode == SDB_MEMFD, &c->buses[0], err);

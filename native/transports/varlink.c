@@ -190,6 +190,27 @@ static int vl_literal(struct vl_reader *r, const char *lit)
 
 static int vl_value(struct vl_reader *r, int depth, int *boolean);
 
+/* Just after '{' or '[': 1 when the container is empty (its closer consumed), 0 when an element follows. */
+static int vl_empty(struct vl_reader *r, char close)
+{
+	vl_ws(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Just after an element: 1 when another follows (',' consumed), 0 at the closer (consumed), < 0 otherwise. */
+static int vl_next(struct vl_reader *r, char close)
+{
+	vl_ws(r);
+	if (r->p < r->end && (*r->p == ',' || *r->p == close))
+		return *r->p++ == ',';
+	return vl_bad(r, close == '}' ? "expected ',' or '}'"
+				      : "expected ',' or ']'");
+}
+
 /* An object; for each member calls member(ctx, key) which either consumes
  * the value itself (returns 1) or lets it be skipped (returns 0). */
 static int vl_object(struct vl_reader *r, int depth,
@@ -202,11 +223,8 @@ static int vl_object(struct vl_reader *r, int depth,
 	if (r->p >= r->end || *r->p != '{')
 		return vl_bad(r, "expected an object");
 	r->p++;
-	vl_ws(r);
-	if (r->p < r->end && *r->p == '}') {
-		r->p++;
+	if (vl_empty(r, '}'))
 		return 0;
-	}
 	for (;;) {
 		struct vl_span key = { 0 };
 		int rc;
@@ -228,16 +246,9 @@ static int vl_object(struct vl_reader *r, int depth,
 			if (rc)
 				return rc;
 		}
-		vl_ws(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == '}') {
-			r->p++;
-			return 0;
-		}
-		return vl_bad(r, "expected ',' or '}'");
+		rc = vl_next(r, '}');
+		if (rc <= 0)
+			return rc;
 	}
 }
 
@@ -257,27 +268,16 @@ static int vl_value(struct vl_reader *r, int depth, int *boolean)
 		return vl_object(r, depth, NULL, NULL);
 	case '[':
 		r->p++;
-		vl_ws(r);
-		if (r->p < r->end && *r->p == ']') {
-			r->p++;
+		if (vl_empty(r, ']'))
 			return 0;
-		}
-		for (;;) {
+		do {
 			vl_ws(r);
 			rc = vl_value(r, depth + 1, NULL);
 			if (rc)
 				return rc;
-			vl_ws(r);
-			if (r->p < r->end && *r->p == ',') {
-				r->p++;
-				continue;
-			}
-			if (r->p < r->end && *r->p == ']') {
-				r->p++;
-				return 0;
-			}
-			return vl_bad(r, "expected ',' or ']'");
-		}
+			rc = vl_next(r, ']');
+		} while (rc > 0);
+		return rc;
 	case '"':
 		return vl_string(r, NULL);
 	case 't':

@@ -291,14 +291,11 @@ static int zq_attach(const struct tp_params *p, enum tp_role role,
 	struct tp_conn *c;
 	int rc;
 
-	if (n_fds != 1)
-		return tp_fail(err, -EINVAL, "expected 1 inherited fd, got %d",
-			       n_fds);
-	rc = chanid_read(fds[0], id, sizeof(id));
-	close(fds[0]);
+	rc = tp_expect_fds(n_fds, 1, err);
+	if (!rc)
+		rc = chanid_take(fds[0], id, sizeof(id), err);
 	if (rc)
-		return tp_fail(err, rc, "reading the channel id: %s",
-			       strerror(-rc));
+		return rc;
 	rc = zq_alloc(p, role, id, &c, err);
 	if (rc)
 		return rc;
