@@ -20,7 +20,8 @@ function start(tmp: string) {
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += String(d)));
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+  // 'close', not 'exit': only then has all of its stderr been read (the tests assert on it)
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
   return { child, exited, stderr: () => stderr };
 }
 

@@ -4,9 +4,10 @@
 // clients; dbus-p2p needs no bus at all.
 import assert from 'node:assert/strict';
 import { stat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { startBroker, stopBroker } from './dbus-broker.js';
-import { busState, locateDaemon } from './dbus-bus.js';
+import { busState, checkBus, locateDaemon, startBusProcess } from './dbus-bus.js';
 import { startDaemon, stopDaemon } from './dbus-daemon.js';
 import { alive, nativeHas, runRpcOnce, tempContext, waitFor } from './dbus-testkit.js';
 import type { SetupContext, TransportEnv } from './types.js';
@@ -68,6 +69,26 @@ for (const bus of buses) {
       await rm(ctx.dir, { recursive: true, force: true });
     }
   });
+
+  test(`${bus.name}: check() calls a bus broken as soon as its daemon is gone, before the launcher's exit is seen`, { skip: missing }, async () => {
+    const ctx: SetupContext = await tempContext(`${bus.name}-gone`);
+    const env = await bus.start(ctx);
+    try {
+      assert.equal(checkBus(env), undefined, 'a live bus is healthy');
+      const pid = env.daemonPids![0]!;
+      process.kill(pid, 'SIGKILL');
+      // wait without yielding to the event loop: no 'exit' event of the launcher can be delivered meanwhile, so
+      // check() sees what a runner sees when it checks between the daemon's death and that event
+      const end = Date.now() + 10_000;
+      while (alive(pid) && Date.now() < end) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      assert.ok(!alive(pid), 'the daemon died');
+      assert.equal(busState(env)!.exited, undefined, 'the launcher exit was not seen yet');
+      assert.match(checkBus(env) ?? '', new RegExp(`^${bus.name} \\(pid ${pid}\\) exited`));
+    } finally {
+      await bus.stop(env);
+      await rm(ctx.dir, { recursive: true, force: true });
+    }
+  });
 }
 
 test('dbus-p2p: the sd-bus client and server talk D-Bus over a socketpair, no daemon', { skip: !nativeHas('dbus-p2p') && 'built without sd-bus' }, async () => {
@@ -75,4 +96,18 @@ test('dbus-p2p: the sd-bus client and server talk D-Bus over a socketpair, no da
   assert.ok(outcome.ok, outcome.ok ? '' : outcome.reason);
   assert.ok(outcome.rep.ops > 0);
   assert.equal(await peerExit, 0);
+});
+
+test('a bus process that exits: the reason carries its last stderr line, even one that arrives after the exit', async () => {
+  const ctx = await tempContext('bus-verdict');
+  try {
+    // the process exits at once; a child it left holds stderr (and the address pipe) and writes the verdict later,
+    // so the exit is seen before the words: the reason must still have them
+    const script = '(sleep 0.3; echo "ipcbench-bus-launch: the daemon was killed by signal 9" >&2) & exit 1';
+    await assert.rejects(startBusProcess(ctx, '/bin/sh', ['-c', script], 'fake-bus', 1, join(ctx.dir, 'bus')), {
+      message: 'fake-bus exited (code 1): ipcbench-bus-launch: the daemon was killed by signal 9',
+    });
+  } finally {
+    await rm(ctx.dir, { recursive: true, force: true });
+  }
 });

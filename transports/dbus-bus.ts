@@ -200,8 +200,12 @@ export async function startBusProcess(
     done: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         release();
-        state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
-        resolve();
+        // its last words (the launcher's verdict) may still be in the stderr pipe when 'exit' comes: read them
+        // before the reason is written (bounded: a process that inherited the pipe could keep it open)
+        void streamEnded(child.stderr!, STDERR_DRAIN_MS).then(() => {
+          state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
+          resolve();
+        });
       });
       child.once('error', (err) => {
         state.exited = `${what} could not be started: ${err.message}`;
@@ -216,6 +220,25 @@ export async function startBusProcess(
     await stopBusProcess(state);
     throw err;
   }
+}
+
+/** How long an exited bus process's stderr may stay open (held by a process that inherited it) before we stop waiting. */
+const STDERR_DRAIN_MS = 2_000;
+
+/** Resolves once the stream has ended or closed, or after ms. */
+function streamEnded(stream: Readable, ms: number): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('end', done);
+      stream.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stream.once('end', done);
+    stream.once('close', done);
+  });
 }
 
 /**
@@ -344,6 +367,10 @@ function stoppedDaemon(env: TransportEnv): number | undefined {
 export function checkBus(env: TransportEnv): string | undefined {
   const s = busState(env);
   if (s?.exited) return s.exited;
+  // the daemon can be gone (or a zombie of its launcher) before the launcher's 'exit' event has reached us: `exited`
+  // alone would then call a dead bus healthy and hand it to the next repetition
+  const gone = env.daemonPids?.find((pid) => /^[ZX]?$/.test(procState(pid) ?? ''));
+  if (gone !== undefined) return `${s?.what ?? 'the bus daemon'} (pid ${gone}) exited`;
   const stopped = stoppedDaemon(env);
   if (stopped !== undefined) return `${s?.what ?? 'the bus daemon'} (pid ${stopped}) is stopped and does not answer`;
   return undefined;

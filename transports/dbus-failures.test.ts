@@ -152,8 +152,11 @@ test(
           'unpinned',
           '-r',
           '2',
+          // until a fixed operation count, not for a short time: a loaded machine must still reach message 50
           '-d',
-          '100',
+          '60000',
+          '--max-ops',
+          '60',
           '--warmup',
           '10',
           '--timeout',

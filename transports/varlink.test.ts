@@ -46,7 +46,8 @@ function startServer(): Server {
     sock,
     next: () => (ready.length ? Promise.resolve(ready.shift()!) : new Promise((resolve) => waiting.push(resolve))),
     exited: new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': only then has all of its stderr been read (the tests assert on it)
+      child.once('close', (code, signal) => {
         clearTimeout(timeout);
         resolve({ code, signal, stderr });
       }),

@@ -53,7 +53,8 @@ test(
       stderr += String(d);
       if (/SIGINT: stopping/.test(stderr)) stopping();
     });
-    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    // 'close', not 'exit': only then has all of its stderr been read (asserted below)
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('close', (c, s) => r([c, s])));
     let launcher: number | undefined;
     try {
       await firstCaseSaved(dir);

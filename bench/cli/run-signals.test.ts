@@ -38,7 +38,8 @@ for (const [sig, code] of [
     );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+    // 'close', not 'exit': only then has all of its stderr been read (asserted below)
+    const exited = new Promise<[number | null, string | null]>((r) => child.on('close', (c, s) => r([c, s])));
     await firstCaseSaved(dir);
     child.kill(sig);
     const [exitCode, bySignal] = await exited;

@@ -71,14 +71,21 @@ export function step(what: string, cmd: string, args: string[], o: StepOptions):
       }
     };
     o.signal?.addEventListener('abort', abort, { once: true });
-    child.on('error', (e) => {
+    // a command that cannot be started emits 'error' and then 'close' as well: settle (and close the log) once
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
       closeSync(fd);
       o.signal?.removeEventListener('abort', abort);
+      return true;
+    };
+    child.on('error', (e) => {
+      if (!settle()) return;
       reject(new LabError(`lab build: cannot run ${cmd}: ${e.message}`, 'apt-get install build-essential bc bison flex libelf-dev libssl-dev cpio'));
     });
     child.on('close', (code, sig) => {
-      closeSync(fd);
-      o.signal?.removeEventListener('abort', abort);
+      if (!settle()) return;
       if (code === 0) return resolvePromise();
       if (o.signal?.aborted) return reject(new LabInterrupted(`lab build: interrupted during ${what}`));
       reject(

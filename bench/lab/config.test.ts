@@ -70,6 +70,10 @@ test('the default fragment asks for everything the lab depends on', () => {
     'CONFIG_MODULE_UNLOAD=y',
     'CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE=y',
     '# CONFIG_PTP_1588_CLOCK_KVM is not set',
+    // kdbus translates metadata into the receiver's pid and user namespace (conformance line 22)
+    'CONFIG_NAMESPACES=y',
+    'CONFIG_PID_NS=y',
+    'CONFIG_USER_NS=y',
   ])
     assert.ok(text.split('\n').includes(opt), `lab.config lacks ${opt}`);
   const debug = readFileSync(fragmentPaths('debug')[1]!, 'utf8');

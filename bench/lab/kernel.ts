@@ -11,7 +11,7 @@ import { acquireLock } from './lock.js';
 
 export interface KernelBuild {
   bzImage: string;
-  /** Kernel tree (configured, built, modules_prepare'd): `make -C <tree> M=<dir> modules`. */
+  /** Kernel tree (configured, built, modules_prepare'd, with Module.symvers): `make -C <tree> M=<dir> modules`. */
   tree: string;
   dir: string;
   variant: LabVariant;
@@ -38,6 +38,18 @@ export interface EnsureKernelOptions {
   /** Rebuild even when cached. */
   force?: boolean;
   jobs?: number;
+}
+
+/**
+ * `make modules`: writes Module.symvers, the symbols vmlinux exports, which modpost checks an out-of-tree module
+ * (our kdbus) against. `make bzImage` leaves only vmlinux.symvers, and from 6.12 modpost refuses to build an
+ * external module without Module.symvers (6.1 only warned). The lab configs build no module of their own, so
+ * this is mostly a walk of the tree (about a minute).
+ */
+async function writeModuleSymvers(so: StepOptions, jobs: number): Promise<void> {
+  await step('make modules (Module.symvers for out-of-tree modules)', 'make', [`-j${jobs}`, 'modules'], so);
+  if (!existsSync(join(so.cwd, 'Module.symvers')))
+    throw new LabError(`lab build: make modules succeeded but ${join(so.cwd, 'Module.symvers')} is missing; see ${so.logFile}`);
 }
 
 /** Every "CONFIG_X=..." / "# CONFIG_X is not set" the fragments ask for that the final .config lacks. */
@@ -81,12 +93,20 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
     built,
   });
   const cached = () => !o.force && existsSync(loc.stamp) && existsSync(loc.bzImage);
-  if (cached()) return result(false);
+  const symvers = join(loc.tree, 'Module.symvers');
+  if (cached() && existsSync(symvers)) return result(false);
 
   mkdirSync(loc.dir, { recursive: true, mode: 0o700 });
   const release = await acquireLock(loc.lock, log, o.signal);
   try {
-    if (cached()) return result(false); // somebody else built it while we waited
+    if (cached()) {
+      // somebody else built it while we waited, or an entry from before the recipe wrote Module.symvers
+      if (!existsSync(symvers)) {
+        log(`lab build: writing Module.symvers into the cached ${kernel} ${variant} tree (make modules; built before the recipe did this)`);
+        await writeModuleSymvers({ cwd: loc.tree, logFile: loc.buildLog, signal: o.signal }, o.jobs ?? availableParallelism());
+      }
+      return result(false);
+    }
     const started = Date.now();
     const progress = o.progress ?? defaultProgress();
     const unpacked = join(loc.dir, 'unpacked');
@@ -136,6 +156,7 @@ export async function ensureKernel(o: EnsureKernelOptions = {}): Promise<KernelB
     log(`lab build: compiling the ${kernel} ${variant} kernel with ${jobs} jobs (about ${series === '6.1' ? 6 : 10} minutes on 2 cores; log: ${loc.buildLog})`);
     await step('make bzImage', 'make', [`-j${jobs}`, 'bzImage'], { ...so, onLine });
     await step('make modules_prepare', 'make', [`-j${jobs}`, 'modules_prepare'], { ...so, onLine });
+    await writeModuleSymvers({ ...so, onLine }, jobs);
     if (!existsSync(loc.bzImage)) throw new LabError(`lab build: make succeeded but ${loc.bzImage} is missing; see ${loc.buildLog}`);
     writeFileSync(
       loc.stamp,

@@ -121,17 +121,26 @@ export function attempt(a: AttemptOptions): Promise<AttemptResult> {
     let exitCode: number | undefined;
     let panic = '';
     let settled = false;
+    let closed = false;
     let partial = '';
     let qemuErr = '';
     const timers: NodeJS.Timeout[] = [];
 
+    // Settle only once qemu is gone: the caller removes the results share next (and may boot again), so a VM that
+    // was killed (deadline, Ctrl-C) but not yet dead must not outlive the attempt. SIGKILL to the whole group ends
+    // it; the bound only guards against a process stuck in the kernel.
     const finish = (r: AttemptResult) => {
       if (settled) return;
       settled = true;
       for (const t of timers) clearTimeout(t);
       a.signal?.removeEventListener('abort', onAbort);
       if (child.pid) killGroup(child.pid);
-      resolvePromise(r);
+      if (closed || !child.pid) return resolvePromise(r);
+      const bound = setTimeout(() => resolvePromise(r), 10_000);
+      child.once('close', () => {
+        clearTimeout(bound);
+        resolvePromise(r);
+      });
     };
     const onAbort = () => finish({ ok: false, stage: afterReady ? 'run' : 'boot', reason: 'interrupted', bootMs });
     a.signal?.addEventListener('abort', onAbort, { once: true });
@@ -172,6 +181,7 @@ export function attempt(a: AttemptOptions): Promise<AttemptResult> {
     });
     child.on('error', (e) => finish({ ok: false, stage: 'boot', reason: `cannot start ${QEMU}: ${e.message}` }));
     child.on('close', (code, sig) => {
+      closed = true;
       if (partial) onLine(partial);
       if (exitCode !== undefined) return finish({ ok: true, exitCode, bootMs: bootMs ?? 0 });
       const why = panic

@@ -92,6 +92,16 @@ export interface BuiltModule {
   built: boolean;
 }
 
+/** What to do about a failed module build, when the output says. */
+export function buildFailureHint(output: string, tree: string): string | undefined {
+  if (/command not found|No such file or directory.*(gcc|cc)|make: not found/.test(output))
+    return 'install the compiler and make: apt-get install build-essential (Fedora: dnf install gcc make)';
+  // from 6.12, modpost refuses an out-of-tree module when the tree does not list the kernel's exported symbols
+  if (/Module\.symvers is missing/.test(output))
+    return `the tree has no Module.symvers (the symbols the kernel exports): run make -C ${tree} modules once (distribution headers packages ship it)`;
+  return undefined;
+}
+
 function hasPahole(): boolean {
   return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(join(d, 'pahole')));
 }
@@ -179,9 +189,7 @@ async function compile(
   writeFileSync(join(dir, 'build.log'), r.output, { mode: 0o644 });
   if (r.code !== 0 || !existsSync(ko)) {
     const tail = r.output.trim().split('\n').slice(-15).join('\n');
-    const hint = /command not found|No such file or directory.*(gcc|cc)|make: not found/.test(r.output)
-      ? 'install the compiler and make: apt-get install build-essential (Fedora: dnf install gcc make)'
-      : undefined;
+    const hint = buildFailureHint(r.output, tree);
     // the compiler's first error names the cause; the tail is often only the make lines that follow it
     const firstError = r.output.split('\n').find((l) => /\berror:/.test(l));
     throw new ModuleError(

@@ -12,6 +12,8 @@ export interface PeerScript {
   ready?: 'ok' | 'die' | 'never';
   /** Exits with this status while the native loop runs (the loop then fails or is aborted). */
   dieDuringRun?: number;
+  /** With dieDuringRun: the death (status fixed at once) reaches the harness only this much later (a loaded machine). */
+  deathSeenAfterMs?: number;
   /** Does not exit after the goodbye. */
   hangAfterBye?: boolean;
   /** Exits after the goodbye with this status (default 0). */
@@ -65,6 +67,9 @@ export class FakePeer implements PeerHandle {
     return this.script.stderr ?? '';
   }
 
+  /** Dead, but the harness has not heard of it yet (deathSeenAfterMs): a kill cannot change the status any more. */
+  dead = false;
+
   exit(e: PeerExit): void {
     if (this.finished) return;
     this.finished = true;
@@ -90,7 +95,7 @@ export class FakePeer implements PeerHandle {
   }
 
   kill(): void {
-    if (this.finished) return;
+    if (this.finished || this.dead) return;
     this.killed = true;
     this.exit({ code: undefined, signal: 'SIGKILL' });
   }
@@ -151,7 +156,14 @@ export class FakeExecutor implements Executor {
     });
     await tick();
     const dying = mine.filter((p) => p.script.dieDuringRun !== undefined);
-    for (const p of dying) p.exit({ code: p.script.dieDuringRun, signal: undefined });
+    for (const p of dying) {
+      const e = { code: p.script.dieDuringRun, signal: undefined };
+      if (p.script.deathSeenAfterMs === undefined) p.exit(e);
+      else {
+        p.dead = true;
+        setTimeout(() => p.exit(e), p.script.deathSeenAfterMs);
+      }
+    }
     if (dying.length && script.failsOnPeerDeath) return failed('call: peer closed the connection');
     if (dying.length || script.outcome === 'hang') return aborted;
     if (script.outcome === 'fail') return failed(script.reason ?? 'integrity check failed on reply 7: checksum mismatch');

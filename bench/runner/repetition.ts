@@ -130,17 +130,26 @@ async function supervise<T>(
 }
 
 /**
- * The native side saw the failure first (EOF on a pipe arrives before node hears of the peer's death): give the
- * peers a moment to be reaped so that the reason carries what the peer said and how it died.
+ * The native side saw the failure first (EOF on a pipe arrives before node hears of the peer's death): find out how
+ * the peers ended, so that the reason carries what the peer said and how it died. A moment for the peers to exit by
+ * themselves, then the rest are killed and every exit is awaited (the repetition reaps them anyway): a peer that had
+ * already died keeps its own status whenever node hears of it (a kill cannot change it), so the story does not
+ * depend on how fast a loaded machine reports the death; only the peers killed here are left out of it.
  */
 async function withPeerStory(reason: string, known: string | undefined, peers: readonly PeerHandle[]): Promise<string> {
   if (known) return `${reason}; ${known}`;
   const d = delay(1000);
   await Promise.race([Promise.all(peers.map((p) => p.exited)), d.promise]);
   d.cancel();
+  const killedHere = new Set<PeerHandle>();
   for (const p of peers) {
-    if (!p.finished) continue;
+    if (p.finished) continue;
+    killedHere.add(p);
+    p.kill();
+  }
+  for (const p of peers) {
     const e = await p.exited;
+    if (killedHere.has(p) && e.signal === 'SIGKILL') continue;
     if (e.code !== 0 || e.signal) return `${reason}; ${p.describeExit(e)}`;
   }
   return reason;
