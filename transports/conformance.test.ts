@@ -21,8 +21,10 @@ import { Runner } from '../bench/runner/runner.js';
 import { TRANSPORTS, TRANSPORT_NAMES } from './index.js';
 
 const SIZES = '64,16K';
-// every run's temporary directories land here, so that the test can see what a transport leaves behind
-const tmp = mkdtempSync(join(os.tmpdir(), 'ipcbench-conformance-'));
+// every run's temporary directories land here, so that the test can see what a transport leaves behind (a short
+// name: zeromq's ipc:// endpoints live two directories down and AF_UNIX paths hold only 107 bytes; under
+// scripts/test's TMPDIR a longer name left no room at all)
+const tmp = mkdtempSync(join(os.tmpdir(), 'ipcb-conf-'));
 const savedTmp = process.env.TMPDIR;
 process.env.TMPDIR = tmp;
 after(() => {

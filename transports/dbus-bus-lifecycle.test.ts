@@ -4,9 +4,10 @@
 // clients; dbus-p2p needs no bus at all.
 import assert from 'node:assert/strict';
 import { stat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { startBroker, stopBroker } from './dbus-broker.js';
-import { busState, checkBus, locateDaemon } from './dbus-bus.js';
+import { busState, checkBus, locateDaemon, startBusProcess } from './dbus-bus.js';
 import { startDaemon, stopDaemon } from './dbus-daemon.js';
 import { alive, nativeHas, runRpcOnce, tempContext, waitFor } from './dbus-testkit.js';
 import type { SetupContext, TransportEnv } from './types.js';
@@ -95,4 +96,18 @@ test('dbus-p2p: the sd-bus client and server talk D-Bus over a socketpair, no da
   assert.ok(outcome.ok, outcome.ok ? '' : outcome.reason);
   assert.ok(outcome.rep.ops > 0);
   assert.equal(await peerExit, 0);
+});
+
+test('a bus process that exits: the reason carries its last stderr line, even one that arrives after the exit', async () => {
+  const ctx = await tempContext('bus-verdict');
+  try {
+    // the process exits at once; a child it left holds stderr (and the address pipe) and writes the verdict later,
+    // so the exit is seen before the words: the reason must still have them
+    const script = '(sleep 0.3; echo "ipcbench-bus-launch: the daemon was killed by signal 9" >&2) & exit 1';
+    await assert.rejects(startBusProcess(ctx, '/bin/sh', ['-c', script], 'fake-bus', 1, join(ctx.dir, 'bus')), {
+      message: 'fake-bus exited (code 1): ipcbench-bus-launch: the daemon was killed by signal 9',
+    });
+  } finally {
+    await rm(ctx.dir, { recursive: true, force: true });
+  }
 });

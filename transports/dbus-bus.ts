@@ -200,8 +200,12 @@ export async function startBusProcess(
     done: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         release();
-        state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
-        resolve();
+        // its last words (the launcher's verdict) may still be in the stderr pipe when 'exit' comes: read them
+        // before the reason is written (bounded: a process that inherited the pipe could keep it open)
+        void streamEnded(child.stderr!, STDERR_DRAIN_MS).then(() => {
+          state.exited = `${what} exited (${signal ?? `code ${code}`})${explain(stderr) ? `: ${explain(stderr)}` : ''}`;
+          resolve();
+        });
       });
       child.once('error', (err) => {
         state.exited = `${what} could not be started: ${err.message}`;
@@ -216,6 +220,25 @@ export async function startBusProcess(
     await stopBusProcess(state);
     throw err;
   }
+}
+
+/** How long an exited bus process's stderr may stay open (held by a process that inherited it) before we stop waiting. */
+const STDERR_DRAIN_MS = 2_000;
+
+/** Resolves once the stream has ended or closed, or after ms. */
+function streamEnded(stream: Readable, ms: number): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('end', done);
+      stream.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stream.once('end', done);
+    stream.once('close', done);
+  });
 }
 
 /**

@@ -24,7 +24,13 @@ const rpcKey: CaseKey = {
 };
 const bcastKey: CaseKey = { ...rpcKey, workload: 'broadcast', concurrency: 1, subscribers: 3 };
 
-function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: RunScript = {}) {
+// The scripted peers answer within a few event-loop turns, but the lifecycle's limits are real timers: a loaded
+// machine can stall this process for longer than a short limit, which then fires first. So the limits are far out
+// of reach by default, and a test that exercises one sets only that one short (its event never comes, so the
+// outcome does not depend on timing).
+const NO_LIMIT_MS = 60_000;
+
+function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: RunScript = {}, limits: Partial<RepetitionContext['timing']> = {}) {
   const exec = new FakeExecutor(
     (_, n) => peer(n),
     () => run,
@@ -35,7 +41,7 @@ function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: 
     transport,
     env: {},
     index: 0,
-    timing: { warmupMs: 1, durationMs: 1, timeoutMs: 50, readyTimeoutMs: 50, exitGraceMs: 50 },
+    timing: { warmupMs: 1, durationMs: 1, timeoutMs: NO_LIMIT_MS, readyTimeoutMs: NO_LIMIT_MS, exitGraceMs: NO_LIMIT_MS, ...limits },
     seed: 1,
     cpus: 2,
   };
@@ -86,7 +92,7 @@ test('a peer that dies before READY fails the repetition with its reason', async
 });
 
 test('peers that never say READY are bounded by the ready timeout', async () => {
-  const { exec, go } = setup(rpcKey, () => ({ ready: 'never' }));
+  const { exec, go } = setup(rpcKey, () => ({ ready: 'never' }), {}, { readyTimeoutMs: 50 });
   const out = await go();
   assert.ok(!out.ok);
   assert.match(out.reason, /did not become ready within 50 ms/);
@@ -123,7 +129,7 @@ test('the reason tells how the peer died even when its death reaches the harness
 
 test('a hang is bounded by the timeout: peers killed, the peer stderr quoted, for every workload', async () => {
   for (const key of [rpcKey, bcastKey]) {
-    const { exec, go } = setup(key, () => ({ stderr: 'ipcbench-peer: injected hang at message 10' }), { outcome: 'hang' });
+    const { exec, go } = setup(key, () => ({ stderr: 'ipcbench-peer: injected hang at message 10' }), { outcome: 'hang' }, { timeoutMs: 50 });
     const out = await go();
     assert.ok(!out.ok);
     assert.match(out.reason, /timed out after 50 ms past the planned duration; peers killed \(peer said: ipcbench-peer: injected hang at message 10\)/);
@@ -141,7 +147,7 @@ test('an error record from the native loop is the reason (integrity check)', asy
 });
 
 test('a peer that does not exit after the goodbye is killed and reported', async () => {
-  const { exec, go } = setup(rpcKey, (n) => (n === 0 ? { hangAfterBye: true } : {}));
+  const { exec, go } = setup(rpcKey, (n) => (n === 0 ? { hangAfterBye: true } : {}), {}, { exitGraceMs: 50 });
   const out = await go();
   assert.ok(!out.ok);
   assert.match(out.reason, /did not exit within 50 ms of the goodbye/);
