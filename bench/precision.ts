@@ -18,12 +18,15 @@ import { execa } from 'execa';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../common/script-args.js';
 import { REPO_ROOT } from './native.js';
 import { readResultFile, type ResultDocument } from './result.js';
 import { median, quantileSorted } from './statistics/index.js';
 
-const { values, positionals } = parseArgs({ options: { result: { type: 'string' }, keep: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = scriptArgs(
+  { options: { result: { type: 'string' }, keep: { type: 'string' } }, allowPositionals: true },
+  'node dist/bench/precision.js [--result file.json] [--keep DIR] [-- extra run options]',
+);
 
 async function defaultRun(extra: string[]): Promise<{ doc: ResultDocument; wallMs: number }> {
   const dir = values.keep ?? (await mkdtemp(join(os.tmpdir(), 'ipcbench-precision-')));

@@ -18,7 +18,7 @@ import { execa } from 'execa';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../common/script-args.js';
 import { REPO_ROOT } from '../common/addon.js';
 import { parseResultDocument, type ResultDocument } from '../bench/result.js';
 import { median } from '../bench/statistics/index.js';
@@ -26,15 +26,18 @@ import { compareResults } from '../reports/compare.js';
 import type { GateResult } from '../reports/gate.js';
 import { calibrateFromPairs } from '../reports/noise-model.js';
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '30' },
-    minutes: { type: 'string' },
-    pairs: { type: 'string' },
-    'max-pairs': { type: 'string' },
-    out: { type: 'string' },
+const { values } = scriptArgs(
+  {
+    options: {
+      rounds: { type: 'string', default: '30' },
+      minutes: { type: 'string' },
+      pairs: { type: 'string' },
+      'max-pairs': { type: 'string' },
+      out: { type: 'string' },
+    },
   },
-});
+  'scripts/gate-quality [--rounds 30] [--minutes M] [--pairs N] [--max-pairs N] [--out DIR]',
+);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(`gate-quality: bad --rounds '${values.rounds}'\n`);

@@ -15,22 +15,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../common/script-args.js';
 import { REPO_ROOT } from '../bench/native.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'bench', 'cli.js');
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    placement: { type: 'string', default: 'same-core' },
-    duration: { type: 'string', default: '300' },
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
+const { values: args } = scriptArgs(
+  {
+    options: {
+      rounds: { type: 'string', default: '3' },
+      placement: { type: 'string', default: 'same-core' },
+      duration: { type: 'string', default: '300' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
   },
-});
+  'scripts/kdbus-bench [--rounds 3] [--placement same-core|cross-core] [--duration MS] [--quick] [--only meta]',
+);
 const rounds = Number(args.rounds);
 const quick = args.quick!;
 const RPC_SIZES = quick ? [64, 4 * KiB, 64 * KiB, 1 * MiB] : [64, 256, KiB, 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 2 * MiB];

@@ -9,7 +9,7 @@
 // usage: node dist/bench/selfbench/overhead.js [--rounds 5] [--duration 1000] [--placement same-core|cross-core]
 import { execa } from 'execa';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../../common/script-args.js';
 import { Bench } from 'tinybench';
 import { collectHost } from '../host.js';
 import { PINGPONG_PATH, headerSize } from '../native.js';
@@ -20,13 +20,16 @@ import { Runner } from '../runner/runner.js';
 import { median } from '../stats.js';
 import { TRANSPORT_NAMES } from '../../transports/index.js';
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '1000' },
-    placement: { type: 'string', default: 'same-core' },
+const { values: args } = scriptArgs(
+  {
+    options: {
+      rounds: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '1000' },
+      placement: { type: 'string', default: 'same-core' },
+    },
   },
-});
+  'node dist/bench/selfbench/overhead.js [--rounds 5] [--duration 1000] [--placement same-core|cross-core]',
+);
 const rounds = Number(args.rounds);
 const durationMs = Number(args.duration);
 const placement = args.placement as 'same-core' | 'cross-core';

@@ -9,18 +9,21 @@
 // usage: node dist/bench/study/variance.js collect <dir> [--reps 20] [--transports pipe,unix-stream,shm,dbus-broker]
 //        node dist/bench/study/variance.js interleaved <dir> [--rounds 8] [--transports ...]
 //        node dist/bench/study/variance.js analyze <dir>
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../../common/script-args.js';
 import { analyze } from './variance-analyze.js';
 import { collect, collectInterleaved } from './variance-collect.js';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    rounds: { type: 'string', default: '8' },
-    reps: { type: 'string', default: '20' },
-    transports: { type: 'string', default: 'pipe,unix-stream,shm,dbus-broker' },
+const { positionals, values } = scriptArgs(
+  {
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string', default: '8' },
+      reps: { type: 'string', default: '20' },
+      transports: { type: 'string', default: 'pipe,unix-stream,shm,dbus-broker' },
+    },
   },
-});
+  'node dist/bench/study/variance.js collect|interleaved|analyze <dir> [--reps N] [--rounds N] [--transports list]',
+);
 const [cmd, dir] = positionals;
 if (cmd === 'collect' && dir) await collect(dir, Number(values.reps), values.transports!);
 else if (cmd === 'interleaved' && dir) await collectInterleaved(dir, Number(values.rounds), values.transports!);
