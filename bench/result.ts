@@ -67,6 +67,8 @@ export type Delivery = z.infer<typeof deliverySchema>;
 
 export const repetitionSchema = z.object({
   index: z.number().int().nonnegative(),
+  /** When the repetition's peers were started, in ms from the start of the run (a time axis for drift studies). */
+  startMs: z.number().optional(),
   ops: z.number(),
   bytes: z.number(),
   wallNs: z.number(),

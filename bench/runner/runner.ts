@@ -56,6 +56,8 @@ export class Runner {
   private readonly pool: EnvironmentPool;
   private readonly cpus: number;
   private readonly policy: SchedulePolicy;
+  /** performance.now() when this runner was made: the origin of every repetition's startMs. */
+  private readonly origin = performance.now();
 
   constructor(
     private readonly opts: RunOptions,
@@ -129,6 +131,7 @@ export class Runner {
       return { ok: false, reason: live.failed };
     }
     c.result.transportVersion = live.env.version;
+    const startMs = Math.round(performance.now() - this.origin);
     const outcome = await runRepetition(
       {
         exec: this.exec,
@@ -143,6 +146,7 @@ export class Runner {
       },
       DRIVERS[c.result.key.workload],
     );
+    if (outcome.ok) outcome.rep.startMs = startMs;
     if (!outcome.ok && !this.signal.aborted) {
       const diagnosis = outcome.timedOut ? await this.pool.discard(c.transport) : undefined;
       c.result.state = 'errored';
