@@ -69,6 +69,11 @@ export const repetitionSchema = z.object({
   index: z.number().int().nonnegative(),
   /** When the repetition's peers were started, in ms from the start of the run (a time axis for drift studies). */
   startMs: z.number().optional(),
+  /**
+   * The machine's speed just before the repetition: ns of a fixed piece of work (system calls, a 16 KiB copy,
+   * arithmetic) on the case's first CPU, the shortest of 7 timings. A covariate for drift studies.
+   */
+  probeNs: z.number().optional(),
   ops: z.number(),
   bytes: z.number(),
   wallNs: z.number(),

@@ -90,6 +90,8 @@ export interface Addon {
     },
   ): Promise<BroadcastRecord>;
   histogramFromValues(values: number[]): NativeLatency;
+  /** The machine's speed on `cpu` now: the shortest of `rounds` timings (ns) of a fixed piece of work. */
+  speedProbe(cpu: number, rounds: number): number;
   protocol: number;
   headerSize: number;
 }

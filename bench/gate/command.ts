@@ -23,7 +23,10 @@ import { runGateLoop, type GateSide } from './gate-runner.js';
 import { parseSideSpec, sideTransport } from './spec.js';
 
 /** What a gate measures unless told otherwise: RPC, 64 B and 4 KiB, both pinned placements (docs/ci.md). */
-const GATE_DEFAULTS = { workloads: 'rpc', sizes: '64,4K', placement: 'same-core,cross-core' } as const;
+// Shorter repetitions than a run's: a gate's precision comes from the number of pairs (the p50 of a repetition is
+// known to 0.0-0.2% same-core after 30 ms; the repetitions of one build differ by up to 20% from one peer start to
+// the next), and --max-pairs 60 buys more of them (docs/statistics.md, "Gate quality").
+const GATE_DEFAULTS = { workloads: 'rpc', sizes: '64,4K', placement: 'same-core,cross-core', duration: '30', warmup: '10' } as const;
 
 function percent(v: string): number {
   const n = Number(v.replace(/%$/, ''));
@@ -236,7 +239,7 @@ export function registerGateCommands(program: Command, addRunOptions: (c: Comman
       .requiredOption('--candidate <spec>', 'what the pull request builds (same forms)'),
   )
     .option('--pairs <n>', 'pairs (baseline + candidate repetitions) every case gets first', '8')
-    .option('--max-pairs <n>', 'most pairs per case: a case gets more than --pairs while the verdict on one of its metrics is undecided', '30')
+    .option('--max-pairs <n>', 'most pairs per case: a case gets more than --pairs while the verdict on one of its metrics is undecided', '60')
     .option(
       '--threshold <percent>',
       'smallest change that fails the gate, applied to the CI (medians, throughput, CPU)',
@@ -251,7 +254,7 @@ export function registerGateCommands(program: Command, addRunOptions: (c: Comman
     .option('--gh-benchmark <file>', 'also write the candidate as github-action-benchmark customSmallerIsBetter JSON')
     .addHelpText(
       'after',
-      `\nDefaults for the gate: --workloads ${GATE_DEFAULTS.workloads} --sizes ${GATE_DEFAULTS.sizes} --placement ${GATE_DEFAULTS.placement} --budget ${DEFAULTS.budget}.\n` +
+      `\nDefaults for the gate: --workloads ${GATE_DEFAULTS.workloads} --sizes ${GATE_DEFAULTS.sizes} --placement ${GATE_DEFAULTS.placement} --duration ${GATE_DEFAULTS.duration} --warmup ${GATE_DEFAULTS.warmup} --budget ${DEFAULTS.budget}.\n` +
         'Exit codes: 0 no regression, 1 regression (or a case the candidate broke), 2 usage or input error, 130 interrupted.\n' +
         'Examples:\n  $ ipcbench gate --baseline main/libmyipc.so --candidate pr/libmyipc.so\n' +
         '  $ ipcbench gate --baseline dbus-broker@/opt/main/bin/dbus-broker --candidate dbus-broker@/opt/pr/bin/dbus-broker --sizes 64,64K',

@@ -27,19 +27,32 @@ test('a target of 0 is never met: the budget is spent', () => {
   assert.deepEqual(nextRound([c(0, 3, 0.0001)], { ...base, target: 0 }), [0]);
 });
 
-test('a short budget goes to cases that can still make it, widest first, then to the cheapest of the rest', () => {
-  // 250 ms left, 100 ms per repetition: two repetitions fit
+test('the budget goes to as many cases as it can bring to the target, cheapest first; the slack to the others', () => {
+  // 100 ms per repetition
   const cases = [
-    c(0, 4, 0.025), // needs ceil(4 * 1.5625) - 4 = 3 more: 300 ms > 250: hopeless now
-    c(1, 10, 0.021), // needs 2 more: hopeful
-    c(2, 3, 0.024), // needs ceil(3 * 1.44) - 3 = 2: hopeful, wider
-    c(3, 3, 1.0), // hopeless, very expensive
+    c(0, 4, 0.025), // needs ceil(4 * 1.5625) - 4 = 3 more: 300 ms
+    c(1, 10, 0.021), // needs 2 more: 200 ms
+    c(2, 3, 0.024), // needs ceil(3 * 1.44) - 3 = 2 more: 200 ms
+    c(3, 3, 1.0), // needs 7497 more: hopeless
   ];
-  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 250 }), [1, 2]);
-  // 350 ms: the third repetition goes to the cheapest hopeless case (case 0), not the 100× wide one
-  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 350 }), [0, 1, 2]);
+  // 250 ms: only one case can still be brought to the target; spending on a second would sink both
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 250 }), [1]);
+  // 450 ms: two planned (400 ms); the 50 ms of slack pays for nothing
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 450 }), [1, 2]);
+  // 700 ms: all three that can make it, no slack; 10 s: the slack also pays one repetition of the hopeless case
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 700 }), [0, 1, 2]);
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 10_000 }), [0, 1, 2, 3]);
+  // 350 ms: one planned (200 ms), the slack (150 ms) pays one repetition of the cheapest other case
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 350 }), [1, 2]);
   // nothing fits: over
   assert.deepEqual(nextRound(cases, { ...base, remainingMs: 50 }), []);
+});
+
+test('a hopeless case gets no repetition that a case which can still make the target needs', () => {
+  // a broadcast-like case, 500 ms per repetition and 10x too wide, beside ten cases that each need one more
+  const cases = [c(0, 5, 0.2, 500), ...Array.from({ length: 10 }, (_, i) => c(i + 1, 5, 0.021))];
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 1200 }), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(nextRound(cases, { ...base, remainingMs: 1500 }), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
 
 test('projected need follows the 1/√n law', () => {

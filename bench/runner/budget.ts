@@ -7,9 +7,10 @@
 // 2. Then, round after round, one more repetition for every case whose CI (95%, the median p50's, relative
 //    half-width) is still wider than the target and that has not reached --repetitions. A round visits its cases
 //    in matrix order, so repetitions stay interleaved across transports and cases as in a fixed-count run.
-// 3. When the rest of the budget cannot pay for a whole round, the round is cut to the cases that need it most:
-//    first the cases that can still make the target within the budget (projected by the 1/√n law from their
-//    current width), widest relative to the target first; then the others, cheapest projected cost first.
+// 3. Which cases: as many as the rest of the budget can bring to the target. Each wider case's cost to get there is
+//    projected by the 1/√n law from its current width and its measured cost per repetition; the cheapest are
+//    planned first while their sum fits (this maximises the number of cases that meet the target). The time the
+//    plan does not need goes one repetition each to the other cases, cheapest projected first.
 // 4. The run ends when no case needs a repetition or the next one does not fit in the budget.
 
 export interface CaseProgress {
@@ -67,19 +68,23 @@ export function nextRound(cases: readonly CaseProgress[], o: BudgetOptions): num
   }
   const wanted = live.filter((c) => !meetsTarget(c, o.target, o.minRepetitions));
   if (!wanted.length) return [];
-  const total = wanted.reduce((a, c) => a + cost(c), 0);
-  if (total <= o.remainingMs) return wanted.map((c) => c.index).sort((a, b) => a - b);
-  const hopeful = (c: CaseProgress) => projectedNeed(c, o.target) * cost(c) <= o.remainingMs;
-  const ranked = [...wanted].sort((a, b) => {
-    const ha = hopeful(a);
-    const hb = hopeful(b);
-    if (ha !== hb) return ha ? -1 : 1;
-    if (ha) return b.halfWidth / o.target - a.halfWidth / o.target || a.index - b.index;
-    return projectedNeed(a, o.target) * cost(a) - projectedNeed(b, o.target) * cost(b) || a.index - b.index;
-  });
+  // Resolve as many cases as the budget can: the plan is the cases whose projected cost to reach the target
+  // (further repetitions by the 1/√n law × cost of one) fits in what is left, cheapest first — a knapsack of
+  // unit values, which this greedy order solves for the count. What the plan does not need (the slack) goes one
+  // repetition each to the other cases, cheapest projected first, so their figures still improve. Re-planned
+  // every round from the widths measured so far.
+  const projected = (c: CaseProgress) => projectedNeed(c, o.target) * cost(c);
+  const ranked = [...wanted].sort((a, b) => projected(a) - projected(b) || a.index - b.index);
   const picked: number[] = [];
   let left = o.remainingMs;
+  const rest: CaseProgress[] = [];
   for (const c of ranked) {
+    if (projected(c) <= left) {
+      picked.push(c.index);
+      left -= projected(c);
+    } else rest.push(c);
+  }
+  for (const c of rest) {
     if (cost(c) > left) continue;
     picked.push(c.index);
     left -= cost(c);

@@ -205,6 +205,11 @@ export class FakeExecutor implements Executor {
     return undefined;
   }
 
+  speedProbe(cpu: number): number {
+    void cpu;
+    return 100_000;
+  }
+
   stopAll(): void {
     this.log.push('stopAll');
     for (const h of this.live) this.abort(h);

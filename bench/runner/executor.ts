@@ -45,6 +45,8 @@ export interface Executor {
   sampleCpu(pid: number): ProcCpu | undefined;
   /** Ctrl-C: abort every live channel and kill every live peer. */
   stopAll(): void;
+  /** ns of a fixed piece of work on `cpu` now (the machine's speed, a covariate of each repetition). */
+  speedProbe(cpu: number): number;
 }
 
 /** The real executor: the addon and ipcbench-peer processes. Tracks what is live so that stopAll() reaches it. */
@@ -60,6 +62,10 @@ export class NativeExecutor implements Executor {
 
   closePeerFds(handle: number): void {
     native().closePeerFds(handle);
+  }
+
+  speedProbe(cpu: number): number {
+    return native().speedProbe(cpu, 7);
   }
 
   abort(handle: number): void {

@@ -529,6 +529,19 @@ Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
 	return p;
 }
 
+/* speedProbe(cpu, rounds) -> ns: the machine's speed on that CPU now (sysutil_speed_probe) */
+Napi::Value SpeedProbe(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int64_t ns = sysutil_speed_probe(info[0].As<Napi::Number>().Int32Value(),
+					 info[1].As<Napi::Number>().Int32Value());
+
+	if (ns < 0)
+		throw Napi::Error::New(env, std::string("speed probe: ") +
+						    strerror((int)-ns));
+	return Napi::Number::New(env, (double)ns);
+}
+
 /* histogramFromValues(values[]) -> summary: for tests of the encoding */
 Napi::Value HistogramFromValues(const Napi::CallbackInfo &info)
 {
@@ -558,6 +571,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
 	exports.Set("release", Napi::Function::New(env, Release));
 	exports.Set("runRpc", Napi::Function::New(env, RunRpc));
 	exports.Set("runBroadcast", Napi::Function::New(env, RunBroadcast));
+	exports.Set("speedProbe", Napi::Function::New(env, SpeedProbe));
 	exports.Set("histogramFromValues",
 		    Napi::Function::New(env, HistogramFromValues));
 	exports.Set("protocol", Napi::Number::New(env, MSG_PROTOCOL));
