@@ -20,6 +20,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { scriptArgs } from '../common/script-args.js';
 import { REPO_ROOT } from './native.js';
+import { machineSpeedLines } from './machine-speed.js';
 import { readResultFile, type ResultDocument } from './result.js';
 import { median, quantileSorted } from './statistics/index.js';
 
@@ -132,3 +133,5 @@ for (let i = 0; ; i++) {
 process.stdout.write(
   `round effects (repetition i of the cases with >= 3, median p50 vs the case's median; cases):\n  ${effects.join(', ') || 'too few cases with 3 repetitions'}\n`,
 );
+const speed = machineSpeedLines(doc, 10);
+if (speed) process.stdout.write(`machine speed over the run (the speed probe before each repetition): ${speed.join('\n')}\n`);

@@ -160,7 +160,7 @@ try {
     if (m !== undefined && m > 0) achieved[size].push(m / TARGET);
   }
   process.stdout.write(
-    `injected regression: CPU work worth IPCBENCH_SPIN_PCT of the candidate's running median round trip; calibration: ${TARGET}% burnt showed as ` +
+    `injected regression: CPU work in the candidate's server before each reply, worth IPCBENCH_SPIN_PCT of the running median round trip; calibration: ${TARGET}% burnt showed as ` +
       `+${(TARGET * (achieved['64'][0] ?? NaN)).toFixed(1)}% at 64 B, +${(TARGET * (achieved['4K'][0] ?? NaN)).toFixed(1)}% at 4 KiB in the p50, ` +
       `so the first rounds burn ${pctFor('64').toFixed(1)}% and ${pctFor('4K').toFixed(1)}%\n\n`,
   );

@@ -106,6 +106,7 @@ export async function runGateLoop(
           seed: run.seed,
           fault: run.fault,
           cpus,
+          originMs: o.startMs,
         },
         DRIVERS[r.key.workload],
       ),

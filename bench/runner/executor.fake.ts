@@ -205,8 +205,11 @@ export class FakeExecutor implements Executor {
     return undefined;
   }
 
+  /** The CPUs speedProbe() was asked about, in order. */
+  readonly probedCpus: number[] = [];
+
   speedProbe(cpu: number): number {
-    void cpu;
+    this.probedCpus.push(cpu);
     return 100_000;
   }
 

@@ -30,7 +30,13 @@ const bcastKey: CaseKey = { ...rpcKey, workload: 'broadcast', concurrency: 1, su
 // outcome does not depend on timing).
 const NO_LIMIT_MS = 60_000;
 
-function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: RunScript = {}, limits: Partial<RepetitionContext['timing']> = {}) {
+function setup(
+  key: CaseKey,
+  peer: (n: number) => PeerScript = () => ({}),
+  run: RunScript = {},
+  limits: Partial<RepetitionContext['timing']> = {},
+  more: Partial<RepetitionContext> = {},
+) {
   const exec = new FakeExecutor(
     (_, n) => peer(n),
     () => run,
@@ -44,6 +50,7 @@ function setup(key: CaseKey, peer: (n: number) => PeerScript = () => ({}), run: 
     timing: { warmupMs: 1, durationMs: 1, timeoutMs: NO_LIMIT_MS, readyTimeoutMs: NO_LIMIT_MS, exitGraceMs: NO_LIMIT_MS, ...limits },
     seed: 1,
     cpus: 2,
+    ...more,
   };
   return { exec, go: () => runRepetition(ctx, DRIVERS[key.workload]) };
 }
@@ -71,6 +78,20 @@ test('a good RPC repetition: one channel and server per pair, fds closed before 
     'peers exit by themselves after the goodbye',
   );
   assertCleanedUp(exec);
+});
+
+test('a repetition records the speed probe of its first CPU and, given the origin of the run, when it started', async () => {
+  const origin = performance.now();
+  const { exec, go } = setup(rpcKey, undefined, undefined, undefined, { originMs: origin });
+  const out = await go();
+  assert.ok(out.ok);
+  assert.equal(out.rep.probeNs, 100_000);
+  assert.ok(out.rep.startMs !== undefined && out.rep.startMs >= 0 && out.rep.startMs <= performance.now() - origin);
+  const unpinned = setup({ ...bcastKey, placement: 'unpinned' });
+  const b = await unpinned.go();
+  assert.ok(b.ok);
+  assert.equal(b.rep.startMs, undefined, 'no origin, no start time');
+  assert.deepEqual([...exec.probedCpus, ...unpinned.exec.probedCpus], [0, -1], 'same-core: the client CPU; unpinned: wherever it runs');
 });
 
 test('a good broadcast repetition: one channel, N subscribers, the lossless check passes', async () => {

@@ -9,6 +9,7 @@ import type { PeerReport, PeerSpec } from '../peers.js';
 import type { Transport, TransportEnv } from '../../transports/types.js';
 import { procCpuDelta, type ChannelOptions, type Executor, type PeerHandle } from './executor.js';
 import type { ProcCpu } from '../procstat.js';
+import { broadcastCpus, rpcCpus } from '../matrix.js';
 
 /** timedOut: the repetition ended by one of its time limits (its environment, e.g. a bus daemon, may be hung). */
 export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: string; timedOut?: true };
@@ -42,6 +43,8 @@ export interface RepetitionContext {
   fault?: string;
   /** CPUs of this machine (placement). */
   cpus: number;
+  /** performance.now() at the start of the run: the origin of the repetition's startMs. */
+  originMs?: number;
 }
 
 /** A workload's part of a repetition. */
@@ -188,6 +191,18 @@ function daemonCpu(ctx: RepetitionContext, before: Map<number, ProcCpu>): Proces
 
 /** One repetition of one case in fresh peers: always reaps every peer and releases every channel. */
 export async function runRepetition(ctx: RepetitionContext, driver: WorkloadDriver): Promise<RepOutcome> {
+  // Just before the peers start: the machine's speed on the case's first CPU and the time, covariates for the
+  // drift studies (docs/statistics.md, "The machine's speed").
+  const k = ctx.key;
+  const cpu = k.workload === 'rpc' ? rpcCpus(k.placement, 0, ctx.cpus).client : broadcastCpus(k.placement, 0, ctx.cpus).publisher;
+  const probeNs = ctx.exec.speedProbe(cpu);
+  const startMs = ctx.originMs === undefined ? undefined : Math.round(performance.now() - ctx.originMs);
+  const outcome = await measure(ctx, driver);
+  if (outcome.ok) Object.assign(outcome.rep, startMs === undefined ? { probeNs } : { startMs, probeNs });
+  return outcome;
+}
+
+async function measure(ctx: RepetitionContext, driver: WorkloadDriver): Promise<RepOutcome> {
   const handles: number[] = [];
   const peers: PeerHandle[] = [];
   try {

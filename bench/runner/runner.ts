@@ -6,7 +6,7 @@
 // One broken transport never aborts the matrix (unless --fail-fast); Ctrl-C stops cleanly, keeping what was measured.
 import os from 'node:os';
 import { summarize } from '../metrics.js';
-import { broadcastCpus, expandMatrix, rpcCpus, type CaseGroup } from '../matrix.js';
+import { expandMatrix, type CaseGroup } from '../matrix.js';
 import type { RunOptions } from '../options.js';
 import { caseLabel, type CaseResult, type ResultDocument } from '../result.js';
 import { DRIVERS } from '../workloads/index.js';
@@ -131,10 +131,6 @@ export class Runner {
       return { ok: false, reason: live.failed };
     }
     c.result.transportVersion = live.env.version;
-    const key = c.result.key;
-    const probeCpu = key.workload === 'rpc' ? rpcCpus(key.placement, 0, this.cpus).client : broadcastCpus(key.placement, 0, this.cpus).publisher;
-    const probeNs = this.exec.speedProbe(probeCpu);
-    const startMs = Math.round(performance.now() - this.origin);
     const outcome = await runRepetition(
       {
         exec: this.exec,
@@ -146,10 +142,10 @@ export class Runner {
         seed: this.opts.seed,
         fault: this.opts.fault,
         cpus: this.cpus,
+        originMs: this.origin,
       },
       DRIVERS[c.result.key.workload],
     );
-    if (outcome.ok) Object.assign(outcome.rep, { startMs, probeNs });
     if (!outcome.ok && !this.signal.aborted) {
       const diagnosis = outcome.timedOut ? await this.pool.discard(c.transport) : undefined;
       c.result.state = 'errored';

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The machine's speed over a run (docs/statistics.md, "The machine's speed"): every repetition records when it
-// started (startMs) and the speed probe taken just before it (probeNs: a fixed piece of work on the case's CPU).
-// This prints, per stretch of the run, the median probe against the run's median probe beside the median of the
-// cases' repetition p50s against their own medians, and how well the probe tells a slow repetition: the
-// correlation of the two log ratios over all repetitions, and per probe band the cases' median deviation.
-// A study, not a test: it reads a result file, nothing is run.
+// The machine's speed over a run, from a result file (bench/machine-speed.ts says what is printed). A study, not a
+// test: nothing is run.
 //
 // usage: node dist/bench/study/speed.js <result.json> [--bin SECONDS]
 import { scriptArgs } from '../../common/script-args.js';
+import { machineSpeedLines } from '../machine-speed.js';
 import { readResultFile } from '../result.js';
-import { median } from '../statistics/index.js';
 
 const usage = 'node dist/bench/study/speed.js <result.json> [--bin SECONDS]';
 const { values, positionals } = scriptArgs({ options: { bin: { type: 'string', default: '10' } }, allowPositionals: true }, usage);
@@ -19,58 +15,9 @@ if (!file || !(binS > 0)) {
   process.stderr.write(`usage: ${usage}\n`);
   process.exit(2);
 }
-const doc = await readResultFile(file);
-interface Point {
-  t: number;
-  probe: number;
-  dev: number;
-}
-const points: Point[] = [];
-for (const c of doc.cases) {
-  if (c.state !== 'ok' || c.repetitions.length < 3) continue;
-  const m = median(c.repetitions.map((r) => r.latency.p50));
-  if (!(m > 0)) continue;
-  for (const r of c.repetitions) if (r.startMs !== undefined && r.probeNs !== undefined) points.push({ t: r.startMs, probe: r.probeNs, dev: Math.log(r.latency.p50 / m) });
-}
-if (points.length < 10) {
+const lines = machineSpeedLines(await readResultFile(file), binS);
+if (!lines) {
   process.stderr.write(`${file}: fewer than 10 repetitions with a start time and a speed probe (a result from before they were recorded?)\n`);
   process.exit(1);
 }
-const probeMedian = median(points.map((p) => p.probe));
-for (const p of points) p.probe = Math.log(p.probe / probeMedian);
-const pct = (l: number) => `${l >= 0 ? '+' : ''}${((Math.exp(l) - 1) * 100).toFixed(1)}%`;
-const out: string[] = [`${file}: ${points.length} repetitions; median probe ${(probeMedian / 1000).toFixed(1)} µs`];
-out.push(`  stretch    reps  probe vs run   cases' p50 vs their median`);
-const bins = new Map<number, Point[]>();
-for (const p of points) bins.set(Math.floor(p.t / 1000 / binS), [...(bins.get(Math.floor(p.t / 1000 / binS)) ?? []), p]);
-for (const b of [...bins.keys()].sort((x, y) => x - y)) {
-  const ps = bins.get(b)!;
-  out.push(
-    `  ${String(b * binS).padStart(4)}-${String((b + 1) * binS).padEnd(4)} s ${String(ps.length).padStart(4)}  ${pct(median(ps.map((p) => p.probe))).padStart(10)}   ${pct(median(ps.map((p) => p.dev))).padStart(10)}`,
-  );
-}
-const mx = points.reduce((a, p) => a + p.probe, 0) / points.length;
-const my = points.reduce((a, p) => a + p.dev, 0) / points.length;
-let sxy = 0;
-let sxx = 0;
-let syy = 0;
-for (const p of points) {
-  sxy += (p.probe - mx) * (p.dev - my);
-  sxx += (p.probe - mx) ** 2;
-  syy += (p.dev - my) ** 2;
-}
-out.push(`  correlation of log(probe / run median) with log(p50 / case median) over all repetitions: ${(sxy / Math.sqrt(sxx * syy)).toFixed(2)}`);
-out.push(`  probe band            reps  cases' p50 vs their median (median, and the middle 80%)`);
-const bands: [string, number, number][] = [
-  ['faster than -3%', -Infinity, Math.log(0.97)],
-  ['-3% .. +3%', Math.log(0.97), Math.log(1.03)],
-  ['+3% .. +10%', Math.log(1.03), Math.log(1.1)],
-  ['slower than +10%', Math.log(1.1), Infinity],
-];
-for (const [name, lo, hi] of bands) {
-  const ds = points.filter((p) => p.probe >= lo && p.probe < hi).map((p) => p.dev).sort((a, b) => a - b);
-  if (!ds.length) continue;
-  const q = (f: number) => ds[Math.min(ds.length - 1, Math.floor(f * ds.length))]!;
-  out.push(`  ${name.padEnd(20)} ${String(ds.length).padStart(5)}  ${pct(median(ds)).padStart(8)}  [${pct(q(0.1))}, ${pct(q(0.9))}]`);
-}
-process.stdout.write(out.join('\n') + '\n');
+process.stdout.write(`${file}: ${lines.join('\n')}\n`);

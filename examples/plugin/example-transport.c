@@ -274,6 +274,9 @@ static int example_publish(struct ipcbench_conn *c, const void *data,
 #define EXAMPLE_NAME "example-ipc"
 #define EXAMPLE_CALL example_call
 #endif
+#ifndef EXAMPLE_REPLY	/* a test plug-in may wrap the server's reply */
+#define EXAMPLE_REPLY example_reply
+#endif
 
 static const struct ipcbench_transport_plugin example_plugin = {
 	.abi_version = IPCBENCH_PLUGIN_ABI_VERSION,
@@ -288,7 +291,7 @@ static const struct ipcbench_transport_plugin example_plugin = {
 #ifndef EXAMPLE_NO_RECV	/* the tests build a broken plug-in this way */
 	.recv = example_recv,
 #endif
-	.reply = example_reply,
+	.reply = EXAMPLE_REPLY,
 	.publish = example_publish,
 	.close = example_close,
 };

@@ -10,11 +10,12 @@
  *                      the latency it adds: a client preempted inside its
  *                      spin, or a peer that finishes its previous reply
  *                      while the client spins, overlaps the spin.
- * IPCBENCH_SPIN_PCT=p  burn CPU work worth p percent of the call's own
- *                      running median round trip (the un-slowed call, timed
- *                      here): a relative regression that follows the
+ * IPCBENCH_SPIN_PCT=p  burn CPU work in the server, before each reply,
+ *                      worth p percent of the running median round trip
+ *                      (from one reply to the next, less the burn, timed
+ *                      there): a relative regression that follows the
  *                      machine's drift, made of CPU work (a loop whose rate
- *                      is calibrated against this thread's CPU time), so
+ *                      follows this thread's CPU time, burn_for()), so
  *                      that preemption and overlap cannot shrink it.  The
  *                      first MEDIAN_SEED calls run un-slowed to seed the
  *                      median (the warm-up covers them).
@@ -23,9 +24,11 @@
 
 static int spin_call(struct ipcbench_conn *c, const void *req, size_t len,
 		     struct ipcbench_msg *reply);
+static int spin_reply(struct ipcbench_conn *c, const void *data, size_t len);
 
 #define EXAMPLE_NAME "spin"
 #define EXAMPLE_CALL spin_call
+#define EXAMPLE_REPLY spin_reply
 #include "../../examples/plugin/example-transport.c"
 
 #include <time.h>
@@ -80,13 +83,11 @@ static void burn(uint64_t iterations)
 }
 
 /* Loop iterations per nanosecond of this thread's CPU time (best of 3). */
-static double burn_rate(void)
+static double burn_rate_first(void)
 {
-	static double rate;
 	const uint64_t n = 2000000;
+	double rate = 0;
 
-	if (rate > 0)
-		return rate;
 	for (int i = 0; i < 3; i++) {
 		uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		double r;
@@ -98,6 +99,44 @@ static double burn_rate(void)
 			rate = r;
 	}
 	return rate;
+}
+
+/* every RATE_EVERY-th burn is timed and refreshes the rate */
+#define RATE_EVERY 64
+/* weight of that timing in the refreshed rate */
+#define RATE_STEP 0.25
+
+/*
+ * Burn `ns` worth of CPU work.  The loop's rate is calibrated at the first
+ * call and then followed: every RATE_EVERY-th burn is timed against this
+ * thread's CPU time (three system calls, in 1 call of 64: the p50 does not
+ * see them; the cost of reading the clock is measured and taken out) and
+ * moves the rate.  This client lives as long as the harness, and
+ * the machine's speed here changes by up to 25% within seconds: a rate
+ * measured once made one gate burn 4% and the next 6%.
+ */
+static void burn_for(double ns)
+{
+	static double rate;
+	static unsigned calls;
+	uint64_t n, t0, t1, t2;
+	int64_t dt;
+
+	if (rate == 0)
+		rate = burn_rate_first();
+	n = (uint64_t)(ns * rate);
+	if (calls++ % RATE_EVERY || n < 1000) {
+		burn(n);
+		return;
+	}
+	/* t1 - t0 is what reading the clock itself costs: taken out of the burn's time */
+	t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	burn(n);
+	t2 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	dt = (int64_t)(t2 - t1) - (int64_t)(t1 - t0);
+	if (dt > 0)
+		rate = (1 - RATE_STEP) * rate + RATE_STEP * (double)n / (double)dt;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -136,9 +175,6 @@ static int spin_call(struct ipcbench_conn *c, const void *req, size_t len,
 		     struct ipcbench_msg *reply)
 {
 	uint64_t ns = spin_ns();
-	double pct = spin_pct();
-	uint64_t t0;
-	int rc;
 
 	if (ns) {
 		uint64_t until = clock_ns(CLOCK_MONOTONIC) + ns;
@@ -146,17 +182,35 @@ static int spin_call(struct ipcbench_conn *c, const void *req, size_t len,
 		while (clock_ns(CLOCK_MONOTONIC) < until)
 			;
 	}
-	if (pct == 0)
-		return example_call(c, req, len, reply);
-	{
-		static double median;
-		double rate = burn_rate();
+	return example_call(c, req, len, reply);
+}
 
-		if (median > 0)
-			burn((uint64_t)(median * pct / 100 * rate));
-		t0 = clock_ns(CLOCK_MONOTONIC);
-		rc = example_call(c, req, len, reply);
-		median = track_median(clock_ns(CLOCK_MONOTONIC) - t0);
-	}
-	return rc;
+/*
+ * IPCBENCH_SPIN_PCT burns in the server, before it replies.  There the burn
+ * is strictly inside the round trip: the client is blocked waiting for the
+ * reply, so on one CPU nothing can run beside it.  In the client (where it
+ * was first), the server's own work after its previous reply ran during the
+ * burn whenever the scheduler chose, and the p50 rose by 45-130% of the burn
+ * from one gate to the next.  The running median is of the whole cycle from
+ * one reply to the next, less the burn: the round trip as the client sees
+ * it.  Each repetition's server is a fresh process and seeds its own.
+ */
+static int spin_reply(struct ipcbench_conn *c, const void *data, size_t len)
+{
+	static double median, burnt;
+	static uint64_t last;
+	double pct = spin_pct();
+	uint64_t now;
+
+	if (pct == 0)
+		return example_reply(c, data, len);
+	now = clock_ns(CLOCK_MONOTONIC);
+	if (last)
+		median = track_median(
+			(uint64_t)((double)(now - last) - burnt));
+	last = now;
+	burnt = median > 0 ? median * pct / 100 : 0;
+	if (burnt > 0)
+		burn_for(burnt);
+	return example_reply(c, data, len);
 }
