@@ -21,7 +21,8 @@ export function machineSpeedLines(doc: ResultDocument, binS = 10): string[] | un
     if (c.state !== 'ok' || c.repetitions.length < 3) continue;
     const m = median(c.repetitions.map((r) => r.latency.p50));
     if (!(m > 0)) continue;
-    for (const r of c.repetitions) if (r.startMs !== undefined && r.probeNs !== undefined) points.push({ t: r.startMs, probe: r.probeNs, dev: Math.log(r.latency.p50 / m) });
+    for (const r of c.repetitions)
+      if (r.startMs !== undefined && r.probeNs !== undefined) points.push({ t: r.startMs, probe: r.probeNs, dev: Math.log(r.latency.p50 / m) });
   }
   if (points.length < 10) return undefined;
   const probeMedian = median(points.map((p) => p.probe));

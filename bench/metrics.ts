@@ -4,7 +4,7 @@
 // CI). The runner stores summarize()'s output in each case (result schema v2 on), and the terminal table, the
 // reports, compare and the exports all name and read metrics through this table. Adding a metric = one row here.
 import type { Repetition } from './result.js';
-import { p50Interval } from './case-precision.js';
+import { countedRepetitions, p50Interval } from './case-precision.js';
 import { bootstrapMedianCI, type Interval } from './statistics/index.js';
 
 export type Better = 'lower' | 'higher';
@@ -105,7 +105,8 @@ export function valuesOf(reps: readonly Repetition[], def: MetricDef): number[] 
 }
 
 /** The stored summary of a case: every metric the repetitions have, median + bootstrap 95% CI, in the table's unit. */
-export function summarize(reps: readonly Repetition[], seed = 1): Record<string, Interval> {
+export function summarize(all: readonly Repetition[], seed = 1): Record<string, Interval> {
+  const reps = countedRepetitions(all);
   const out: Record<string, Interval> = {};
   for (const def of METRICS) {
     const values = valuesOf(reps, def);

@@ -64,11 +64,11 @@ export const DEFAULTS = {
   // With the time budget (the default), --repetitions is the most any one case gets and --min-repetitions what
   // every case gets first; the budget decides in between (bench/budget.ts, docs/statistics.md).
   repetitions: '40',
-  minRepetitions: '3',
+  minRepetitions: '5',
   budget: '3m',
   ciTarget: '2',
-  duration: '60',
-  warmup: '20',
+  duration: '30',
+  warmup: '10',
   timeout: '20000',
   out: 'results',
 } as const;

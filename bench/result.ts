@@ -74,6 +74,11 @@ export const repetitionSchema = z.object({
    * arithmetic) on the case's first CPU, the shortest of 7 timings. A covariate for drift studies.
    */
   probeNs: z.number().optional(),
+  /**
+   * Started in a slow stretch of the machine (the document's slowStretches): left out of the case's estimates
+   * and precision, and repeated when the time budget allows (docs/statistics.md, "Slow stretches").
+   */
+  setAside: z.boolean().optional(),
   ops: z.number(),
   bytes: z.number(),
   wallNs: z.number(),
@@ -200,6 +205,11 @@ export const resultDocumentSchema = z.object({
   warnings: z.array(z.string()),
   transports: z.array(transportStatusSchema),
   cases: z.array(caseResultSchema),
+  /**
+   * Stretches of the run in which every case was slower alike (the machine, not a transport): ms from the run's
+   * start, the cases' median slowdown, and how many repetitions started in them (bench/statistics/slow-windows.ts).
+   */
+  slowStretches: z.array(z.object({ fromMs: z.number(), toMs: z.number(), effect: z.number(), repetitions: z.number().int() })).optional(),
   /** How the run used its time budget and how many cases met the precision target. */
   precision: z
     .object({

@@ -32,7 +32,7 @@ test(
   async (t) => {
     const { chromium } = await import('playwright-core');
     const dir = tempDir(t);
-    const common = { sizes: [64, 4096], subscribers: [1, 4], repetitions: 4, histogramSamples: 50 };
+    const common = { sizes: [64, 4096], subscribers: [1, 4], repetitions: 5, histogramSamples: 50 };
     const host = ['pipe', 'unix-stream', 'shm', 'dbus-p2p', 'dbus-daemon', 'dbus-broker', ...UNKNOWN];
     const a = await writeSyntheticResult(join(dir, 'a.json'), { ...common, transports: host, seed: 1, runId: 'night-1' });
     const b = await writeSyntheticResult(join(dir, 'b.json'), {

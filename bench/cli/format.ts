@@ -44,8 +44,15 @@ export function precisionLine(doc: ResultDocument): string | undefined {
   if (!measured.length) return undefined;
   const target = measured[0]!.precision!.target;
   const met = measured.filter((c) => c.precision!.met).length;
-  if (met === measured.length) return `${met} of ${measured.length} cases met ${targetText(target)}`;
-  return `${met} of ${measured.length} cases met ${targetText(target)}; the others are marked`;
+  const head =
+    met === measured.length
+      ? `${met} of ${measured.length} cases met ${targetText(target)}`
+      : `${met} of ${measured.length} cases met ${targetText(target)}; the others are marked`;
+  const slow = doc.slowStretches ?? [];
+  if (!slow.length) return head;
+  const setAside = doc.cases.reduce((n, c) => n + c.repetitions.filter((r) => r.setAside).length, 0);
+  const when = slow.map((w) => `${(w.fromMs / 1000).toFixed(0)}-${(w.toMs / 1000).toFixed(0)} s +${(w.effect * 100).toFixed(0)}%`).join(', ');
+  return `${head} (${setAside} repetitions set aside: every case was slower in ${when})`;
 }
 
 function stateCell(c: CaseResult): string {

@@ -13,6 +13,8 @@
 //    plan does not need goes one repetition each to the other cases, cheapest projected first.
 // 4. The run ends when no case needs a repetition or the next one does not fit in the budget.
 
+import { MIN_REPETITIONS_FOR_TARGET } from '../case-precision.js';
+
 export interface CaseProgress {
   /** Index in the matrix order. */
   index: number;
@@ -38,13 +40,13 @@ export interface BudgetOptions {
 }
 
 export function meetsTarget(c: Pick<CaseProgress, 'n' | 'halfWidth'>, target: number, minRepetitions: number): boolean {
-  return target > 0 && c.n >= Math.max(2, minRepetitions) && c.halfWidth <= target;
+  return target > 0 && c.n >= Math.max(MIN_REPETITIONS_FOR_TARGET, minRepetitions) && c.halfWidth <= target;
 }
 
 /** Further repetitions the 1/√n law predicts before the half-width reaches the target (at least 1). */
 export function projectedNeed(c: Pick<CaseProgress, 'n' | 'halfWidth'>, target: number): number {
   if (!Number.isFinite(c.halfWidth) || c.n < 2 || target <= 0) return Infinity;
-  return Math.max(1, Math.ceil(c.n * (c.halfWidth / target) ** 2) - c.n);
+  return Math.max(1, MIN_REPETITIONS_FOR_TARGET - c.n, Math.ceil(c.n * (c.halfWidth / target) ** 2) - c.n);
 }
 
 /** The cases (matrix indices, in matrix order) of the next round; empty when the run is over. */

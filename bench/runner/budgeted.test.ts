@@ -32,17 +32,17 @@ function harness(values: ((rep: number) => number | Error)[], costMs = 100) {
   return { cases, calls, run, now: () => clock };
 }
 
-const common = { target: 0.02, minRepetitions: 3, maxRepetitions: 40, seed: 1, signal: new AbortController().signal };
+const common = { target: 0.02, minRepetitions: 5, maxRepetitions: 40, seed: 1, signal: new AbortController().signal };
 
 test('quiet cases stop at the floor, the noisy one takes the rest of the budget, interleaved round by round', async () => {
   const h = harness([() => 100, (r) => (r % 2 ? 80 : 120), () => 50]);
   const out = await runBudgetedLoop(h.cases, { ...common, budgetMs: 2000, run: h.run, now: h.now });
-  assert.equal(h.cases[0]!.repetitions.length, 3);
-  assert.equal(h.cases[2]!.repetitions.length, 3);
-  assert.equal(h.cases[1]!.repetitions.length, 20 - 6, 'everything after the floor went to the noisy case');
+  assert.equal(h.cases[0]!.repetitions.length, 5);
+  assert.equal(h.cases[2]!.repetitions.length, 5);
+  assert.equal(h.cases[1]!.repetitions.length, 20 - 10, 'everything after the floor went to the noisy case');
   assert.deepEqual(
-    h.calls.slice(0, 9).map(([i]) => i),
-    [0, 1, 2, 0, 1, 2, 0, 1, 2],
+    h.calls.slice(0, 15).map(([i]) => i),
+    [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2],
     'the floor runs in interleaved rounds',
   );
   assert.equal(out.budgetExhausted, true);
@@ -52,9 +52,9 @@ test('quiet cases stop at the floor, the noisy one takes the rest of the budget,
 test('the loop ends early when every case meets the target', async () => {
   const h = harness([() => 100, () => 200]);
   const out = await runBudgetedLoop(h.cases, { ...common, budgetMs: 60_000, run: h.run, now: h.now });
-  assert.equal(h.calls.length, 6);
+  assert.equal(h.calls.length, 10);
   assert.equal(out.budgetExhausted, false);
-  assert.equal(out.rounds, 3);
+  assert.equal(out.rounds, 5);
 });
 
 test('a failed repetition finishes its case; the others go on; the maximum is respected', async () => {
@@ -74,4 +74,15 @@ test('an aborted signal stops before the next repetition', async () => {
   };
   await runBudgetedLoop(h.cases, { ...common, signal: ac.signal, budgetMs: 60_000, run, now: h.now });
   assert.equal(h.calls.length, 3);
+});
+
+test('a repetition set aside (a slow stretch of the machine) does not count: the case gets another one', async () => {
+  const h = harness([() => 100, () => 100]);
+  const onRound = async () => {
+    const r = h.cases[0]!.repetitions[1];
+    if (r) r.setAside = true;
+  };
+  await runBudgetedLoop(h.cases, { ...common, budgetMs: 60_000, run: h.run, now: h.now, onRound });
+  assert.equal(h.cases[0]!.repetitions.length, 6);
+  assert.equal(h.cases[1]!.repetitions.length, 5);
 });

@@ -3,7 +3,7 @@
 // target or the budget is spent. The runner supplies how one repetition of one case is run (the executor); this
 // file only decides what runs next and keeps the books.
 import { nextRound, type CaseProgress } from './budget.js';
-import { p50Interval } from '../case-precision.js';
+import { countedRepetitions, MIN_REPETITIONS_FOR_TARGET, p50Interval } from '../case-precision.js';
 import type { Repetition } from '../result.js';
 import { relativeHalfWidth } from '../statistics/index.js';
 
@@ -28,7 +28,7 @@ export interface BudgetedLoopOptions {
   now: () => number;
   /** Run repetition `repIndex` of case `caseIndex`. A failed repetition finishes the case (the executor says why). */
   run: (caseIndex: number, repIndex: number) => Promise<RepOutcome>;
-  /** After every repetition and every round (progress, saving). */
+  /** After every repetition and every round (progress, saving; the runner marks slow stretches there). */
   onRepetition?: (caseIndex: number) => void;
   onRound?: (round: number, planned: number) => Promise<void>;
 }
@@ -43,15 +43,21 @@ export interface BudgetedLoopResult {
 export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOptions): Promise<BudgetedLoopResult> {
   const start = o.now();
   const width = cases.map(() => Infinity);
+  // n and the width count the repetitions that were not set aside (started in a slow stretch of the machine), so
+  // a case that lost some gets them again as far as the budget goes
+  const counted = (i: number) => countedRepetitions(cases[i]!.repetitions).length;
+  const setAside = (i: number) => cases[i]!.repetitions.map((r) => (r.setAside ? 1 : 0)).join('');
+  const judged = cases.map(() => '');
   const update = (i: number) => {
-    width[i] = cases[i]!.repetitions.length >= 2 ? relativeHalfWidth(p50Interval(cases[i]!.repetitions, o.seed + i, 500)) : Infinity;
+    width[i] = counted(i) >= 2 ? relativeHalfWidth(p50Interval(cases[i]!.repetitions, o.seed + i, 500)) : Infinity;
+    judged[i] = setAside(i);
   };
   let rounds = 0;
   for (;;) {
     if (o.signal.aborted) break;
     const progress: CaseProgress[] = cases.map((c, index) => ({
       index,
-      n: c.repetitions.length,
+      n: counted(index),
       halfWidth: width[index]!,
       repMs: c.repetitions.length ? c.spentMs / c.repetitions.length : 0,
       finished: c.finished,
@@ -81,10 +87,14 @@ export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOpti
       o.onRepetition?.(i);
     }
     await o.onRound?.(rounds, round.length);
+    // onRound may have moved repetitions in or out of a slow stretch: those cases' widths again
+    cases.forEach((_, i) => {
+      if (setAside(i) !== judged[i]) update(i);
+    });
   }
   const elapsedMs = o.now() - start;
   const wanting = cases.some(
-    (c, i) => !c.finished && c.repetitions.length < o.maxRepetitions && !(c.repetitions.length >= Math.max(2, o.minRepetitions) && width[i]! <= o.target),
+    (c, i) => !c.finished && counted(i) < o.maxRepetitions && !(counted(i) >= Math.max(MIN_REPETITIONS_FOR_TARGET, o.minRepetitions) && width[i]! <= o.target),
   );
   return { rounds, elapsedMs, budgetExhausted: wanting && !o.signal.aborted };
 }

@@ -44,10 +44,10 @@ test('repetitions are interleaved across the transports of a group, each in fres
   );
 });
 
-test('identical repetitions stop early at the minimum; progress ends at its total', async () => {
+test('identical repetitions stop early at 5 (the fewest that make a 95% interval); progress ends at its total', async () => {
   const { d, progress } = await run({ transports: 'pipe', repetitions: '10', minRepetitions: '3', ciTarget: '2' }, new FakeExecutor());
-  assert.equal(d.cases[0]!.repetitions.length, 3);
-  assert.deepEqual(progress.at(-1), [3, 3]);
+  assert.equal(d.cases[0]!.repetitions.length, 5);
+  assert.deepEqual(progress.at(-1), [5, 5]);
 });
 
 test('the stored summary is keyed by the metric table, in its units', async () => {

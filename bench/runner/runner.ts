@@ -19,6 +19,7 @@ import { caseDone, nextRound, type CaseProgress, type SchedulePolicy } from './s
 import { skipReason } from './skip.js';
 import { runBudgetedLoop, type BudgetedCase } from './budgeted.js';
 import { precisionOf } from '../case-precision.js';
+import { inWindows, slowWindows, type TimedValue } from '../statistics/slow-windows.js';
 import type { Repetition } from '../result.js';
 
 /** What is left to do after the last repetition of a budgeted run (summaries, saving), kept out of the budget. */
@@ -102,8 +103,35 @@ export class Runner {
     } finally {
       await this.pool.teardownAll();
     }
+    // fixed counts: the slow stretches are found once at the end; their repetitions are left out, not repeated
+    this.markSlowStretches();
+    if (this.doc.slowStretches) for (const c of this.doc.cases) if (c.repetitions.length) c.summary = summarize(c.repetitions, this.opts.seed);
     this.markPrecision(0, 0, false);
     return this.doc;
+  }
+
+  /**
+   * Find the slow stretches of the machine so far (bench/statistics/slow-windows.ts) and set aside the repetitions
+   * that started in them: the estimates leave them out, and the budget repeats them. Re-judged after every round.
+   */
+  private markSlowStretches(): void {
+    const values: TimedValue[] = [];
+    const reps: Repetition[] = [];
+    this.doc.cases.forEach((c, caseIndex) => {
+      if (c.state !== 'ok') return;
+      for (const r of c.repetitions)
+        if (r.startMs !== undefined && Number.isFinite(r.latency.p50)) {
+          values.push({ caseIndex, startMs: r.startMs, value: r.latency.p50 });
+          reps.push(r);
+        }
+    });
+    const windows = slowWindows(values);
+    for (const r of reps) {
+      if (inWindows(r.startMs, windows)) r.setAside = true;
+      else delete r.setAside;
+    }
+    if (windows.length) this.doc.slowStretches = windows;
+    else delete this.doc.slowStretches;
   }
 
   /** Flag every measured case with whether its median p50 met --ci-target, and count them in the document. */
@@ -202,6 +230,7 @@ export class Runner {
         run: (i, r) => this.repetition(runs[i]!, r),
         onRepetition: (i) => this.hooks.onProgress?.(++done, Math.max(done, planned()), caseLabel(runs[i]!.result.key)),
         onRound: async () => {
+          this.markSlowStretches();
           await this.hooks.onSave?.(this.doc);
           if (this.opts.failFast && runs.some((c) => c.result.state === 'errored')) {
             this.log('stopping at the first errored case (--fail-fast)');
@@ -212,6 +241,7 @@ export class Runner {
     } finally {
       await this.pool.teardownAll();
     }
+    this.markSlowStretches();
     for (const c of runs) {
       if (c.result.repetitions.length) c.result.summary = summarize(c.result.repetitions, this.opts.seed);
       if (c.result.state === 'ok' && c.result.repetitions.length === 0) {

@@ -3,6 +3,7 @@
 // running, recording and skipping are the runner's. Cases of a group are interleaved (round r of every case before
 // round r + 1 of any), so that machine drift does not favour one transport. A case stops at its maximum, or early
 // when the 95% bootstrap CI of its median p50 is tight enough (after the minimum).
+import { MIN_REPETITIONS_FOR_TARGET } from '../case-precision.js';
 import { bootstrapMedianCI, relativeHalfWidth } from '../stats.js';
 
 export interface SchedulePolicy {
@@ -30,7 +31,7 @@ export function caseDone(c: CaseProgress, policy: SchedulePolicy): boolean {
   if (c.closed) return true;
   const n = c.estimates.length;
   if (n >= policy.maxRepetitions) return true;
-  if (n < policy.minRepetitions || policy.ciTarget <= 0) return false;
+  if (n < Math.max(MIN_REPETITIONS_FOR_TARGET, policy.minRepetitions) || policy.ciTarget <= 0) return false;
   return relativeHalfWidth(bootstrapMedianCI(c.estimates, 0.95, 2000, policy.seed)) <= policy.ciTarget;
 }
 

@@ -533,8 +533,9 @@ Napi::Value RunBroadcast(const Napi::CallbackInfo &info)
 Napi::Value SpeedProbe(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
-	int64_t ns = sysutil_speed_probe(info[0].As<Napi::Number>().Int32Value(),
-					 info[1].As<Napi::Number>().Int32Value());
+	int64_t ns =
+		sysutil_speed_probe(info[0].As<Napi::Number>().Int32Value(),
+				    info[1].As<Napi::Number>().Int32Value());
 
 	if (ns < 0)
 		throw Napi::Error::New(env, std::string("speed probe: ") +

@@ -136,7 +136,8 @@ static void burn_for(double ns)
 	t2 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	dt = (int64_t)(t2 - t1) - (int64_t)(t1 - t0);
 	if (dt > 0)
-		rate = (1 - RATE_STEP) * rate + RATE_STEP * (double)n / (double)dt;
+		rate = (1 - RATE_STEP) * rate +
+		       RATE_STEP * (double)n / (double)dt;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -206,8 +207,7 @@ static int spin_reply(struct ipcbench_conn *c, const void *data, size_t len)
 		return example_reply(c, data, len);
 	now = clock_ns(CLOCK_MONOTONIC);
 	if (last)
-		median = track_median(
-			(uint64_t)((double)(now - last) - burnt));
+		median = track_median((uint64_t)((double)(now - last) - burnt));
 	last = now;
 	burnt = median > 0 ? median * pct / 100 : 0;
 	if (burnt > 0)
