@@ -22,7 +22,7 @@ export function repetitionDistribution(r: Repetition): EmpiricalDistribution | n
 }
 
 /**
- * The repetitions a case's estimates are made of: all but those set aside (started in a slow stretch of the
+ * The repetitions a case's estimates are made of: all but those set aside (started in an off-speed stretch of the
  * machine), unless that would leave none.
  */
 export function countedRepetitions(reps: readonly Repetition[]): readonly Repetition[] {

@@ -75,7 +75,7 @@ export const repetitionSchema = z.object({
    */
   probeNs: z.number().optional(),
   /**
-   * Started in a slow stretch of the machine (the document's slowStretches): left out of the case's estimates
+   * Started in an off-speed stretch of the machine (the document's slowStretches): left out of the case's estimates
    * and precision, and repeated when the time budget allows (docs/statistics.md, "Slow stretches").
    */
   setAside: z.boolean().optional(),
@@ -206,8 +206,9 @@ export const resultDocumentSchema = z.object({
   transports: z.array(transportStatusSchema),
   cases: z.array(caseResultSchema),
   /**
-   * Stretches of the run in which every case was slower alike (the machine, not a transport): ms from the run's
-   * start, the cases' median slowdown, and how many repetitions started in them (bench/statistics/slow-windows.ts).
+   * Stretches of the run in which every case was slower or faster alike (the machine, not a transport): ms from the
+   * run's start, the cases' median deviation (+0.2 = 20% slower), and how many repetitions started in them
+   * (bench/statistics/slow-windows.ts).
    */
   slowStretches: z.array(z.object({ fromMs: z.number(), toMs: z.number(), effect: z.number(), repetitions: z.number().int() })).optional(),
   /** How the run used its time budget and how many cases met the precision target. */

@@ -50,5 +50,8 @@ test('the last line counts the cases that met the target and says the others are
 test('the last line says which repetitions were set aside, and when the machine was slow', () => {
   const d = doc([true, false], 2);
   d.slowStretches = [{ fromMs: 150_000, toMs: 160_000, effect: 0.243, repetitions: 2 }];
-  assert.equal(precisionLine(d), '1 of 2 cases met ±2%; the others are marked (2 repetitions set aside: every case was slower in 150-160 s +24%)');
+  assert.equal(
+    precisionLine(d),
+    '1 of 2 cases met ±2%; the others are marked (2 repetitions set aside: the whole machine was off its typical speed in 150-160 s +24%)',
+  );
 });

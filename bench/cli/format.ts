@@ -51,8 +51,10 @@ export function precisionLine(doc: ResultDocument): string | undefined {
   const slow = doc.slowStretches ?? [];
   if (!slow.length) return head;
   const setAside = doc.cases.reduce((n, c) => n + c.repetitions.filter((r) => r.setAside).length, 0);
-  const when = slow.map((w) => `${(w.fromMs / 1000).toFixed(0)}-${(w.toMs / 1000).toFixed(0)} s +${(w.effect * 100).toFixed(0)}%`).join(', ');
-  return `${head} (${setAside} repetitions set aside: every case was slower in ${when})`;
+  const when = slow
+    .map((w) => `${(w.fromMs / 1000).toFixed(0)}-${(w.toMs / 1000).toFixed(0)} s ${w.effect > 0 ? '+' : ''}${(w.effect * 100).toFixed(0)}%`)
+    .join(', ');
+  return `${head} (${setAside} repetitions set aside: the whole machine was off its typical speed in ${when})`;
 }
 
 function stateCell(c: CaseResult): string {

@@ -76,7 +76,7 @@ test('an aborted signal stops before the next repetition', async () => {
   assert.equal(h.calls.length, 3);
 });
 
-test('a repetition set aside (a slow stretch of the machine) does not count: the case gets another one', async () => {
+test('a repetition set aside (an off-speed stretch of the machine) does not count: the case gets another one', async () => {
   const h = harness([() => 100, () => 100]);
   const onRound = async () => {
     const r = h.cases[0]!.repetitions[1];

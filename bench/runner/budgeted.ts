@@ -28,7 +28,7 @@ export interface BudgetedLoopOptions {
   now: () => number;
   /** Run repetition `repIndex` of case `caseIndex`. A failed repetition finishes the case (the executor says why). */
   run: (caseIndex: number, repIndex: number) => Promise<RepOutcome>;
-  /** After every repetition and every round (progress, saving; the runner marks slow stretches there). */
+  /** After every repetition and every round (progress, saving; the runner marks off-speed stretches there). */
   onRepetition?: (caseIndex: number) => void;
   onRound?: (round: number, planned: number) => Promise<void>;
 }
@@ -43,7 +43,7 @@ export interface BudgetedLoopResult {
 export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOptions): Promise<BudgetedLoopResult> {
   const start = o.now();
   const width = cases.map(() => Infinity);
-  // n and the width count the repetitions that were not set aside (started in a slow stretch of the machine), so
+  // n and the width count the repetitions that were not set aside (started in an off-speed stretch of the machine), so
   // a case that lost some gets them again as far as the budget goes
   const counted = (i: number) => countedRepetitions(cases[i]!.repetitions).length;
   const setAside = (i: number) => cases[i]!.repetitions.map((r) => (r.setAside ? 1 : 0)).join('');
@@ -87,7 +87,7 @@ export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOpti
       o.onRepetition?.(i);
     }
     await o.onRound?.(rounds, round.length);
-    // onRound may have moved repetitions in or out of a slow stretch: those cases' widths again
+    // onRound may have moved repetitions in or out of an off-speed stretch: those cases' widths again
     cases.forEach((_, i) => {
       if (setAside(i) !== judged[i]) update(i);
     });

@@ -103,7 +103,7 @@ export class Runner {
     } finally {
       await this.pool.teardownAll();
     }
-    // fixed counts: the slow stretches are found once at the end; their repetitions are left out, not repeated
+    // fixed counts: the off-speed stretches are found once at the end; their repetitions are left out, not repeated
     this.markSlowStretches();
     if (this.doc.slowStretches) for (const c of this.doc.cases) if (c.repetitions.length) c.summary = summarize(c.repetitions, this.opts.seed);
     this.markPrecision(0, 0, false);
@@ -111,7 +111,7 @@ export class Runner {
   }
 
   /**
-   * Find the slow stretches of the machine so far (bench/statistics/slow-windows.ts) and set aside the repetitions
+   * Find the off-speed stretches of the machine so far (bench/statistics/slow-windows.ts) and set aside the repetitions
    * that started in them: the estimates leave them out, and the budget repeats them. Re-judged after every round.
    */
   private markSlowStretches(): void {

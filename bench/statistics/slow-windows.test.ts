@@ -31,6 +31,17 @@ test("one case's own slow repetitions never make a stretch: the verdict is the m
   assert.deepEqual(slowWindows(values), []);
 });
 
+test('a stretch in which every case is 20% faster is found too: setting aside only slow ones would bias towards fast', () => {
+  const w = slowWindows(run(60, (t) => (t < 10_000 ? 0.8 : t >= 40_000 && t < 45_000 ? 1.2 : 1)));
+  assert.deepEqual(
+    w.map((x) => [x.fromMs, x.toMs, Math.round(x.effect * 100)]),
+    [
+      [0, 10_000, -20],
+      [40_000, 45_000, 20],
+    ],
+  );
+});
+
 test('a machine-wide slowdown below the threshold, or a bin with too few repetitions, is not a stretch', () => {
   assert.deepEqual(slowWindows(run(60, (t) => (t >= 20_000 && t < 30_000 ? 1.08 : 1))), []);
   const sparse = run(60, (t) => (t >= 20_000 && t < 30_000 ? 1.5 : 1)).filter((v) => v.startMs < 20_000 || v.startMs >= 30_000 || v.startMs % 1000 === 0);
