@@ -67,8 +67,8 @@ export const DEFAULTS = {
   minRepetitions: '5',
   budget: '3m',
   ciTarget: '2',
-  duration: '30',
-  warmup: '10',
+  duration: '60',
+  warmup: '20',
   timeout: '20000',
   out: 'results',
 } as const;
