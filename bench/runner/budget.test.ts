@@ -75,3 +75,12 @@ test('budget durations', () => {
   assert.equal(parseDuration('3 minutes'), undefined);
   assert.equal(parseDuration('m'), undefined);
 });
+
+test('a case made wide by one outlier among tight repetitions is planned: its robust spread says a few more will do', () => {
+  // five repetitions, four within 0.5% and one 25% slow: the interval of the median is their range (±10%)
+  const outlier = { ...c(0, 5, 0.1), spread: 0.005 };
+  const noisy = { ...c(1, 5, 0.1), spread: 0.1 };
+  assert.equal(projectedNeed(outlier, 0.02), 1);
+  assert.equal(projectedNeed(noisy, 0.02), 5 * 25 - 5, 'a spread as wide as the interval: the 1/√n law');
+  assert.deepEqual(nextRound([outlier, noisy], { ...base, remainingMs: 150 }), [0]);
+});

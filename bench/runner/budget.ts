@@ -22,6 +22,12 @@ export interface CaseProgress {
   n: number;
   /** Relative 95% CI half-width of the tracked estimate (Infinity while it cannot be told). */
   halfWidth: number;
+  /**
+   * Robust relative spread of its repetitions (1.4826 × MAD / median of their p50s; undefined: not known). With
+   * a few repetitions the interval of a median is their whole range, so one outlier makes it wide; the spread of
+   * the others says what more repetitions will buy.
+   */
+  spread?: number;
   /** Mean wall-clock milliseconds one of its repetitions took (0 = not known yet). */
   repMs: number;
   /** Errored, skipped, unavailable: never scheduled again. */
@@ -43,10 +49,17 @@ export function meetsTarget(c: Pick<CaseProgress, 'n' | 'halfWidth'>, target: nu
   return target > 0 && c.n >= Math.max(MIN_REPETITIONS_FOR_TARGET, minRepetitions) && c.halfWidth <= target;
 }
 
-/** Further repetitions the 1/√n law predicts before the half-width reaches the target (at least 1). */
-export function projectedNeed(c: Pick<CaseProgress, 'n' | 'halfWidth'>, target: number): number {
+/**
+ * Further repetitions before the half-width reaches the target (at least 1, and at least up to the five a target
+ * needs): the 1/√n law from the current width, or, when the robust spread predicts fewer, from that spread — the
+ * median's large-sample half-width is 1.96 × 1.2533 × σ/√n (normal σ estimated by 1.4826 × MAD), which a minority of
+ * outliers does not move. The plan is redone every round, so an optimistic projection costs one round.
+ */
+export function projectedNeed(c: Pick<CaseProgress, 'n' | 'halfWidth' | 'spread'>, target: number): number {
   if (!Number.isFinite(c.halfWidth) || c.n < 2 || target <= 0) return Infinity;
-  return Math.max(1, MIN_REPETITIONS_FOR_TARGET - c.n, Math.ceil(c.n * (c.halfWidth / target) ** 2) - c.n);
+  const byWidth = Math.ceil(c.n * (c.halfWidth / target) ** 2);
+  const bySpread = c.spread !== undefined && Number.isFinite(c.spread) ? Math.ceil(((1.96 * 1.2533 * c.spread) / target) ** 2) : Infinity;
+  return Math.max(1, MIN_REPETITIONS_FOR_TARGET - c.n, Math.min(byWidth, bySpread) - c.n);
 }
 
 /** The cases (matrix indices, in matrix order) of the next round; empty when the run is over. */

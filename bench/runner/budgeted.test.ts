@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runBudgetedLoop, type BudgetedCase, type RepOutcome } from './budgeted.js';
+import { robustSpread, runBudgetedLoop, type BudgetedCase, type RepOutcome } from './budgeted.js';
 import type { Repetition } from '../result.js';
 
 function rep(index: number, p50: number): Repetition {
@@ -85,4 +85,11 @@ test('a repetition set aside (an off-speed stretch of the machine) does not coun
   await runBudgetedLoop(h.cases, { ...common, budgetMs: 60_000, run: h.run, now: h.now, onRound });
   assert.equal(h.cases[0]!.repetitions.length, 6);
   assert.equal(h.cases[1]!.repetitions.length, 5);
+});
+
+test('the robust spread: 1.4826 x MAD over the median, blind to a minority of outliers', () => {
+  assert.equal(robustSpread([100, 100]), undefined, 'fewer than 3 values');
+  assert.equal(robustSpread([100, 100, 100, 125]), 0);
+  const s = robustSpread([99, 100, 101, 100, 300])!;
+  assert.ok(Math.abs(s - 1.4826 * 0.01) < 1e-12);
 });

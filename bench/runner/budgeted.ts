@@ -5,7 +5,7 @@
 import { nextRound, type CaseProgress } from './budget.js';
 import { countedRepetitions, MIN_REPETITIONS_FOR_TARGET, p50Interval } from '../case-precision.js';
 import type { Repetition } from '../result.js';
-import { relativeHalfWidth } from '../statistics/index.js';
+import { median, relativeHalfWidth } from '../statistics/index.js';
 
 export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: string };
 
@@ -40,9 +40,19 @@ export interface BudgetedLoopResult {
   budgetExhausted: boolean;
 }
 
+/** 1.4826 × MAD / median of the values (undefined below 3 values or a median of 0). */
+export function robustSpread(values: readonly number[]): number | undefined {
+  const ok = values.filter(Number.isFinite);
+  if (ok.length < 3) return undefined;
+  const m = median(ok);
+  if (!(m > 0)) return undefined;
+  return (1.4826 * median(ok.map((v) => Math.abs(v - m)))) / m;
+}
+
 export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOptions): Promise<BudgetedLoopResult> {
   const start = o.now();
   const width = cases.map(() => Infinity);
+  const spread: (number | undefined)[] = cases.map(() => undefined);
   // n and the width count the repetitions that were not set aside (started in an off-speed stretch of the machine), so
   // a case that lost some gets them again as far as the budget goes
   const counted = (i: number) => countedRepetitions(cases[i]!.repetitions).length;
@@ -50,6 +60,7 @@ export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOpti
   const judged = cases.map(() => '');
   const update = (i: number) => {
     width[i] = counted(i) >= 2 ? relativeHalfWidth(p50Interval(cases[i]!.repetitions, o.seed + i, 500)) : Infinity;
+    spread[i] = robustSpread(countedRepetitions(cases[i]!.repetitions).map((r) => r.latency.p50));
     judged[i] = setAside(i);
   };
   let rounds = 0;
@@ -59,6 +70,7 @@ export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOpti
       index,
       n: counted(index),
       halfWidth: width[index]!,
+      spread: spread[index],
       repMs: c.repetitions.length ? c.spentMs / c.repetitions.length : 0,
       finished: c.finished,
     }));
