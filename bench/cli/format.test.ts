@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CaseResult, Repetition } from '../result.js';
-import { fakeDocument } from '../runner/document.fake.js';
+import { fakeDocument, fakeRpcKey } from '../runner/document.fake.js';
 import { precisionLine } from './format.js';
 
 const rep = (index: number, setAside?: boolean): Repetition => ({
@@ -22,18 +22,7 @@ const rep = (index: number, setAside?: boolean): Repetition => ({
 function doc(met: boolean[], setAside = 0) {
   const d = fakeDocument(['pipe']);
   d.cases = met.map((m, i): CaseResult => ({
-    key: {
-      transport: 'pipe',
-      workload: 'rpc',
-      size: 64 << i,
-      concurrency: 1,
-      subscribers: 0,
-      uninterested: 0,
-      placement: 'same-core',
-      mode: 'closed',
-      rate: 0,
-      env: 'host',
-    },
+    key: fakeRpcKey({ transport: 'pipe', size: 64 << i }),
     state: 'ok',
     startedAt: d.startedAt,
     repetitions: [0, 1, 2, 3, 4, 5].map((j) => rep(j, i === 0 && j < setAside)),

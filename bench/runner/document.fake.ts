@@ -1,7 +1,24 @@
 // SPDX-License-Identifier: MIT
 // For tests: an empty, not complete result document with a fixed fake host (no probing of this machine), the
 // runner's starting point. `unavailable` transports carry the reason "not here".
-import { SCHEMA_NAME, SCHEMA_VERSION, type ResultDocument } from '../result.js';
+import { SCHEMA_NAME, SCHEMA_VERSION, type CaseKey, type ResultDocument } from '../result.js';
+
+/** For tests: a host RPC case key (64 B, one pair, same-core, closed loop) with the given fields changed. */
+export function fakeRpcKey(over: Partial<CaseKey> = {}): CaseKey {
+  return {
+    transport: 'toy',
+    workload: 'rpc',
+    size: 64,
+    concurrency: 1,
+    subscribers: 0,
+    uninterested: 0,
+    placement: 'same-core',
+    mode: 'closed',
+    rate: 0,
+    env: 'host',
+    ...over,
+  };
+}
 
 export function fakeDocument(transports: readonly string[], unavailable: readonly string[] = []): ResultDocument {
   return {

@@ -5,23 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CaseKey } from '../result.js';
 import { DRIVERS } from '../workloads/index.js';
+import { fakeRpcKey } from './document.fake.js';
 import { FakeExecutor, type PeerScript, type RunScript } from './executor.fake.js';
 import { runRepetition, type RepetitionContext } from './repetition.js';
 import type { Transport } from '../../transports/types.js';
 
 const transport: Transport = { name: 'toy', native: 'toy', description: 'toy', workloads: ['rpc', 'broadcast'], probe: async () => ({ available: true }) };
-const rpcKey: CaseKey = {
-  transport: 'toy',
-  workload: 'rpc',
-  size: 64,
-  concurrency: 2,
-  subscribers: 0,
-  uninterested: 0,
-  placement: 'same-core',
-  mode: 'closed',
-  rate: 0,
-  env: 'host',
-};
+const rpcKey: CaseKey = fakeRpcKey({ concurrency: 2 });
 const bcastKey: CaseKey = { ...rpcKey, workload: 'broadcast', concurrency: 1, subscribers: 3 };
 
 // The scripted peers answer within a few event-loop turns, but the lifecycle's limits are real timers: a loaded
