@@ -5,7 +5,7 @@
 import { nextRound, type CaseProgress } from './budget.js';
 import { countedRepetitions, MIN_REPETITIONS_FOR_TARGET, p50Interval } from '../case-precision.js';
 import type { Repetition } from '../result.js';
-import { median, relativeHalfWidth } from '../statistics/index.js';
+import { mad, median, relativeHalfWidth } from '../statistics/index.js';
 
 export type RepOutcome = { ok: true; rep: Repetition } | { ok: false; reason: string };
 
@@ -46,7 +46,7 @@ export function robustSpread(values: readonly number[]): number | undefined {
   if (ok.length < 3) return undefined;
   const m = median(ok);
   if (!(m > 0)) return undefined;
-  return (1.4826 * median(ok.map((v) => Math.abs(v - m)))) / m;
+  return mad(ok) / m;
 }
 
 export async function runBudgetedLoop(cases: BudgetedCase[], o: BudgetedLoopOptions): Promise<BudgetedLoopResult> {

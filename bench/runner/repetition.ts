@@ -192,7 +192,7 @@ function daemonCpu(ctx: RepetitionContext, before: Map<number, ProcCpu>): Proces
 /** One repetition of one case in fresh peers: always reaps every peer and releases every channel. */
 export async function runRepetition(ctx: RepetitionContext, driver: WorkloadDriver): Promise<RepOutcome> {
   // Just before the peers start: the machine's speed on the case's first CPU and the time, covariates for the
-  // drift studies (docs/statistics.md, "The machine's speed").
+  // drift studies (docs/statistics.md, "Off-speed stretches").
   const k = ctx.key;
   const cpu = k.workload === 'rpc' ? rpcCpus(k.placement, 0, ctx.cpus).client : broadcastCpus(k.placement, 0, ctx.cpus).publisher;
   const probeNs = ctx.exec.speedProbe(cpu);

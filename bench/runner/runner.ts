@@ -241,7 +241,7 @@ export class Runner {
     } finally {
       await this.pool.teardownAll();
     }
-    this.markSlowStretches();
+    // the stretches were marked after the last round (onRound runs after every round, an interrupted one too)
     for (const c of runs) {
       if (c.result.repetitions.length) c.result.summary = summarize(c.result.repetitions, this.opts.seed);
       if (c.result.state === 'ok' && c.result.repetitions.length === 0) {

@@ -9,6 +9,7 @@
 // advance, so setting those repetitions aside does not select on any case's result; the run repeats them and
 // reports what it set aside.
 // Pure: no clocks, no I/O.
+import { median } from './estimators.js';
 
 export interface TimedValue {
   /** Which case (the deviation is from that case's median). */
@@ -38,12 +39,6 @@ export interface SlowWindow {
   /** Median relative deviation of its repetitions (0.25 = the cases were 25% slower, -0.2 = 20% faster; merged bins: their mean, weighted by repetitions). */
   effect: number;
   repetitions: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Test plug-in for measuring the gate: the example transport, plus an
- * injected slowdown in every RPC call, before the request is sent.  The
- * variables are read once per process, so baseline and candidate can differ
- * only by their environment:
+ * injected slowdown in every RPC round trip.  The variables are read once per
+ * process, so baseline and candidate can differ only by their environment:
  *
  * IPCBENCH_SPIN_NS=n   busy-spin n nanoseconds of wall-clock time
- *                      (CLOCK_MONOTONIC).  Exact in wall time, but not in
+ *                      (CLOCK_MONOTONIC) in the client, before the request
+ *                      is sent.  Exact in wall time, but not in
  *                      the latency it adds: a client preempted inside its
  *                      spin, or a peer that finishes its previous reply
  *                      while the client spins, overlaps the spin.
@@ -111,9 +111,9 @@ static double burn_rate_first(void)
  * call and then followed: every RATE_EVERY-th burn is timed against this
  * thread's CPU time (three system calls, in 1 call of 64: the p50 does not
  * see them; the cost of reading the clock is measured and taken out) and
- * moves the rate.  This client lives as long as the harness, and
- * the machine's speed here changes by up to 25% within seconds: a rate
- * measured once made one gate burn 4% and the next 6%.
+ * moves the rate.  The machine's speed here changes by up to 25% within
+ * seconds: a rate measured once per client (which lives as long as the
+ * harness, where the burn first was) made one gate burn 4% and the next 6%.
  */
 static void burn_for(double ns)
 {
