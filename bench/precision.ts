@@ -22,6 +22,7 @@ import { scriptArgs } from '../common/script-args.js';
 import { REPO_ROOT } from './native.js';
 import { machineSpeedLines } from './machine-speed.js';
 import { readResultFile, type ResultDocument } from './result.js';
+import { resultFileArgument } from './study/result-input.js';
 import { median, quantileSorted } from './statistics/index.js';
 
 const { values, positionals } = scriptArgs(
@@ -53,7 +54,7 @@ async function defaultRun(extra: string[]): Promise<{ doc: ResultDocument; wallM
 
 const loadBefore = os.loadavg();
 async function fromFile(file: string): Promise<{ doc: ResultDocument; wallMs: number }> {
-  const doc = await readResultFile(file);
+  const doc = await resultFileArgument(file);
   return { doc, wallMs: Date.parse(doc.finishedAt ?? '') - Date.parse(doc.startedAt) };
 }
 const { doc, wallMs } = values.result ? await fromFile(values.result) : await defaultRun(positionals);

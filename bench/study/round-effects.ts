@@ -8,7 +8,8 @@
 // the coverage it shows is an upper bound). A study, not a test: it reads a result file, nothing is run.
 //
 // usage: node dist/bench/study/round-effects.js <result.json>
-import { readResultFile, type CaseResult } from '../result.js';
+import type { CaseResult } from '../result.js';
+import { resultFileArgument } from './result-input.js';
 import { median, pairedRatioCI } from '../statistics/index.js';
 
 const file = process.argv[2];
@@ -16,7 +17,7 @@ if (!file) {
   process.stderr.write('usage: node dist/bench/study/round-effects.js <result.json>\n');
   process.exit(2);
 }
-const doc = await readResultFile(file);
+const doc = await resultFileArgument(file);
 const cases = doc.cases.filter((c) => c.state === 'ok' && c.repetitions.length >= 3);
 const logDev = (c: CaseResult) => {
   const m = Math.log(median(c.repetitions.map((r) => r.latency.p50)));

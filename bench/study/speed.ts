@@ -5,7 +5,7 @@
 // usage: node dist/bench/study/speed.js <result.json> [--bin SECONDS]
 import { scriptArgs } from '../../common/script-args.js';
 import { machineSpeedLines } from '../machine-speed.js';
-import { readResultFile } from '../result.js';
+import { resultFileArgument } from './result-input.js';
 
 const usage = 'node dist/bench/study/speed.js <result.json> [--bin SECONDS]';
 const { values, positionals } = scriptArgs({ options: { bin: { type: 'string', default: '10' } }, allowPositionals: true }, usage);
@@ -15,7 +15,7 @@ if (!file || !(binS > 0)) {
   process.stderr.write(`usage: ${usage}\n`);
   process.exit(2);
 }
-const lines = machineSpeedLines(await readResultFile(file), binS);
+const lines = machineSpeedLines(await resultFileArgument(file), binS);
 if (!lines) {
   process.stderr.write(`${file}: fewer than 10 repetitions with a start time and a speed probe (a result from before they were recorded?)\n`);
   process.exit(1);
